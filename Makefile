@@ -1,0 +1,58 @@
+# CosmoStream — `make run` serves the site on http://127.0.0.1:8000; `make test` runs every test.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint format bench migrate demo clean install install-dev assets browser
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+frontend/node_modules/.installed: frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+assets: frontend/node_modules/.installed
+	cd frontend && node build.mjs --quiet >/dev/null
+
+migrate: install
+	$(BIN)/cosmostream migrate
+
+demo: migrate
+	$(BIN)/cosmostream demo --if-empty
+
+run: install assets demo
+	$(BIN)/cosmostream run --host $(HOST) --port $(PORT)
+
+test: install-dev assets
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(BIN)/ruff check src tests benchmarks migrations
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+
+format: install-dev
+	$(BIN)/ruff format src tests benchmarks
+	$(BIN)/ruff check --fix src tests benchmarks
+
+bench: install-dev assets
+	@for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) frontend/node_modules src/cosmostream/web/static/dist var test-artifacts .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,46 @@
+// Shared behaviour for every page: the mobile menu, the account menu, and
+// live personal notifications for signed-in users.
+import { connect } from "./lib/realtime.js";
+import { toast } from "./lib/toast.js";
+
+function setupMenu() {
+  const toggle = document.querySelector(".nav-toggle");
+  const links = document.getElementById("nav-links");
+  if (!toggle || !links) return;
+  toggle.addEventListener("click", () => {
+    const open = toggle.getAttribute("aria-expanded") === "true";
+    toggle.setAttribute("aria-expanded", String(!open));
+    links.classList.toggle("is-open", !open);
+  });
+}
+
+function setupAccountMenu() {
+  const menu = document.querySelector(".account-menu");
+  if (!menu) return;
+  document.addEventListener("click", (e) => {
+    if (!menu.contains(e.target)) menu.removeAttribute("open");
+  });
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && menu.open) {
+      menu.removeAttribute("open");
+      menu.querySelector("summary").focus();
+    }
+  });
+}
+
+function setupRealtime() {
+  if (!document.querySelector(".account-menu")) return; // signed out
+  const socket = connect();
+  socket.on("follow.created", (e) => toast(`${e.followerName} started following you`));
+  socket.on("account.updated", () => toast("Your account was updated."));
+  socket.on("disconnect", (reason) => {
+    // The server closes our socket when this session is signed out elsewhere.
+    if (reason === "io server disconnect") {
+      fetch("/healthz").finally(() => window.location.reload());
+    }
+  });
+}
+
+setupMenu();
+setupAccountMenu();
+setupRealtime();

@@ -1,0 +1,212 @@
+"""SQL for accounts, sessions, tokens, follows and categories."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from cosmostream.models import (
+    ActionToken,
+    ActionTokenPurpose,
+    AuthSession,
+    Category,
+    Follow,
+    RefreshToken,
+    User,
+    UserFavouriteCategory,
+)
+
+
+class UserRepository:
+    async def get(self, session: AsyncSession, user_id: uuid.UUID) -> User | None:
+        return await session.get(User, user_id)
+
+    async def get_for_update(self, session: AsyncSession, user_id: uuid.UUID) -> User | None:
+        return await session.scalar(select(User).where(User.id == user_id).with_for_update())
+
+    async def get_with_categories(self, session: AsyncSession, user_id: uuid.UUID) -> User | None:
+        return await session.scalar(
+            select(User)
+            .where(User.id == user_id)
+            .options(selectinload(User.favourite_categories))
+            .execution_options(populate_existing=True)
+        )
+
+    async def get_by_email(self, session: AsyncSession, email: str) -> User | None:
+        return await session.scalar(select(User).where(User.email == email))
+
+    async def get_many(self, session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[User]:
+        return list(await session.scalars(select(User).where(User.id.in_(ids))))
+
+    async def list(
+        self, session: AsyncSession, *, limit: int = 50, pending_creators: bool = False
+    ) -> list[User]:
+        query = select(User).order_by(User.created_at.desc()).limit(limit)
+        if pending_creators:
+            query = query.where(User.creator_requested_at.is_not(None))
+        return list(await session.scalars(query))
+
+    async def set_favourite_categories(
+        self, session: AsyncSession, user_id: uuid.UUID, category_ids: Sequence[uuid.UUID]
+    ) -> None:
+        await session.execute(
+            delete(UserFavouriteCategory).where(UserFavouriteCategory.user_id == user_id)
+        )
+        session.add_all(
+            UserFavouriteCategory(user_id=user_id, category_id=cid) for cid in set(category_ids)
+        )
+
+
+class SessionRepository:
+    async def get_with_user(
+        self, session: AsyncSession, session_id: uuid.UUID
+    ) -> tuple[AuthSession, User] | None:
+        row = (
+            await session.execute(
+                select(AuthSession, User)
+                .join(User, User.id == AuthSession.user_id)
+                .where(AuthSession.id == session_id)
+            )
+        ).first()
+        return (row[0], row[1]) if row else None
+
+    async def get_token(self, session: AsyncSession, token_hash: str) -> RefreshToken | None:
+        return await session.scalar(select(RefreshToken).where(RefreshToken.token_hash == token_hash))
+
+    async def lock_session(self, session: AsyncSession, session_id: uuid.UUID) -> AuthSession | None:
+        return await session.scalar(
+            select(AuthSession).where(AuthSession.id == session_id).with_for_update()
+        )
+
+    async def list_active(
+        self, session: AsyncSession, user_id: uuid.UUID, now: datetime
+    ) -> list[AuthSession]:
+        return list(
+            await session.scalars(
+                select(AuthSession)
+                .where(
+                    AuthSession.user_id == user_id,
+                    AuthSession.revoked_at.is_(None),
+                    AuthSession.expires_at > now,
+                )
+                .order_by(AuthSession.last_used_at.desc())
+            )
+        )
+
+    async def revoke_all(
+        self,
+        session: AsyncSession,
+        user_id: uuid.UUID,
+        now: datetime,
+        reason: str,
+        *,
+        except_id: uuid.UUID | None = None,
+    ) -> None:
+        query = (
+            update(AuthSession)
+            .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+            .values(revoked_at=now, revoked_reason=reason)
+        )
+        if except_id is not None:
+            query = query.where(AuthSession.id != except_id)
+        await session.execute(query)
+
+    async def delete_tokens_before(
+        self, session: AsyncSession, session_id: uuid.UUID, generation: int
+    ) -> None:
+        """Forget tokens too old to matter; their hashes still mark reuse until then."""
+        await session.execute(
+            delete(RefreshToken).where(
+                RefreshToken.session_id == session_id, RefreshToken.generation < generation
+            )
+        )
+
+
+class ActionTokenRepository:
+    async def get(
+        self, session: AsyncSession, token_hash: str, purpose: ActionTokenPurpose
+    ) -> ActionToken | None:
+        return await session.scalar(
+            select(ActionToken)
+            .where(ActionToken.token_hash == token_hash, ActionToken.purpose == purpose)
+            .with_for_update()
+        )
+
+    async def invalidate_all(
+        self, session: AsyncSession, user_id: uuid.UUID, purpose: ActionTokenPurpose, now: datetime
+    ) -> None:
+        await session.execute(
+            update(ActionToken)
+            .where(
+                ActionToken.user_id == user_id,
+                ActionToken.purpose == purpose,
+                ActionToken.used_at.is_(None),
+            )
+            .values(used_at=now)
+        )
+
+
+class FollowRepository:
+    async def get(
+        self, session: AsyncSession, follower_id: uuid.UUID, followee_id: uuid.UUID
+    ) -> Follow | None:
+        return await session.get(Follow, (follower_id, followee_id))
+
+    async def counts(self, session: AsyncSession, user_id: uuid.UUID) -> tuple[int, int]:
+        followers = select(func.count()).where(Follow.followee_id == user_id).scalar_subquery()
+        following = select(func.count()).where(Follow.follower_id == user_id).scalar_subquery()
+        row = (await session.execute(select(followers, following))).one()
+        return int(row[0]), int(row[1])
+
+    async def counts_many(
+        self, session: AsyncSession, user_ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, tuple[int, int]]:
+        result = {uid: (0, 0) for uid in user_ids}
+        followers = await session.execute(
+            select(Follow.followee_id, func.count())
+            .where(Follow.followee_id.in_(user_ids))
+            .group_by(Follow.followee_id)
+        )
+        for uid, n in followers:
+            result[uid] = (int(n), result[uid][1])
+        following = await session.execute(
+            select(Follow.follower_id, func.count())
+            .where(Follow.follower_id.in_(user_ids))
+            .group_by(Follow.follower_id)
+        )
+        for uid, n in following:
+            result[uid] = (result[uid][0], int(n))
+        return result
+
+    async def following_set(
+        self, session: AsyncSession, follower_id: uuid.UUID, followee_ids: Sequence[uuid.UUID]
+    ) -> set[uuid.UUID]:
+        rows = await session.scalars(
+            select(Follow.followee_id).where(
+                Follow.follower_id == follower_id, Follow.followee_id.in_(followee_ids)
+            )
+        )
+        return set(rows)
+
+
+class CategoryRepository:
+    async def list(self, session: AsyncSession) -> list[Category]:
+        return list(await session.scalars(select(Category).order_by(Category.position, Category.name)))
+
+    async def get_many(self, session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[Category]:
+        return list(await session.scalars(select(Category).where(Category.id.in_(ids))))
+
+    async def get_by_slug(self, session: AsyncSession, slug: str) -> Category | None:
+        return await session.scalar(select(Category).where(Category.slug == slug))
+
+
+user_repository = UserRepository()
+session_repository = SessionRepository()
+action_token_repository = ActionTokenRepository()
+follow_repository = FollowRepository()
+category_repository = CategoryRepository()

@@ -1,0 +1,200 @@
+"""The `cosmostream` command: run the roles, migrate, load demo data, manage users."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+import threading
+from typing import Annotated
+
+import typer
+
+from cosmostream.config import ConfigurationError, get_settings
+
+app = typer.Typer(help="CosmoStream: video for the cosmos.", no_args_is_help=True)
+user_app = typer.Typer(help="Manage accounts.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+
+Host = Annotated[str, typer.Option(help="Interface to listen on.")]
+Port = Annotated[int, typer.Option(help="Port to listen on.")]
+
+
+def _settings_or_exit():  # type: ignore[no-untyped-def]
+    settings = get_settings()
+    try:
+        settings.check()
+    except ConfigurationError as exc:
+        typer.echo(f"configuration error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    return settings
+
+
+@app.command()
+def migrate() -> None:
+    """Apply database migrations."""
+    from cosmostream.migrate import upgrade
+
+    settings = _settings_or_exit()
+    if settings.is_sqlite:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.resolved_database_url)
+    typer.echo("database is up to date")
+
+
+@app.command()
+def demo(
+    if_empty: Annotated[bool, typer.Option("--if-empty", help="Only when there are no users.")] = False,
+) -> None:
+    """Load demo data (idempotent): categories, an admin, two creators and a viewer."""
+    from cosmostream.db import Database
+    from cosmostream.demo import is_empty, load_demo
+
+    settings = _settings_or_exit()
+
+    async def run() -> None:
+        db = Database.from_settings(settings, pooled=False)
+        try:
+            async with db.unit_of_work() as session:
+                if if_empty and not await is_empty(session):
+                    typer.echo("demo data skipped: the database already has users")
+                    return
+                created = await load_demo(session)
+        finally:
+            await db.dispose()
+        typer.echo(f"demo data loaded ({len(created)} new accounts)")
+        if created and not settings.is_production:
+            for account in created:
+                typer.echo(f"  {account.role.value:8} {account.email}  password: {account.password}")
+
+    asyncio.run(run())
+
+
+def _serve(host: str, port: int, *, embedded_worker: bool) -> None:
+    import uvicorn
+
+    from cosmostream.main import create_asgi
+
+    settings = _settings_or_exit()
+    asgi = create_asgi(settings, embedded_worker=embedded_worker)
+    uvicorn.run(
+        asgi,
+        host=host,
+        port=port,
+        log_config=None,
+        proxy_headers=True,
+        forwarded_allow_ips="127.0.0.1",
+        ws="websockets-sansio",
+        timeout_graceful_shutdown=10,
+    )
+
+
+@app.command()
+def run(host: Host = "127.0.0.1", port: Port = 8000) -> None:
+    """All-in-one: web, Socket.IO, media and the task worker in one process."""
+    _serve(host, port, embedded_worker=True)
+
+
+@app.command()
+def web(host: Host = "127.0.0.1", port: Port = 8000) -> None:
+    """Web role only: pages, GraphQL, Socket.IO and local media."""
+    _serve(host, port, embedded_worker=False)
+
+
+@app.command("worker")
+def worker_cmd(
+    concurrency: Annotated[int, typer.Option(help="Worker threads.")] = 2,
+) -> None:
+    """Task consumer: e-mail now, transcoding and ingest jobs as they arrive."""
+    from cosmostream import realtime, worker
+    from cosmostream.logs import configure_logging
+
+    settings = _settings_or_exit()
+    configure_logging(settings)
+    worker.configure(settings)
+    worker.load_tasks()
+    if settings.redis_url:
+        realtime.bus.attach_external(settings.redis_url)
+    consumer = worker.EmbeddedConsumer(concurrency)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    consumer.start()
+    typer.echo(f"worker running with {concurrency} threads; Ctrl+C to stop")
+    stop.wait()
+    consumer.stop()
+
+
+@user_app.command("create")
+def user_create(
+    email: Annotated[str, typer.Option(help="E-mail address.")],
+    password: Annotated[str, typer.Option(help="Password (at least 8 characters).")],
+    role: Annotated[str, typer.Option(help="viewer, creator or admin.")] = "viewer",
+    name: Annotated[str | None, typer.Option(help="Display name.")] = None,
+) -> None:
+    """Create an account with a verified e-mail."""
+    from cosmostream.account.service import account_service
+    from cosmostream.db import Database
+    from cosmostream.errors import AppError
+    from cosmostream.models import Role
+
+    settings = _settings_or_exit()
+    try:
+        role_value = Role(role)
+    except ValueError:
+        typer.echo("role must be viewer, creator or admin", err=True)
+        raise typer.Exit(2) from None
+
+    async def run() -> None:
+        db = Database.from_settings(settings, pooled=False)
+        try:
+            async with db.unit_of_work() as session:
+                user = await account_service.create_user(
+                    session, email=email, password=password, role=role_value, display_name=name
+                )
+            typer.echo(f"created {user.email} ({user.role.value}) id={user.id}")
+        except AppError as exc:
+            typer.echo(f"error: {exc.message}", err=True)
+            raise typer.Exit(1) from None
+        finally:
+            await db.dispose()
+
+    asyncio.run(run())
+
+
+@user_app.command("set-role")
+def user_set_role(
+    email: Annotated[str, typer.Argument(help="E-mail of the account.")],
+    role: Annotated[str, typer.Argument(help="viewer, creator or admin.")],
+) -> None:
+    """Change an account's role; its live sessions see it on their next request."""
+    from cosmostream.account.service import account_service
+    from cosmostream.db import Database
+    from cosmostream.errors import AppError
+    from cosmostream.models import Role
+
+    settings = _settings_or_exit()
+    try:
+        role_value = Role(role)
+    except ValueError:
+        typer.echo("role must be viewer, creator or admin", err=True)
+        raise typer.Exit(2) from None
+
+    async def run() -> None:
+        db = Database.from_settings(settings, pooled=False)
+        try:
+            async with db.unit_of_work() as session:
+                user = await account_service.get_by_email(session, email)
+                await account_service.set_role(session, None, user.id, role_value)
+            typer.echo(f"{email} is now {role_value.value}")
+        except AppError as exc:
+            typer.echo(f"error: {exc.message}", err=True)
+            raise typer.Exit(1) from None
+        finally:
+            await db.dispose()
+
+    asyncio.run(run())
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    sys.exit(app())

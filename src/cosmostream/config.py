@@ -1,0 +1,181 @@
+"""Settings, read once from the environment (and an optional `.env`).
+
+The brief's variable names are used where it has them; everything else is
+prefixed `COSMOSTREAM_`. In development a missing secret is generated once and
+kept in the data directory; in production a missing or default secret refuses
+to start.
+"""
+
+from __future__ import annotations
+
+import secrets
+from enum import StrEnum
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_SECRETS = frozenset({"", "change-me", "changeme", "secret", "your-super-secret-jwt-key"})
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class ConfigurationError(RuntimeError):
+    """The configuration is unusable; the process must not start."""
+
+
+def _env(name: str) -> Any:
+    return Field(None, validation_alias=AliasChoices(name, name.lower()))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="COSMOSTREAM_", env_file=".env", extra="ignore", populate_by_name=True
+    )
+
+    env: Environment = Environment.DEVELOPMENT
+    data_dir: Path = Path("var")
+    base_url: str = "http://127.0.0.1:8000"
+    site_name: str = "CosmoStream"
+    log_level: str = "INFO"
+    log_json: bool | None = None
+
+    # The brief's names.
+    database_url: str | None = _env("DATABASE_URL")
+    redis_url: str | None = _env("REDIS_URL")
+    jwt_secret: str | None = _env("JWT_SECRET")
+    cors_origin: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias=AliasChoices("CORS_ORIGIN", "cors_origin")
+    )
+    aws_access_key_id: str | None = _env("AWS_ACCESS_KEY_ID")
+    aws_secret_access_key: str | None = _env("AWS_SECRET_ACCESS_KEY")
+    aws_region: str = Field("us-east-1", validation_alias=AliasChoices("AWS_REGION", "aws_region"))
+    s3_bucket_name: str | None = _env("S3_BUCKET_NAME")
+    cloudfront_domain: str | None = _env("CLOUDFRONT_DOMAIN")
+    stripe_secret_key: str | None = _env("STRIPE_SECRET_KEY")
+    google_client_id: str | None = _env("GOOGLE_CLIENT_ID")
+    google_client_secret: str | None = _env("GOOGLE_CLIENT_SECRET")
+
+    # Tokens.
+    access_token_ttl_seconds: int = 7 * 24 * 3600
+    refresh_token_ttl_seconds: int = 30 * 24 * 3600
+    session_max_age_seconds: int = 90 * 24 * 3600
+    refresh_grace_seconds: int = 30
+    jwt_issuer: str = "cosmostream"
+    jwt_audience: str = "cosmostream-api"
+    email_token_ttl_seconds: int = 24 * 3600
+    password_reset_ttl_seconds: int = 3600
+
+    # Accounts.
+    auto_approve_creators: bool = False
+    max_request_bytes: int = 1 << 20
+    max_avatar_bytes: int = 5 << 20
+
+    # Mail: SMTP when a host is set, otherwise the outbox directory.
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    smtp_tls: bool = False
+    mail_from: str = "CosmoStream <no-reply@example.com>"
+
+    # Tasks.
+    worker_concurrency: int = 2
+    run_embedded_worker: bool = True
+
+    # GraphQL.
+    graphql_max_depth: int = 12
+    graphql_max_tokens: int = 2000
+    graphql_max_aliases: int = 30
+
+    @field_validator("cors_origin", mode="before")
+    @classmethod
+    def _split_origins(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [v.strip().rstrip("/") for v in value.split(",") if v.strip()]
+        return value
+
+    @property
+    def is_production(self) -> bool:
+        return self.env is Environment.PRODUCTION
+
+    @property
+    def is_development(self) -> bool:
+        return self.env is Environment.DEVELOPMENT
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.base_url.startswith("https://")
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return normalize_database_url(self.database_url)
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'cosmostream.db').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    @property
+    def allowed_origins(self) -> list[str]:
+        return sorted({self.base_url.rstrip("/"), *self.cors_origin})
+
+    @cached_property
+    def secret_key(self) -> str:
+        """The JWT/CSRF signing secret.
+
+        Production refuses to start without a real one; development generates
+        one on first use and keeps it in the data directory so sessions survive
+        restarts.
+        """
+        if self.jwt_secret and self.jwt_secret not in DEFAULT_SECRETS:
+            if self.is_production and len(self.jwt_secret) < 32:
+                raise ConfigurationError("JWT_SECRET must be at least 32 characters in production")
+            return self.jwt_secret
+        if self.is_production:
+            raise ConfigurationError("JWT_SECRET is missing or a default value; refusing to start")
+        path = self.data_dir / "secret_key"
+        if path.exists():
+            return path.read_text().strip()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key
+
+    def check(self) -> None:
+        """Fail fast on unusable configuration (called at process start)."""
+        _ = self.secret_key
+        if self.is_production and not self.base_url.startswith("https://"):
+            raise ConfigurationError("COSMOSTREAM_BASE_URL must be https:// in production")
+
+    @property
+    def media_dir(self) -> Path:
+        return self.data_dir / "media"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.data_dir / "outbox"
+
+
+def normalize_database_url(url: str) -> str:
+    """Map the brief's plain `postgresql://` URLs onto the async drivers."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url[len(prefix) :]
+    if url.startswith("sqlite:///"):
+        return "sqlite+aiosqlite:///" + url[len("sqlite:///") :]
+    return url
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

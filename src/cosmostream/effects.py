@@ -1,0 +1,94 @@
+"""Side effects buffered until the unit of work commits.
+
+Services call `enqueue`, `publish` and `disconnect_user` freely; nothing leaves
+the process until the surrounding transaction has committed, and everything is
+dropped when it rolls back. Files written during the unit of work can register
+an `on_rollback` clean-up so a failed request leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+Action = Callable[[], Awaitable[Any] | Any]
+
+
+class Effects:
+    def __init__(self) -> None:
+        self.after_commit: list[Action] = []
+        self.on_rollback: list[Action] = []
+
+    async def flush(self) -> None:
+        await _run_all(self.after_commit, "after-commit effect")
+        self.after_commit.clear()
+        self.on_rollback.clear()
+
+    async def discard(self) -> None:
+        self.after_commit.clear()
+        await _run_all(self.on_rollback, "rollback clean-up")
+        self.on_rollback.clear()
+
+
+async def _run_all(actions: list[Action], what: str) -> None:
+    for action in actions:
+        try:
+            result = action()
+            if inspect.isawaitable(result):
+                await result
+        except Exception:
+            # The transaction is already decided; one failed effect must not
+            # stop the others (a lost realtime event is not worth a 500).
+            log.exception("%s failed", what)
+
+
+_current: ContextVar[Effects | None] = ContextVar("cosmostream_effects", default=None)
+
+
+def current() -> Effects:
+    effects = _current.get()
+    if effects is None:
+        raise RuntimeError("no unit of work is active: side effects need one")
+    return effects
+
+
+@contextmanager
+def activate(effects: Effects) -> Iterator[Effects]:
+    token = _current.set(effects)
+    try:
+        yield effects
+    finally:
+        _current.reset(token)
+
+
+def after_commit(action: Action) -> None:
+    current().after_commit.append(action)
+
+
+def on_rollback(action: Action) -> None:
+    current().on_rollback.append(action)
+
+
+def enqueue(task: Any, *args: Any, **kwargs: Any) -> None:
+    """Enqueue a Huey task once the transaction has committed."""
+    after_commit(lambda: task(*args, **kwargs))
+
+
+def publish(room: str, event: str, data: Any) -> None:
+    """Emit a Socket.IO event to a room once the transaction has committed."""
+    from cosmostream import realtime
+
+    after_commit(lambda: realtime.bus.emit(event, data, room=room))
+
+
+def disconnect_user(user_id: Any) -> None:
+    """Close every live socket of a user (logout, disable, role change)."""
+    from cosmostream import realtime
+
+    after_commit(lambda: realtime.bus.kick_user(str(user_id)))

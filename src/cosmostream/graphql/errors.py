@@ -1,0 +1,41 @@
+"""Error masking: expected `AppError`s reach clients with a code; anything else is a bug."""
+
+from __future__ import annotations
+
+import logging
+
+from graphql.error import GraphQLError
+from strawberry.extensions import MaskErrors
+
+from cosmostream.errors import AppError
+
+log = logging.getLogger(__name__)
+
+
+def _should_mask(error: GraphQLError) -> bool:
+    original = error.original_error
+    if original is None or isinstance(original, AppError):
+        return False  # syntax/validation errors and expected failures are the client's
+    if isinstance(original, GraphQLError):
+        return False
+    log.error("unexpected error in GraphQL resolver", exc_info=original)
+    return True
+
+
+class AppErrorMasker(MaskErrors):
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=_should_mask, error_message="Unexpected error.")
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        masked = super().anonymise_error(error)
+        masked.extensions = {"code": "internal_error"}
+        return masked
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        processed = super()._process_errors(errors)
+        for error in processed:
+            original = error.original_error
+            if isinstance(original, AppError):
+                error.extensions = {**(error.extensions or {}), **original.to_dict(),
+                                    "status": original.status}
+        return processed

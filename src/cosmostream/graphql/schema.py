@@ -1,0 +1,33 @@
+"""The GraphQL schema: one Query and one Mutation merged from the domains."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
+
+from cosmostream.account.gql import AccountMutation, AccountQuery
+from cosmostream.config import get_settings
+from cosmostream.graphql.errors import AppErrorMasker
+
+Query = merge_types("Query", (AccountQuery,))
+Mutation = merge_types("Mutation", (AccountMutation,))
+
+
+def build_schema() -> strawberry.Schema:
+    settings = get_settings()
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        config=StrawberryConfig(auto_camel_case=True),
+        extensions=[
+            QueryDepthLimiter(max_depth=settings.graphql_max_depth),
+            MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
+            MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
+            AppErrorMasker(),
+        ],
+    )
+
+
+schema = build_schema()

@@ -1,0 +1,319 @@
+"""Socket.IO: connection auth, rooms authorized by their domains, and the event bus.
+
+Clients authenticate at connect with the access token in the `auth` payload
+(API clients) or the page's HttpOnly access cookie (browsers). They then ask to
+`join` rooms named `<kind>:<id>`; each kind has one authorization hook owned by
+its domain. Every incoming event is size-capped, rate-limited per user (throttle,
+then disconnect), re-checks the account, and runs in one unit of work.
+
+With `REDIS_URL`, the Redis manager lets several web processes share rooms.
+Domains never touch the server: they publish through the effects buffer, which
+calls `bus` after commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
+from typing import Any
+
+import socketio
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cosmostream.account.schemas import Actor
+from cosmostream.config import Settings
+from cosmostream.db import Database
+from cosmostream.errors import AppError, NotAuthenticated, NotFound, PermissionDenied
+
+log = logging.getLogger(__name__)
+
+ACCESS_COOKIE = "cs_access"
+KICK_EVENT = "cs:kick"
+MAX_EVENT_BYTES = 16 * 1024
+
+RoomAuthorizer = Callable[[AsyncSession, Actor | None, str], Awaitable[None]]
+_room_authorizers: dict[str, RoomAuthorizer] = {}
+
+
+def register_room(kind: str, authorize: RoomAuthorizer) -> None:
+    """Let a domain own a room kind: `authorize` raises when the actor may not join."""
+    _room_authorizers[kind] = authorize
+
+
+async def _authorize_user_room(session: AsyncSession, actor: Actor | None, ident: str) -> None:
+    if actor is None:
+        raise NotAuthenticated()
+    if str(actor.id) != ident:
+        raise PermissionDenied()
+
+
+register_room("user", _authorize_user_room)
+
+
+class _KickMixin:
+    """Intercept the internal kick event and disconnect local members of its room.
+
+    Riding on `emit` lets a kick cross processes through the Redis channel like
+    any other event, without ever being delivered to a client.
+    """
+
+    server: Any
+
+    async def _kick_local(self, message: dict[str, Any]) -> bool:
+        if message.get("event") != KICK_EVENT or self.server is None:
+            return False
+        namespace = message.get("namespace") or "/"
+        room = message.get("room")
+        for sid, _ in list(self.get_participants(namespace, room)):  # type: ignore[attr-defined]
+            await self.server.disconnect(sid, namespace, ignore_queue=True)
+        return True
+
+
+class LocalManager(_KickMixin, socketio.AsyncManager):  # type: ignore[misc]
+    async def emit(self, event: str, data: Any, namespace: Any = None, room: Any = None,
+                   **kwargs: Any) -> Any:
+        if event == KICK_EVENT:
+            await self._kick_local({"event": event, "namespace": namespace, "room": room})
+            return None
+        return await super().emit(event, data, namespace=namespace, room=room, **kwargs)
+
+
+class RedisManager(_KickMixin, socketio.AsyncRedisManager):  # type: ignore[misc]
+    async def _handle_emit(self, message: dict[str, Any]) -> None:
+        if await self._kick_local(message):
+            return
+        await super()._handle_emit(message)
+
+
+class Bus:
+    """Where domains' realtime events go after commit.
+
+    In a web process it is the Socket.IO server (reached from worker threads on
+    the server's loop); in a stand-alone worker with Redis, a write-only Redis
+    manager; otherwise events are dropped (no one could receive them).
+    """
+
+    def __init__(self) -> None:
+        self.server: socketio.AsyncServer | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.external: Any = None
+
+    def attach(self, server: socketio.AsyncServer, loop: asyncio.AbstractEventLoop) -> None:
+        self.server, self.loop = server, loop
+
+    def attach_external(self, redis_url: str) -> None:
+        self.external = socketio.AsyncRedisManager(redis_url, write_only=True)
+
+    def detach(self) -> None:
+        self.server = self.loop = self.external = None
+
+    async def emit(self, event: str, data: Any, *, room: str) -> None:
+        if self.server is not None and self.loop is not None:
+            coro = self.server.emit(event, data, room=room)
+            try:
+                running = asyncio.get_running_loop()
+            except RuntimeError:
+                running = None
+            if running is self.loop:
+                await coro
+            else:
+                await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, self.loop))
+        elif self.external is not None:
+            await self.external.emit(event, data, room=room)
+        else:
+            log.debug("no realtime server: dropped %s to %s", event, room)
+
+    async def kick_user(self, user_id: str) -> None:
+        await self.emit(KICK_EVENT, None, room=f"user:{user_id}")
+
+    async def kick_session(self, session_id: str) -> None:
+        await self.emit(KICK_EVENT, None, room=f"session:{session_id}")
+
+
+bus = Bus()
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    stamp: float
+    strikes: int = 0
+
+
+@dataclass
+class RateLimiter:
+    """Token bucket per user (or per socket when anonymous)."""
+
+    rate: float = 10.0
+    burst: float = 30.0
+    max_strikes: int = 20
+    buckets: dict[str, _Bucket] = field(default_factory=dict)
+
+    def allow(self, key: str) -> tuple[bool, bool]:
+        """Return (allowed, disconnect)."""
+        now = time.monotonic()
+        bucket = self.buckets.get(key)
+        if bucket is None:
+            bucket = self.buckets[key] = _Bucket(tokens=self.burst, stamp=now)
+        bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.stamp) * self.rate)
+        bucket.stamp = now
+        if bucket.tokens >= 1:
+            bucket.tokens -= 1
+            return True, False
+        bucket.strikes += 1
+        return False, bucket.strikes >= self.max_strikes
+
+    def forget(self, key: str) -> None:
+        self.buckets.pop(key, None)
+
+
+def error_payload(error: AppError) -> dict[str, Any]:
+    return {"ok": False, "error": error.to_dict()}
+
+
+Handler = Callable[[AsyncSession, Actor | None, Any], Awaitable[Any]]
+
+
+class JoinRoom(BaseModel):
+    room: str
+
+
+class Realtime:
+    """The Socket.IO server and the plumbing every event handler goes through."""
+
+    def __init__(self, settings: Settings, db: Database) -> None:
+        self.settings = settings
+        self.db = db
+        manager = (
+            RedisManager(settings.redis_url) if settings.redis_url else LocalManager()
+        )
+        self.sio = socketio.AsyncServer(
+            async_mode="asgi",
+            client_manager=manager,
+            cors_allowed_origins=settings.allowed_origins,
+            max_http_buffer_size=64 * 1024,
+            ping_interval=20,
+            ping_timeout=20,
+            logger=False,
+            engineio_logger=False,
+        )
+        self.limiter = RateLimiter()
+        self.sio.on("connect", self._on_connect)
+        self.sio.on("disconnect", self._on_disconnect)
+        self.on("join", JoinRoom, self._join)
+        self.on("leave", JoinRoom, self._leave)
+
+    # -- connection ----------------------------------------------------------
+
+    async def _on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+        token = None
+        if isinstance(auth, dict) and isinstance(auth.get("token"), str):
+            token = auth["token"]
+        if token is None:
+            cookie = SimpleCookie(environ.get("HTTP_COOKIE", ""))
+            if ACCESS_COOKIE in cookie:
+                token = cookie[ACCESS_COOKIE].value
+        actor = None
+        if token:
+            from cosmostream.account.service import account_service
+
+            try:
+                async with self.db.read() as session:
+                    actor = await account_service.authenticate(session, token)
+            except AppError as exc:
+                raise socketio.exceptions.ConnectionRefusedError(exc.to_dict()) from None
+        await self.sio.save_session(
+            sid,
+            {
+                "user_id": str(actor.id) if actor else None,
+                "session_id": str(actor.session_id) if actor else None,
+                "token": token,
+            },
+        )
+        if actor is not None:
+            await self.sio.enter_room(sid, f"user:{actor.id}")
+            await self.sio.enter_room(sid, f"session:{actor.session_id}")
+
+    async def _on_disconnect(self, sid: str, reason: Any = None) -> None:
+        self.limiter.forget(sid)
+
+    async def _actor(self, session: AsyncSession, sid: str) -> Actor | None:
+        data = await self.sio.get_session(sid)
+        token = data.get("token")
+        if not token:
+            return None
+        from cosmostream.account.service import account_service
+
+        return await account_service.authenticate(session, token)
+
+    # -- events --------------------------------------------------------------
+
+    def on(self, event: str, schema: type[BaseModel] | None, handler: Handler) -> None:
+        """Register an event handler behind the shared checks.
+
+        The handler gets (session, actor, payload) in one unit of work; what it
+        returns is the acknowledgement. Errors become `{"ok": false, "error"}`.
+        """
+
+        async def wrapped(sid: str, data: Any = None) -> Any:
+            session_data = await self.sio.get_session(sid)
+            key = session_data.get("user_id") or sid
+            allowed, kick = self.limiter.allow(key)
+            if kick:
+                log.warning("socket %s flooded; disconnecting", sid)
+                await self.sio.disconnect(sid)
+                return error_payload(AppError("Too many messages.", code="rate_limited"))
+            if not allowed:
+                return error_payload(AppError("Slow down.", code="rate_limited", status=429))
+            try:
+                size = len(json.dumps(data, separators=(",", ":")))
+            except (TypeError, ValueError):
+                return error_payload(AppError("Malformed payload.", code="bad_payload"))
+            if size > MAX_EVENT_BYTES:
+                return error_payload(AppError("Message too large.", code="payload_too_large"))
+            payload: Any = data
+            if schema is not None:
+                try:
+                    payload = schema.model_validate(data)
+                except ValidationError:
+                    return error_payload(AppError("Malformed payload.", code="bad_payload"))
+            try:
+                async with self.db.unit_of_work() as session:
+                    actor = await self._actor(session, sid)
+                    result = await handler(session, actor, (sid, payload))
+            except AppError as exc:
+                if exc.status == 401:
+                    await self.sio.disconnect(sid)
+                return error_payload(exc)
+            except Exception:
+                log.exception("socket event %s failed", event)
+                return error_payload(AppError("Something went wrong.", code="internal_error"))
+            return {"ok": True, **(result or {})}
+
+        self.sio.on(event, wrapped)
+
+    async def _join(self, session: AsyncSession, actor: Actor | None, args: Any) -> dict[str, Any]:
+        sid, payload = args
+        kind, _, ident = payload.room.partition(":")
+        authorize = _room_authorizers.get(kind)
+        if authorize is None or not ident or len(payload.room) > 120:
+            raise NotFound("No such room.")
+        await authorize(session, actor, ident)
+        await self.sio.enter_room(sid, payload.room)
+        return {"room": payload.room}
+
+    async def _leave(self, session: AsyncSession, actor: Actor | None, args: Any) -> dict[str, Any]:
+        sid, payload = args
+        if payload.room.startswith(("user:", "session:")):
+            raise PermissionDenied("That room cannot be left.")
+        await self.sio.leave_room(sid, payload.room)
+        return {"room": payload.room}
+
+

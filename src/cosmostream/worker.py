@@ -1,0 +1,126 @@
+"""The task queue: one Huey instance, configured at start-up, and the task wrapper.
+
+Storage is SQLite (`<data_dir>/tasks.db`) by default and Redis when `REDIS_URL`
+is set. Tasks are async functions; the wrapper runs each one on its worker
+thread's own event loop, inside one unit of work, so a task commits once at
+the end and its side effects (e-mails, realtime events, more tasks) leave only
+after that commit. Tasks take ids, reload state and are safe to retry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import threading
+from collections.abc import Awaitable, Callable
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+from huey import Huey, MemoryHuey
+from huey.consumer import Consumer
+from huey.storage import RedisStorage, SqliteStorage
+
+from cosmostream.config import Settings, get_settings
+from cosmostream.db import Database, WriteSession
+
+log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+# Storage is replaced by `configure()`; until then nothing can be enqueued
+# by accident into a throw-away queue that no consumer reads.
+huey: Huey = MemoryHuey("cosmostream", results=False, utc=True)
+_settings: Settings | None = None
+
+
+def configure(settings: Settings) -> Huey:
+    """Point the queue at its storage (SQLite file or Redis)."""
+    global _settings
+    _settings = settings
+    if settings.redis_url:
+        huey.storage = RedisStorage(name="cosmostream", url=settings.redis_url)
+    else:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        huey.storage = SqliteStorage(
+            name="cosmostream", filename=str((settings.data_dir / "tasks.db").resolve())
+        )
+    huey.results = False
+    return huey
+
+
+def settings() -> Settings:
+    return _settings or get_settings()
+
+
+class _ThreadRuntime(threading.local):
+    loop: asyncio.AbstractEventLoop | None = None
+    db: Database | None = None
+
+
+_runtime = _ThreadRuntime()
+
+
+def _thread_loop() -> tuple[asyncio.AbstractEventLoop, Database]:
+    """Each worker thread keeps one event loop and one engine for its lifetime."""
+    if _runtime.loop is None or _runtime.loop.is_closed():
+        _runtime.loop = asyncio.new_event_loop()
+        _runtime.db = Database.from_settings(settings())
+    assert _runtime.db is not None
+    return _runtime.loop, _runtime.db
+
+
+def task(
+    name: str, *, retries: int = 0, retry_delay: int = 10, **options: Any
+) -> Callable[
+    [Callable[Concatenate[WriteSession, P], Awaitable[R]]],
+    Any,
+]:
+    """Register an async function as a Huey task that runs in one unit of work.
+
+    The function gets a write session as its first argument; the wrapper
+    commits at the end and then releases the buffered side effects.
+    """
+
+    def decorate(fn: Callable[Concatenate[WriteSession, P], Awaitable[R]]) -> Any:
+        @functools.wraps(fn)
+        def run(*args: P.args, **kwargs: P.kwargs) -> R:
+            loop, db = _thread_loop()
+
+            async def unit() -> R:
+                async with db.unit_of_work() as session:
+                    return await fn(session, *args, **kwargs)
+
+            return loop.run_until_complete(unit())
+
+        return huey.task(name=name, retries=retries, retry_delay=retry_delay, **options)(run)
+
+    return decorate
+
+
+class EmbeddedConsumer:
+    """Huey's consumer run as threads inside another process (the all-in-one role).
+
+    Huey's own `Consumer.run()` owns the main thread and its signals; here the
+    web server does, so we start and stop the worker threads ourselves.
+    """
+
+    def __init__(self, workers: int) -> None:
+        self.consumer = Consumer(huey, workers=workers, worker_type="thread", periodic=True)
+
+    def start(self) -> None:
+        self.consumer.scheduler.start()
+        for _, thread in self.consumer.worker_threads:
+            thread.start()
+        log.info("embedded task consumer started with %d workers", len(self.consumer.worker_threads))
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self.consumer.stop_flag.set()
+        for _, thread in self.consumer.worker_threads:
+            thread.join(timeout)
+        self.consumer.scheduler.join(timeout)
+
+
+def load_tasks() -> None:
+    """Import every module that defines tasks so the registry knows them."""
+    import cosmostream.mail  # noqa: F401
