@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench migrate demo clean install install-dev assets browser
+.PHONY: run test lint format bench migrate demo clean install install-dev assets schema
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,3 +56,6 @@ bench: install-dev assets
 
 clean:
 	rm -rf $(VENV) frontend/node_modules src/cosmostream/web/static/dist var test-artifacts .pytest_cache .mypy_cache .ruff_cache
+
+schema: install
+	$(BIN)/cosmostream export-schema > schema.graphql

@@ -196,5 +196,13 @@ def user_set_role(
     asyncio.run(run())
 
 
+@app.command("export-schema")
+def export_schema() -> None:
+    """Print the GraphQL schema (SDL); `schema.graphql` is this output, committed."""
+    from cosmostream.graphql.schema import schema
+
+    typer.echo(schema.as_str())
+
+
 def main() -> None:  # pragma: no cover - console entry point
     sys.exit(app())

@@ -177,5 +177,19 @@ def normalize_database_url(url: str) -> str:
 
 
 @lru_cache
-def get_settings() -> Settings:
+def _environment_settings() -> Settings:
     return Settings()
+
+
+_active: Settings | None = None
+
+
+def get_settings() -> Settings:
+    """The settings of the running application (from the environment by default)."""
+    return _active or _environment_settings()
+
+
+def use_settings(settings: Settings | None) -> None:
+    """Make `settings` the process's settings (the app factory and tests call this)."""
+    global _active
+    _active = settings

@@ -44,6 +44,7 @@ def configure_logging(settings: Settings) -> None:
         foreign_pre_chain=shared,
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            _drop_color_message,
             structlog.processors.format_exc_info if as_json else _identity,
             renderer,
         ],
@@ -60,4 +61,11 @@ def configure_logging(settings: Settings) -> None:
 
 
 def _identity(_: object, __: str, event_dict: structlog.types.EventDict) -> structlog.types.EventDict:
+    return event_dict
+
+
+def _drop_color_message(
+    _: object, __: str, event_dict: structlog.types.EventDict
+) -> structlog.types.EventDict:
+    event_dict.pop("color_message", None)
     return event_dict

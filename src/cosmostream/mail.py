@@ -18,10 +18,9 @@ import aiosmtplib
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from cosmostream import effects
-from cosmostream.config import Settings
+from cosmostream.config import Settings, get_settings
 from cosmostream.db import WriteSession
 from cosmostream.kit.time import utcnow
-from cosmostream.worker import settings as worker_settings
 from cosmostream.worker import task
 
 log = logging.getLogger(__name__)
@@ -89,4 +88,4 @@ async def deliver(mail: Mail, settings: Settings) -> None:
 
 @task("mail.send", retries=5, retry_delay=30)
 async def send_mail(session: WriteSession, data: dict[str, Any]) -> None:
-    await deliver(Mail(**data), worker_settings())
+    await deliver(Mail(**data), get_settings())

@@ -22,7 +22,7 @@ from strawberry.fastapi import GraphQLRouter
 
 from cosmostream import realtime, worker
 from cosmostream.account.pages import router as account_pages
-from cosmostream.config import Settings, get_settings
+from cosmostream.config import Settings, get_settings, use_settings
 from cosmostream.db import Database
 from cosmostream.errors import INTERNAL_ERROR_BODY, AppError, render_json
 from cosmostream.graphql.context import get_context
@@ -81,6 +81,7 @@ def install_error_handlers(app: FastAPI) -> None:
 def create_app(settings: Settings | None = None, *, embedded_worker: bool | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.check()
+    use_settings(settings)
     configure_logging(settings)
     db = Database.from_settings(settings)
     worker.configure(settings)

@@ -20,7 +20,7 @@ from huey import Huey, MemoryHuey
 from huey.consumer import Consumer
 from huey.storage import RedisStorage, SqliteStorage
 
-from cosmostream.config import Settings, get_settings
+from cosmostream.config import Settings, get_settings, use_settings
 from cosmostream.db import Database, WriteSession
 
 log = logging.getLogger(__name__)
@@ -31,13 +31,11 @@ R = TypeVar("R")
 # Storage is replaced by `configure()`; until then nothing can be enqueued
 # by accident into a throw-away queue that no consumer reads.
 huey: Huey = MemoryHuey("cosmostream", results=False, utc=True)
-_settings: Settings | None = None
 
 
 def configure(settings: Settings) -> Huey:
     """Point the queue at its storage (SQLite file or Redis)."""
-    global _settings
-    _settings = settings
+    use_settings(settings)
     if settings.redis_url:
         huey.storage = RedisStorage(name="cosmostream", url=settings.redis_url)
     else:
@@ -47,10 +45,6 @@ def configure(settings: Settings) -> Huey:
         )
     huey.results = False
     return huey
-
-
-def settings() -> Settings:
-    return _settings or get_settings()
 
 
 class _ThreadRuntime(threading.local):
@@ -65,7 +59,7 @@ def _thread_loop() -> tuple[asyncio.AbstractEventLoop, Database]:
     """Each worker thread keeps one event loop and one engine for its lifetime."""
     if _runtime.loop is None or _runtime.loop.is_closed():
         _runtime.loop = asyncio.new_event_loop()
-        _runtime.db = Database.from_settings(settings())
+        _runtime.db = Database.from_settings(get_settings())
     assert _runtime.db is not None
     return _runtime.loop, _runtime.db
 
@@ -98,6 +92,27 @@ def task(
     return decorate
 
 
+def periodic_task(name: str, schedule: Any) -> Callable[
+    [Callable[[WriteSession], Awaitable[R]]], Any
+]:
+    """Register an async function to run on a schedule (a `huey.crontab`), in one unit of work."""
+
+    def decorate(fn: Callable[[WriteSession], Awaitable[R]]) -> Any:
+        @functools.wraps(fn)
+        def run() -> R:
+            loop, db = _thread_loop()
+
+            async def unit() -> R:
+                async with db.unit_of_work() as session:
+                    return await fn(session)
+
+            return loop.run_until_complete(unit())
+
+        return huey.periodic_task(schedule, name=name)(run)
+
+    return decorate
+
+
 class EmbeddedConsumer:
     """Huey's consumer run as threads inside another process (the all-in-one role).
 
@@ -123,4 +138,5 @@ class EmbeddedConsumer:
 
 def load_tasks() -> None:
     """Import every module that defines tasks so the registry knows them."""
+    import cosmostream.account.tasks
     import cosmostream.mail  # noqa: F401

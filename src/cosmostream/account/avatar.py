@@ -38,7 +38,9 @@ def process_avatar(data: bytes, *, max_bytes: int) -> bytes:
                 probe.seek(0)
                 image = ImageOps.exif_transpose(probe)
                 image.load()
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise InvalidImage("That image is too large to process (at most 40 megapixels).") from None
+    except UnidentifiedImageError:
         raise InvalidImage() from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise InvalidImage("That image is damaged or incomplete.") from exc

@@ -84,25 +84,6 @@ class User:
 
 
 @strawberry.type
-class AuthPayload:
-    access_token: str
-    refresh_token: str
-    access_token_expires_at: datetime
-    refresh_token_expires_at: datetime
-    user: User
-
-    @classmethod
-    def from_result(cls, result: AuthResult) -> AuthPayload:
-        return cls(
-            access_token=result.access_token,
-            refresh_token=result.refresh_token,
-            access_token_expires_at=result.access_expires_at,
-            refresh_token_expires_at=result.refresh_expires_at,
-            user=User(model=result.user),
-        )
-
-
-@strawberry.type
 class Session:
     id: strawberry.ID
     created_at: datetime
@@ -112,15 +93,22 @@ class Session:
     current: bool
 
 
-@strawberry.type
-class Me:
-    user: User
+@strawberry.type(description="The signed-in user, with what only they can see.")
+class Me(User):
+    session_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field
+    def email(self) -> str:
+        return self.model.email
+
+    @strawberry.field
+    def email_verified(self) -> bool:
+        return self.model.email_verified_at is not None
 
     @strawberry.field
     async def sessions(self, info: Info) -> list[Session]:
-        actor = info.context.require_actor()
         async with info.context.db.read() as session:
-            rows = await account_service.list_sessions(session, actor)
+            rows = await account_service.list_sessions_of(session, self.model.id)
         return [
             Session(
                 id=strawberry.ID(str(s.id)),
@@ -128,18 +116,36 @@ class Me:
                 last_used_at=s.last_used_at,
                 user_agent=s.user_agent,
                 ip_address=s.ip_address,
-                current=s.id == actor.session_id,
+                current=s.id == self.session_id,
             )
             for s in rows
         ]
 
     @strawberry.field
     async def favourite_categories(self, info: Info) -> list[Category]:
-        actor = info.context.require_actor()
         async with info.context.db.read() as session:
-            slugs = await account_service.favourite_category_slugs(session, actor.id)
+            slugs = await account_service.favourite_category_slugs(session, self.model.id)
             categories = await account_service.list_categories(session)
         return [_category(c) for c in categories if c.slug in slugs]
+
+
+@strawberry.type
+class AuthPayload:
+    access_token: str
+    refresh_token: str
+    access_token_expires_at: datetime
+    refresh_token_expires_at: datetime
+    user: Me
+
+    @classmethod
+    def from_result(cls, result: AuthResult) -> AuthPayload:
+        return cls(
+            access_token=result.access_token,
+            refresh_token=result.refresh_token,
+            access_token_expires_at=result.access_expires_at,
+            refresh_token_expires_at=result.refresh_expires_at,
+            user=Me(model=result.user, session_id=result.session_id),
+        )
 
 
 def _category(c: object) -> Category:
@@ -182,7 +188,7 @@ class AccountQuery:
     @strawberry.field(description="The signed-in user, or null.")
     async def me(self, info: Info) -> Me | None:
         actor = info.context.actor
-        return Me(user=User(model=actor.user)) if actor else None
+        return Me(model=actor.user, session_id=actor.session_id) if actor else None
 
     @strawberry.field
     async def user(self, info: Info, id: strawberry.ID) -> User | None:
@@ -265,7 +271,7 @@ class AccountMutation:
         actor = info.context.require_actor()
         async with info.context.unit_of_work() as session:
             user = await account_service.set_favourite_categories(session, actor, slugs)
-        return Me(user=User(model=user))
+        return Me(model=user, session_id=actor.session_id)
 
     @strawberry.mutation
     async def follow_user(self, info: Info, user_id: strawberry.ID) -> User:

@@ -116,15 +116,19 @@ class SessionRepository:
             query = query.where(AuthSession.id != except_id)
         await session.execute(query)
 
-    async def delete_tokens_before(
-        self, session: AsyncSession, session_id: uuid.UUID, generation: int
-    ) -> None:
-        """Forget tokens too old to matter; their hashes still mark reuse until then."""
-        await session.execute(
-            delete(RefreshToken).where(
-                RefreshToken.session_id == session_id, RefreshToken.generation < generation
+    async def delete_stale(self, session: AsyncSession, before: datetime) -> int:
+        """Forget sessions (and, by cascade, their token hashes) that ended before `before`.
+
+        Old token hashes are kept as long as their session could still be
+        refreshed, so that reuse of any of them is recognised and revokes it.
+        """
+        result = await session.execute(
+            delete(AuthSession).where(
+                (AuthSession.expires_at < before)
+                | (AuthSession.revoked_at.is_not(None) & (AuthSession.revoked_at < before))
             )
         )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 class ActionTokenRepository:
@@ -136,6 +140,10 @@ class ActionTokenRepository:
             .where(ActionToken.token_hash == token_hash, ActionToken.purpose == purpose)
             .with_for_update()
         )
+
+    async def delete_stale(self, session: AsyncSession, before: datetime) -> int:
+        result = await session.execute(delete(ActionToken).where(ActionToken.expires_at < before))
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     async def invalidate_all(
         self, session: AsyncSession, user_id: uuid.UUID, purpose: ActionTokenPurpose, now: datetime

@@ -173,8 +173,6 @@ class AccountService:
             if not reused:
                 auth.last_used_at = now
                 auth.ip_address = client.ip[:64] or auth.ip_address
-                # Keep the previous generation so reuse of it is still recognised.
-                await session_repository.delete_tokens_before(session, auth.id, auth.generation - 1)
                 result = await self._issue(session, user, auth)
         if reused or result is None:
             raise InvalidToken()
@@ -199,7 +197,10 @@ class AccountService:
             effects.after_commit(_kick_session(auth.id))
 
     async def list_sessions(self, session: AsyncSession, actor: Actor) -> list[AuthSession]:
-        return await session_repository.list_active(session, actor.id, utcnow())
+        return await self.list_sessions_of(session, actor.id)
+
+    async def list_sessions_of(self, session: AsyncSession, user_id: uuid.UUID) -> list[AuthSession]:
+        return await session_repository.list_active(session, user_id, utcnow())
 
     async def revoke_session(
         self, session: AsyncSession, actor: Actor, session_id: uuid.UUID

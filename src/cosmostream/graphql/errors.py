@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 
 from graphql.error import GraphQLError
 from strawberry.extensions import MaskErrors
@@ -25,6 +26,18 @@ def _should_mask(error: GraphQLError) -> bool:
 class AppErrorMasker(MaskErrors):
     def __init__(self) -> None:
         super().__init__(should_mask_error=_should_mask, error_message="Unexpected error.")
+
+    def on_operation(self) -> Iterator[None]:
+        yield from super().on_operation()
+        # A request that failed before execution (syntax, validation, limits)
+        # is the client's fault: 400, as GraphQL over HTTP recommends.
+        result = self.execution_context.result
+        errors = getattr(result, "errors", None)
+        if result is not None and errors and getattr(result, "data", None) is None:
+            if all(e.original_error is None for e in errors):
+                response = getattr(self.execution_context.context, "response", None)
+                if response is not None:
+                    response.status_code = 400
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         masked = super().anonymise_error(error)

@@ -1,10 +1,16 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+
+
+class Clock:
+    """The one source of "now". Tests move it forward to cross expiry limits."""
+
+    offset: timedelta = timedelta(0)
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    return datetime.now(UTC) + Clock.offset
 
 
 def aware(value: datetime) -> datetime:
