@@ -54,8 +54,9 @@ async def gql(
     h = dict(headers or {})
     if token:
         h["Authorization"] = f"Bearer {token}"
-    return await client.post("/graphql", json={"query": query, "variables": variables or {}},
-                             headers=h)
+    return await client.post(
+        "/graphql", json={"query": query, "variables": variables or {}}, headers=h
+    )
 
 
 async def csrf(client: httpx.AsyncClient, path: str = "/login") -> str:

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from cosmostream.config import ConfigurationError, get_settings
+from cosmostream.config import ConfigurationError, Settings, get_settings
 
 app = typer.Typer(help="CosmoStream: video for the cosmos.", no_args_is_help=True)
 user_app = typer.Typer(help="Manage accounts.", no_args_is_help=True)
@@ -20,7 +20,7 @@ Host = Annotated[str, typer.Option(help="Interface to listen on.")]
 Port = Annotated[int, typer.Option(help="Port to listen on.")]
 
 
-def _settings_or_exit():  # type: ignore[no-untyped-def]
+def _settings_or_exit() -> Settings:
     settings = get_settings()
     try:
         settings.check()
@@ -44,7 +44,9 @@ def migrate() -> None:
 
 @app.command()
 def demo(
-    if_empty: Annotated[bool, typer.Option("--if-empty", help="Only when there are no users.")] = False,
+    if_empty: Annotated[
+        bool, typer.Option("--if-empty", help="Only when there are no users.")
+    ] = False,
 ) -> None:
     """Load demo data (idempotent): categories, an admin, two creators and a viewer."""
     from cosmostream.db import Database
@@ -65,7 +67,9 @@ def demo(
         typer.echo(f"demo data loaded ({len(created)} new accounts)")
         if created and not settings.is_production:
             for account in created:
-                typer.echo(f"  {account.role.value:8} {account.email}  password: {account.password}")
+                typer.echo(
+                    f"  {account.role.value:8} {account.email}  password: {account.password}"
+                )
 
     asyncio.run(run())
 

@@ -77,7 +77,9 @@ class Database:
         self.is_sqlite = url.startswith("sqlite")
         self.write_engine = make_engine(url, immediate=True, pooled=pooled)
         self.read_engine = (
-            make_engine(url, immediate=False, pooled=pooled) if self.is_sqlite else self.write_engine
+            make_engine(url, immediate=False, pooled=pooled)
+            if self.is_sqlite
+            else self.write_engine
         )
         self._writer = async_sessionmaker(
             self.write_engine, class_=WriteSession, expire_on_commit=False

@@ -33,14 +33,34 @@ class DemoAccount:
 
 
 ACCOUNTS = [
-    DemoAccount("admin@example.com", "orbital-admin-2026", Role.ADMIN, "Mission Control",
-                "Keeps the lights on at CosmoStream."),
-    DemoAccount("vera@example.com", "dark-matter-halo", Role.CREATOR, "Vera Nebula",
-                "Astrophysicist. Galaxy rotation curves and the dark universe."),
-    DemoAccount("carl@example.com", "pale-blue-dot-42", Role.CREATOR, "Carl Orbit",
-                "Launch photographer and rocket nerd."),
-    DemoAccount("ada@example.com", "stargazer-viewer", Role.VIEWER, "Ada Stargazer",
-                "Backyard astronomer with an 8-inch Dobsonian."),
+    DemoAccount(
+        "admin@example.com",
+        "orbital-admin-2026",
+        Role.ADMIN,
+        "Mission Control",
+        "Keeps the lights on at CosmoStream.",
+    ),
+    DemoAccount(
+        "vera@example.com",
+        "dark-matter-halo",
+        Role.CREATOR,
+        "Vera Nebula",
+        "Astrophysicist. Galaxy rotation curves and the dark universe.",
+    ),
+    DemoAccount(
+        "carl@example.com",
+        "pale-blue-dot-42",
+        Role.CREATOR,
+        "Carl Orbit",
+        "Launch photographer and rocket nerd.",
+    ),
+    DemoAccount(
+        "ada@example.com",
+        "stargazer-viewer",
+        Role.VIEWER,
+        "Ada Stargazer",
+        "Backyard astronomer with an 8-inch Dobsonian.",
+    ),
 ]
 
 
@@ -49,16 +69,23 @@ async def load_demo(session: AsyncSession) -> list[DemoAccount]:
     existing = set(await session.scalars(select(Category.slug)))
     for position, (slug, name, description, icon) in enumerate(CATEGORIES):
         if slug not in existing:
-            session.add(Category(slug=slug, name=name, description=description, icon=icon,
-                                 position=position))
+            session.add(
+                Category(
+                    slug=slug, name=name, description=description, icon=icon, position=position
+                )
+            )
     created: list[DemoAccount] = []
     users: dict[str, User] = {}
     for account in ACCOUNTS:
         user = await session.scalar(select(User).where(User.email == account.email))
         if user is None:
             user = await account_service.create_user(
-                session, email=account.email, password=account.password, role=account.role,
-                display_name=account.display_name, check_password=False,
+                session,
+                email=account.email,
+                password=account.password,
+                role=account.role,
+                display_name=account.display_name,
+                check_password=False,
             )
             user.bio = account.bio
             created.append(account)

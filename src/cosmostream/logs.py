@@ -60,7 +60,9 @@ def configure_logging(settings: Settings) -> None:
     logging.getLogger("aiosqlite").setLevel(logging.WARNING)
 
 
-def _identity(_: object, __: str, event_dict: structlog.types.EventDict) -> structlog.types.EventDict:
+def _identity(
+    _: object, __: str, event_dict: structlog.types.EventDict
+) -> structlog.types.EventDict:
     return event_dict
 
 

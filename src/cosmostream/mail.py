@@ -7,6 +7,7 @@ slow SMTP server never holds up a page.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import asdict, dataclass
 from email.message import EmailMessage
@@ -80,12 +81,16 @@ async def deliver(mail: Mail, settings: Settings) -> None:
         log.info("mail sent", extra={"to": mail.to, "subject": mail.subject})
         return
     outbox: Path = settings.outbox_dir
-    outbox.mkdir(parents=True, exist_ok=True)
     name = f"{utcnow():%Y%m%dT%H%M%S%f}-{message['Message-ID'].strip('<>').split('@')[0]}.eml"
-    (outbox / name).write_bytes(bytes(message))
+    await asyncio.to_thread(_write, outbox / name, bytes(message))
     log.info("mail written to outbox %s (to %s: %s)", outbox / name, mail.to, mail.subject)
 
 
 @task("mail.send", retries=5, retry_delay=30)
 async def send_mail(session: WriteSession, data: dict[str, Any]) -> None:
     await deliver(Mail(**data), get_settings())
+
+
+def _write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)

@@ -67,8 +67,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-        return _error_response(request, AppError("Some fields are not valid.", status=422,
-                                                 code="validation_failed"))
+        return _error_response(
+            request, AppError("Some fields are not valid.", status=422, code="validation_failed")
+        )
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
@@ -150,7 +151,7 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
         try:
             await asyncio.wait_for(db.ping(), timeout=3)
             checks["database"] = "ok"
-        except Exception as exc:  # noqa: BLE001 - report any failure as not ready
+        except Exception as exc:
             checks["database"] = f"error: {type(exc).__name__}"
             ok = False
         if settings.redis_url:
@@ -163,11 +164,13 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
                 finally:
                     await client.aclose()
                 checks["redis"] = "ok"
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 checks["redis"] = f"error: {type(exc).__name__}"
                 ok = False
-        return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks},
-                            status_code=200 if ok else 503)
+        return JSONResponse(
+            {"status": "ok" if ok else "unavailable", "checks": checks},
+            status_code=200 if ok else 503,
+        )
 
     @app.get("/robots.txt", include_in_schema=False)
     async def robots() -> PlainTextResponse:

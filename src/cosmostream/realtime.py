@@ -17,7 +17,6 @@ import asyncio
 import json
 import logging
 import time
-
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
@@ -77,8 +76,9 @@ class _KickMixin:
 
 
 class LocalManager(_KickMixin, socketio.AsyncManager):  # type: ignore[misc]
-    async def emit(self, event: str, data: Any, namespace: Any = None, room: Any = None,
-                   **kwargs: Any) -> Any:
+    async def emit(
+        self, event: str, data: Any, namespace: Any = None, room: Any = None, **kwargs: Any
+    ) -> Any:
         if event == KICK_EVENT:
             await self._kick_local({"event": event, "namespace": namespace, "room": room})
             return None
@@ -191,9 +191,7 @@ class Realtime:
     def __init__(self, settings: Settings, db: Database) -> None:
         self.settings = settings
         self.db = db
-        manager = (
-            RedisManager(settings.redis_url) if settings.redis_url else LocalManager()
-        )
+        manager = RedisManager(settings.redis_url) if settings.redis_url else LocalManager()
         self.sio = socketio.AsyncServer(
             async_mode="asgi",
             client_manager=manager,
@@ -315,5 +313,3 @@ class Realtime:
             raise PermissionDenied("That room cannot be left.")
         await self.sio.leave_room(sid, payload.room)
         return {"room": payload.room}
-
-

@@ -92,9 +92,9 @@ def task(
     return decorate
 
 
-def periodic_task(name: str, schedule: Any) -> Callable[
-    [Callable[[WriteSession], Awaitable[R]]], Any
-]:
+def periodic_task(
+    name: str, schedule: Any
+) -> Callable[[Callable[[WriteSession], Awaitable[R]]], Any]:
     """Register an async function to run on a schedule (a `huey.crontab`), in one unit of work."""
 
     def decorate(fn: Callable[[WriteSession], Awaitable[R]]) -> Any:
@@ -127,7 +127,9 @@ class EmbeddedConsumer:
         self.consumer.scheduler.start()
         for _, thread in self.consumer.worker_threads:
             thread.start()
-        log.info("embedded task consumer started with %d workers", len(self.consumer.worker_threads))
+        log.info(
+            "embedded task consumer started with %d workers", len(self.consumer.worker_threads)
+        )
 
     def stop(self, timeout: float = 10.0) -> None:
         self.consumer.stop_flag.set()

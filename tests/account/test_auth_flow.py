@@ -37,8 +37,17 @@ def _link(message: object, path: str) -> str:
 async def test_signup_returns_tokens_and_sends_verification(
     client: httpx.AsyncClient, mail: MailSink, task_worker: object, db: Database
 ) -> None:
-    response = await gql(client, SIGNUP, {"input": {
-        "email": "Nova@Example.com", "password": "twinkle twinkle", "displayName": "Nova"}})
+    response = await gql(
+        client,
+        SIGNUP,
+        {
+            "input": {
+                "email": "Nova@Example.com",
+                "password": "twinkle twinkle",
+                "displayName": "Nova",
+            }
+        },
+    )
     payload = response.json()["data"]["signup"]
     assert payload["user"]["email"] == "nova@example.com"
     assert payload["user"]["role"] == "VIEWER"
@@ -46,11 +55,17 @@ async def test_signup_returns_tokens_and_sends_verification(
     [message] = mail.wait_for("nova@example.com")
     assert "Confirm your e-mail" in message["Subject"]
     token = _link(message, "/verify-email")
-    verified = await gql(client, "mutation($t: String!) { verifyEmail(token: $t) { emailVerified } }",
-                         {"t": token}, token=payload["accessToken"])
+    verified = await gql(
+        client,
+        "mutation($t: String!) { verifyEmail(token: $t) { emailVerified } }",
+        {"t": token},
+        token=payload["accessToken"],
+    )
     assert verified.json()["data"]["verifyEmail"]["emailVerified"] is True
     # Single use.
-    again = await gql(client, "mutation($t: String!) { verifyEmail(token: $t) { id } }", {"t": token})
+    again = await gql(
+        client, "mutation($t: String!) { verifyEmail(token: $t) { id } }", {"t": token}
+    )
     assert again.json()["errors"][0]["extensions"]["code"] == "invalid_link"
 
 
@@ -58,8 +73,12 @@ async def test_signup_returns_tokens_and_sends_verification(
     ("password", "message"),
     [("short", "at least 8"), ("password123", "too common"), ("x" * 257, "at most 256")],
 )
-async def test_signup_password_rules(client: httpx.AsyncClient, password: str, message: str) -> None:
-    response = await gql(client, SIGNUP, {"input": {"email": "p@example.com", "password": password}})
+async def test_signup_password_rules(
+    client: httpx.AsyncClient, password: str, message: str
+) -> None:
+    response = await gql(
+        client, SIGNUP, {"input": {"email": "p@example.com", "password": password}}
+    )
     error = response.json()["errors"][0]
     assert error["extensions"]["code"] == "weak_password"
     assert message in error["message"]
@@ -73,16 +92,21 @@ async def test_long_passwords_are_not_truncated(db: Database) -> None:
         await login(db, user, long_password[:-1])
 
 
-async def test_signup_with_taken_email_creates_nothing(client: httpx.AsyncClient, db: Database) -> None:
+async def test_signup_with_taken_email_creates_nothing(
+    client: httpx.AsyncClient, db: Database
+) -> None:
     user = await make_user(db, email="taken@example.com")
-    response = await gql(client, SIGNUP, {"input": {"email": "TAKEN@example.com",
-                                                    "password": "another long one"}})
+    response = await gql(
+        client, SIGNUP, {"input": {"email": "TAKEN@example.com", "password": "another long one"}}
+    )
     assert response.json()["errors"][0]["extensions"]["code"] == "signup_failed"
     # The original password still works and there is one account.
     assert await login(db, user)
 
 
-async def test_login_messages_do_not_reveal_accounts(client: httpx.AsyncClient, db: Database) -> None:
+async def test_login_messages_do_not_reveal_accounts(
+    client: httpx.AsyncClient, db: Database
+) -> None:
     await make_user(db, email="known@example.com")
     wrong_password = await gql(client, LOGIN, {"e": "known@example.com", "p": "not the password"})
     unknown_user = await gql(client, LOGIN, {"e": "nobody@example.com", "p": "not the password"})
@@ -117,7 +141,9 @@ async def test_login_timing_is_similar_for_unknown_accounts(db: Database) -> Non
     assert 0.33 < ratio < 3, (known, unknown)
 
 
-async def test_login_is_throttled_per_account_with_backoff(client: httpx.AsyncClient, db: Database) -> None:
+async def test_login_is_throttled_per_account_with_backoff(
+    client: httpx.AsyncClient, db: Database
+) -> None:
     user = await make_user(db)
     for _ in range(5):
         response = await gql(client, LOGIN, {"e": user.email, "p": "wrong password"})
@@ -163,8 +189,11 @@ async def test_login_is_throttled_per_ip(db: Database) -> None:
 async def test_signup_is_throttled_per_ip(client: httpx.AsyncClient) -> None:
     codes = []
     for i in range(11):
-        response = await gql(client, SIGNUP, {"input": {"email": f"bulk{i}@example.com",
-                                                        "password": "bulk signup pass"}})
+        response = await gql(
+            client,
+            SIGNUP,
+            {"input": {"email": f"bulk{i}@example.com", "password": "bulk signup pass"}},
+        )
         body = response.json()
         codes.append(body["errors"][0]["extensions"]["code"] if body.get("errors") else "ok")
     assert codes[:9] == ["ok"] * 9
@@ -194,7 +223,10 @@ async def test_password_reset_flow(
 
 
 async def test_password_reset_link_expires(
-    client: httpx.AsyncClient, db: Database, mail: MailSink, task_worker: object,
+    client: httpx.AsyncClient,
+    db: Database,
+    mail: MailSink,
+    task_worker: object,
     settings: Settings,
 ) -> None:
     await make_user(db, email="slow@example.com")
@@ -212,7 +244,9 @@ async def test_newer_reset_link_invalidates_older(
     await gql(client, RESET_REQUEST, {"e": "twice@example.com"})
     mail.wait_for("twice@example.com")
     await gql(client, RESET_REQUEST, {"e": "twice@example.com"})
-    first, second = (_link(m, "/reset-password") for m in mail.wait_for("twice@example.com", count=2))
+    first, second = (
+        _link(m, "/reset-password") for m in mail.wait_for("twice@example.com", count=2)
+    )
     stale = await gql(client, RESET, {"t": first, "p": "brand new passphrase"})
     assert stale.json()["errors"][0]["extensions"]["code"] == "invalid_link"
     fresh = await gql(client, RESET, {"t": second, "p": "brand new passphrase"})
@@ -226,12 +260,14 @@ async def test_creator_request_needs_admin_unless_auto(
     auth = await login(db, viewer)
     ask = "mutation { requestCreatorRole { role } }"
     assert (await gql(client, ask, token=auth.access_token)).json()["data"]["requestCreatorRole"][
-        "role"] == "VIEWER"
+        "role"
+    ] == "VIEWER"
     settings.auto_approve_creators = True
     other = await make_user(db)
     other_auth = await login(db, other)
     assert (await gql(client, ask, token=other_auth.access_token)).json()["data"][
-        "requestCreatorRole"]["role"] == "CREATOR"
+        "requestCreatorRole"
+    ]["role"] == "CREATOR"
 
 
 async def test_purge_forgets_expired_sessions(db: Database) -> None:

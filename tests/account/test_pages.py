@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import io
-import zlib
 import struct
+import zlib
 from pathlib import Path
 
 import httpx
@@ -27,27 +27,39 @@ def png_bomb(width: int = 50_000, height: int = 50_000) -> bytes:
     """A tiny PNG whose header claims 2.5 gigapixels (IDAT is a few KB)."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
     header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
     row = b"\x00" + b"\x00" * ((width + 7) // 8)
     data = zlib.compress(row * 64, 9)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
+    )
 
 
 async def browser_login(client: httpx.AsyncClient, email: str, password: str = PASSWORD) -> None:
     token = await csrf(client)
-    response = await client.post("/login", data={"email": email, "password": password,
-                                                  "csrf_token": token, "next": "/settings"})
+    response = await client.post(
+        "/login",
+        data={"email": email, "password": password, "csrf_token": token, "next": "/settings"},
+    )
     assert response.status_code == 303, response.text
     assert response.headers["location"] == "/settings"
 
 
 async def test_signup_form_signs_in_and_goes_to_onboarding(client: httpx.AsyncClient) -> None:
     token = await csrf(client, "/signup")
-    response = await client.post("/signup", data={
-        "display_name": "Luna", "email": "luna@example.com", "password": "moon over water",
-        "csrf_token": token})
+    response = await client.post(
+        "/signup",
+        data={
+            "display_name": "Luna",
+            "email": "luna@example.com",
+            "password": "moon over water",
+            "csrf_token": token,
+        },
+    )
     assert response.status_code == 303
     assert response.headers["location"] == "/onboarding"
     cookies = response.headers.get_list("set-cookie")
@@ -60,8 +72,15 @@ async def test_signup_form_signs_in_and_goes_to_onboarding(client: httpx.AsyncCl
 
 async def test_signup_form_error_keeps_values(client: httpx.AsyncClient) -> None:
     token = await csrf(client, "/signup")
-    response = await client.post("/signup", data={
-        "display_name": "Luna", "email": "luna@example.com", "password": "short", "csrf_token": token})
+    response = await client.post(
+        "/signup",
+        data={
+            "display_name": "Luna",
+            "email": "luna@example.com",
+            "password": "short",
+            "csrf_token": token,
+        },
+    )
     assert response.status_code == 422
     assert 'value="luna@example.com"' in response.text
     assert "Use at least 8 characters." in response.text
@@ -73,8 +92,9 @@ async def test_form_posts_need_csrf(client: httpx.AsyncClient, path: str) -> Non
     missing = await client.post(path, data={"email": "a@example.com", "password": "whatever1"})
     assert missing.status_code == 403
     assert "form expired" in missing.text
-    forged = await client.post(path, data={"email": "a@example.com", "password": "whatever1",
-                                           "csrf_token": "abc.def"})
+    forged = await client.post(
+        path, data={"email": "a@example.com", "password": "whatever1", "csrf_token": "abc.def"}
+    )
     assert forged.status_code == 403
 
 
@@ -83,19 +103,23 @@ async def test_csrf_cookie_must_match_field(client: httpx.AsyncClient, settings:
 
     await client.get("/login")
     other = make_csrf_token(settings)  # validly signed, but not this browser's
-    response = await client.post("/login", data={"email": "a@example.com", "password": "x" * 9,
-                                                 "csrf_token": other})
+    response = await client.post(
+        "/login", data={"email": "a@example.com", "password": "x" * 9, "csrf_token": other}
+    )
     assert response.status_code == 403
 
 
-async def test_graphql_over_cookies_needs_csrf_header(client: httpx.AsyncClient, db: Database) -> None:
+async def test_graphql_over_cookies_needs_csrf_header(
+    client: httpx.AsyncClient, db: Database
+) -> None:
     user = await make_user(db)
     await browser_login(client, user.email)
     without = await client.post("/graphql", json={"query": "{ me { id } }"})
     assert without.status_code == 403
     token = client.cookies.get("cs_csrf")
-    with_header = await client.post("/graphql", json={"query": "{ me { id } }"},
-                                    headers={"X-CSRF-Token": token or ""})
+    with_header = await client.post(
+        "/graphql", json={"query": "{ me { id } }"}, headers={"X-CSRF-Token": token or ""}
+    )
     assert with_header.json()["data"]["me"]["id"] == str(user.id)
 
 
@@ -117,8 +141,9 @@ async def test_login_form_and_logout(client: httpx.AsyncClient, db: Database) ->
 
 async def test_wrong_login_form_shows_generic_error(client: httpx.AsyncClient) -> None:
     token = await csrf(client)
-    response = await client.post("/login", data={"email": "who@example.com", "password": "nope nope",
-                                                 "csrf_token": token})
+    response = await client.post(
+        "/login", data={"email": "who@example.com", "password": "nope nope", "csrf_token": token}
+    )
     assert response.status_code == 401
     assert "The e-mail address or password is incorrect." in response.text
 
@@ -139,17 +164,29 @@ async def test_expired_access_cookie_is_refreshed_transparently(
 async def test_login_redirect_rejects_offsite_next(client: httpx.AsyncClient, db: Database) -> None:
     user = await make_user(db)
     token = await csrf(client)
-    response = await client.post("/login", data={"email": user.email, "password": PASSWORD,
-                                                 "csrf_token": token, "next": "//evil.example/x"})
+    response = await client.post(
+        "/login",
+        data={
+            "email": user.email,
+            "password": PASSWORD,
+            "csrf_token": token,
+            "next": "//evil.example/x",
+        },
+    )
     assert response.headers["location"] == "/"
 
 
-async def test_avatar_upload_and_replace(client: httpx.AsyncClient, db: Database, settings: Settings) -> None:
+async def test_avatar_upload_and_replace(
+    client: httpx.AsyncClient, db: Database, settings: Settings
+) -> None:
     user = await make_user(db)
     await browser_login(client, user.email)
     token = client.cookies.get("cs_csrf")
-    first = await client.post("/settings/avatar", data={"csrf_token": token},
-                              files={"avatar": ("me.png", png_bytes(), "image/png")})
+    first = await client.post(
+        "/settings/avatar",
+        data={"csrf_token": token},
+        files={"avatar": ("me.png", png_bytes(), "image/png")},
+    )
     assert first.status_code == 303
     stored = sorted((settings.media_dir / "avatars").rglob("*.webp"))
     assert len(stored) == 1
@@ -159,8 +196,11 @@ async def test_avatar_upload_and_replace(client: httpx.AsyncClient, db: Database
     assert f"/media/avatars/{user.id}/" in page.text
     served = await client.get(f"/media/{stored[0].relative_to(settings.media_dir)}")
     assert served.status_code == 200
-    second = await client.post("/settings/avatar", data={"csrf_token": token},
-                               files={"avatar": ("me.jpg", png_bytes(color="red"), "image/jpeg")})
+    second = await client.post(
+        "/settings/avatar",
+        data={"csrf_token": token},
+        files={"avatar": ("me.jpg", png_bytes(color="red"), "image/jpeg")},
+    )
     assert second.status_code == 303
     remaining = sorted((settings.media_dir / "avatars").rglob("*.webp"))
     assert len(remaining) == 1 and remaining != stored  # the old file is gone
@@ -182,8 +222,11 @@ async def test_bad_avatars_are_refused_and_nothing_is_stored(
     await browser_login(client, user.email)
     token = client.cookies.get("cs_csrf")
     data = content if content is not None else png_bomb()
-    response = await client.post("/settings/avatar", data={"csrf_token": token},
-                                 files={"avatar": ("evil.png", data, "image/png")})
+    response = await client.post(
+        "/settings/avatar",
+        data={"csrf_token": token},
+        files={"avatar": ("evil.png", data, "image/png")},
+    )
     assert response.status_code == 422
     assert message in response.text
     assert not list(Path(settings.media_dir).rglob("*.webp"))
@@ -191,16 +234,30 @@ async def test_bad_avatars_are_refused_and_nothing_is_stored(
     assert me.json()["data"]["me"]["avatarUrl"] is None
 
 
-async def test_oversized_bodies_get_413(client: httpx.AsyncClient, db: Database, settings: Settings) -> None:
-    big = await client.post("/graphql", content=b"x" * (settings.max_request_bytes + 1),
-                            headers={"content-type": "application/json"})
+async def test_oversized_bodies_get_413(
+    client: httpx.AsyncClient, db: Database, settings: Settings
+) -> None:
+    big = await client.post(
+        "/graphql",
+        content=b"x" * (settings.max_request_bytes + 1),
+        headers={"content-type": "application/json"},
+    )
     assert big.status_code == 413
     assert big.json()["error"]["code"] == "payload_too_large"
     user = await make_user(db)
     await browser_login(client, user.email)
     token = client.cookies.get("cs_csrf")
-    huge = await client.post("/settings/avatar", data={"csrf_token": token},
-                             files={"avatar": ("big.png", b"\x89PNG" + b"0" * (settings.max_avatar_bytes + 300_000), "image/png")})
+    huge = await client.post(
+        "/settings/avatar",
+        data={"csrf_token": token},
+        files={
+            "avatar": (
+                "big.png",
+                b"\x89PNG" + b"0" * (settings.max_avatar_bytes + 300_000),
+                "image/png",
+            )
+        },
+    )
     assert huge.status_code == 413
 
 
@@ -237,15 +294,22 @@ async def test_sessions_list_and_revoke(client: httpx.AsyncClient, db: Database)
     page = await client.get("/settings")
     assert page.text.count('action="/settings/sessions/') == 2
     token = client.cookies.get("cs_csrf")
-    revoked = await client.post(f"/settings/sessions/{other.session_id}/revoke",
-                                data={"csrf_token": token})
+    revoked = await client.post(
+        f"/settings/sessions/{other.session_id}/revoke", data={"csrf_token": token}
+    )
     assert revoked.status_code == 303
-    assert (await gql(httpx.AsyncClient(transport=client._transport, base_url="http://testserver"),
-                      "{ me { id } }", token=other.access_token)).status_code == 401
+    assert (
+        await gql(
+            httpx.AsyncClient(transport=client._transport, base_url="http://testserver"),
+            "{ me { id } }",
+            token=other.access_token,
+        )
+    ).status_code == 401
 
 
-@pytest.mark.parametrize("path", ["/", "/about", "/login", "/signup", "/forgot-password",
-                                  "/reset-password?token=x"])
+@pytest.mark.parametrize(
+    "path", ["/", "/about", "/login", "/signup", "/forgot-password", "/reset-password?token=x"]
+)
 async def test_public_pages_render(client: httpx.AsyncClient, path: str) -> None:
     response = await client.get(path)
     assert response.status_code in (200, 400)
@@ -262,7 +326,8 @@ async def test_admin_page_is_for_admins(client: httpx.AsyncClient, db: Database)
     page = await client.get("/admin")
     assert page.status_code == 200
     token = client.cookies.get("cs_csrf")
-    done = await client.post(f"/admin/users/{viewer.id}", data={"csrf_token": token,
-                             "action": "role", "role": "creator"})
+    done = await client.post(
+        f"/admin/users/{viewer.id}", data={"csrf_token": token, "action": "role", "role": "creator"}
+    )
     assert done.status_code == 303
     assert "creator" in (await client.get("/admin")).text

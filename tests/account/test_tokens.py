@@ -36,8 +36,11 @@ async def test_access_token_authenticates(client: httpx.AsyncClient, db: Databas
     auth = await login(db, user)
     response = await me(client, auth.access_token)
     assert response.status_code == 200
-    assert response.json()["data"]["me"] == {"id": str(user.id), "email": user.email,
-                                             "role": "VIEWER"}
+    assert response.json()["data"]["me"] == {
+        "id": str(user.id),
+        "email": user.email,
+        "role": "VIEWER",
+    }
 
 
 async def test_refresh_rotates_and_old_token_is_single_use(db: Database) -> None:
@@ -161,9 +164,7 @@ async def test_disable_applies_on_next_request(client: httpx.AsyncClient, db: Da
     del admin
 
 
-async def test_role_change_applies_on_next_request(
-    client: httpx.AsyncClient, db: Database
-) -> None:
+async def test_role_change_applies_on_next_request(client: httpx.AsyncClient, db: Database) -> None:
     admin = await make_user(db, role=Role.ADMIN)
     user = await make_user(db, role=Role.CREATOR)
     admin_auth = await login(db, admin)
@@ -187,16 +188,32 @@ def _b64(data: dict[str, object]) -> str:
 def _claims(settings: Settings, user_id: uuid.UUID, session_id: uuid.UUID) -> dict[str, object]:
     now = utcnow()
     return {
-        "iss": settings.jwt_issuer, "aud": settings.jwt_audience, "sub": str(user_id),
-        "sid": str(session_id), "typ": "access", "iat": now, "nbf": now,
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "sub": str(user_id),
+        "sid": str(session_id),
+        "typ": "access",
+        "iat": now,
+        "nbf": now,
         "exp": now + timedelta(hours=1),
     }
 
 
 @pytest.mark.parametrize(
     "variant",
-    ["alg_none", "wrong_key", "expired", "not_yet_valid", "wrong_audience", "wrong_issuer",
-     "wrong_type", "missing_session", "other_users_session", "garbage", "hs512"],
+    [
+        "alg_none",
+        "wrong_key",
+        "expired",
+        "not_yet_valid",
+        "wrong_audience",
+        "wrong_issuer",
+        "wrong_type",
+        "missing_session",
+        "other_users_session",
+        "garbage",
+        "hs512",
+    ],
 )
 async def test_forged_tokens_are_rejected(
     client: httpx.AsyncClient, db: Database, settings: Settings, variant: str
@@ -233,7 +250,14 @@ async def test_forged_tokens_are_rejected(
         if variant == "garbage":
             token = "not-a-jwt"
     # Sanity: the untouched token works, so each rejection is about the variant.
-    assert (await me(client, jwt.encode(_claims(settings, user.id, auth.session_id), settings.secret_key, algorithm="HS256"))).status_code == 200
+    assert (
+        await me(
+            client,
+            jwt.encode(
+                _claims(settings, user.id, auth.session_id), settings.secret_key, algorithm="HS256"
+            ),
+        )
+    ).status_code == 200
     response = await me(client, token)
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "invalid_token"

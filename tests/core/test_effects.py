@@ -41,7 +41,9 @@ async def test_tasks_are_enqueued_after_commit_only(db: Database) -> None:
     assert huey.pending_count() == before + 1
 
 
-async def test_mail_task_delivers_over_smtp(db: Database, mail: MailSink, task_worker: object) -> None:
+async def test_mail_task_delivers_over_smtp(
+    db: Database, mail: MailSink, task_worker: object
+) -> None:
     async with db.unit_of_work():
         mail_module_queue("hello@example.com")
     [message] = mail.wait_for("hello@example.com")
@@ -57,7 +59,9 @@ async def test_outbox_when_no_smtp(db: Database, settings: object) -> None:
 
     assert isinstance(settings, Settings)
     plain = settings.model_copy(update={"smtp_host": None})
-    await mail.deliver(mail.Mail(to="box@example.com", subject="Boxed", text="In the outbox"), plain)
+    await mail.deliver(
+        mail.Mail(to="box@example.com", subject="Boxed", text="In the outbox"), plain
+    )
     [written] = list(plain.outbox_dir.glob("*.eml"))
     assert b"Subject: Boxed" in written.read_bytes()
 

@@ -29,8 +29,9 @@ async def test_malformed_query_is_400_with_errors(client: httpx.AsyncClient) -> 
 
 
 async def test_invalid_json_is_400(client: httpx.AsyncClient) -> None:
-    response = await client.post("/graphql", content=b"{not json",
-                                 headers={"content-type": "application/json"})
+    response = await client.post(
+        "/graphql", content=b"{not json", headers={"content-type": "application/json"}
+    )
     assert response.status_code == 400
 
 
@@ -83,7 +84,7 @@ MUTATIONS_NEEDING_AUTH = [
     'mutation { unfollowUser(userId: "0190a0c0-0000-7000-8000-000000000000") { id } }',
     'mutation { revokeSession(sessionId: "0190a0c0-0000-7000-8000-000000000000") { ok } }',
     "mutation { requestCreatorRole { id } }",
-    'mutation { setFavouriteCategories(slugs: []) { id } }',
+    "mutation { setFavouriteCategories(slugs: []) { id } }",
     'mutation { setUserRole(userId: "0190a0c0-0000-7000-8000-000000000000", role: ADMIN) { id } }',
     'mutation { setUserDisabled(userId: "0190a0c0-0000-7000-8000-000000000000", disabled: true) { id } }',
 ]
@@ -95,8 +96,9 @@ async def test_mutations_refuse_anonymous(client: httpx.AsyncClient, mutation: s
     assert body["errors"][0]["extensions"]["code"] == "not_authenticated"
 
 
-@pytest.mark.parametrize(("role", "allowed"), [(Role.VIEWER, False), (Role.CREATOR, False),
-                                               (Role.ADMIN, True)])
+@pytest.mark.parametrize(
+    ("role", "allowed"), [(Role.VIEWER, False), (Role.CREATOR, False), (Role.ADMIN, True)]
+)
 async def test_admin_mutations_authorization(
     client: httpx.AsyncClient, db: Database, role: Role, allowed: bool
 ) -> None:
@@ -117,8 +119,14 @@ async def test_admin_mutations_authorization(
 async def test_admin_cannot_demote_self(client: httpx.AsyncClient, db: Database) -> None:
     admin = await make_user(db, role=Role.ADMIN)
     auth = await login(db, admin)
-    body = (await gql(client, "mutation($id: ID!) { setUserRole(userId: $id, role: VIEWER) { id } }",
-                      {"id": str(admin.id)}, token=auth.access_token)).json()
+    body = (
+        await gql(
+            client,
+            "mutation($id: ID!) { setUserRole(userId: $id, role: VIEWER) { id } }",
+            {"id": str(admin.id)},
+            token=auth.access_token,
+        )
+    ).json()
     assert body["errors"][0]["extensions"]["code"] == "own_role"
 
 
@@ -129,14 +137,17 @@ async def test_email_is_private(client: httpx.AsyncClient, db: Database) -> None
     query = "query($id: ID!) { user(id: $id) { email displayName followerCount } }"
     anonymous = (await gql(client, query, {"id": str(alice.id)})).json()["data"]["user"]
     assert anonymous["email"] is None and anonymous["displayName"] == alice.display_name
-    as_bob = (await gql(client, query, {"id": str(alice.id)},
-                        token=(await login(db, bob)).access_token)).json()["data"]["user"]
+    as_bob = (
+        await gql(client, query, {"id": str(alice.id)}, token=(await login(db, bob)).access_token)
+    ).json()["data"]["user"]
     assert as_bob["email"] is None
-    as_self = (await gql(client, query, {"id": str(alice.id)},
-                         token=(await login(db, alice)).access_token)).json()["data"]["user"]
+    as_self = (
+        await gql(client, query, {"id": str(alice.id)}, token=(await login(db, alice)).access_token)
+    ).json()["data"]["user"]
     assert as_self["email"] == alice.email
-    as_admin = (await gql(client, query, {"id": str(alice.id)},
-                          token=(await login(db, admin)).access_token)).json()["data"]["user"]
+    as_admin = (
+        await gql(client, query, {"id": str(alice.id)}, token=(await login(db, admin)).access_token)
+    ).json()["data"]["user"]
     assert as_admin["email"] == alice.email
 
 
@@ -144,21 +155,34 @@ async def test_profile_and_follow_mutations(client: httpx.AsyncClient, db: Datab
     alice = await make_user(db)
     bob = await make_user(db)
     token = (await login(db, bob)).access_token
-    updated = await gql(client, 'mutation { updateProfile(input: {displayName: "  Bob  the  Builder ", bio: "Hi"}) { displayName bio } }', token=token)
-    assert updated.json()["data"]["updateProfile"] == {"displayName": "Bob the Builder", "bio": "Hi"}
-    follow = await gql(client, "mutation($id: ID!) { followUser(userId: $id) { followerCount } }",
-                       {"id": str(alice.id)}, token=token)
+    updated = await gql(
+        client,
+        'mutation { updateProfile(input: {displayName: "  Bob  the  Builder ", bio: "Hi"}) { displayName bio } }',
+        token=token,
+    )
+    assert updated.json()["data"]["updateProfile"] == {
+        "displayName": "Bob the Builder",
+        "bio": "Hi",
+    }
+    follow = await gql(
+        client,
+        "mutation($id: ID!) { followUser(userId: $id) { followerCount } }",
+        {"id": str(alice.id)},
+        token=token,
+    )
     assert follow.json()["data"]["followUser"]["followerCount"] == 1
-    self_follow = await gql(client, "mutation($id: ID!) { followUser(userId: $id) { id } }",
-                            {"id": str(bob.id)}, token=token)
+    self_follow = await gql(
+        client,
+        "mutation($id: ID!) { followUser(userId: $id) { id } }",
+        {"id": str(bob.id)},
+        token=token,
+    )
     assert self_follow.json()["errors"][0]["extensions"]["code"] == "cannot_follow_self"
     me = await gql(client, "{ me { followingCount } }", token=token)
     assert me.json()["data"]["me"]["followingCount"] == 1
 
 
-async def test_user_list_query_count_is_constant(
-    client: httpx.AsyncClient, db: Database
-) -> None:
+async def test_user_list_query_count_is_constant(client: httpx.AsyncClient, db: Database) -> None:
     """Follower counts for many users resolve in one batch, not one query per user."""
     from sqlalchemy import event
 
@@ -173,10 +197,14 @@ async def test_user_list_query_count_is_constant(
     try:
         for n in (2, 6):
             statements.clear()
-            query = "{ " + " ".join(
-                f'u{i}: user(id: "{u.id}") {{ followerCount followingCount }}'
-                for i, u in enumerate(users[:n])
-            ) + " }"
+            query = (
+                "{ "
+                + " ".join(
+                    f'u{i}: user(id: "{u.id}") {{ followerCount followingCount }}'
+                    for i, u in enumerate(users[:n])
+                )
+                + " }"
+            )
             body = (await client.post("/graphql", json={"query": query})).json()
             assert "errors" not in body
             selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]

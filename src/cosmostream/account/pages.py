@@ -130,10 +130,17 @@ async def verify_email(request: Request, token: str = "") -> Response:
         async with _db(request).unit_of_work() as session:
             await account_service.verify_email(session, token)
     except AppError as exc:
-        return render(request, "account/message.html", {"title": "Link expired",
-                      "message": exc.message}, status=exc.status)
-    return render(request, "account/message.html", {
-        "title": "E-mail confirmed", "message": "Thank you: your e-mail address is confirmed."})
+        return render(
+            request,
+            "account/message.html",
+            {"title": "Link expired", "message": exc.message},
+            status=exc.status,
+        )
+    return render(
+        request,
+        "account/message.html",
+        {"title": "E-mail confirmed", "message": "Thank you: your e-mail address is confirmed."},
+    )
 
 
 @router.get("/forgot-password")
@@ -148,9 +155,13 @@ async def forgot_submit(request: Request) -> Response:
     try:
         await account_service.request_password_reset(_db(request), email, _client(request))
     except AppError as exc:
-        return render(request, "account/forgot_password.html",
-                      {"sent": False, "email": email, "error": exc.message},
-                      status=exc.status, headers=exc.headers)
+        return render(
+            request,
+            "account/forgot_password.html",
+            {"sent": False, "email": email, "error": exc.message},
+            status=exc.status,
+            headers=exc.headers,
+        )
     return render(request, "account/forgot_password.html", {"sent": True, "email": email})
 
 
@@ -162,8 +173,12 @@ async def reset_page(request: Request, token: str = "") -> Response:
             await account_service.check_reset_token(session, token)
     except AppError as exc:
         error = exc.message
-    return render(request, "account/reset_password.html", {"token": token, "link_error": error},
-                  status=400 if error else 200)
+    return render(
+        request,
+        "account/reset_password.html",
+        {"token": token, "link_error": error},
+        status=400 if error else 200,
+    )
 
 
 @router.post("/reset-password")
@@ -175,9 +190,16 @@ async def reset_submit(request: Request) -> Response:
             await account_service.reset_password(session, token, text(form, "password"))
     except AppError as exc:
         field_error = exc.message if exc.field else None
-        return render(request, "account/reset_password.html", {
-            "token": token, "error": field_error, "link_error": None if field_error else exc.message,
-        }, status=exc.status)
+        return render(
+            request,
+            "account/reset_password.html",
+            {
+                "token": token,
+                "error": field_error,
+                "link_error": None if field_error else exc.message,
+            },
+            status=exc.status,
+        )
     response = redirect("/login")
     security.clear_auth_cookies(response, request.app.state.settings)
     flash(response, "Your password has been changed. Sign in with the new one.", "success")
@@ -211,9 +233,12 @@ async def onboarding_submit(request: Request) -> Response:
     except AppError as exc:
         async with _db(request).read() as session:
             categories = await account_service.list_categories(session)
-        return render(request, "account/onboarding.html",
-                      {"categories": categories, "chosen": set(slugs), "error": exc.message},
-                      status=exc.status)
+        return render(
+            request,
+            "account/onboarding.html",
+            {"categories": categories, "chosen": set(slugs), "error": exc.message},
+            status=exc.status,
+        )
     response = redirect("/settings" if text(form, "then") == "settings" else "/")
     flash(response, "Welcome aboard! Your favourite topics are saved.", "success")
     return response
@@ -309,7 +334,9 @@ async def settings_revoke_session(request: Request, session_id: str) -> Response
     if sid == actor.session_id:
         return await logout_submit(request)
     return await _settings_action(
-        request, lambda s: account_service.revoke_session(s, actor, sid), "That session is signed out."
+        request,
+        lambda s: account_service.revoke_session(s, actor, sid),
+        "That session is signed out.",
     )
 
 
@@ -360,10 +387,16 @@ async def _render_profile(request: Request, user_id: uuid.UUID) -> Response:
         user = await account_service.get_user(session, user_id)
         stats = await account_service.profile_stats(session, user_id)
         following = await account_service.is_following(session, actor, user_id)
-    return render(request, "account/profile.html", {
-        "user": user, "stats": stats, "is_following": following,
-        "is_self": actor is not None and actor.id == user_id,
-    })
+    return render(
+        request,
+        "account/profile.html",
+        {
+            "user": user,
+            "stats": stats,
+            "is_following": following,
+            "is_self": actor is not None and actor.id == user_id,
+        },
+    )
 
 
 @router.post("/profile/{user_id}/follow")
@@ -403,8 +436,9 @@ async def admin_page(request: Request) -> Response:
     async with _db(request).read() as session:
         users = await account_service.list_users(session, actor)
         pending = await account_service.list_users(session, actor, pending_creators=True)
-    return render(request, "account/admin.html", {"users": users, "pending": pending,
-                                                  "roles": list(Role)})
+    return render(
+        request, "account/admin.html", {"users": users, "pending": pending, "roles": list(Role)}
+    )
 
 
 @router.post("/admin/users/{user_id}")

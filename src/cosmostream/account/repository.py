@@ -43,7 +43,7 @@ class UserRepository:
     async def get_many(self, session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[User]:
         return list(await session.scalars(select(User).where(User.id.in_(ids))))
 
-    async def list(
+    async def list_recent(
         self, session: AsyncSession, *, limit: int = 50, pending_creators: bool = False
     ) -> list[User]:
         query = select(User).order_by(User.created_at.desc()).limit(limit)
@@ -76,9 +76,13 @@ class SessionRepository:
         return (row[0], row[1]) if row else None
 
     async def get_token(self, session: AsyncSession, token_hash: str) -> RefreshToken | None:
-        return await session.scalar(select(RefreshToken).where(RefreshToken.token_hash == token_hash))
+        return await session.scalar(
+            select(RefreshToken).where(RefreshToken.token_hash == token_hash)
+        )
 
-    async def lock_session(self, session: AsyncSession, session_id: uuid.UUID) -> AuthSession | None:
+    async def lock_session(
+        self, session: AsyncSession, session_id: uuid.UUID
+    ) -> AuthSession | None:
         return await session.scalar(
             select(AuthSession).where(AuthSession.id == session_id).with_for_update()
         )
@@ -174,7 +178,7 @@ class FollowRepository:
     async def counts_many(
         self, session: AsyncSession, user_ids: Sequence[uuid.UUID]
     ) -> dict[uuid.UUID, tuple[int, int]]:
-        result = {uid: (0, 0) for uid in user_ids}
+        result = dict.fromkeys(user_ids, (0, 0))
         followers = await session.execute(
             select(Follow.followee_id, func.count())
             .where(Follow.followee_id.in_(user_ids))
@@ -203,8 +207,10 @@ class FollowRepository:
 
 
 class CategoryRepository:
-    async def list(self, session: AsyncSession) -> list[Category]:
-        return list(await session.scalars(select(Category).order_by(Category.position, Category.name)))
+    async def list_all(self, session: AsyncSession) -> list[Category]:
+        return list(
+            await session.scalars(select(Category).order_by(Category.position, Category.name))
+        )
 
     async def get_many(self, session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[Category]:
         return list(await session.scalars(select(Category).where(Category.id.in_(ids))))

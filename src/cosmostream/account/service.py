@@ -199,7 +199,9 @@ class AccountService:
     async def list_sessions(self, session: AsyncSession, actor: Actor) -> list[AuthSession]:
         return await self.list_sessions_of(session, actor.id)
 
-    async def list_sessions_of(self, session: AsyncSession, user_id: uuid.UUID) -> list[AuthSession]:
+    async def list_sessions_of(
+        self, session: AsyncSession, user_id: uuid.UUID
+    ) -> list[AuthSession]:
         return await session_repository.list_active(session, user_id, utcnow())
 
     async def revoke_session(
@@ -312,9 +314,7 @@ class AccountService:
             return
         await self._send_verification(session, user)
 
-    async def _consume(
-        self, session: AsyncSession, raw: str, purpose: ActionTokenPurpose
-    ) -> User:
+    async def _consume(self, session: AsyncSession, raw: str, purpose: ActionTokenPurpose) -> User:
         token = await action_token_repository.get(session, hash_token(raw or ""), purpose)
         now = utcnow()
         if token is None or token.used_at is not None or token.expires_at <= now:
@@ -421,7 +421,9 @@ class AccountService:
         followers, following = await follow_repository.counts(session, user_id)
         return ProfileStats(followers=followers, following=following)
 
-    async def update_profile(self, session: AsyncSession, actor: Actor, data: ProfileUpdate) -> User:
+    async def update_profile(
+        self, session: AsyncSession, actor: Actor, data: ProfileUpdate
+    ) -> User:
         user = await user_repository.get_for_update(session, actor.id)
         if user is None:
             raise InvalidToken()
@@ -459,7 +461,7 @@ class AccountService:
         return user
 
     async def list_categories(self, session: AsyncSession) -> list[Category]:
-        return await category_repository.list(session)
+        return await category_repository.list_all(session)
 
     async def favourite_category_slugs(self, session: AsyncSession, user_id: uuid.UUID) -> set[str]:
         user = await user_repository.get_with_categories(session, user_id)
@@ -469,7 +471,7 @@ class AccountService:
         self, session: AsyncSession, actor: Actor, slugs: list[str]
     ) -> User:
         """Save the onboarding choice of categories (unknown slugs are an error)."""
-        all_categories = {c.slug: c for c in await category_repository.list(session)}
+        all_categories = {c.slug: c for c in await category_repository.list_all(session)}
         unknown = [s for s in slugs if s not in all_categories]
         if unknown:
             raise ValidationFailed(f"Unknown category: {unknown[0]}", field="categories")
@@ -537,7 +539,7 @@ class AccountService:
         self, session: AsyncSession, actor: Actor, *, pending_creators: bool = False
     ) -> list[User]:
         _require_admin(actor)
-        return await user_repository.list(session, pending_creators=pending_creators)
+        return await user_repository.list_recent(session, pending_creators=pending_creators)
 
     async def set_role(
         self, session: AsyncSession, actor: Actor | None, user_id: uuid.UUID, role: Role

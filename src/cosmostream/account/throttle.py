@@ -8,9 +8,10 @@ back — still counts. Past the limit, each further attempt doubles the wait.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from cosmostream.db import Database
 from cosmostream.errors import TooManyRequests
@@ -81,3 +82,14 @@ class Throttle:
         keys = [key(rule, subject) for rule, subject in checks]
         async with self.db.independent() as session:
             await session.execute(delete(ThrottleBucket).where(ThrottleBucket.key.in_(keys)))
+
+
+async def purge(session: AsyncSession, now: datetime) -> int:
+    """Delete buckets whose window and block are long over."""
+    result = await session.execute(
+        delete(ThrottleBucket).where(
+            ThrottleBucket.window_started_at < now - timedelta(days=1),
+            ThrottleBucket.blocked_until.is_(None) | (ThrottleBucket.blocked_until < now),
+        )
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

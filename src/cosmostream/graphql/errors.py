@@ -33,11 +33,15 @@ class AppErrorMasker(MaskErrors):
         # is the client's fault: 400, as GraphQL over HTTP recommends.
         result = self.execution_context.result
         errors = getattr(result, "errors", None)
-        if result is not None and errors and getattr(result, "data", None) is None:
-            if all(e.original_error is None for e in errors):
-                response = getattr(self.execution_context.context, "response", None)
-                if response is not None:
-                    response.status_code = 400
+        request_error = (
+            result is not None
+            and errors
+            and getattr(result, "data", None) is None
+            and all(e.original_error is None for e in errors)
+        )
+        response = getattr(self.execution_context.context, "response", None)
+        if request_error and response is not None:
+            response.status_code = 400
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         masked = super().anonymise_error(error)
@@ -49,6 +53,9 @@ class AppErrorMasker(MaskErrors):
         for error in processed:
             original = error.original_error
             if isinstance(original, AppError):
-                error.extensions = {**(error.extensions or {}), **original.to_dict(),
-                                    "status": original.status}
+                error.extensions = {
+                    **(error.extensions or {}),
+                    **original.to_dict(),
+                    "status": original.status,
+                }
         return processed

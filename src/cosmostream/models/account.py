@@ -55,7 +55,9 @@ class AuthSession(IdMixin, Base):
 
     __tablename__ = "auth_sessions"
 
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime] = mapped_column(default=utcnow)
     rotated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -83,7 +85,7 @@ class RefreshToken(IdMixin, Base):
 
 class ActionTokenPurpose(StrEnum):
     VERIFY_EMAIL = "verify_email"
-    RESET_PASSWORD = "reset_password"
+    RESET_PASSWORD = "reset_password"  # noqa: S105 - a purpose, not a secret
 
 
 class ActionToken(IdMixin, Base):
@@ -91,7 +93,9 @@ class ActionToken(IdMixin, Base):
 
     __tablename__ = "action_tokens"
 
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
     purpose: Mapped[ActionTokenPurpose] = mapped_column(
         Enum(
             ActionTokenPurpose,

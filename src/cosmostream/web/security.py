@@ -65,12 +65,14 @@ def csrf_token_valid(settings: Settings, token: str | None) -> bool:
 
 def csrf_token(request: Request) -> str:
     """The token for this browser; a new one is set as a cookie on the way out."""
-    token: str | None = getattr(request.state, "csrf_token", None)
-    if token is None:
-        existing = request.cookies.get(CSRF_COOKIE)
-        settings: Settings = request.app.state.settings
-        token = existing if csrf_token_valid(settings, existing) else make_csrf_token(settings)
-        request.state.csrf_token = token
+    cached: str | None = getattr(request.state, "csrf_token", None)
+    if cached is not None:
+        return cached
+    existing = request.cookies.get(CSRF_COOKIE)
+    settings: Settings = request.app.state.settings
+    token = existing if existing and csrf_token_valid(settings, existing) else None
+    token = token or make_csrf_token(settings)
+    request.state.csrf_token = token
     return token
 
 

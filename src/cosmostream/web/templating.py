@@ -67,7 +67,9 @@ def render(
         "flash": read_flash(request),
     }
     ctx.update(context or {})
-    response = templates.TemplateResponse(request, template, ctx, status_code=status, headers=headers)
+    response = templates.TemplateResponse(
+        request, template, ctx, status_code=status, headers=headers
+    )
     if ctx["flash"]:
         response.delete_cookie(FLASH_COOKIE, path="/")
     return response
@@ -83,8 +85,9 @@ def flash(response: Any, message: str, kind: str = "info") -> None:
 
     payload = f"{kind}|{message}"
     mac = sign(get_settings().secret_key, "flash:" + payload)[:16]
-    response.set_cookie(FLASH_COOKIE, f"{mac}|{payload}", max_age=60, path="/", samesite="lax",
-                        httponly=True)
+    response.set_cookie(
+        FLASH_COOKIE, f"{mac}|{payload}", max_age=60, path="/", samesite="lax", httponly=True
+    )
 
 
 def read_flash(request: Request) -> dict[str, str] | None:
