@@ -52,7 +52,7 @@ format: install-dev
 	$(BIN)/ruff check --fix src tests benchmarks
 
 bench: install-dev assets
-	@for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	@for script in benchmarks/[!_]*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) frontend/node_modules src/cosmostream/web/static/dist var test-artifacts .pytest_cache .mypy_cache .ruff_cache
