@@ -12,6 +12,7 @@ from cosmostream.account.schemas import AuthResult, ProfileUpdate, SignupInput
 from cosmostream.account.service import account_service, avatar_url
 from cosmostream.errors import NotFound
 from cosmostream.graphql.context import Info
+from cosmostream.kit.ids import parse_uuid
 from cosmostream.models import Role as RoleModel
 from cosmostream.models import User as UserModel
 
@@ -192,7 +193,10 @@ class AccountQuery:
 
     @strawberry.field
     async def user(self, info: Info, id: strawberry.ID) -> User | None:
-        user = await info.context.loaders.users.load(_uuid(id))
+        user_id = parse_uuid(str(id))
+        if user_id is None:
+            return None
+        user = await info.context.loaders.users.load(user_id)
         if user is None or user.disabled_at is not None:
             return None
         return User(model=user)
