@@ -11,15 +11,15 @@ from cosmostream.account.service import account_service
 from cosmostream.models import Category, Follow, Role, User
 
 CATEGORIES = [
-    ("planets", "Planets", "Worlds of the Solar System and beyond.", "🪐"),
-    ("stars", "Stars", "How stars are born, live and die.", "⭐"),
-    ("galaxies", "Galaxies", "Spirals, ellipticals and the cosmic web.", "🌌"),
-    ("cosmology", "Cosmology", "The origin, shape and fate of the universe.", "🔭"),
-    ("missions", "Missions", "Probes, rovers and crewed flights.", "🛰️"),
-    ("rockets", "Rockets", "Launch vehicles, engines and launches.", "🚀"),
-    ("telescopes", "Telescopes", "From backyard refractors to JWST.", "🔬"),
-    ("astrophotography", "Astrophotography", "Capturing the night sky.", "📷"),
-    ("education", "Education", "Lessons and courses for every level.", "🎓"),
+    ("planets", "Planets", "Worlds of the Solar System and beyond.", "planet"),
+    ("stars", "Stars", "How stars are born, live and die.", "star"),
+    ("galaxies", "Galaxies", "Spirals, ellipticals and the cosmic web.", "galaxy"),
+    ("cosmology", "Cosmology", "The origin, shape and fate of the universe.", "cosmology"),
+    ("missions", "Missions", "Probes, rovers and crewed flights.", "satellite"),
+    ("rockets", "Rockets", "Launch vehicles, engines and launches.", "rocket"),
+    ("telescopes", "Telescopes", "From backyard refractors to JWST.", "telescope"),
+    ("astrophotography", "Astrophotography", "Capturing the night sky.", "camera"),
+    ("education", "Education", "Lessons and courses for every level.", "education"),
 ]
 
 
@@ -66,14 +66,17 @@ ACCOUNTS = [
 
 async def load_demo(session: AsyncSession) -> list[DemoAccount]:
     """Create what is missing; running it twice changes nothing. Returns new accounts."""
-    existing = set(await session.scalars(select(Category.slug)))
+    existing = {c.slug: c for c in await session.scalars(select(Category))}
     for position, (slug, name, description, icon) in enumerate(CATEGORIES):
-        if slug not in existing:
+        category = existing.get(slug)
+        if category is None:
             session.add(
                 Category(
                     slug=slug, name=name, description=description, icon=icon, position=position
                 )
             )
+        else:
+            category.icon = icon  # demo data is upgraded in place
     created: list[DemoAccount] = []
     users: dict[str, User] = {}
     for account in ACCOUNTS:
