@@ -31,11 +31,16 @@ function setupAccountMenu() {
 function setupRealtime() {
   if (!document.querySelector(".account-menu")) return; // signed out
   const socket = connect();
+  // Our own form posts (log out, change password) also make the server close
+  // this socket; only reload when the page is not already navigating away.
+  let leaving = false;
+  window.addEventListener("submit", () => { leaving = true; }, true);
+  window.addEventListener("pagehide", () => { leaving = true; });
   socket.on("follow.created", (e) => toast(`${e.followerName} started following you`));
   socket.on("account.updated", () => toast("Your account was updated."));
   socket.on("disconnect", (reason) => {
     // The server closes our socket when this session is signed out elsewhere.
-    if (reason === "io server disconnect") {
+    if (reason === "io server disconnect" && !leaving) {
       fetch("/healthz").finally(() => window.location.reload());
     }
   });

@@ -7,8 +7,9 @@ if (form) {
   input.addEventListener("change", () => {
     const file = input.files[0];
     if (!file) return;
-    if (file.size > 5 * 1024 * 1024) {
-      input.setCustomValidity("That image is larger than 5 MiB.");
+    const max = Number(form.dataset.maxBytes || 5 * 1024 * 1024);
+    if (file.size > max) {
+      input.setCustomValidity(`That image is larger than ${Math.round(max / 1048576)} MiB.`);
       input.reportValidity();
       return;
     }

@@ -1,0 +1,210 @@
+"""Fixtures for browser tests: the real server in a subprocess and Debian's Chromium.
+
+The server is started exactly as an operator would start it — `cosmostream
+migrate`, `cosmostream demo`, `cosmostream run` — on SQLite in a throw-away data
+directory, and the browser talks to it over loopback only.
+
+Chromium missing is a failure, not a skip: set COSMOSTREAM_SKIP_E2E=1 to opt out
+of the browser tests on a machine that cannot run them.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+VENV_BIN = REPO_ROOT / ".venv" / "bin"
+COSMOSTREAM = VENV_BIN / "cosmostream"
+DIST_DIR = REPO_ROOT / "src" / "cosmostream" / "web" / "static" / "dist"
+FRONTEND_DIR = REPO_ROOT / "frontend"
+ARTIFACTS_DIR = REPO_ROOT / "test-artifacts" / "e2e"
+CHROMIUM = os.environ.get("COSMOSTREAM_E2E_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+REQUIRED_ASSETS = ("app.css", "app.js", "settings.js")
+# Variables that would point the server somewhere other than its own sandbox.
+FOREIGN_ENV = (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "JWT_SECRET",
+    "CORS_ORIGIN",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "S3_BUCKET_NAME",
+    "CLOUDFRONT_DOMAIN",
+    "STRIPE_SECRET_KEY",
+    "GOOGLE_CLIENT_ID",
+    "GOOGLE_CLIENT_SECRET",
+)
+SKIP_E2E = os.environ.get("COSMOSTREAM_SKIP_E2E") == "1"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not SKIP_E2E:
+        return
+    skip = pytest.mark.skip(reason="COSMOSTREAM_SKIP_E2E=1")
+    for item in items:
+        if item.get_closest_marker("e2e"):
+            item.add_marker(skip)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class LiveServer:
+    base_url: str
+    data_dir: Path
+    log_path: Path
+    process: subprocess.Popen[bytes]
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def log_tail(self, lines: int = 60) -> str:
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return "(no server log)"
+        return "\n".join(text.splitlines()[-lines:])
+
+
+def _server_env(data_dir: Path, port: int) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COSMOSTREAM_")}
+    for name in FOREIGN_ENV:
+        env.pop(name, None)
+        env.pop(name.lower(), None)
+    env.update(
+        COSMOSTREAM_ENV="test",
+        COSMOSTREAM_DATA_DIR=str(data_dir),
+        JWT_SECRET=secrets.token_urlsafe(48),
+        COSMOSTREAM_BASE_URL=f"http://127.0.0.1:{port}",
+        COSMOSTREAM_LOG_LEVEL="WARNING",
+        PYTHONUNBUFFERED="1",
+        # Never let the browser's or the server's HTTP clients leave loopback.
+        NO_PROXY="*",
+    )
+    return env
+
+
+def _ensure_assets() -> None:
+    if all((DIST_DIR / name).is_file() for name in REQUIRED_ASSETS):
+        return
+    node = shutil.which("node")
+    if node is None:
+        pytest.fail(f"front-end assets are missing from {DIST_DIR} and node is not installed")
+    subprocess.run([node, "build.mjs"], cwd=FRONTEND_DIR, check=True, timeout=300)
+    missing = [name for name in REQUIRED_ASSETS if not (DIST_DIR / name).is_file()]
+    if missing:
+        pytest.fail(f"`node build.mjs` did not produce {missing} in {DIST_DIR}")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop the server and anything it spawned (it leads its own process group)."""
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    if not COSMOSTREAM.exists():
+        pytest.fail(f"{COSMOSTREAM} is missing; install the project into .venv first")
+    _ensure_assets()
+    root = tmp_path_factory.mktemp("e2e-server")
+    data_dir = root / "data"
+    port = _free_port()
+    env = _server_env(data_dir, port)
+    # Run from the sandbox so a developer's .env in the repository is not read.
+    for command in ("migrate", "demo"):
+        done = subprocess.run(
+            [str(COSMOSTREAM), command], env=env, cwd=root, capture_output=True, timeout=120
+        )
+        assert done.returncode == 0, (
+            f"cosmostream {command} failed ({done.returncode}):\n"
+            f"{done.stdout.decode(errors='replace')}\n{done.stderr.decode(errors='replace')}"
+        )
+
+    log_path = root / "server.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [str(COSMOSTREAM), "run", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            cwd=root,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    server = LiveServer(f"http://127.0.0.1:{port}", data_dir, log_path, process)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"the server exited with {process.returncode}:\n{server.log_tail()}")
+            try:
+                if httpx.get(server.url("/healthz"), timeout=2, trust_env=False).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"/healthz did not answer within 30 s:\n{server.log_tail()}")
+            time.sleep(0.2)
+        yield server
+    finally:
+        _stop(process)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
+        pytest.fail(
+            f"Chromium is not installed at {CHROMIUM} (apt-get install chromium); "
+            "set COSMOSTREAM_SKIP_E2E=1 to skip the browser tests"
+        )
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # pragma: no cover - depends on the environment
+        pytest.fail("playwright is not installed in the venv (pip install -e '.[dev]')")
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def artifacts_dir() -> Path:
+    ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS_DIR
