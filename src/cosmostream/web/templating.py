@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from cosmostream.account.service import avatar_url
+from cosmostream.kit.agents import describe as describe_agent
 from cosmostream.web import security
 
 WEB_DIR = Path(__file__).parent
@@ -48,6 +49,7 @@ def _csrf_input(request: Request) -> Markup:
 
 
 templates.env.globals.update(asset=asset, avatar_url=avatar_url, nav=NAV)
+templates.env.filters["device"] = describe_agent
 
 
 def render(
