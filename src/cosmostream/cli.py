@@ -87,7 +87,7 @@ def _serve(host: str, port: int, *, embedded_worker: bool) -> None:
         port=port,
         log_config=None,
         proxy_headers=True,
-        forwarded_allow_ips="127.0.0.1",
+        forwarded_allow_ips=settings.forwarded_allow_ips,
         ws="websockets-sansio",
         timeout_graceful_shutdown=10,
     )
@@ -107,7 +107,9 @@ def web(host: Host = "127.0.0.1", port: Port = 8000) -> None:
 
 @app.command("worker")
 def worker_cmd(
-    concurrency: Annotated[int, typer.Option(help="Worker threads.")] = 2,
+    concurrency: Annotated[
+        int | None, typer.Option(help="Worker threads (default COSMOSTREAM_WORKER_CONCURRENCY).")
+    ] = None,
 ) -> None:
     """Task consumer: e-mail now, transcoding and ingest jobs as they arrive."""
     from cosmostream import realtime, worker
@@ -119,6 +121,7 @@ def worker_cmd(
     worker.load_tasks()
     if settings.redis_url:
         realtime.bus.attach_external(settings.redis_url)
+    concurrency = concurrency or settings.worker_concurrency
     consumer = worker.EmbeddedConsumer(concurrency)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -185,7 +188,12 @@ def user_set_role(
         raise typer.Exit(2) from None
 
     async def run() -> None:
+        from cosmostream import realtime
+
         db = Database.from_settings(settings, pooled=False)
+        if settings.redis_url:
+            # Live sockets of the user reconnect with the new rights.
+            realtime.bus.attach_external(settings.redis_url)
         try:
             async with db.unit_of_work() as session:
                 user = await account_service.get_by_email(session, email)

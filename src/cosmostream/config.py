@@ -86,6 +86,10 @@ class Settings(BaseSettings):
     smtp_tls: bool = False
     mail_from: str = "CosmoStream <no-reply@example.com>"
 
+    # Addresses of reverse proxies whose X-Forwarded-For / -Proto are believed
+    # (comma-separated; "*" trusts any). Client IPs feed the sign-in throttle.
+    forwarded_allow_ips: str = "127.0.0.1"
+
     # Tasks.
     worker_concurrency: int = 2
     run_embedded_worker: bool = True

@@ -95,6 +95,9 @@ class TooManyRequests(AppError):
         super().__init__(message, headers={"Retry-After": str(max(1, int(retry_after)))})
         self.retry_after = retry_after
 
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "retryAfter": max(1, int(self.retry_after))}
+
 
 class CsrfFailed(AppError):
     status = 403

@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import socketio
-import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
-from strawberry.fastapi import GraphQLRouter
 
 from cosmostream import realtime, worker
 from cosmostream.account.pages import router as account_pages
@@ -26,9 +24,14 @@ from cosmostream.config import Settings, get_settings, use_settings
 from cosmostream.db import Database
 from cosmostream.errors import INTERNAL_ERROR_BODY, AppError, render_json
 from cosmostream.graphql.context import get_context
+from cosmostream.graphql.router import JsonErrorGraphQLRouter
 from cosmostream.graphql.schema import schema
 from cosmostream.logs import configure_logging
-from cosmostream.web.middleware import ActorMiddleware, BodyLimitMiddleware
+from cosmostream.web.middleware import (
+    ActorMiddleware,
+    BodyLimitMiddleware,
+    RequestContextMiddleware,
+)
 from cosmostream.web.pages import router as site_pages
 from cosmostream.web.templating import STATIC_DIR, render
 
@@ -116,29 +119,25 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
     app.state.realtime = rt
     install_error_handlers(app)
 
-    @app.middleware("http")
-    async def request_context(request: Request, call_next: Any) -> Response:
-        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
-        structlog.contextvars.bind_contextvars(request_id=request_id[:64])
-        started = time.perf_counter()
-        try:
-            response: Response = await call_next(request)
-        finally:
-            structlog.contextvars.clear_contextvars()
-        response.headers["X-Request-ID"] = request_id[:64]
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        elapsed = (time.perf_counter() - started) * 1000
-        response.headers["Server-Timing"] = f"app;dur={elapsed:.1f}"
-        return response
-
     app.add_middleware(ActorMiddleware, settings=settings, db=db)
     app.add_middleware(
         BodyLimitMiddleware,
         limits={"/settings/avatar": settings.max_avatar_bytes + (256 << 10)},
         default=settings.max_request_bytes,
     )
+    if settings.cors_origin:
+        # API clients on other origins use Bearer tokens; cookies never cross.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origin,
+            allow_credentials=False,
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type"],
+            max_age=600,
+        )
+    # Outermost: every response, early refusals included, gets the request id
+    # and security headers, and is counted.
+    app.add_middleware(RequestContextMiddleware)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
@@ -176,7 +175,11 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
     async def robots() -> PlainTextResponse:
         return PlainTextResponse("User-agent: *\nDisallow: /settings\nDisallow: /admin\n")
 
-    graphql = GraphQLRouter(
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    graphql = JsonErrorGraphQLRouter(
         schema,
         context_getter=get_context,
         graphql_ide="graphiql" if settings.is_development else None,

@@ -1,4 +1,4 @@
-"""Running Alembic from code (the CLI, the all-in-one start-up and the tests)."""
+"""Running Alembic from code (`cosmostream migrate`, which `make run` calls, and the tests)."""
 
 from __future__ import annotations
 

@@ -13,6 +13,7 @@ import asyncio
 import functools
 import logging
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -99,7 +100,13 @@ def periodic_task(
 
     def decorate(fn: Callable[[WriteSession], Awaitable[R]]) -> Any:
         @functools.wraps(fn)
-        def run() -> R:
+        def run() -> R | None:
+            # Every consumer process runs a scheduler, so a tick may be enqueued
+            # once per process: the first run of the minute claims it.
+            minute = int(time.time() // 60)
+            if not huey.put_if_empty(f"periodic:{name}:{minute}", b"1"):
+                return None
+            huey.get(f"periodic:{name}:{minute - 1}")  # reading removes the old claim
             loop, db = _thread_loop()
 
             async def unit() -> R:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -212,3 +213,72 @@ async def test_user_list_query_count_is_constant(client: httpx.AsyncClient, db: 
             assert len(selects) == 3, selects
     finally:
         event.remove(engine, "before_cursor_execute", count)
+
+
+async def test_invalid_json_answers_in_graphql_error_shape(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/graphql", content=b"{not json", headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["code"] == "bad_request"
+
+
+async def test_streamed_oversized_body_is_413(client: httpx.AsyncClient) -> None:
+    async def chunks() -> Any:
+        for _ in range(40):
+            yield b"x" * 64 * 1024
+
+    response = await client.post(
+        "/graphql", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "payload_too_large"
+
+
+async def test_early_refusals_carry_request_id_and_security_headers(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await gql(client, "{ me { id } }", token="forged")
+    assert response.status_code == 401
+    assert response.headers["x-request-id"]
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["x-frame-options"] == "DENY"
+    echoed = await client.get("/healthz", headers={"x-request-id": "trace-123"})
+    assert echoed.headers["x-request-id"] == "trace-123"
+
+
+async def test_rate_limited_errors_say_when_to_retry(client: httpx.AsyncClient) -> None:
+    query = 'mutation { login(email: "who@example.com", password: "wrong guess") { accessToken } }'
+    for _ in range(5):
+        await client.post("/graphql", json={"query": query})
+    body = (await client.post("/graphql", json={"query": query})).json()
+    extensions = body["errors"][0]["extensions"]
+    assert extensions["code"] == "rate_limited"
+    assert 1 <= extensions["retryAfter"] <= 31
+
+
+async def test_metrics_are_exported(client: httpx.AsyncClient) -> None:
+    await client.get("/healthz")
+    metrics = await client.get("/metrics")
+    assert "cosmostream_http_requests_total" in metrics.text
+
+
+async def test_cors_allows_configured_origins_only(settings: Any) -> None:
+    from cosmostream.main import create_app
+
+    app = create_app(
+        settings.model_copy(update={"cors_origin": ["https://app.example.com"]}),
+        embedded_worker=False,
+    )
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        headers = {
+            "Origin": "https://app.example.com",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization,content-type",
+        }
+        ok = await c.options("/graphql", headers=headers)
+        assert ok.headers["access-control-allow-origin"] == "https://app.example.com"
+        assert "access-control-allow-credentials" not in ok.headers
+        evil = await c.options("/graphql", headers={**headers, "Origin": "https://evil.example"})
+        assert "access-control-allow-origin" not in evil.headers

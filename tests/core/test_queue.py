@@ -73,3 +73,15 @@ async def test_readyz_checks_redis(settings: Settings) -> None:
         assert response.status_code == expected, response.text
         assert "redis" in response.json()["checks"]
     worker.configure(settings)
+
+
+async def test_periodic_tick_runs_once_across_consumers(settings: Settings, app: object) -> None:
+    """Two processes' schedulers may enqueue the same tick; only one run does the work."""
+    import asyncio
+
+    from cosmostream.account.tasks import purge_stale_task
+
+    first = await asyncio.to_thread(purge_stale_task.call_local)
+    second = await asyncio.to_thread(purge_stale_task.call_local)
+    assert first is not None and "sessions" in first
+    assert second is None

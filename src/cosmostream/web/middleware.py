@@ -7,8 +7,12 @@ WebSockets pass through untouched.
 from __future__ import annotations
 
 import json
+import time
+import uuid
 from typing import Any
 
+import structlog
+from prometheus_client import Counter, Histogram
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
 from starlette.responses import Response
@@ -21,6 +25,56 @@ from cosmostream.errors import AppError, PayloadTooLarge, render_json
 from cosmostream.web import security
 
 SKIP_AUTH_PREFIXES = ("/static/", "/media/", "/healthz", "/readyz", "/socket.io", "/metrics")
+
+REQUESTS = Counter(
+    "cosmostream_http_requests_total", "HTTP requests answered", ["method", "status"]
+)
+LATENCY = Histogram(
+    "cosmostream_http_request_seconds",
+    "Time to the response headers",
+    ["method"],
+    buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"strict-origin-when-cross-origin"),
+    (b"x-frame-options", b"DENY"),
+]
+
+
+class RequestContextMiddleware:
+    """Bind a request id for the logs; add it and the security headers to every response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = Headers(scope=scope).get("x-request-id", "")
+        request_id = incoming[:64] if incoming.isprintable() and incoming else uuid.uuid4().hex
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        started = time.perf_counter()
+        method = scope["method"]
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                elapsed = time.perf_counter() - started
+                headers = MutableHeaders(scope=message)
+                headers["x-request-id"] = request_id
+                headers["server-timing"] = f"app;dur={elapsed * 1000:.1f}"
+                for key, value in SECURITY_HEADERS:
+                    if key.decode() not in headers:
+                        headers.append(key.decode(), value.decode())
+                REQUESTS.labels(method, str(message["status"])).inc()
+                LATENCY.labels(method).observe(elapsed)
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            structlog.contextvars.clear_contextvars()
 
 
 class BodyLimitMiddleware:
@@ -54,6 +108,7 @@ class BodyLimitMiddleware:
             await response(scope, receive, send)
             return
         seen = 0
+        started = False
 
         async def limited_receive() -> Message:
             nonlocal seen
@@ -64,7 +119,22 @@ class BodyLimitMiddleware:
                     raise PayloadTooLarge()
             return message
 
-        await self.app(scope, limited_receive, send)
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except PayloadTooLarge as error:
+            # A streamed body (no Content-Length) went over the limit while a
+            # handler was reading it: answer 413 unless a response has begun.
+            if started:
+                raise
+            response = Response(
+                json.dumps(render_json(error)), status_code=413, media_type="application/json"
+            )
+            await response(scope, receive, send)
 
 
 class ActorMiddleware:
