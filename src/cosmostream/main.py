@@ -104,7 +104,7 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
         finally:
             if consumer:
                 await asyncio.to_thread(consumer.stop)
-            realtime.bus.detach()
+            realtime.bus.detach(rt.sio)
             await db.dispose()
 
     app = FastAPI(

@@ -17,6 +17,7 @@ import asyncio
 import json
 import logging
 import time
+import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
@@ -103,16 +104,32 @@ class Bus:
     def __init__(self) -> None:
         self.server: socketio.AsyncServer | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
-        self.external: Any = None
+        self.external_url: str | None = None
+        self._external: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = (
+            weakref.WeakKeyDictionary()
+        )
 
     def attach(self, server: socketio.AsyncServer, loop: asyncio.AbstractEventLoop) -> None:
         self.server, self.loop = server, loop
 
     def attach_external(self, redis_url: str) -> None:
-        self.external = socketio.AsyncRedisManager(redis_url, write_only=True)
+        self.external_url = redis_url
 
-    def detach(self) -> None:
-        self.server = self.loop = self.external = None
+    def detach(self, server: socketio.AsyncServer | None = None) -> None:
+        if server is None or server is self.server:
+            self.server = self.loop = None
+            self.external_url = None
+            self._external.clear()
+
+    def _external_manager(self) -> Any:
+        # A Redis connection belongs to one event loop; worker threads each have their own.
+        loop = asyncio.get_running_loop()
+        manager = self._external.get(loop)
+        if manager is None:
+            manager = self._external[loop] = socketio.AsyncRedisManager(
+                self.external_url, write_only=True
+            )
+        return manager
 
     async def emit(self, event: str, data: Any, *, room: str) -> None:
         if self.server is not None and self.loop is not None:
@@ -125,8 +142,8 @@ class Bus:
                 await coro
             else:
                 await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, self.loop))
-        elif self.external is not None:
-            await self.external.emit(event, data, room=room)
+        elif self.external_url is not None:
+            await self._external_manager().emit(event, data, room=room)
         else:
             log.debug("no realtime server: dropped %s to %s", event, room)
 
@@ -164,6 +181,8 @@ class RateLimiter:
             bucket = self.buckets[key] = _Bucket(tokens=self.burst, stamp=now)
         bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.stamp) * self.rate)
         bucket.stamp = now
+        if bucket.tokens >= self.burst:
+            bucket.strikes = 0  # quiet long enough to refill: past strikes are forgiven
         if bucket.tokens >= 1:
             bucket.tokens -= 1
             return True, False
@@ -172,6 +191,25 @@ class RateLimiter:
 
     def forget(self, key: str) -> None:
         self.buckets.pop(key, None)
+
+
+@dataclass
+class SocketCounts:
+    """Sockets per rate-limit key, so a user's bucket is dropped with their last socket."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def add(self, key: str) -> None:
+        self.counts[key] = self.counts.get(key, 0) + 1
+
+    def remove(self, key: str) -> bool:
+        """Return True when that was the key's last socket."""
+        left = self.counts.get(key, 0) - 1
+        if left <= 0:
+            self.counts.pop(key, None)
+            return True
+        self.counts[key] = left
+        return False
 
 
 def error_payload(error: AppError) -> dict[str, Any]:
@@ -203,10 +241,11 @@ class Realtime:
             engineio_logger=False,
         )
         self.limiter = RateLimiter()
+        self.sockets = SocketCounts()
         self.sio.on("connect", self._on_connect)
         self.sio.on("disconnect", self._on_disconnect)
-        self.on("join", JoinRoom, self._join)
-        self.on("leave", JoinRoom, self._leave)
+        self.on("join", JoinRoom, self._join, writes=False)
+        self.on("leave", JoinRoom, self._leave, writes=False)
 
     # -- connection ----------------------------------------------------------
 
@@ -226,7 +265,9 @@ class Realtime:
                 async with self.db.read() as session:
                     actor = await account_service.authenticate(session, token)
             except AppError as exc:
-                raise socketio.exceptions.ConnectionRefusedError(exc.to_dict()) from None
+                raise socketio.exceptions.ConnectionRefusedError(
+                    exc.message, exc.to_dict()
+                ) from None
         await self.sio.save_session(
             sid,
             {
@@ -235,15 +276,21 @@ class Realtime:
                 "token": token,
             },
         )
+        self.sockets.add(str(actor.id) if actor else sid)
         if actor is not None:
             await self.sio.enter_room(sid, f"user:{actor.id}")
             await self.sio.enter_room(sid, f"session:{actor.session_id}")
 
     async def _on_disconnect(self, sid: str, reason: Any = None) -> None:
-        self.limiter.forget(sid)
+        try:
+            data = await self.sio.get_session(sid)
+        except KeyError:
+            data = {}
+        key = data.get("user_id") or sid
+        if self.sockets.remove(key):
+            self.limiter.forget(key)
 
-    async def _actor(self, session: AsyncSession, sid: str) -> Actor | None:
-        data = await self.sio.get_session(sid)
+    async def _actor(self, session: AsyncSession, data: dict[str, Any]) -> Actor | None:
         token = data.get("token")
         if not token:
             return None
@@ -253,15 +300,21 @@ class Realtime:
 
     # -- events --------------------------------------------------------------
 
-    def on(self, event: str, schema: type[BaseModel] | None, handler: Handler) -> None:
+    def on(
+        self, event: str, schema: type[BaseModel] | None, handler: Handler, *, writes: bool = True
+    ) -> None:
         """Register an event handler behind the shared checks.
 
-        The handler gets (session, actor, payload) in one unit of work; what it
-        returns is the acknowledgement. Errors become `{"ok": false, "error"}`.
+        The handler gets (session, actor, (sid, payload)) in one unit of work
+        (a read session when `writes` is false); what it returns is the
+        acknowledgement. Errors become `{"ok": false, "error": {...}}`.
         """
 
         async def wrapped(sid: str, data: Any = None) -> Any:
-            session_data = await self.sio.get_session(sid)
+            try:
+                session_data = await self.sio.get_session(sid)
+            except KeyError:
+                return None  # the socket was closed while this event waited
             key = session_data.get("user_id") or sid
             allowed, kick = self.limiter.allow(key)
             if kick:
@@ -283,11 +336,13 @@ class Realtime:
                 except ValidationError:
                     return error_payload(AppError("Malformed payload.", code="bad_payload"))
             try:
-                async with self.db.unit_of_work() as session:
-                    actor = await self._actor(session, sid)
+                scope = self.db.unit_of_work() if writes else self.db.read()
+                async with scope as session:
+                    actor = await self._actor(session, session_data)
                     result = await handler(session, actor, (sid, payload))
             except AppError as exc:
-                if exc.status == 401:
+                if exc.status == 401 and session_data.get("token"):
+                    # The socket's own sign-in has ended (logout, disable, expiry).
                     await self.sio.disconnect(sid)
                 return error_payload(exc)
             except Exception:
