@@ -54,9 +54,14 @@ def _sqlite_setup(engine: AsyncEngine, *, immediate: bool) -> None:
         cur.execute("PRAGMA busy_timeout=15000")
         cur.close()
 
-    @event.listens_for(sync_engine, "begin")
-    def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    if immediate:
+
+        @event.listens_for(sync_engine, "begin")
+        def _on_begin(conn: Any) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    # Readers run in autocommit: each SELECT sees a consistent WAL snapshot of
+    # its own, and no BEGIN/ROLLBACK round trips are paid on the hot path.
 
 
 def make_engine(url: str, *, immediate: bool = False, pooled: bool = True) -> AsyncEngine:
