@@ -90,6 +90,17 @@ class Settings(BaseSettings):
     # (comma-separated; "*" trusts any). Client IPs feed the sign-in throttle.
     forwarded_allow_ips: str = "127.0.0.1"
 
+    # Video uploads and processing.
+    storage_backend: str = "local"
+    max_upload_bytes: int = 20 << 30
+    user_quota_bytes: int = 200 << 30
+    upload_expiry_seconds: int = 24 * 3600
+    transcode_preset: str = "veryfast"
+    transcode_timeout_factor: float = 6.0
+    transcode_min_timeout_seconds: int = 600
+    transcode_stall_seconds: int = 120
+    media_token_ttl_seconds: int = 6 * 3600
+
     # Tasks.
     worker_concurrency: int = 2
     run_embedded_worker: bool = True
@@ -168,6 +179,16 @@ class Settings(BaseSettings):
     @property
     def outbox_dir(self) -> Path:
         return self.data_dir / "outbox"
+
+    @property
+    def uploads_dir(self) -> Path:
+        """Partial uploads (tus), outside the served media tree."""
+        return self.data_dir / "uploads"
+
+    @property
+    def work_dir(self) -> Path:
+        """One directory per processing job, holding only its input."""
+        return self.data_dir / "work"
 
 
 def normalize_database_url(url: str) -> str:

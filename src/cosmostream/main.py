@@ -27,6 +27,9 @@ from cosmostream.graphql.context import get_context
 from cosmostream.graphql.router import JsonErrorGraphQLRouter
 from cosmostream.graphql.schema import schema
 from cosmostream.logs import configure_logging
+from cosmostream.video.api import router as upload_api
+from cosmostream.video.media import router as video_media
+from cosmostream.video.pages import router as video_pages
 from cosmostream.web.middleware import (
     ActorMiddleware,
     BodyLimitMiddleware,
@@ -48,7 +51,10 @@ def _wants_json(request: Request) -> bool:
 
 def _error_response(request: Request, error: AppError) -> Response:
     if _wants_json(request):
-        return JSONResponse(render_json(error), status_code=error.status, headers=error.headers)
+        headers = dict(error.headers)
+        if request.url.path.startswith("/uploads"):
+            headers["Tus-Resumable"] = "1.0.0"  # on every tus response, errors included
+        return JSONResponse(render_json(error), status_code=error.status, headers=headers)
     template = f"errors/{error.status}.html" if error.status in (403, 404) else "errors/error.html"
     return render(request, template, {"error": error}, status=error.status, headers=error.headers)
 
@@ -122,7 +128,8 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
     app.add_middleware(ActorMiddleware, settings=settings, db=db)
     app.add_middleware(
         BodyLimitMiddleware,
-        limits={"/settings/avatar": settings.max_avatar_bytes + (256 << 10)},
+        # tus PATCH bodies stream to disk; their size is checked against the upload.
+        limits={"/settings/avatar": settings.max_avatar_bytes + (256 << 10), "/uploads/": 0},
         default=settings.max_request_bytes,
     )
     if settings.cors_origin:
@@ -188,6 +195,9 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
     app.include_router(graphql, prefix="/graphql", include_in_schema=False)
     app.include_router(site_pages)
     app.include_router(account_pages)
+    app.include_router(video_pages)
+    app.include_router(upload_api)
+    app.include_router(video_media)
     app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
     settings.media_dir.mkdir(parents=True, exist_ok=True)
     app.mount("/media", StaticFiles(directory=settings.media_dir), name="media")

@@ -93,6 +93,25 @@ def task(
     return decorate
 
 
+def job(
+    name: str, *, retries: int = 0, retry_delay: int = 10, **options: Any
+) -> Callable[[Callable[Concatenate[Database, P], Awaitable[R]]], Any]:
+    """Register a long task that commits in steps of its own (e.g. to report progress).
+
+    The function gets the thread's `Database` and opens its own units of work.
+    """
+
+    def decorate(fn: Callable[Concatenate[Database, P], Awaitable[R]]) -> Any:
+        @functools.wraps(fn)
+        def run(*args: P.args, **kwargs: P.kwargs) -> R:
+            loop, db = _thread_loop()
+            return loop.run_until_complete(fn(db, *args, **kwargs))
+
+        return huey.task(name=name, retries=retries, retry_delay=retry_delay, **options)(run)
+
+    return decorate
+
+
 def periodic_task(
     name: str, schedule: Any
 ) -> Callable[[Callable[[WriteSession], Awaitable[R]]], Any]:
@@ -148,4 +167,5 @@ class EmbeddedConsumer:
 def load_tasks() -> None:
     """Import every module that defines tasks so the registry knows them."""
     import cosmostream.account.tasks
-    import cosmostream.mail  # noqa: F401
+    import cosmostream.mail
+    import cosmostream.video.tasks  # noqa: F401

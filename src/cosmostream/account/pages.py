@@ -413,7 +413,7 @@ async def _follow(request: Request, user_id: str, *, follow: bool) -> Response:
     actor = security.current_actor(request)
     if actor is None:
         return redirect(f"/login?next=/profile/{user_id}")
-    await read_form(request)
+    form = await read_form(request)
     uid = parse_uuid(user_id)
     if uid is None:
         raise NotFound("That user does not exist.")
@@ -422,7 +422,7 @@ async def _follow(request: Request, user_id: str, *, follow: bool) -> Response:
             await account_service.follow(session, actor, uid)
         else:
             await account_service.unfollow(session, actor, uid)
-    return redirect(f"/profile/{uid}")
+    return redirect(safe_next(text(form, "next"), f"/profile/{uid}"))
 
 
 # -- administration -----------------------------------------------------------

@@ -12,9 +12,10 @@ from strawberry.types import ExecutionContext
 from cosmostream.account.gql import AccountMutation, AccountQuery
 from cosmostream.config import get_settings
 from cosmostream.graphql.errors import AppErrorMasker
+from cosmostream.video.gql import VideoMutation, VideoQuery
 
-Query = merge_types("Query", (AccountQuery,))
-Mutation = merge_types("Mutation", (AccountMutation,))
+Query = merge_types("Query", (AccountQuery, VideoQuery))
+Mutation = merge_types("Mutation", (AccountMutation, VideoMutation))
 
 
 class Schema(strawberry.Schema):

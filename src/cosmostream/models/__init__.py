@@ -13,6 +13,7 @@ from cosmostream.models.account import (
     UserFavouriteCategory,
 )
 from cosmostream.models.base import Base
+from cosmostream.models.video import Upload, Video, VideoStatus, VideoTag, Visibility
 
 __all__ = [
     "ActionToken",
@@ -24,6 +25,11 @@ __all__ = [
     "RefreshToken",
     "Role",
     "ThrottleBucket",
+    "Upload",
     "User",
     "UserFavouriteCategory",
+    "Video",
+    "VideoStatus",
+    "VideoTag",
+    "Visibility",
 ]

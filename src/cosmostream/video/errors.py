@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from cosmostream.errors import AppError, Conflict, NotFound, PayloadTooLarge
+
+
+class VideoNotFound(NotFound):
+    code = "video_not_found"
+    message = "That video does not exist."
+
+
+class UploadNotFound(NotFound):
+    code = "upload_not_found"
+    message = "That upload does not exist or has expired."
+
+
+class OffsetMismatch(Conflict):
+    code = "offset_mismatch"
+    message = "Upload-Offset does not match the server's offset."
+
+
+class UploadTooLarge(PayloadTooLarge):
+    code = "upload_too_large"
+
+
+class QuotaExceeded(PayloadTooLarge):
+    code = "quota_exceeded"
+    message = "This upload would take you over your storage quota."
+
+
+class ChecksumMismatch(AppError):
+    status = 460
+    code = "checksum_mismatch"
+    message = "The chunk's checksum does not match; it was discarded."
+
+
+class InvalidVideoState(Conflict):
+    code = "invalid_video_state"

@@ -1,0 +1,168 @@
+"""Video pages: upload, the creator's content list, and the watch page."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from cosmostream.account.service import account_service
+from cosmostream.db import Database
+from cosmostream.errors import AppError, NotFound
+from cosmostream.kit.ids import parse_uuid
+from cosmostream.models import Visibility
+from cosmostream.video.gql import media_url
+from cosmostream.video.schemas import VideoUpdate
+from cosmostream.video.service import can_manage, video_service
+from cosmostream.web import security
+from cosmostream.web.forms import read_form, redirect, text
+from cosmostream.web.templating import flash, render
+
+router = APIRouter()
+
+
+def _db(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+def _id(value: str) -> uuid.UUID:
+    video_id = parse_uuid(value)
+    if video_id is None:
+        raise NotFound("That video does not exist.")
+    return video_id
+
+
+@router.get("/upload")
+async def upload_page(request: Request) -> Response:
+    actor = security.current_actor(request)
+    if actor is None:
+        return redirect("/login?next=/upload")
+    async with _db(request).read() as session:
+        categories = await account_service.list_categories(session)
+    return render(
+        request,
+        "video/upload.html",
+        {
+            "categories": categories,
+            "visibilities": list(Visibility),
+            "max_bytes": request.app.state.settings.max_upload_bytes,
+        },
+    )
+
+
+@router.get("/content")
+async def content_page(request: Request) -> Response:
+    actor = security.current_actor(request)
+    if actor is None:
+        return redirect("/login?next=/content")
+    async with _db(request).read() as session:
+        videos = await video_service.list_mine(session, actor)
+        categories = await account_service.list_categories(session)
+    return render(
+        request,
+        "video/content.html",
+        {
+            "videos": videos,
+            "categories": categories,
+            "visibilities": list(Visibility),
+            "media_url": media_url,
+        },
+    )
+
+
+@router.get("/video/{video_id}")
+async def watch_page(request: Request, video_id: str) -> Response:
+    actor = security.current_actor(request)
+    async with _db(request).read() as session:
+        video = await video_service.get(session, actor, _id(video_id))
+        owner = await account_service.get_user(session, video.owner_id)
+        following = await account_service.is_following(session, actor, video.owner_id)
+    hls_url = media_url(video, f"hls/{video.id}/master.m3u8", "hls") if video.playable else None
+    posters = video.images.get("poster") or {}
+    return render(
+        request,
+        "video/watch.html",
+        {
+            "video": video,
+            "owner": owner,
+            "is_following": following,
+            "can_manage": can_manage(actor, video),
+            "hls_url": hls_url,
+            "poster_url": media_url(video, posters.get("player")),
+            "storyboard_url": media_url(video, video.images.get("storyboard_vtt")),
+        },
+    )
+
+
+async def _content_action(request: Request, action: object, success: str) -> Response:
+    try:
+        async with _db(request).unit_of_work() as session:
+            await action(session)  # type: ignore[operator]
+    except AppError as exc:
+        response = redirect("/content")
+        flash(response, exc.message, "error")
+        return response
+    response = redirect("/content")
+    flash(response, success, "success")
+    return response
+
+
+@router.post("/content/{video_id}/edit")
+async def edit_submit(request: Request, video_id: str) -> Response:
+    actor = security.require_actor(request)
+    form = await read_form(request)
+    tags = [t for t in text(form, "tags").split(",") if t.strip()]
+    try:
+        visibility = Visibility(text(form, "visibility", "public"))
+    except ValueError:
+        visibility = None
+    data = VideoUpdate(
+        title=text(form, "title")[:200] or None,
+        description=text(form, "description")[:10_000],
+        category_slug=text(form, "category"),
+        tags=tags,
+        visibility=visibility,
+    )
+    vid = _id(video_id)
+    return await _content_action(
+        request, lambda s: video_service.update(s, actor, vid, data), "Saved."
+    )
+
+
+@router.post("/content/{video_id}/delete")
+async def delete_submit(request: Request, video_id: str) -> Response:
+    actor = security.require_actor(request)
+    await read_form(request)
+    vid = _id(video_id)
+    return await _content_action(
+        request,
+        lambda s: video_service.delete(s, actor, vid),
+        "The video and its files are deleted.",
+    )
+
+
+@router.post("/content/{video_id}/retry")
+async def retry_submit(request: Request, video_id: str) -> Response:
+    actor = security.require_actor(request)
+    await read_form(request)
+    vid = _id(video_id)
+    return await _content_action(
+        request, lambda s: video_service.retry(s, actor, vid), "Processing started again."
+    )
+
+
+@router.post("/content/{video_id}/thumbnail")
+async def thumbnail_submit(request: Request, video_id: str) -> Response:
+    actor = security.require_actor(request)
+    form = await read_form(request)
+    index = text(form, "index")
+    vid = _id(video_id)
+    return await _content_action(
+        request,
+        lambda s: video_service.choose_thumbnail(
+            s, actor, vid, int(index) if index.isdigit() else -1
+        ),
+        "The poster is changed.",
+    )

@@ -1,0 +1,210 @@
+"""Videos: drafts, metadata, visibility, processing state and deletion.
+
+Who may see a video: its owner and admins always; anyone with the link when
+it is unlisted; everyone when it is public. A video can be watched as soon as
+it is playable, which happens while it is still being processed.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cosmostream import effects
+from cosmostream.account.repository import category_repository
+from cosmostream.account.schemas import Actor
+from cosmostream.config import get_settings
+from cosmostream.errors import NotAuthenticated, PermissionDenied, ValidationFailed
+from cosmostream.models import Upload, Video, VideoStatus, Visibility
+from cosmostream.storage import storage_from_settings
+from cosmostream.video.errors import InvalidVideoState, QuotaExceeded, UploadTooLarge, VideoNotFound
+from cosmostream.video.repository import upload_repository, video_repository
+from cosmostream.video.schemas import VideoCreate, VideoUpdate
+
+
+def video_room(video_id: uuid.UUID) -> str:
+    return f"video:{video_id}"
+
+
+def can_manage(actor: Actor | None, video: Video) -> bool:
+    return actor is not None and (actor.id == video.owner_id or actor.is_admin)
+
+
+def can_view(actor: Actor | None, video: Video) -> bool:
+    if can_manage(actor, video):
+        return True
+    if video.visibility is Visibility.PRIVATE:
+        return False
+    return video.playable and video.status in (VideoStatus.PROCESSING, VideoStatus.READY)
+
+
+class VideoService:
+    async def create(self, session: AsyncSession, actor: Actor, data: VideoCreate) -> Video:
+        """Create a draft video awaiting its upload (creators and admins only)."""
+        if not actor.is_creator:
+            raise PermissionDenied("Only creators can upload videos. Ask for a creator account.")
+        settings = get_settings()
+        if data.size > settings.max_upload_bytes:
+            raise UploadTooLarge(
+                f"Files can be at most {settings.max_upload_bytes / (1 << 30):.0f} GiB."
+            )
+        used = await video_repository.stored_bytes(session, actor.id)
+        used += await upload_repository.pending_bytes(session, actor.id)
+        if used + data.size > settings.user_quota_bytes:
+            raise QuotaExceeded()
+        category_id = await self._category_id(session, data.category_slug)
+        video = Video(
+            owner_id=actor.id,
+            title=data.title,
+            description=data.description.strip(),
+            category_id=category_id,
+            visibility=data.visibility,
+            status=VideoStatus.UPLOADING,
+            source_name=data.filename[:255],
+            renditions=[],
+            images={},
+        )
+        session.add(video)
+        await session.flush()
+        await video_repository.set_tags(session, video, data.tags)
+        return video
+
+    async def _category_id(self, session: AsyncSession, slug: str | None) -> uuid.UUID | None:
+        if not slug:
+            return None
+        category = await category_repository.get_by_slug(session, slug)
+        if category is None:
+            raise ValidationFailed("Unknown category.", field="category")
+        return category.id
+
+    async def get(self, session: AsyncSession, actor: Actor | None, video_id: uuid.UUID) -> Video:
+        video = await video_repository.get_full(session, video_id)
+        if video is None or not can_view(actor, video):
+            raise VideoNotFound()
+        return video
+
+    async def get_managed(
+        self, session: AsyncSession, actor: Actor | None, video_id: uuid.UUID
+    ) -> Video:
+        if actor is None:
+            raise NotAuthenticated()
+        video = await video_repository.get_full(session, video_id)
+        if video is None or (not can_view(actor, video) and not can_manage(actor, video)):
+            raise VideoNotFound()
+        if not can_manage(actor, video):
+            raise PermissionDenied()
+        return video
+
+    async def list_mine(self, session: AsyncSession, actor: Actor) -> list[Video]:
+        return await video_repository.list_by_owner(session, actor.id)
+
+    async def update(
+        self, session: AsyncSession, actor: Actor, video_id: uuid.UUID, data: VideoUpdate
+    ) -> Video:
+        video = await self.get_managed(session, actor, video_id)
+        if data.title is not None:
+            title = " ".join(data.title.split())
+            if not title:
+                raise ValidationFailed("Enter a title.", field="title")
+            video.title = title
+        if data.description is not None:
+            video.description = data.description.strip()
+        if data.category_slug is not None:
+            video.category_id = await self._category_id(session, data.category_slug or None)
+        if data.visibility is not None:
+            video.visibility = data.visibility
+        if data.tags is not None:
+            await video_repository.set_tags(session, video, data.tags)
+        await session.flush()
+        refreshed = await video_repository.get_full(session, video.id)
+        assert refreshed is not None
+        return refreshed
+
+    async def delete(self, session: AsyncSession, actor: Actor, video_id: uuid.UUID) -> None:
+        """Delete a video and, once that has committed, every file stored for it."""
+        video = await self.get_managed(session, actor, video_id)
+        upload = await upload_repository.get_by_video(session, video.id)
+        settings = get_settings()
+        storage = storage_from_settings(settings)
+        part = settings.uploads_dir / f"{upload.id}.bin" if upload else None
+        await session.delete(video)
+
+        def remove_files() -> None:
+            for prefix in (f"originals/{video_id}", f"hls/{video_id}", f"images/{video_id}"):
+                storage.delete_prefix(prefix)
+            if part is not None:
+                part.unlink(missing_ok=True)
+
+        effects.after_commit(remove_files)
+
+    async def retry(self, session: AsyncSession, actor: Actor, video_id: uuid.UUID) -> Video:
+        """Run processing again for a video whose processing failed."""
+        video = await self.get_managed(session, actor, video_id)
+        if video.status is not VideoStatus.FAILED or not video.source_key:
+            raise InvalidVideoState("Only a failed video can be processed again.")
+        self.start_processing(video)
+        return video
+
+    async def choose_thumbnail(
+        self, session: AsyncSession, actor: Actor, video_id: uuid.UUID, index: int
+    ) -> Video:
+        """Make one of the generated candidates the poster."""
+        video = await self.get_managed(session, actor, video_id)
+        candidates = list(video.images.get("candidates") or [])
+        if not 0 <= index < len(candidates):
+            raise ValidationFailed("There is no such thumbnail.", field="index")
+        chosen = candidates[index]
+        # JSON columns are replaced, not mutated, so the change is saved.
+        video.images = {**video.images, "poster": {"player": chosen, "card": chosen}}
+        return video
+
+    def start_processing(self, video: Video) -> None:
+        from cosmostream.video.tasks import process_video
+
+        video.status = VideoStatus.PROCESSING
+        video.status_message = "Waiting for a worker…"
+        video.status_code = None
+        video.processing_progress = 0.0
+        video.heartbeat_at = None
+        effects.enqueue(process_video, str(video.id))
+        publish_status(video)
+
+
+def status_payload(video: Video) -> dict[str, object]:
+    return {
+        "videoId": str(video.id),
+        "status": video.status.value.upper(),
+        "progress": round(video.processing_progress, 4),
+        "playable": video.playable,
+        "message": video.status_message,
+    }
+
+
+def publish_status(video: Video) -> None:
+    effects.publish(video_room(video.id), "video.status", status_payload(video))
+
+
+async def authorize_video_room(session: AsyncSession, actor: Actor | None, ident: str) -> None:
+    """Processing status is for the people who may manage the video."""
+    from cosmostream.kit.ids import parse_uuid
+
+    video_id = parse_uuid(ident)
+    video = await video_repository.get(session, video_id) if video_id else None
+    if video is None:
+        raise VideoNotFound()
+    if not can_manage(actor, video):
+        raise PermissionDenied()
+
+
+video_service = VideoService()
+__all__ = ["Upload", "authorize_video_room", "video_service"]
+
+
+def _register_rooms() -> None:
+    from cosmostream import realtime
+
+    realtime.register_room("video", authorize_video_room)
+
+
+_register_rooms()

@@ -1,0 +1,256 @@
+"""Processing a video: probe → one-pass HLS ladder → images, on the task queue.
+
+The job works in `<data_dir>/work/<video>/`, which holds only a link to the
+original. The ladder is written straight into the served directory so that
+viewers can start watching as soon as every rung has its first segment; the
+playlists are EVENT playlists until ffmpeg ends, then VOD. Progress and a
+heartbeat go to the database and to the `video:{id}` room; a video whose
+heartbeat stops (a killed worker, a restart) is picked up again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import shutil
+import threading
+import uuid
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from huey import crontab
+
+from cosmostream.config import get_settings
+from cosmostream.db import Database, WriteSession
+from cosmostream.kit.time import utcnow
+from cosmostream.media import images, transcode
+from cosmostream.media.errors import MediaRejected, TranscodeFailed
+from cosmostream.media.ladder import Rung, plan_ladder
+from cosmostream.media.probe import ProbeLimits, ProbeResult, probe
+from cosmostream.models import Video, VideoStatus
+from cosmostream.storage import storage_from_settings
+from cosmostream.video.repository import video_repository
+from cosmostream.video.service import publish_status, video_service
+from cosmostream.video.uploads import upload_service
+from cosmostream.worker import job, periodic_task
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3
+HEARTBEAT_SECONDS = 5
+STALLED_AFTER = timedelta(minutes=2)
+
+
+def ffmpeg_path() -> str:
+    import imageio_ffmpeg
+
+    return os.environ.get("FFMPEG_PATH") or imageio_ffmpeg.get_ffmpeg_exe()
+
+
+class _Progress:
+    """Shared between ffmpeg's reader thread and the task's loop."""
+
+    def __init__(self) -> None:
+        self.value = 0.0
+        self.lock = threading.Lock()
+
+    def set(self, value: float) -> None:
+        with self.lock:
+            self.value = max(self.value, min(1.0, value))
+
+    def get(self) -> float:
+        with self.lock:
+            return self.value
+
+
+async def _update(
+    db: Database, video_id: uuid.UUID, *, alive: bool = True, **fields: Any
+) -> Video | None:
+    """Commit progress; `alive` refreshes the heartbeat that marks the job as taken."""
+    async with db.unit_of_work() as session:
+        video = await video_repository.get_for_update(session, video_id)
+        if video is None:
+            return None
+        for name, value in fields.items():
+            setattr(video, name, value)
+        video.heartbeat_at = utcnow() if alive else None
+        publish_status(video)
+        return video
+
+
+@job("video.process", retries=MAX_ATTEMPTS - 1, retry_delay=20)
+async def process_video(db: Database, video_id_text: str) -> str:
+    """Process one video; safe to run again (idempotent) and to retry."""
+    video_id = uuid.UUID(video_id_text)
+    settings = get_settings()
+    async with db.unit_of_work() as session:
+        video = await video_repository.get_for_update(session, video_id)
+        if video is None or video.status is not VideoStatus.PROCESSING or not video.source_key:
+            return "skipped"
+        if video.heartbeat_at is not None and video.heartbeat_at > utcnow() - STALLED_AFTER:
+            return "busy"  # another worker is on it (a duplicate from recovery)
+        video.attempts += 1
+        video.heartbeat_at = utcnow()
+        video.status_message = "Checking the file…"
+        attempt = video.attempts
+        source_key = video.source_key
+        publish_status(video)
+    storage = storage_from_settings(settings)
+    job_dir = settings.work_dir / str(video_id)
+    try:
+        return await _run(db, video_id, storage.path(source_key), job_dir, storage)
+    except MediaRejected as rejected:
+        await _update(
+            db,
+            video_id,
+            alive=False,
+            status=VideoStatus.REJECTED,
+            status_message=rejected.message,
+            status_code=rejected.code,
+            playable=False,
+            source_key=None,
+            source_size=None,
+        )
+        storage.delete_prefix(f"originals/{video_id}")
+        storage.delete_prefix(f"hls/{video_id}")
+        return "rejected"
+    except TranscodeFailed as failed:
+        log.warning("processing %s failed (attempt %d): %s", video_id, attempt, failed)
+        if getattr(failed, "transient", False) and attempt < MAX_ATTEMPTS:
+            await _update(
+                db, video_id, alive=False, status_message="Processing hit a problem; retrying…"
+            )
+            raise  # Huey retries after the delay
+        await _update(
+            db,
+            video_id,
+            alive=False,
+            status=VideoStatus.FAILED,
+            status_code=failed.code,
+            status_message="Processing failed. You can try again from your content page.",
+        )
+        return "failed"
+    finally:
+        shutil.rmtree(job_dir, ignore_errors=True)
+
+
+async def _run(
+    db: Database, video_id: uuid.UUID, original: Path, job_dir: Path, storage: Any
+) -> str:
+    settings = get_settings()
+    source = job_dir / f"input{original.suffix if original.suffix[1:].isalnum() else ''}"
+    await asyncio.to_thread(_prepare_job, job_dir, original, source)
+    info: ProbeResult = await asyncio.to_thread(
+        probe, source, ProbeLimits(max_bytes=settings.max_upload_bytes)
+    )
+    rungs: list[Rung] = plan_ladder(info)
+    await _update(
+        db,
+        video_id,
+        duration_seconds=info.duration,
+        width=info.width,
+        height=info.height,
+        status_message="Encoding…",
+        processing_progress=0.0,
+        playable=False,
+    )
+    out_dir = storage.path(f"hls/{video_id}")
+    shutil.rmtree(out_dir, ignore_errors=True)  # a re-run starts clean
+    out_dir.mkdir(parents=True)
+    ffmpeg = ffmpeg_path()
+    cmd = transcode.build_command(
+        ffmpeg, source, info, rungs, out_dir, preset=settings.transcode_preset
+    )
+    progress = _Progress()
+    timeout = max(
+        settings.transcode_min_timeout_seconds, info.duration * settings.transcode_timeout_factor
+    )
+    runner = asyncio.create_task(
+        asyncio.to_thread(
+            transcode.run_transcode,
+            cmd,
+            duration=info.duration,
+            on_progress=progress.set,
+            timeout=timeout,
+            stall_timeout=settings.transcode_stall_seconds,
+        )
+    )
+    playable = False
+    while not runner.done():
+        await asyncio.wait({runner}, timeout=1.0 if not playable else HEARTBEAT_SECONDS)
+        if not playable and transcode.first_segments_ready(out_dir, len(rungs)):
+            await asyncio.to_thread(transcode.write_master_playlist, out_dir, rungs, info)
+            playable = True
+            await _update(db, video_id, playable=True, processing_progress=progress.get() * 0.9)
+        elif not runner.done():
+            await _update(db, video_id, processing_progress=progress.get() * 0.9)
+    runner.result()  # re-raise a transcode failure
+    await asyncio.to_thread(transcode.finalize_playlists, out_dir)
+    await asyncio.to_thread(transcode.write_master_playlist, out_dir, rungs, info)
+    await _update(
+        db,
+        video_id,
+        playable=True,
+        processing_progress=0.92,
+        status_message="Making the poster and previews…",
+    )
+    image_dir = storage.path(f"images/{video_id}")
+    shutil.rmtree(image_dir, ignore_errors=True)
+    image_dir.mkdir(parents=True)
+    posters = await asyncio.to_thread(images.make_poster, ffmpeg, source, info, image_dir)
+    candidates = await asyncio.to_thread(
+        images.make_thumbnail_candidates, ffmpeg, source, info, image_dir
+    )
+    sheet, vtt = await asyncio.to_thread(images.make_storyboard, ffmpeg, source, info, image_dir)
+    renditions = await asyncio.to_thread(transcode.probe_output, out_dir)
+
+    def key(path: Path) -> str:
+        return f"images/{video_id}/{path.relative_to(image_dir).as_posix()}"
+
+    await _update(
+        db,
+        video_id,
+        alive=False,
+        status=VideoStatus.READY,
+        status_message="",
+        processing_progress=1.0,
+        playable=True,
+        processed_at=utcnow(),
+        renditions=renditions,
+        images={
+            # "player"/"card" are WebP; the JPEGs serve clients without WebP.
+            "poster": {name.removesuffix("_webp"): key(path) for name, path in posters.items()},
+            "candidates": [key(p) for p in candidates],
+            "storyboard": key(sheet),
+            "storyboard_vtt": key(vtt),
+        },
+    )
+    return "ready"
+
+
+def _prepare_job(job_dir: Path, original: Path, source: Path) -> None:
+    """A fresh job directory holding only (a link to) the original."""
+    shutil.rmtree(job_dir, ignore_errors=True)
+    job_dir.mkdir(parents=True)
+    try:
+        os.link(original, source)
+    except OSError:
+        shutil.copyfile(original, source)
+
+
+@periodic_task("video.recover_stalled", crontab(minute="*"))
+async def recover_stalled(session: WriteSession) -> int:
+    """Re-enqueue videos whose processing stopped reporting (crash, restart, kill)."""
+    ids = await video_repository.stalled(session, utcnow() - STALLED_AFTER)
+    for video_id in ids:
+        video = await video_repository.get_for_update(session, video_id)
+        if video is not None:
+            video_service.start_processing(video)
+    return len(ids)
+
+
+@periodic_task("video.purge_uploads", crontab(minute="23"))
+async def purge_uploads(session: WriteSession) -> int:
+    return await upload_service.purge_expired(session)

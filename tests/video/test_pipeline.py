@@ -1,0 +1,202 @@
+"""Upload → probe → one-pass ladder → images → playback URLs, through the real queue."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from cosmostream.config import Settings
+from cosmostream.db import Database
+from cosmostream.models import Role, Video, VideoStatus
+from tests.factories import gql, login, make_user
+
+TUS = {"Tus-Resumable": "1.0.0"}
+CREATE = """mutation($input: CreateVideoInput!) { createVideo(input: $input) {
+  video { id } upload { url videoId } } }"""
+VIDEO = """query($id: ID!) { video(id: $id) { status statusMessage statusCode playable
+  processingProgress hlsUrl posterUrl durationSeconds storyboardVttUrl thumbnailCandidates
+  renditions { height width bandwidth } } }"""
+
+
+async def upload_file(
+    client: httpx.AsyncClient, token: str, data: bytes, filename: str, **extra: Any
+) -> str:
+    body = (
+        await gql(
+            client,
+            CREATE,
+            {"input": {"title": "Test clip", "size": len(data), "filename": filename, **extra}},
+            token=token,
+        )
+    ).json()
+    video_id = body["data"]["createVideo"]["video"]["id"]
+    meta = f"videoId {base64.b64encode(video_id.encode()).decode()}"
+    auth = {**TUS, "Authorization": f"Bearer {token}"}
+    created = await client.post(
+        "/uploads/", headers={**auth, "Upload-Length": str(len(data)), "Upload-Metadata": meta}
+    )
+    url = created.headers["location"].removeprefix("http://testserver")
+    done = await client.patch(
+        url,
+        content=data,
+        headers={**auth, "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"},
+    )
+    assert done.status_code == 204, done.text
+    return str(video_id)
+
+
+async def wait_for_status(
+    db: Database, video_id: str, *statuses: VideoStatus, timeout: float = 90
+) -> Video:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        async with db.read() as session:
+            video = await session.get(Video, uuid.UUID(video_id), populate_existing=True)
+        if video is not None and video.status in statuses:
+            return video
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"video never reached {statuses}")
+
+
+@pytest.fixture
+async def creator(db: Database) -> str:
+    user = await make_user(db, role=Role.CREATOR)
+    return str((await login(db, user)).access_token)
+
+
+async def test_upload_is_processed_and_served(
+    client: httpx.AsyncClient,
+    db: Database,
+    settings: Settings,
+    creator: str,
+    clip: Path,
+    task_worker: object,
+) -> None:
+    video_id = await upload_file(client, creator, clip.read_bytes(), "clip.mp4")
+    video = await wait_for_status(
+        db, video_id, VideoStatus.READY, VideoStatus.FAILED, VideoStatus.REJECTED
+    )
+    assert video.status is VideoStatus.READY, video.status_message
+    body = (await gql(client, VIDEO, {"id": video_id})).json()["data"]["video"]
+    assert body["playable"] is True
+    assert body["processingProgress"] == 1.0
+    assert body["durationSeconds"] == pytest.approx(2.0, abs=0.2)
+    assert [r["height"] for r in body["renditions"]] == [180]
+    assert body["hlsUrl"] == f"/media/hls/{video_id}/master.m3u8"
+    master = await client.get(body["hlsUrl"])
+    assert master.status_code == 200
+    assert master.headers["content-type"] == "application/vnd.apple.mpegurl"
+    assert "#EXT-X-STREAM-INF" in master.text and "CODECS=" in master.text
+    assert master.headers["access-control-allow-origin"] == "*"
+    variant_path = next(line for line in master.text.splitlines() if line.endswith(".m3u8"))
+    variant = await client.get(f"/media/hls/{video_id}/{variant_path}")
+    assert "#EXT-X-ENDLIST" in variant.text
+    assert "immutable" not in variant.headers["cache-control"]
+    segment = next(line for line in variant.text.splitlines() if line.endswith(".m4s"))
+    base = variant_path.rsplit("/", 1)[0]
+    seg = await client.get(f"/media/hls/{video_id}/{base}/{segment}")
+    assert seg.status_code == 200
+    assert seg.headers["content-type"] == "video/iso.segment"
+    assert "immutable" in seg.headers["cache-control"]
+    ranged = await client.get(
+        f"/media/hls/{video_id}/{base}/{segment}", headers={"Range": "bytes=0-99"}
+    )
+    assert ranged.status_code == 206 and len(ranged.content) == 100
+    for url in (body["posterUrl"], body["storyboardVttUrl"], *body["thumbnailCandidates"]):
+        assert (await client.get(url)).status_code == 200, url
+    assert len(body["thumbnailCandidates"]) == 3
+    # The job directory is gone; only the original and the outputs remain.
+    assert not (settings.work_dir / video_id).exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "code"),
+    [
+        (b"#EXTM3U\n#EXTINF:1,\n/etc/passwd\n", "evil.mp4", "unsupported_media"),
+        (b"just some text, not a video at all\n" * 20, "notes.mp4", None),
+    ],
+    ids=["hls-playlist", "text"],
+)
+async def test_bad_files_are_rejected_and_deleted(
+    client: httpx.AsyncClient,
+    db: Database,
+    settings: Settings,
+    creator: str,
+    task_worker: object,
+    content: bytes,
+    name: str,
+    code: str | None,
+) -> None:
+    video_id = await upload_file(client, creator, content, name)
+    video = await wait_for_status(
+        db, video_id, VideoStatus.REJECTED, VideoStatus.FAILED, VideoStatus.READY
+    )
+    assert video.status is VideoStatus.REJECTED
+    assert video.status_message
+    if code:
+        assert video.status_code == code
+    assert not (settings.media_dir / "originals" / video_id).exists()
+    assert video.source_key is None
+    body = (await gql(client, VIDEO, {"id": video_id}, token=creator)).json()["data"]["video"]
+    assert body["status"] == "REJECTED" and body["hlsUrl"] is None
+
+
+async def test_private_media_needs_a_signed_url(
+    client: httpx.AsyncClient,
+    db: Database,
+    creator: str,
+    clip: Path,
+    task_worker: object,
+) -> None:
+    video_id = await upload_file(
+        client, creator, clip.read_bytes(), "clip.mp4", visibility="PRIVATE"
+    )
+    await wait_for_status(db, video_id, VideoStatus.READY)
+    # Strangers see nothing: neither the video nor its files.
+    assert (await gql(client, VIDEO, {"id": video_id})).json()["data"]["video"] is None
+    assert (await client.get(f"/media/hls/{video_id}/master.m3u8")).status_code == 404
+    body = (await gql(client, VIDEO, {"id": video_id}, token=creator)).json()["data"]["video"]
+    signed = body["hlsUrl"]
+    assert "md5=" in signed and "expires=" in signed
+    master = await client.get(signed)
+    assert master.status_code == 200
+    assert "private" in master.headers["cache-control"]
+    query = signed.split("?", 1)[1]
+    for line in master.text.splitlines():
+        if line and not line.startswith("#"):
+            assert line.endswith(query)
+    variant_url = next(x for x in master.text.splitlines() if ".m3u8" in x)
+    variant = await client.get(f"/media/hls/{video_id}/{variant_url}")
+    assert variant.status_code == 200
+    assert 'URI="' in variant.text and query in variant.text
+    tampered = signed.replace("md5=", "md5=x")
+    assert (await client.get(tampered)).status_code == 404
+
+
+async def test_delete_removes_every_file(
+    client: httpx.AsyncClient,
+    db: Database,
+    settings: Settings,
+    creator: str,
+    clip: Path,
+    task_worker: object,
+) -> None:
+    video_id = await upload_file(client, creator, clip.read_bytes(), "clip.mp4")
+    await wait_for_status(db, video_id, VideoStatus.READY)
+    for kind in ("originals", "hls", "images"):
+        assert (settings.media_dir / kind / video_id).exists()
+    body = (
+        await gql(
+            client, "mutation($id: ID!) { deleteVideo(id: $id) }", {"id": video_id}, token=creator
+        )
+    ).json()
+    assert body["data"]["deleteVideo"] is True
+    for kind in ("originals", "hls", "images"):
+        assert not (settings.media_dir / kind / video_id).exists()

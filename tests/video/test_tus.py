@@ -1,0 +1,337 @@
+"""tus 1.0.0 conformance of /uploads/ and the rules of SECURITY.md for uploads."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import os
+from datetime import timedelta
+from typing import Any
+
+import httpx
+
+from cosmostream.config import Settings
+from cosmostream.db import Database
+from cosmostream.models import Role, Upload, Video, VideoStatus
+from cosmostream.video.uploads import part_path, upload_service
+from tests.factories import gql, login, make_user, shift_time
+
+TUS = {"Tus-Resumable": "1.0.0"}
+CREATE = """mutation($input: CreateVideoInput!) { createVideo(input: $input) {
+  video { id status } upload { protocol url videoId } } }"""
+
+
+def b64(value: str) -> str:
+    return base64.b64encode(value.encode()).decode()
+
+
+async def creator_token(db: Database, role: Role = Role.CREATOR) -> str:
+    user = await make_user(db, role=role)
+    return str((await login(db, user)).access_token)
+
+
+async def draft(client: httpx.AsyncClient, token: str, size: int, **extra: Any) -> str:
+    response = await gql(
+        client,
+        CREATE,
+        {"input": {"title": "Orion timelapse", "size": size, "filename": "orion.mp4", **extra}},
+        token=token,
+    )
+    body = response.json()
+    assert "errors" not in body, body
+    payload = body["data"]["createVideo"]
+    assert payload["upload"]["protocol"] == "tus"
+    assert payload["upload"]["url"] == "/uploads/"
+    assert payload["video"]["status"] == "UPLOADING"
+    return str(payload["video"]["id"])
+
+
+async def open_upload(
+    client: httpx.AsyncClient, token: str, size: int, video_id: str | None = None
+) -> str:
+    video_id = video_id or await draft(client, token, size)
+    response = await client.post(
+        "/uploads/",
+        headers={
+            **TUS,
+            "Authorization": f"Bearer {token}",
+            "Upload-Length": str(size),
+            "Upload-Metadata": f"videoId {b64(video_id)},filename {b64('orion.mp4')},evil {b64('x')}",
+        },
+    )
+    assert response.status_code == 201, response.text
+    location = response.headers["location"]
+    assert location.startswith("http://testserver/uploads/")
+    assert response.headers["upload-expires"]
+    return location.removeprefix("http://testserver")
+
+
+async def patch(
+    client: httpx.AsyncClient,
+    token: str,
+    url: str,
+    offset: int,
+    data: bytes,
+    **headers: str,
+) -> httpx.Response:
+    return await client.patch(
+        url,
+        content=data,
+        headers={
+            **TUS,
+            "Authorization": f"Bearer {token}",
+            "Upload-Offset": str(offset),
+            "Content-Type": "application/offset+octet-stream",
+            **headers,
+        },
+    )
+
+
+async def test_options_advertise_extensions(client: httpx.AsyncClient, settings: Settings) -> None:
+    response = await client.options("/uploads/")
+    assert response.status_code == 204
+    assert response.headers["tus-version"] == "1.0.0"
+    assert set(response.headers["tus-extension"].split(",")) == {
+        "creation",
+        "termination",
+        "checksum",
+        "expiration",
+    }
+    assert response.headers["tus-checksum-algorithm"] == "sha1"
+    assert int(response.headers["tus-max-size"]) == settings.max_upload_bytes
+
+
+async def test_full_upload_starts_processing(
+    client: httpx.AsyncClient, db: Database, settings: Settings
+) -> None:
+    token = await creator_token(db)
+    data = os.urandom(300_000)
+    url = await open_upload(client, token, len(data))
+    head = await client.head(url, headers={**TUS, "Authorization": f"Bearer {token}"})
+    assert head.status_code == 200
+    assert head.headers["upload-offset"] == "0"
+    assert head.headers["upload-length"] == str(len(data))
+    assert head.headers["cache-control"] == "no-store"
+    first = await patch(client, token, url, 0, data[:100_000])
+    assert first.status_code == 204
+    assert first.headers["upload-offset"] == "100000"
+    assert first.headers["tus-resumable"] == "1.0.0"
+    last = await patch(client, token, url, 100_000, data[100_000:])
+    assert last.status_code == 204
+    assert last.headers["upload-offset"] == str(len(data))
+    async with db.read() as session:
+        upload = (await session.execute(__import__("sqlalchemy").select(Upload))).scalar_one()
+        video = await session.get(Video, upload.video_id)
+    assert upload.completed_at is not None
+    assert video is not None and video.status is VideoStatus.PROCESSING
+    assert video.source_key and video.source_key.endswith("source.mp4")
+    stored = (settings.media_dir / video.source_key).read_bytes()
+    assert hashlib.sha256(stored).digest() == hashlib.sha256(data).digest()
+    assert not part_path(upload.id).exists()
+
+
+async def test_version_header_is_required(client: httpx.AsyncClient, db: Database) -> None:
+    token = await creator_token(db)
+    response = await client.post(
+        "/uploads/", headers={"Authorization": f"Bearer {token}", "Upload-Length": "10"}
+    )
+    assert response.status_code == 412
+    assert response.headers["tus-version"] == "1.0.0"
+
+
+async def test_creation_rules(client: httpx.AsyncClient, db: Database, settings: Settings) -> None:
+    token = await creator_token(db)
+    video_id = await draft(client, token, 1000)
+    auth = {**TUS, "Authorization": f"Bearer {token}"}
+    meta = f"videoId {b64(video_id)}"
+    no_length = await client.post("/uploads/", headers={**auth, "Upload-Metadata": meta})
+    assert no_length.status_code == 400
+    too_big = await client.post(
+        "/uploads/",
+        headers={
+            **auth,
+            "Upload-Metadata": meta,
+            "Upload-Length": str(settings.max_upload_bytes + 1),
+        },
+    )
+    assert too_big.status_code == 413
+    no_video = await client.post("/uploads/", headers={**auth, "Upload-Length": "1000"})
+    assert no_video.status_code == 400
+    forwarded = await client.post(
+        "/uploads/",
+        headers={
+            **auth,
+            "Upload-Metadata": meta,
+            "Upload-Length": "1000",
+            "X-Forwarded-Host": "evil.example",
+            "Host": "evil.example",
+        },
+    )
+    assert forwarded.status_code == 201
+    assert forwarded.headers["location"].startswith("http://testserver/uploads/")
+    again = await client.post(
+        "/uploads/", headers={**auth, "Upload-Metadata": meta, "Upload-Length": "1000"}
+    )
+    assert again.status_code == 409
+
+
+async def test_only_creators_create_videos(client: httpx.AsyncClient, db: Database) -> None:
+    viewer = await creator_token(db, Role.VIEWER)
+    body = (await gql(client, CREATE, {"input": {"title": "x", "size": 10}}, token=viewer)).json()
+    assert body["errors"][0]["extensions"]["code"] == "forbidden"
+    anonymous = (await gql(client, CREATE, {"input": {"title": "x", "size": 10}})).json()
+    assert anonymous["errors"][0]["extensions"]["code"] == "not_authenticated"
+
+
+async def test_quota(client: httpx.AsyncClient, db: Database, settings: Settings) -> None:
+    settings.user_quota_bytes = 1_000
+    token = await creator_token(db)
+    await draft(client, token, 600)
+    await open_upload(client, token, 600)  # pending uploads count too
+    body = (await gql(client, CREATE, {"input": {"title": "x", "size": 600}}, token=token)).json()
+    assert body["errors"][0]["extensions"]["code"] == "quota_exceeded"
+    assert body["errors"][0]["extensions"]["status"] == 413
+
+
+async def test_patch_rules(client: httpx.AsyncClient, db: Database) -> None:
+    token = await creator_token(db)
+    url = await open_upload(client, token, 1000)
+    wrong_type = await client.patch(
+        url,
+        content=b"abc",
+        headers={
+            **TUS,
+            "Authorization": f"Bearer {token}",
+            "Upload-Offset": "0",
+            "Content-Type": "application/octet-stream",
+        },
+    )
+    assert wrong_type.status_code == 415
+    mismatch = await patch(client, token, url, 5, b"abc")
+    assert mismatch.status_code == 409
+    assert part_path_size(url) == 0
+    overflow = await patch(client, token, url, 0, b"x" * 1001)
+    assert overflow.status_code == 409
+    assert part_path_size(url) == 0
+    head = await client.head(url, headers={**TUS, "Authorization": f"Bearer {token}"})
+    assert head.headers["upload-offset"] == "0"
+
+
+def part_path_size(url: str) -> int:
+    import uuid
+
+    return part_path(uuid.UUID(url.rsplit("/", 1)[1])).stat().st_size
+
+
+async def test_checksum(client: httpx.AsyncClient, db: Database) -> None:
+    token = await creator_token(db)
+    url = await open_upload(client, token, 1000)
+    chunk = b"a" * 400
+    good = base64.b64encode(hashlib.sha1(chunk).digest()).decode()
+    bad = base64.b64encode(hashlib.sha1(b"other").digest()).decode()
+    unknown = await patch(client, token, url, 0, chunk, **{"Upload-Checksum": f"md5 {good}"})
+    assert unknown.status_code == 400
+    wrong = await patch(client, token, url, 0, chunk, **{"Upload-Checksum": f"sha1 {bad}"})
+    assert wrong.status_code == 460
+    assert part_path_size(url) == 0
+    right = await patch(client, token, url, 0, chunk, **{"Upload-Checksum": f"sha1 {good}"})
+    assert right.status_code == 204
+    assert right.headers["upload-offset"] == "400"
+
+
+async def test_other_users_and_anonymous_cannot_touch_an_upload(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    token = await creator_token(db)
+    other = await creator_token(db)
+    url = await open_upload(client, token, 100)
+    head = await client.head(url, headers={**TUS, "Authorization": f"Bearer {other}"})
+    assert head.status_code == 404
+    assert (await patch(client, other, url, 0, b"x")).status_code == 404
+    deleted = await client.delete(url, headers={**TUS, "Authorization": f"Bearer {other}"})
+    assert deleted.status_code == 404
+    anonymous = await client.patch(
+        url,
+        content=b"x",
+        headers={**TUS, "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"},
+    )
+    assert anonymous.status_code == 401
+    # Another creator cannot attach an upload to someone else's draft either.
+    video_id = await draft(client, token, 100)
+    stolen = await client.post(
+        "/uploads/",
+        headers={
+            **TUS,
+            "Authorization": f"Bearer {other}",
+            "Upload-Length": "100",
+            "Upload-Metadata": f"videoId {b64(video_id)}",
+        },
+    )
+    assert stolen.status_code == 404
+
+
+async def test_termination(client: httpx.AsyncClient, db: Database) -> None:
+    token = await creator_token(db)
+    url = await open_upload(client, token, 100)
+    await patch(client, token, url, 0, b"x" * 10)
+    path = part_path(__import__("uuid").UUID(url.rsplit("/", 1)[1]))
+    assert path.exists()
+    response = await client.delete(url, headers={**TUS, "Authorization": f"Bearer {token}"})
+    assert response.status_code == 204
+    head = await client.head(url, headers={**TUS, "Authorization": f"Bearer {token}"})
+    assert head.status_code == 404
+    assert not path.exists()
+
+
+async def test_concurrent_patches_are_serialized(client: httpx.AsyncClient, db: Database) -> None:
+    token = await creator_token(db)
+    url = await open_upload(client, token, 2_000_000)
+    data = os.urandom(1_000_000)
+    results = await asyncio.gather(
+        patch(client, token, url, 0, data), patch(client, token, url, 0, data)
+    )
+    assert sorted(r.status_code for r in results) == [204, 409]
+    assert part_path_size(url) == 1_000_000
+
+
+async def test_restart_mid_upload_loses_no_committed_byte(db: Database, settings: Settings) -> None:
+    """A new app process (same data) resumes at the committed offset with the bytes intact."""
+    from cosmostream.main import create_app
+
+    data = os.urandom(250_000)
+    first_app = create_app(settings, embedded_worker=False)
+    async with first_app.router.lifespan_context(first_app):
+        transport = httpx.ASGITransport(app=first_app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c1:
+            token = await creator_token(first_app.state.db)
+            url = await open_upload(c1, token, len(data))
+            assert (await patch(c1, token, url, 0, data[:120_000])).status_code == 204
+    # Simulate a crash that left uncommitted bytes after the committed offset.
+    with open(part_path(__import__("uuid").UUID(url.rsplit("/", 1)[1])), "ab") as fh:
+        fh.write(b"garbage that was never acknowledged")
+    second_app = create_app(settings, embedded_worker=False)
+    async with second_app.router.lifespan_context(second_app):
+        transport = httpx.ASGITransport(app=second_app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c2:
+            head = await c2.head(url, headers={**TUS, "Authorization": f"Bearer {token}"})
+            assert head.headers["upload-offset"] == "120000"
+            assert (await patch(c2, token, url, 120_000, data[120_000:])).status_code == 204
+        async with second_app.state.db.read() as session:
+            video = (await session.execute(__import__("sqlalchemy").select(Video))).scalar_one()
+    stored = (settings.media_dir / str(video.source_key)).read_bytes()
+    assert stored == data
+
+
+async def test_expired_uploads_are_purged(
+    client: httpx.AsyncClient, db: Database, settings: Settings
+) -> None:
+    token = await creator_token(db)
+    url = await open_upload(client, token, 100)
+    path = part_path(__import__("uuid").UUID(url.rsplit("/", 1)[1]))
+    with shift_time(timedelta(seconds=settings.upload_expiry_seconds + 60)):
+        head = await client.head(url, headers={**TUS, "Authorization": f"Bearer {token}"})
+        assert head.status_code == 404
+        async with db.unit_of_work() as session:
+            assert await upload_service.purge_expired(session) == 1
+    assert not path.exists()
