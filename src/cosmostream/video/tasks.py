@@ -240,7 +240,6 @@ def _prepare_job(job_dir: Path, original: Path, source: Path) -> None:
         shutil.copyfile(original, source)
 
 
-@periodic_task("video.recover_stalled", crontab(minute="*"))
 async def recover_stalled(session: WriteSession) -> int:
     """Re-enqueue videos whose processing stopped reporting (crash, restart, kill)."""
     ids = await video_repository.stalled(session, utcnow() - STALLED_AFTER)
@@ -251,6 +250,9 @@ async def recover_stalled(session: WriteSession) -> int:
     return len(ids)
 
 
-@periodic_task("video.purge_uploads", crontab(minute="23"))
 async def purge_uploads(session: WriteSession) -> int:
     return await upload_service.purge_expired(session)
+
+
+recover_stalled_task = periodic_task("video.recover_stalled", crontab(minute="*"))(recover_stalled)
+purge_uploads_task = periodic_task("video.purge_uploads", crontab(minute="23"))(purge_uploads)
