@@ -100,3 +100,49 @@ def processes_with(marker: str) -> list[int]:
         if marker in cmdline and state != "Z":
             found.append(int(entry.name))
     return found
+
+
+def read_output(vdir: Path) -> bytes:
+    """A rung's init segment followed by all its media segments: one fragmented MP4."""
+    from cosmostream.media.transcode import read_media_playlist
+
+    playlist = read_media_playlist(vdir / "index.m3u8")
+    assert playlist is not None and playlist.init is not None
+    data = (vdir / playlist.init).read_bytes()
+    for _, uri in playlist.segments:
+        data += (vdir / uri).read_bytes()
+    return data
+
+
+def segment_starts(vdir: Path) -> list[tuple[float, bool]]:
+    """(start time, starts with a keyframe) of each segment of a rung."""
+    import io
+
+    import av
+
+    from cosmostream.media.transcode import read_media_playlist
+
+    playlist = read_media_playlist(vdir / "index.m3u8")
+    assert playlist is not None and playlist.init is not None
+    init = (vdir / playlist.init).read_bytes()
+    starts = []
+    for _, uri in playlist.segments:
+        with av.open(io.BytesIO(init + (vdir / uri).read_bytes())) as container:
+            video = container.streams.video[0]
+            packet = next(p for p in container.demux(video) if p.pts is not None)
+            starts.append((round(float(packet.pts * video.time_base), 3), packet.is_keyframe))
+    return starts
+
+
+def keyframe_times(vdir: Path) -> list[float]:
+    import io
+
+    import av
+
+    with av.open(io.BytesIO(read_output(vdir))) as container:
+        video = container.streams.video[0]
+        return [
+            round(float(p.pts * video.time_base), 3)
+            for p in container.demux(video)
+            if p.pts is not None and p.is_keyframe
+        ]
