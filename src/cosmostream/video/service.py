@@ -189,6 +189,8 @@ async def authorize_video_room(session: AsyncSession, actor: Actor | None, ident
     """Processing status is for the people who may manage the video."""
     from cosmostream.kit.ids import parse_uuid
 
+    if actor is None:
+        raise NotAuthenticated()
     video_id = parse_uuid(ident)
     video = await video_repository.get(session, video_id) if video_id else None
     if video is None:
