@@ -6,6 +6,8 @@ from pathlib import Path
 import imageio_ffmpeg
 import pytest
 
+from tests.core.test_realtime import server, sockets  # noqa: F401 - shared fixtures
+
 
 def make_clip(path: Path, *, seconds: float = 2, size: str = "320x180", audio: bool = True) -> Path:
     cmd = [

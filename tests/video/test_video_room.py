@@ -6,19 +6,12 @@ from cosmostream.models import Role
 from cosmostream.video.repository import video_repository
 from cosmostream.video.schemas import VideoCreate
 from cosmostream.video.service import video_service
-from tests.core.test_realtime import (  # noqa: F401 - fixtures
-    Served,
-    Sockets,
-    actor_for,
-    server,
-    signed_in,
-    sockets,
-)
+from tests.core.test_realtime import Served, Sockets, actor_for, signed_in
 
 
 async def test_only_owner_and_admins_follow_processing(server: Served, sockets: Sockets) -> None:
     db = server.db
-    owner, owner_token = await signed_in(db, role=Role.CREATOR)
+    _, owner_token = await signed_in(db, role=Role.CREATOR)
     _, other_token = await signed_in(db, role=Role.CREATOR)
     _, admin_token = await signed_in(db, role=Role.ADMIN)
     async with db.unit_of_work() as session:
