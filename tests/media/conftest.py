@@ -10,12 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.media.helpers import FFMPEG, X264, Canary, ffmpeg, sine, video_src
-
-
-@pytest.fixture(scope="session")
-def ffmpeg_exe() -> str:
-    return FFMPEG
+from tests.media.helpers import X264, Canary, ffmpeg, sine, video_src
 
 
 @pytest.fixture(scope="session")
@@ -76,6 +71,14 @@ def vfr(clip_dir: Path) -> Path:
         *video_src("320x180", 3),
         "-vf", "setpts='N/(25+5*sin(N/10))/TB'", "-fps_mode", "vfr", *X264, str(path),
     )  # fmt: skip
+    return path
+
+
+@pytest.fixture(scope="session")
+def interlaced(clip_dir: Path) -> Path:
+    """1 s, 320x180, 25 fps, H.264 coded interlaced (top field first)."""
+    path = clip_dir / "interlaced.mp4"
+    ffmpeg(*video_src("320x180", 1, rate="25"), *X264, "-x264-params", "tff=1", str(path))
     return path
 
 

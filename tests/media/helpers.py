@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import io
 import os
 import subprocess
 import threading
@@ -10,9 +11,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import av
 import imageio_ffmpeg
 
-FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
+from cosmostream.media.transcode import read_media_playlist
+
+FFMPEG: str = imageio_ffmpeg.get_ffmpeg_exe()
 
 
 def ffmpeg(*args: str) -> None:
@@ -104,8 +108,6 @@ def processes_with(marker: str) -> list[int]:
 
 def read_output(vdir: Path) -> bytes:
     """A rung's init segment followed by all its media segments: one fragmented MP4."""
-    from cosmostream.media.transcode import read_media_playlist
-
     playlist = read_media_playlist(vdir / "index.m3u8")
     assert playlist is not None and playlist.init is not None
     data = (vdir / playlist.init).read_bytes()
@@ -118,29 +120,25 @@ def segment_starts(vdir: Path) -> list[tuple[float, bool]]:
     """(start time, starts with a keyframe) of each segment of a rung."""
     import io
 
-    import av
-
-    from cosmostream.media.transcode import read_media_playlist
-
     playlist = read_media_playlist(vdir / "index.m3u8")
     assert playlist is not None and playlist.init is not None
     init = (vdir / playlist.init).read_bytes()
     starts = []
     for _, uri in playlist.segments:
-        with av.open(io.BytesIO(init + (vdir / uri).read_bytes())) as container:
+        with av.open(io.BytesIO(init + (vdir / uri).read_bytes()), mode="r") as container:
             video = container.streams.video[0]
+            assert video.time_base is not None
             packet = next(p for p in container.demux(video) if p.pts is not None)
+            assert packet.pts is not None
             starts.append((round(float(packet.pts * video.time_base), 3), packet.is_keyframe))
     return starts
 
 
 def keyframe_times(vdir: Path) -> list[float]:
-    import io
-
-    import av
-
-    with av.open(io.BytesIO(read_output(vdir))) as container:
+    """Timestamps of the keyframes of a whole rung."""
+    with av.open(io.BytesIO(read_output(vdir)), mode="r") as container:
         video = container.streams.video[0]
+        assert video.time_base is not None
         return [
             round(float(p.pts * video.time_base), 3)
             for p in container.demux(video)

@@ -40,6 +40,7 @@ def test_landscape_clip(landscape: Path) -> None:
     assert info.size_bytes == landscape.stat().st_size
     assert info.bit_rate and info.bit_rate > 0
     assert info.video_stream == 0 and info.audio_stream == 1
+    assert info.extension == ".mp4"
 
 
 def test_rotation_gives_the_display_size(rotated: Path) -> None:
@@ -54,6 +55,7 @@ def test_portrait_and_odd_sizes(portrait: Path, odd_size: Path) -> None:
     odd = probe(odd_size)
     assert (odd.container, odd.video_codec, odd.audio_codec) == ("matroska", "vp9", "opus")
     assert (odd.width, odd.height) == (322, 181)
+    assert odd.extension == ".mkv"
 
 
 def test_no_audio(no_audio: Path) -> None:
@@ -75,6 +77,22 @@ def test_matroska_millisecond_timestamps_are_not_vfr(tmp_path: Path) -> None:
     info = probe(path)
     assert not info.vfr
     assert info.fps == pytest.approx(29.97, abs=0.01)
+
+
+def test_live_recording_without_a_duration(tmp_path: Path) -> None:
+    # Browser MediaRecorder WebM and live MKV carry no duration: it is measured.
+    path = tmp_path / "live.mkv"
+    ffmpeg(*video_src("160x90", 6), *X264, "-f", "matroska", "-live", "1", str(path))
+    with av.open(str(path)) as container:
+        assert container.duration is None
+    assert probe(path).duration == pytest.approx(6.0, abs=0.05)
+    with pytest.raises(MediaTooLarge, match="longer than"):
+        probe(path, ProbeLimits(max_duration=5.0))
+
+
+def test_interlaced_source_is_flagged(interlaced: Path, landscape: Path) -> None:
+    assert probe(interlaced).interlaced
+    assert not probe(landscape).interlaced
 
 
 @pytest.mark.parametrize(

@@ -112,23 +112,22 @@ if (rows.length) {
   });
   for (const id of byId.keys()) join(`video:${id}`);
 
-  // Fallback when the socket can't connect (proxies, flaky networks).
+  // Always poll too: a join does not replay the current status, so a change
+  // between page load and subscription (or during a reconnect) would be missed.
   const poll = async () => {
-    if (!socket.connected) {
-      for (const [id, row] of byId) {
-        if (!["processing", "uploading"].includes(row.dataset.status)) continue;
-        try {
-          const { video } = await gql(
-            "query($id: ID!) { video(id: $id) { status processingProgress statusMessage playable } }",
-            { id },
-          );
-          if (video && (video.status.toLowerCase() !== row.dataset.status || video.status === "PROCESSING")) {
-            update(row, { status: video.status, progress: video.processingProgress, message: video.statusMessage, playable: video.playable });
-          }
-        } catch { /* try again next round */ }
-      }
+    for (const [id, row] of byId) {
+      if (!["processing", "uploading"].includes(row.dataset.status)) continue;
+      try {
+        const { video } = await gql(
+          "query($id: ID!) { video(id: $id) { status processingProgress statusMessage playable } }",
+          { id },
+        );
+        if (video && (video.status.toLowerCase() !== row.dataset.status || video.status === "PROCESSING")) {
+          update(row, { status: video.status, progress: video.processingProgress, message: video.statusMessage, playable: video.playable });
+        }
+      } catch { /* try again next round */ }
     }
     setTimeout(poll, 10000);
   };
-  setTimeout(poll, 10000);
+  setTimeout(poll, 1000);
 }

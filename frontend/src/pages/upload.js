@@ -457,6 +457,8 @@ function setup(form) {
     pauseBtn.hidden = true;
     resumeBtn.hidden = true;
     cancelBtn.hidden = true;
+    pauseBtn.parentElement.hidden = true;
+    document.getElementById("upload-progress-heading").firstChild.textContent = "Uploaded ";
     followProcessing(videoId, processing);
   }
 }

@@ -455,11 +455,11 @@ function initPlayer(root) {
   function refreshQuality() {
     if (!hls || !qualityItems.length) return;
     const auto = hls.autoLevelEnabled;
-    const current = hls.currentLevel >= 0 ? hls.currentLevel : hls.loadLevel;
+    const current = auto ? (hls.currentLevel >= 0 ? hls.currentLevel : hls.loadLevel) : hls.manualLevel;
     const level = hls.levels[current];
     const height = level && level.height ? `${level.height}p` : "";
     const autoText = height ? `Auto (${height})` : "Auto";
-    qualityItems[0].el.textContent = autoText;
+    qualityItems[0].el.textContent = auto ? autoText : "Auto";
     for (const q of qualityItems) {
       const checked = q.index === -1 ? auto : !auto && q.index === hls.manualLevel;
       q.el.setAttribute("aria-checked", String(checked));

@@ -25,6 +25,7 @@ re-detect the file as something else.
 
 from __future__ import annotations
 
+import itertools
 import statistics
 from dataclasses import dataclass
 from fractions import Fraction
@@ -78,6 +79,8 @@ _PINNED_FORMAT: dict[str, str] = {
     "avi": "avi",
     "mpegts": "mpegts",
 }
+
+_EXTENSIONS = {"mov": ".mp4", "matroska": ".mkv", "avi": ".avi", "mpegts": ".ts"}
 
 # Decoder names (as `ffmpeg -decoders` lists them), checked against the
 # decoder libav actually selected. `av1` is the native decoder that needs a
@@ -133,7 +136,8 @@ class ProbeResult:
     non-square pixels are already applied, so they are what viewers see.
     `container` is the pinned `-f` name. `video_stream`/`audio_stream` are the
     absolute stream indexes ffmpeg must map (the first real video stream, i.e.
-    not cover art, and the first audio stream).
+    not cover art, and the first audio stream). `interlaced` is set when the
+    first frame is interlaced (TV recordings, DVDs, camcorders).
     """
 
     container: str
@@ -151,6 +155,12 @@ class ProbeResult:
     size_bytes: int
     video_stream: int | None = None
     audio_stream: int | None = None
+    interlaced: bool = False
+
+    @property
+    def extension(self) -> str:
+        """File extension for the detected type, for naming stored originals."""
+        return _EXTENSIONS.get(self.container, ".bin")
 
     @property
     def has_audio(self) -> bool:
@@ -192,6 +202,16 @@ def input_args(
     if length is not None:
         args += ["-t", f"{max(length, 0.001):.3f}"]
     return [*args, "-i", file_url(source)]
+
+
+def source_filters(result: ProbeResult) -> str:
+    """Filters every decoded source frame needs first ("" or ending in a comma).
+
+    Interlaced sources are deinterlaced (bwdif, one frame per frame): scaled
+    and shown progressively they would comb. `deint=interlaced` leaves frames
+    flagged progressive untouched, so mixed content costs nothing extra.
+    """
+    return "bwdif=mode=send_frame:parity=auto:deint=interlaced," if result.interlaced else ""
 
 
 def file_url(path: Path) -> str:
@@ -313,7 +333,7 @@ def _inspect(container: av.container.InputContainer, size: int, limits: ProbeLim
         raise MediaTooLarge(_too_long(limits))
 
     frame_info, pts = _decode_first_frame(container, video, limits)
-    width, height, pix_fmt, rotation = frame_info
+    width, height, pix_fmt, rotation, interlaced = frame_info
     if duration is None or duration <= 0:
         # Live recordings (browser MediaRecorder WebM, some MKVs) carry no
         # duration; measure it from the timestamps instead of trusting nothing.
@@ -345,6 +365,7 @@ def _inspect(container: av.container.InputContainer, size: int, limits: ProbeLim
         size_bytes=size,
         video_stream=video.index,
         audio_stream=audio.index if audio is not None else None,
+        interlaced=interlaced,
     )
 
 
@@ -403,7 +424,7 @@ def _duration(container: av.container.InputContainer, video: VideoStream) -> flo
     return None
 
 
-FrameInfo = tuple[int, int, str, int]
+FrameInfo = tuple[int, int, str, int, bool]
 
 
 def _decode_first_frame(
@@ -446,7 +467,7 @@ def _frame_info(frame: av.VideoFrame, limits: ProbeLimits) -> FrameInfo:
     _check_pixels(frame.width, frame.height, limits)
     # Display matrices can hold any angle; players only honour quarter turns.
     rotation = (round(frame.rotation / 90) * 90) % 360
-    return frame.width, frame.height, frame.format.name, rotation
+    return frame.width, frame.height, frame.format.name, rotation, bool(frame.interlaced_frame)
 
 
 def _scan_duration(
@@ -457,14 +478,21 @@ def _scan_duration(
 ) -> float:
     """Demux (without decoding) to the end, stopping as soon as it is too long."""
     time_base = video.time_base or Fraction(1, 1000)
+    deltas = [b - a for a, b in itertools.pairwise(sorted(pts)) if b > a]
+    # The last frame lasts one frame interval too (and live recordings often
+    # leave packet durations unset).
+    tail = statistics.median(deltas) if deltas else 0.0
     first = min(pts) if pts else 0.0
-    last = max(pts) if pts else 0.0
+    last = max(pts) + tail if pts else 0.0
     try:
         for packet in container.demux(video):
             if packet.pts is None:
                 continue
-            end = float((packet.pts + (packet.duration or 0)) * time_base)
-            last = max(last, end)
+            start = float(packet.pts * time_base)
+            if packet.duration:
+                last = max(last, start + float(packet.duration * time_base))
+            else:
+                last = max(last, start + tail)
             if last - first > limits.max_duration:
                 raise MediaTooLarge(_too_long(limits))
     except (av.error.FFmpegError, OSError):
@@ -479,7 +507,7 @@ def _frame_rate(video: VideoStream, pts: list[float]) -> tuple[float, bool]:
     between r_frame_rate and avg_frame_rate, Matroska does not), so the
     judgement comes from the spacing of the first packets' timestamps.
     """
-    deltas = [b - a for a, b in zip(sorted(pts), sorted(pts)[1:], strict=False) if b > a]
+    deltas = [b - a for a, b in itertools.pairwise(sorted(pts)) if b > a]
     vfr = False
     if len(deltas) >= 4:
         median = statistics.median(deltas)
@@ -514,4 +542,5 @@ __all__ = [
     "input_args",
     "open_options",
     "probe",
+    "source_filters",
 ]

@@ -4,7 +4,7 @@ Layout written into `out_dir`::
 
     master.m3u8                 written by us (write_master_playlist)
     v0/index.m3u8               one media playlist per rung, EVENT → VOD
-    v0/init_0.mp4               fMP4 init segment
+    v0/init_0.mp4               fMP4 init segment (v1/init_1.mp4, ...)
     v0/seg_00000.m4s ...        4 s fMP4 segments
 
 Design choices:
@@ -49,12 +49,16 @@ import av
 from cosmostream.media import _process
 from cosmostream.media.errors import TranscodeFailed, TranscodeTimeout
 from cosmostream.media.ladder import Rung
-from cosmostream.media.probe import ProbeLimits, ProbeResult, input_args
+from cosmostream.media.probe import ProbeLimits, ProbeResult, input_args, source_filters
 
 MASTER = "master.m3u8"
 PLAYLIST = "index.m3u8"
 AUDIO_CODEC = "mp4a.40.2"  # AAC-LC, what ffmpeg's native encoder produces
 _SLACK_SECONDS = 2.0
+X264_PRESETS = (
+    "ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower",
+    "veryslow", "placebo",
+)  # fmt: skip
 _REPORT_EVERY = 0.5
 
 
@@ -96,6 +100,8 @@ def build_command(
         raise ValueError("out_dir must not contain '%' (ffmpeg expands it in output patterns)")
     if segment_seconds % gop_seconds:
         raise ValueError("segment_seconds must be a multiple of gop_seconds")
+    if preset not in X264_PRESETS:
+        raise ValueError(f"unknown x264 preset {preset!r}")
     cap = max_duration if max_duration is not None else default_max_duration(probe)
     n = len(rungs)
     has_audio = probe.has_audio
@@ -105,7 +111,8 @@ def build_command(
         audio_in = f"0:{probe.audio_stream}" if probe.audio_stream is not None else "0:a:0"
         # Downmix to stereo 48 kHz once, then give each rung its own copy.
         graph.append(
-            f"[{audio_in}]aresample=48000,"
+            # async: fill gaps and follow timestamps (live recordings drift).
+            f"[{audio_in}]aresample=48000:async=1,"
             "aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo,"
             f"asplit={n}" + "".join(f"[a{i}]" for i in range(n))
         )
@@ -149,7 +156,10 @@ def build_command(
         "-hls_playlist_type", "event",
         "-hls_segment_type", "fmp4",
         "-hls_flags", "independent_segments+temp_file",
-        "-hls_fmp4_init_filename", "init.mp4",
+        # ffmpeg names a variant's init segment init_<N>.mp4 when there are
+        # several variants but init.mp4 for just one; name it init_0.mp4 then,
+        # so the layout is always v<N>/init_<N>.mp4.
+        "-hls_fmp4_init_filename", "init.mp4" if n > 1 else "init_0.mp4",
         "-hls_segment_filename", str(out_dir / "v%v" / "seg_%05d.m4s"),
         "-var_stream_map", " ".join(stream_map),
         str(out_dir / "v%v" / PLAYLIST),
@@ -165,7 +175,8 @@ def _video_graph(probe: ProbeResult, rungs: list[Rung]) -> list[str]:
     # rate even if the header lied about it, and placed before the split it
     # hands every rung the very same frames (aligned keyframes).
     shared_fps = f"fps={_rational(next(iter(rates)))}," if len(rates) == 1 else ""
-    graph = [f"[{video_in}]{shared_fps}split={n}" + "".join(f"[s{i}]" for i in range(n))]
+    head = f"[{video_in}]{source_filters(probe)}{shared_fps}split={n}"
+    graph = [head + "".join(f"[s{i}]" for i in range(n))]
     for i, rung in enumerate(rungs):
         own_fps = "" if shared_fps else f"fps={_rational(Fraction(rung.fps))},"
         # Explicit W:H (not -2): the output size never follows the input, so a
