@@ -13,7 +13,6 @@ import contextlib
 import re
 import secrets
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,56 +20,12 @@ import pytest
 from PIL import Image
 
 if TYPE_CHECKING:
-    from tests.e2e.conftest import LiveServer
+    from tests.e2e.conftest import BrowserProblems, LiveServer
 
 pytestmark = pytest.mark.e2e
 
 PASSWORD = "nebula-voyager-2026"
 TIMEOUT_MS = 15_000
-
-
-class BrowserProblems:
-    """JavaScript errors and failed same-origin requests seen by a page."""
-
-    def __init__(self, base_url: str) -> None:
-        self.base_url = base_url
-        self.errors: list[str] = []
-
-    def attach(self, page: Any) -> None:
-        page.on("pageerror", lambda exc: self.errors.append(f"page error: {exc}"))
-        page.on("response", self._on_response)
-        page.on("requestfailed", self._on_failed)
-
-    def _on_response(self, response: Any) -> None:
-        if response.url.startswith(self.base_url) and response.status >= 400:
-            self.errors.append(f"HTTP {response.status} for {response.url}")
-
-    def _on_failed(self, request: Any) -> None:
-        # Navigations abort the previous page's pending requests (e.g. Socket.IO
-        # polling); only sub-resources that could not load at all matter here.
-        failure = request.failure or ""
-        if "ERR_ABORTED" in failure or "/socket.io/" in request.url:
-            return
-        self.errors.append(f"request failed: {request.url} ({failure})")
-
-
-@pytest.fixture
-def page(browser: Any, live_server: LiveServer) -> Iterator[tuple[Any, BrowserProblems]]:
-    context = browser.new_context(
-        base_url=live_server.base_url,
-        viewport={"width": 1280, "height": 800},
-        color_scheme="dark",
-        locale="en-GB",
-    )
-    context.set_default_timeout(TIMEOUT_MS)
-    context.set_default_navigation_timeout(TIMEOUT_MS)
-    tab = context.new_page()
-    problems = BrowserProblems(live_server.base_url)
-    problems.attach(tab)
-    try:
-        yield tab, problems
-    finally:
-        context.close()
 
 
 def _path(page: Any) -> str:

@@ -16,13 +16,12 @@ import re
 import secrets
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.e2e.test_account_flow import BrowserProblems
+from tests.e2e.conftest import BrowserProblems
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import LiveServer
@@ -61,32 +60,6 @@ WATCH_PROCESSING_JS = """
   }).observe(box, { subtree: true, childList: true, characterData: true, attributes: true });
 }
 """
-
-
-@pytest.fixture
-def page(browser: Any, live_server: LiveServer) -> Iterator[tuple[Any, BrowserProblems]]:
-    context = browser.new_context(
-        base_url=live_server.base_url,
-        viewport={"width": 1280, "height": 800},
-        color_scheme="dark",
-        locale="en-GB",
-    )
-    context.set_default_timeout(TIMEOUT_MS)
-    context.set_default_navigation_timeout(TIMEOUT_MS)
-    tab = context.new_page()
-    problems = BrowserProblems(live_server.base_url)
-    problems.attach(tab)
-    # Errors the page logs (hls.js, our modules) count as JavaScript errors too.
-    tab.on(
-        "console",
-        lambda msg: (
-            problems.errors.append(f"console error: {msg.text}") if msg.type == "error" else None
-        ),
-    )
-    try:
-        yield tab, problems
-    finally:
-        context.close()
 
 
 def _make_clip(path: Path) -> Path:
