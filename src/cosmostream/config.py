@@ -91,7 +91,19 @@ class Settings(BaseSettings):
     forwarded_allow_ips: str = "127.0.0.1"
 
     # Video uploads and processing.
-    storage_backend: str = "local"
+    # "local" (files under <data_dir>/media) or "s3" (S3_BUCKET_NAME, via boto3).
+    storage_backend: str = Field(
+        "local",
+        validation_alias=AliasChoices(
+            "STORAGE_BACKEND", "COSMOSTREAM_STORAGE_BACKEND", "storage_backend"
+        ),
+    )
+    # An S3-compatible endpoint (MinIO, moto) instead of AWS; path-style URLs then.
+    s3_endpoint_url: str | None = None
+    # Lifetime of presigned part URLs (uploads) and nothing else: keep it short.
+    s3_presign_ttl_seconds: int = 900
+    # Preferred multipart part size; raised for huge files to stay within 10,000 parts.
+    s3_part_size: int = 16 << 20
     max_upload_bytes: int = 20 << 30
     user_quota_bytes: int = 200 << 30
     upload_expiry_seconds: int = 24 * 3600
@@ -109,6 +121,11 @@ class Settings(BaseSettings):
     graphql_max_depth: int = 12
     graphql_max_tokens: int = 2000
     graphql_max_aliases: int = 30
+
+    @field_validator("storage_backend", mode="before")
+    @classmethod
+    def _lower_backend(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("cors_origin", mode="before")
     @classmethod
@@ -171,6 +188,12 @@ class Settings(BaseSettings):
         _ = self.secret_key
         if self.is_production and not self.base_url.startswith("https://"):
             raise ConfigurationError("COSMOSTREAM_BASE_URL must be https:// in production")
+        if self.storage_backend not in ("local", "s3"):
+            raise ConfigurationError("STORAGE_BACKEND must be 'local' or 's3'")
+        if self.storage_backend == "s3" and not self.s3_bucket_name:
+            raise ConfigurationError("STORAGE_BACKEND=s3 needs S3_BUCKET_NAME")
+        if not 5 << 20 <= self.s3_part_size <= 5 << 30:
+            raise ConfigurationError("COSMOSTREAM_S3_PART_SIZE must be between 5 MiB and 5 GiB")
 
     @property
     def media_dir(self) -> Path:

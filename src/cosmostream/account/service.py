@@ -445,7 +445,7 @@ class AccountService:
         effects.on_rollback(lambda: storage.delete(key))
         old = user.avatar_key
         if old:
-            effects.after_commit(lambda: storage.delete(old))
+            effects.after_commit(lambda: asyncio.to_thread(storage.delete, old))
         user.avatar_key = key
         return user
 
@@ -456,7 +456,7 @@ class AccountService:
         old = user.avatar_key
         if old:
             storage = storage_from_settings(get_settings())
-            effects.after_commit(lambda: storage.delete(old))
+            effects.after_commit(lambda: asyncio.to_thread(storage.delete, old))
         user.avatar_key = None
         return user
 

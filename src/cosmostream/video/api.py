@@ -17,7 +17,13 @@ from starlette.responses import Response
 from cosmostream.account.schemas import Actor
 from cosmostream.config import get_settings
 from cosmostream.db import Database
-from cosmostream.errors import AppError, BadRequest, NotAuthenticated, UnsupportedMediaType
+from cosmostream.errors import (
+    AppError,
+    BadRequest,
+    Conflict,
+    NotAuthenticated,
+    UnsupportedMediaType,
+)
 from cosmostream.kit.ids import parse_uuid
 from cosmostream.models import Upload
 from cosmostream.video.errors import UploadNotFound, UploadTooLarge
@@ -47,6 +53,17 @@ def _check_version(request: Request) -> None:
             status=412,
             code="tus_version",
             headers={"Tus-Version": TUS_VERSION},
+        )
+
+
+def _check_backend() -> None:
+    """With S3 storage, files go straight to the bucket: there is no tus upload."""
+    if get_settings().storage_backend == "s3":
+        raise Conflict(
+            "This server uses S3 uploads: see upload.protocol in createVideo's answer "
+            "(presignVideoUploadParts, completeVideoUpload).",
+            code="s3_uploads",
+            headers={"Tus-Resumable": TUS_VERSION},
         )
 
 
@@ -106,6 +123,7 @@ async def options(request: Request) -> Response:
 @router.post("/")
 async def create(request: Request) -> Response:
     _check_version(request)
+    _check_backend()
     actor = _actor(request)
     raw_length = request.headers.get("upload-length")
     if raw_length is None or not raw_length.isdigit():
@@ -134,6 +152,7 @@ async def create(request: Request) -> Response:
 @router.head("/{upload_id}")
 async def head(request: Request, upload_id: str) -> Response:
     _check_version(request)
+    _check_backend()
     actor = security.current_actor(request)
     async with _db(request).read() as session:
         upload = await upload_service.get(session, actor, _upload_id(upload_id))
@@ -150,6 +169,7 @@ async def head(request: Request, upload_id: str) -> Response:
 @router.patch("/{upload_id}")
 async def patch(request: Request, upload_id: str) -> Response:
     _check_version(request)
+    _check_backend()
     actor = _actor(request)
     if request.headers.get("content-type", "").split(";")[0].strip() != (
         "application/offset+octet-stream"
@@ -171,6 +191,7 @@ async def patch(request: Request, upload_id: str) -> Response:
 @router.delete("/{upload_id}")
 async def terminate(request: Request, upload_id: str) -> Response:
     _check_version(request)
+    _check_backend()
     actor = _actor(request)
     async with _db(request).unit_of_work() as session:
         await upload_service.terminate(session, actor, _upload_id(upload_id))

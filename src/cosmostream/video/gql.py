@@ -16,6 +16,8 @@ from cosmostream.models import VideoStatus as VideoStatusModel
 from cosmostream.models import Visibility as VisibilityModel
 from cosmostream.video import media_tokens
 from cosmostream.video.errors import VideoNotFound
+from cosmostream.video.s3_uploads import PROTOCOL as S3_PROTOCOL
+from cosmostream.video.s3_uploads import s3_mode, s3_upload_service
 from cosmostream.video.schemas import VideoCreate, VideoUpdate
 from cosmostream.video.service import can_manage, video_service
 
@@ -159,6 +161,13 @@ class UploadTarget:
     max_chunk_size: int | None
 
 
+@strawberry.type(description="A presigned URL to PUT one part of an S3 multipart upload to.")
+class UploadPart:
+    part_number: int
+    url: str
+    expires_at: datetime
+
+
 @strawberry.type
 class CreateVideoPayload:
     video: Video
@@ -242,9 +251,23 @@ class VideoMutation:
             visibility=VisibilityModel(input.visibility.value),
         )
         assert isinstance(data, VideoCreate)
+        s3 = s3_mode()
         async with info.context.unit_of_work() as session:
             video = await video_service.create(session, actor, data)
+            if s3:
+                # The bytes go straight to the bucket, part by part.
+                _, part_size = await s3_upload_service.start(session, actor, video, data.size)
             full = await video_service.get(session, actor, video.id)
+        if s3:
+            return CreateVideoPayload(
+                video=Video(model=full),
+                upload=UploadTarget(
+                    protocol=S3_PROTOCOL,
+                    url="",
+                    video_id=strawberry.ID(str(video.id)),
+                    max_chunk_size=part_size,
+                ),
+            )
         # Relative, so the page's own origin (and its cookies) is used.
         return CreateVideoPayload(
             video=Video(model=full),
@@ -255,6 +278,40 @@ class VideoMutation:
                 max_chunk_size=None,
             ),
         )
+
+    @strawberry.mutation(
+        description="S3 uploads: presigned PUT URLs for parts (1-10000, at most 100 per call)."
+    )
+    async def presign_video_upload_parts(
+        self, info: Info, video_id: strawberry.ID, part_numbers: list[int]
+    ) -> list[UploadPart]:
+        actor = info.context.require_actor()
+        async with info.context.unit_of_work() as session:
+            parts = await s3_upload_service.presign(
+                session, actor, _video_id(video_id), part_numbers
+            )
+        return [
+            UploadPart(part_number=p.part_number, url=p.url, expires_at=p.expires_at) for p in parts
+        ]
+
+    @strawberry.mutation(
+        description="S3 uploads: check the uploaded parts, assemble the file, start processing."
+    )
+    async def complete_video_upload(self, info: Info, video_id: strawberry.ID) -> Video:
+        actor = info.context.require_actor()
+        await s3_upload_service.complete(info.context.db, actor, _video_id(video_id))
+        async with info.context.db.read() as session:
+            video = await video_service.get_managed(session, actor, _video_id(video_id))
+        return Video(model=video)
+
+    @strawberry.mutation(
+        description="S3 uploads: give up the upload and free its parts (the draft stays)."
+    )
+    async def abort_video_upload(self, info: Info, video_id: strawberry.ID) -> bool:
+        actor = info.context.require_actor()
+        async with info.context.unit_of_work() as session:
+            await s3_upload_service.abort(session, actor, _video_id(video_id))
+        return True
 
     @strawberry.mutation
     async def update_video(self, info: Info, id: strawberry.ID, input: UpdateVideoInput) -> Video:

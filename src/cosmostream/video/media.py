@@ -1,29 +1,51 @@
-"""Serving a video's playlists, segments and images from local storage.
+"""Serving a video's playlists, segments and images, from local storage or S3.
 
 Public videos are served to anyone (and cached hard); unlisted and private
 ones need the signed query the watch page hands out, which is re-written into
 every URI of the playlists so the player carries it along. Finished playlists
 and segments never change, so they are immutable; an EVENT playlist (still
 being written) is never cached.
+
+With S3 storage the URLs stay the same (`/media/hls|images/<video>/…` on the
+app, same visibility and token rules), but the bytes come from the bucket:
+
+- Playlists are read from the bucket and their URIs made absolute. For a
+  public video each URI is the object's public URL (the CloudFront domain when
+  set, else the bucket), so players fetch everything after the master
+  playlist from the CDN/bucket and never come back to the app. For a signed
+  request, segments, init segments and images become presigned GET URLs
+  (valid as long as a media token) while nested playlists keep pointing at
+  the app with the token, so they too get presigned URIs. Such playlists are
+  made per request (one signature per URI), which is cheap for their size.
+- Segments and images answer `302` to the public URL (public video) or to a
+  presigned GET (signed request); the bucket then serves bytes and ranges.
+
+Trade-offs: public URLs need the bucket (or CloudFront) to allow anonymous
+reads of `hls/*` and `images/*`, so anyone who knows a video's id can read
+its files by key even after it is made private; presigned URLs cannot be
+revoked before they expire. A production CDN setup would keep the bucket
+private and use CloudFront signed URLs or cookies instead (out of scope).
 """
 
 from __future__ import annotations
 
 import asyncio
+import posixpath
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import PurePosixPath
 from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Request
-from starlette.responses import FileResponse, Response
+from starlette.responses import FileResponse, RedirectResponse, Response
 
 from cosmostream.config import get_settings
 from cosmostream.db import Database
 from cosmostream.errors import NotFound
 from cosmostream.kit.ids import parse_uuid
 from cosmostream.models import Video, VideoStatus, Visibility
-from cosmostream.storage import storage_from_settings
+from cosmostream.storage import S3Storage, storage_from_settings
 from cosmostream.video import media_tokens
 from cosmostream.video.repository import video_repository
 
@@ -70,14 +92,19 @@ def forget(video_id: uuid.UUID) -> None:
 
 def rewrite_playlist(text: str, query: str) -> str:
     """Append the signed query to every URI in a playlist (lines and URI="…")."""
+    return map_playlist_uris(text, lambda uri: f"{uri}{'&' if '?' in uri else '?'}{query}")
+
+
+def map_playlist_uris(text: str, change: Callable[[str], str]) -> str:
+    """Replace every URI in a playlist (URI lines and `URI="…"` attributes)."""
     out = []
     for line in text.splitlines():
         if line and not line.startswith("#"):
-            line = f"{line}{'&' if '?' in line else '?'}{query}"
+            line = change(line)
         elif 'URI="' in line:
             head, _, rest = line.partition('URI="')
             uri, _, tail = rest.partition('"')
-            line = f'{head}URI="{uri}{"&" if "?" in uri else "?"}{query}"{tail}'
+            line = f'{head}URI="{change(uri)}"{tail}'
         out.append(line)
     return "\n".join(out) + "\n"
 
@@ -97,6 +124,8 @@ async def _serve(request: Request, kind: str, video_id_text: str, path: str) -> 
     if not signed and not await _is_public(request.app.state.db, video_id):
         raise NotFound()
     storage = storage_from_settings(get_settings())
+    if isinstance(storage, S3Storage):
+        return await _serve_s3(request, storage, f"{kind}/{video_id}/{pure.as_posix()}", signed)
     file = storage.path(f"{kind}/{video_id}/{pure.as_posix()}")
     if not file.is_file():
         raise NotFound()
@@ -118,6 +147,79 @@ async def _serve(request: Request, kind: str, video_id_text: str, path: str) -> 
         return Response(text, media_type=MEDIA_TYPES[suffix], headers=headers)
     headers["Cache-Control"] = f"{scope}, {IMMUTABLE}"
     return FileResponse(file, media_type=MEDIA_TYPES[suffix], headers=headers)
+
+
+def _token_query(request: Request) -> str:
+    return urlencode(
+        [(k, v) for k, v in parse_qsl(str(request.url.query)) if k in ("md5", "expires")]
+    )
+
+
+async def _serve_s3(request: Request, storage: S3Storage, key: str, signed: bool) -> Response:
+    """Playlists rewritten to absolute bucket/CDN URLs; everything else a redirect there."""
+    ttl = get_settings().media_token_ttl_seconds
+    headers = {"Access-Control-Allow-Origin": "*"}
+    suffix = PurePosixPath(key).suffix.lower()
+    if suffix != ".m3u8":
+        if signed:
+            location = await asyncio.to_thread(storage.presigned_get, key, ttl)
+            headers["Cache-Control"] = "private, no-store"
+        else:
+            location = storage.url(key)
+            headers["Cache-Control"] = "public, max-age=3600"
+        return RedirectResponse(location, status_code=302, headers=headers)
+    try:
+        text = await asyncio.to_thread(storage.read_text, key)
+    except FileNotFoundError:
+        raise NotFound() from None
+    root = key.split("/", 2)
+    video_root = f"{root[0]}/{root[1]}/"
+    here = posixpath.dirname(key)
+    query = _token_query(request) if signed else ""
+
+    def target(uri: str) -> str | None:
+        if "://" in uri or uri.startswith("/"):
+            return None
+        resolved = posixpath.normpath(posixpath.join(here, uri.split("?", 1)[0]))
+        return resolved if resolved.startswith(video_root) else None
+
+    def absolute(uri: str) -> str:
+        resolved = target(uri)
+        if resolved is None:
+            return uri
+        if not signed:
+            return storage.url(resolved)
+        if resolved.endswith(".m3u8"):
+            # Back to us with the token, so its own URIs get signed in turn.
+            return f"{uri.split('?', 1)[0]}?{query}"
+        return storage.presigned_get(resolved, ttl)
+
+    finished = "#EXT-X-ENDLIST" in text or "#EXT-X-STREAM-INF" in text
+    variants = [t for line in text.splitlines() if (t := _variant(line, target))]
+    rewritten = await asyncio.to_thread(map_playlist_uris, text, absolute)
+    # A master written before the ladder is done is rewritten at the end.
+    live = not finished or (
+        "#EXT-X-STREAM-INF" in text and not await _variants_finished(storage, variants)
+    )
+    scope = "private" if signed else "public"
+    headers["Cache-Control"] = "no-store" if live else f"{scope}, max-age=60"
+    return Response(rewritten, media_type=MEDIA_TYPES[".m3u8"], headers=headers)
+
+
+def _variant(line: str, target: Callable[[str], str | None]) -> str | None:
+    if not line or line.startswith("#") or not line.split("?", 1)[0].endswith(".m3u8"):
+        return None
+    return target(line)
+
+
+async def _variants_finished(storage: S3Storage, keys: list[str]) -> bool:
+    async def ended(key: str) -> bool:
+        try:
+            return "#EXT-X-ENDLIST" in await asyncio.to_thread(storage.read_text, key)
+        except FileNotFoundError:
+            return False
+
+    return bool(keys) and all(await asyncio.gather(*(ended(k) for k in keys)))
 
 
 async def _ladder_finished(directory: object) -> bool:

@@ -7,6 +7,7 @@ it is playable, which happens while it is still being processed.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,7 +18,7 @@ from cosmostream.account.schemas import Actor
 from cosmostream.config import get_settings
 from cosmostream.errors import NotAuthenticated, PermissionDenied, ValidationFailed
 from cosmostream.models import Upload, Video, VideoStatus, Visibility
-from cosmostream.storage import storage_from_settings
+from cosmostream.storage import S3Storage, storage_from_settings
 from cosmostream.video.errors import InvalidVideoState, QuotaExceeded, UploadTooLarge, VideoNotFound
 from cosmostream.video.repository import upload_repository, video_repository
 from cosmostream.video.schemas import VideoCreate, VideoUpdate
@@ -114,6 +115,10 @@ class VideoService:
             video.category_id = await self._category_id(session, data.category_slug or None)
         if data.visibility is not None:
             video.visibility = data.visibility
+            from cosmostream.video import media
+
+            # This process's media visibility cache must not serve it for 5 more seconds.
+            effects.after_commit(lambda: media.forget(video_id))
         if data.tags is not None:
             await video_repository.set_tags(session, video, data.tags)
         await session.flush()
@@ -128,15 +133,26 @@ class VideoService:
         settings = get_settings()
         storage = storage_from_settings(settings)
         part = settings.uploads_dir / f"{upload.id}.bin" if upload else None
+        multipart = (
+            (upload.s3_key, upload.s3_upload_id)
+            if upload and upload.s3_key and upload.s3_upload_id and not upload.completed_at
+            else None
+        )
         await session.delete(video)
 
         def remove_files() -> None:
+            if multipart is not None and isinstance(storage, S3Storage):
+                storage.abort_multipart(*multipart)
             for prefix in (f"originals/{video_id}", f"hls/{video_id}", f"images/{video_id}"):
                 storage.delete_prefix(prefix)
             if part is not None:
                 part.unlink(missing_ok=True)
 
-        effects.after_commit(remove_files)
+        if storage.is_local:
+            effects.after_commit(remove_files)
+        else:
+            # Network calls: off the event loop.
+            effects.after_commit(lambda: asyncio.to_thread(remove_files))
 
     async def retry(self, session: AsyncSession, actor: Actor, video_id: uuid.UUID) -> Video:
         """Run processing again for a video whose processing failed."""

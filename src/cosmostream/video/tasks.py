@@ -6,6 +6,12 @@ viewers can start watching as soon as every rung has its first segment; the
 playlists are EVENT playlists until ffmpeg ends, then VOD. Progress and a
 heartbeat go to the database and to the `video:{id}` room; a video whose
 heartbeat stops (a killed worker, a restart) is picked up again.
+
+With S3 storage the job downloads the original into its directory, encodes
+into `<job>/hls` and `<job>/images`, and mirrors finished files to the bucket
+every couple of seconds (segments before the playlists that name them); the
+video becomes playable once the master playlist and every rung's first
+segment are in the bucket.
 """
 
 from __future__ import annotations
@@ -30,8 +36,9 @@ from cosmostream.media.errors import MediaRejected, TranscodeFailed
 from cosmostream.media.ladder import Rung, plan_ladder
 from cosmostream.media.probe import ProbeLimits, ProbeResult, probe
 from cosmostream.models import Video, VideoStatus
-from cosmostream.storage import storage_from_settings
+from cosmostream.storage import LocalStorage, S3Storage, SyncState, storage_from_settings
 from cosmostream.video.repository import video_repository
+from cosmostream.video.s3_uploads import s3_upload_service
 from cosmostream.video.service import publish_status, video_service
 from cosmostream.video.uploads import upload_service
 from cosmostream.worker import job, periodic_task
@@ -40,6 +47,7 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
 HEARTBEAT_SECONDS = 5
+S3_SYNC_SECONDS = 2.0
 STALLED_AFTER = timedelta(minutes=2)
 
 
@@ -99,8 +107,13 @@ async def process_video(db: Database, video_id_text: str) -> str:
         publish_status(video)
     storage = storage_from_settings(settings)
     job_dir = settings.work_dir / str(video_id)
+    outputs: _Outputs = (
+        _LocalOutputs(storage, video_id)
+        if isinstance(storage, LocalStorage)
+        else _S3Outputs(storage, video_id, job_dir)
+    )
     try:
-        return await _run(db, video_id, storage.path(source_key), job_dir, storage)
+        return await _run(db, video_id, source_key, job_dir, outputs)
     except MediaRejected as rejected:
         await _update(
             db,
@@ -113,8 +126,8 @@ async def process_video(db: Database, video_id_text: str) -> str:
             source_key=None,
             source_size=None,
         )
-        storage.delete_prefix(f"originals/{video_id}")
-        storage.delete_prefix(f"hls/{video_id}")
+        await asyncio.to_thread(storage.delete_prefix, f"originals/{video_id}")
+        await asyncio.to_thread(storage.delete_prefix, f"hls/{video_id}")
         return "rejected"
     except TranscodeFailed as failed:
         log.warning("processing %s failed (attempt %d): %s", video_id, attempt, failed)
@@ -136,12 +149,122 @@ async def process_video(db: Database, video_id_text: str) -> str:
         shutil.rmtree(job_dir, ignore_errors=True)
 
 
+class _Outputs:
+    """Where a job's files go. Locally: straight into the served directories."""
+
+    hls_dir: Path
+    image_dir: Path
+    poll_seconds: float = HEARTBEAT_SECONDS
+
+    async def fetch(self, source_key: str, job_dir: Path, source: Path) -> None:
+        raise NotImplementedError
+
+    async def start_hls(self) -> None:
+        shutil.rmtree(self.hls_dir, ignore_errors=True)  # a re-run starts clean
+        self.hls_dir.mkdir(parents=True)
+
+    async def publish_hls(self, *, final: bool = False) -> bool:
+        """Make what is encoded so far visible; False if that failed (retried later)."""
+        return True
+
+    async def start_images(self) -> None:
+        shutil.rmtree(self.image_dir, ignore_errors=True)
+        self.image_dir.mkdir(parents=True)
+
+    async def publish_images(self) -> None:
+        return None
+
+
+class _LocalOutputs(_Outputs):
+    def __init__(self, storage: LocalStorage, video_id: uuid.UUID) -> None:
+        self.storage = storage
+        self.hls_dir = storage.path(f"hls/{video_id}")
+        self.image_dir = storage.path(f"images/{video_id}")
+
+    async def fetch(self, source_key: str, job_dir: Path, source: Path) -> None:
+        await asyncio.to_thread(_prepare_job, job_dir, self.storage.path(source_key), source)
+
+
+class _S3Outputs(_Outputs):
+    """Encode into the job directory and mirror finished files to the bucket."""
+
+    poll_seconds = S3_SYNC_SECONDS
+    SKIP = ("*.tmp",)  # ffmpeg's temp_file names and our own atomic writes
+
+    def __init__(self, storage: S3Storage, video_id: uuid.UUID, job_dir: Path) -> None:
+        self.storage = storage
+        self.hls_prefix = f"hls/{video_id}"
+        self.image_prefix = f"images/{video_id}"
+        self.hls_dir = job_dir / "hls"
+        self.image_dir = job_dir / "images"
+        self.hls_state: SyncState = {}
+
+    async def fetch(self, source_key: str, job_dir: Path, source: Path) -> None:
+        def download() -> None:
+            shutil.rmtree(job_dir, ignore_errors=True)
+            job_dir.mkdir(parents=True)
+            self.storage.download(source_key, source)
+
+        try:
+            await asyncio.to_thread(download)
+        except FileNotFoundError:
+            raise TranscodeFailed(detail=f"{source_key} is not in the bucket") from None
+        except Exception as exc:
+            raise _storage_failed(exc) from exc
+
+    async def start_hls(self) -> None:
+        await super().start_hls()
+        self.hls_state.clear()
+        try:
+            await asyncio.to_thread(self.storage.delete_prefix, self.hls_prefix)
+        except Exception as exc:
+            raise _storage_failed(exc) from exc
+
+    async def publish_hls(self, *, final: bool = False) -> bool:
+        try:
+            await asyncio.to_thread(
+                self.storage.sync_dir,
+                self.hls_dir,
+                self.hls_prefix,
+                skip=self.SKIP,
+                state=self.hls_state,
+            )
+        except Exception as exc:
+            if final:
+                raise _storage_failed(exc) from exc
+            log.warning("uploading segments to %s failed; retrying", self.hls_prefix, exc_info=True)
+            return False
+        return True
+
+    async def start_images(self) -> None:
+        await super().start_images()
+        try:
+            await asyncio.to_thread(self.storage.delete_prefix, self.image_prefix)
+        except Exception as exc:
+            raise _storage_failed(exc) from exc
+
+    async def publish_images(self) -> None:
+        try:
+            await asyncio.to_thread(
+                self.storage.sync_dir, self.image_dir, self.image_prefix, skip=self.SKIP
+            )
+        except Exception as exc:
+            raise _storage_failed(exc) from exc
+
+
+def _storage_failed(exc: BaseException) -> TranscodeFailed:
+    return TranscodeFailed(
+        "Storing the video failed.", transient=True, detail=f"{type(exc).__name__}: {exc}"
+    )
+
+
 async def _run(
-    db: Database, video_id: uuid.UUID, original: Path, job_dir: Path, storage: Any
+    db: Database, video_id: uuid.UUID, source_key: str, job_dir: Path, outputs: _Outputs
 ) -> str:
     settings = get_settings()
-    source = job_dir / f"input{original.suffix if original.suffix[1:].isalnum() else ''}"
-    await asyncio.to_thread(_prepare_job, job_dir, original, source)
+    suffix = Path(source_key).suffix
+    source = job_dir / f"input{suffix if suffix[1:].isalnum() else ''}"
+    await outputs.fetch(source_key, job_dir, source)
     info: ProbeResult = await asyncio.to_thread(
         probe, source, ProbeLimits(max_bytes=settings.max_upload_bytes)
     )
@@ -156,9 +279,8 @@ async def _run(
         processing_progress=0.0,
         playable=False,
     )
-    out_dir = storage.path(f"hls/{video_id}")
-    shutil.rmtree(out_dir, ignore_errors=True)  # a re-run starts clean
-    out_dir.mkdir(parents=True)
+    out_dir = outputs.hls_dir
+    await outputs.start_hls()
     ffmpeg = ffmpeg_path()
     cmd = transcode.build_command(
         ffmpeg, source, info, rungs, out_dir, preset=settings.transcode_preset
@@ -179,16 +301,19 @@ async def _run(
     )
     playable = False
     while not runner.done():
-        await asyncio.wait({runner}, timeout=1.0 if not playable else HEARTBEAT_SECONDS)
+        await asyncio.wait({runner}, timeout=1.0 if not playable else outputs.poll_seconds)
         if not playable and transcode.first_segments_ready(out_dir, len(rungs)):
             await asyncio.to_thread(transcode.write_master_playlist, out_dir, rungs, info)
-            playable = True
-            await _update(db, video_id, playable=True, processing_progress=progress.get() * 0.9)
+            if await outputs.publish_hls():
+                playable = True
+                await _update(db, video_id, playable=True, processing_progress=progress.get() * 0.9)
         elif not runner.done():
+            await outputs.publish_hls()
             await _update(db, video_id, processing_progress=progress.get() * 0.9)
     runner.result()  # re-raise a transcode failure
     await asyncio.to_thread(transcode.finalize_playlists, out_dir)
     await asyncio.to_thread(transcode.write_master_playlist, out_dir, rungs, info)
+    await outputs.publish_hls(final=True)
     await _update(
         db,
         video_id,
@@ -196,15 +321,15 @@ async def _run(
         processing_progress=0.92,
         status_message="Making the poster and previews…",
     )
-    image_dir = storage.path(f"images/{video_id}")
-    shutil.rmtree(image_dir, ignore_errors=True)
-    image_dir.mkdir(parents=True)
+    image_dir = outputs.image_dir
+    await outputs.start_images()
     posters = await asyncio.to_thread(images.make_poster, ffmpeg, source, info, image_dir)
     candidates = await asyncio.to_thread(
         images.make_thumbnail_candidates, ffmpeg, source, info, image_dir
     )
     sheet, vtt = await asyncio.to_thread(images.make_storyboard, ffmpeg, source, info, image_dir)
     renditions = await asyncio.to_thread(transcode.probe_output, out_dir)
+    await outputs.publish_images()
 
     def key(path: Path) -> str:
         return f"images/{video_id}/{path.relative_to(image_dir).as_posix()}"
@@ -251,7 +376,11 @@ async def recover_stalled(session: WriteSession) -> int:
 
 
 async def purge_uploads(session: WriteSession) -> int:
-    return await upload_service.purge_expired(session)
+    """Forget expired uploads; with S3, abort them and orphaned multipart uploads first."""
+    aborted = 0
+    if get_settings().storage_backend == "s3":
+        aborted = await s3_upload_service.purge(session)
+    return aborted + await upload_service.purge_expired(session)
 
 
 recover_stalled_task = periodic_task("video.recover_stalled", crontab(minute="*"))(recover_stalled)
