@@ -3,10 +3,11 @@
 // processing live until the video can be watched.
 import * as tus from "tus-js-client";
 import { gql, csrfToken } from "../lib/graphql.js";
+import { S3Upload } from "../lib/s3upload.js";
 import { join, connect } from "../lib/realtime.js";
 
 const CREATE_VIDEO = `mutation($input: CreateVideoInput!) {
-  createVideo(input: $input) { video { id } upload { url videoId } }
+  createVideo(input: $input) { video { id } upload { protocol url videoId maxChunkSize } }
 }`;
 const UPDATE_VIDEO = `mutation($id: ID!, $input: UpdateVideoInput!) {
   updateVideo(id: $id, input: $input) { id }
@@ -296,16 +297,26 @@ function setup(form) {
       const data = await gql(CREATE_VIDEO, {
         input: { ...meta, size: file.size, filename: file.name },
       });
-      videoId = data.createVideo.upload.videoId || data.createVideo.video.id;
-      endpoint = data.createVideo.upload.url;
+      const target = data.createVideo.upload;
+      videoId = target.videoId || data.createVideo.video.id;
+      // S3 mode: parts go straight to the bucket; "s3:<part size>" marks it.
+      endpoint = target.protocol === "s3-multipart" ? `s3:${target.maxChunkSize}` : target.url;
       remember(fingerprint, videoId, endpoint);
     }
     await startTus(endpoint, Boolean(resumed));
   }
 
-  function startTus(endpoint, fromDraft) {
-    const fp = fingerprint;
-    upload = new tus.Upload(file, {
+  function makeUpload(endpoint, fp, fromDraft) {
+    if (endpoint.startsWith("s3:")) {
+      return new S3Upload(file, {
+        videoId: String(videoId),
+        partSize: Number(endpoint.slice(3)),
+        onProgress(sent, total) { showUploadProgress(sent, total); },
+        onSuccess() { uploaded(); },
+        onError(err) { failed(err, fromDraft); },
+      });
+    }
+    return new tus.Upload(file, {
       endpoint,
       chunkSize: CHUNK_SIZE,
       retryDelays: [0, 1000, 3000, 5000, 10000],
@@ -327,6 +338,11 @@ function setup(form) {
       onSuccess() { uploaded(); },
       onError(err) { failed(err, fromDraft); },
     });
+  }
+
+  function startTus(endpoint, fromDraft) {
+    const fp = fingerprint;
+    upload = makeUpload(endpoint, fp, fromDraft);
 
     nameEl.textContent = file.name;
     progressError.hidden = true;
