@@ -199,8 +199,11 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
     app.include_router(upload_api)
     app.include_router(video_media)
     app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
-    settings.media_dir.mkdir(parents=True, exist_ok=True)
-    app.mount("/media", StaticFiles(directory=settings.media_dir), name="media")
+    # Only avatars are plain public files; hls/ and images/ go through the
+    # video media routes' access checks, and originals/ must never be served.
+    avatars = settings.media_dir / "avatars"
+    avatars.mkdir(parents=True, exist_ok=True)
+    app.mount("/media/avatars", StaticFiles(directory=avatars), name="media")
     return app
 
 

@@ -200,3 +200,22 @@ async def test_delete_removes_every_file(
     assert body["data"]["deleteVideo"] is True
     for kind in ("originals", "hls", "images"):
         assert not (settings.media_dir / kind / video_id).exists()
+
+
+async def test_originals_are_never_served(
+    client: httpx.AsyncClient, db: Database, settings: Settings, creator: str, clip: Path
+) -> None:
+    """Only avatars are plain files under /media; an original is never downloadable."""
+    video_id = await upload_file(client, creator, clip.read_bytes(), "clip.mp4")
+    async with db.read() as session:
+        video = await session.get(Video, uuid.UUID(video_id))
+    assert video is not None and video.source_key
+    print("KEY", video.source_key, list((settings.media_dir / "originals" / video_id).iterdir()))
+    assert (settings.media_dir / video.source_key).exists()
+    for path in (
+        f"/media/originals/{video_id}/source.mp4",
+        "/media/originals/",
+        f"/media/hls/{video_id}/../../originals/{video_id}/source.mp4",
+    ):
+        response = await client.get(path, headers={"Authorization": f"Bearer {creator}"})
+        assert response.status_code == 404, path
