@@ -43,8 +43,8 @@ def running_server(role: str = "run", extra_env: dict[str, str] | None = None) -
             JWT_SECRET=secrets.token_urlsafe(48),
             COSMOSTREAM_BASE_URL=f"http://127.0.0.1:{port}",
             COSMOSTREAM_LOG_LEVEL="WARNING",
-            **(extra_env or {}),
         )
+        env.update(extra_env or {})
         cli = str(BIN / "cosmostream")
         subprocess.run([cli, "migrate"], env=env, check=True, capture_output=True)
         subprocess.run([cli, "demo"], env=env, check=True, capture_output=True)

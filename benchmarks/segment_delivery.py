@@ -337,7 +337,12 @@ def main() -> None:
             )
             results: dict[tuple[str, str], list[Rate]] = {}
             with ExitStack() as stack:
-                servers: dict[str, str] = {"app (Uvicorn)": server.url}
+                # `cosmostream web` as shipped (Granian) and the Uvicorn fallback.
+                servers: dict[str, str] = {"app (cosmostream web)": server.url}
+                shared = {k: server.env[k] for k in ("COSMOSTREAM_DATA_DIR", "JWT_SECRET")}
+                servers["app (Uvicorn)"] = stack.enter_context(
+                    running_server("web", {**shared, "COSMOSTREAM_SERVER": "uvicorn"})
+                ).url
                 servers["nginx (sendfile)"] = stack.enter_context(
                     running_nginx(data_dir / "media", tmp)
                 )
@@ -378,12 +383,16 @@ def main() -> None:
                 f"{rate.rps / anchor.rps:7.2f}  [{every_run}]"
             )
     for workload in workloads:
-        ratio = best[(workload, "app (Uvicorn)")].rps / best[(workload, "nginx (sendfile)")].rps
-        line = f"{workload}: app (Uvicorn) / nginx = {ratio:.2f}"
+        nginx = best[(workload, "nginx (sendfile)")].rps
+        ratio = best[(workload, "app (cosmostream web)")].rps / nginx
+        uvicorn_ratio = best[(workload, "app (Uvicorn)")].rps / nginx
+        line = (
+            f"{workload}: app (cosmostream web) / nginx = {ratio:.2f}; Uvicorn {uvicorn_ratio:.2f}"
+        )
         if (workload, "app (Granian)") in best:
             granian = best[(workload, "app (Granian)")].rps
             line += f"; app (Granian) / nginx = {granian / best[(workload, 'nginx (sendfile)')].rps:.2f}"
-        print(line + f"   target ≥ 0.5 (Uvicorn): {'met' if ratio >= 0.5 else 'NOT met'}")
+        print(line + f"   target ≥ 0.5: {'met' if ratio >= 0.5 else 'NOT met'}")
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import sys
 import threading
@@ -16,6 +17,7 @@ app = typer.Typer(help="CosmoStream: video for the cosmos.", no_args_is_help=Tru
 user_app = typer.Typer(help="Manage accounts.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 
+EMBED_ENV = "COSMOSTREAM_SERVE_EMBEDDED_WORKER"
 Host = Annotated[str, typer.Option(help="Interface to listen on.")]
 Port = Annotated[int, typer.Option(help="Port to listen on.")]
 
@@ -75,14 +77,31 @@ def demo(
 
 
 def _serve(host: str, port: int, *, embedded_worker: bool) -> None:
+    settings = _settings_or_exit()
+    if settings.server == "granian":
+        from granian import Granian
+        from granian.constants import Interfaces
+
+        # Granian runs the app in a worker process it spawns: the factory there
+        # reads the same environment, plus whether to embed the task consumer.
+        os.environ[EMBED_ENV] = "1" if embedded_worker else "0"
+        Granian(
+            "cosmostream.main:served_app",
+            factory=True,
+            address=host,
+            port=port,
+            interface=Interfaces.ASGI,
+            workers=1,
+            websockets=True,
+            log_enabled=False,
+        ).serve()
+        return
     import uvicorn
 
     from cosmostream.main import create_asgi
 
-    settings = _settings_or_exit()
-    asgi = create_asgi(settings, embedded_worker=embedded_worker)
     uvicorn.run(
-        asgi,
+        create_asgi(settings, embedded_worker=embedded_worker),
         host=host,
         port=port,
         log_config=None,

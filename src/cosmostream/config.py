@@ -89,6 +89,9 @@ class Settings(BaseSettings):
     # Addresses of reverse proxies whose X-Forwarded-For / -Proto are believed
     # (comma-separated; "*" trusts any). Client IPs feed the sign-in throttle.
     forwarded_allow_ips: str = "127.0.0.1"
+    # The HTTP server of `cosmostream run` / `web`: Granian sends files from
+    # Rust (ASGI pathsend), several times faster for video segments.
+    server: str = "granian"
 
     # Video uploads and processing.
     # "local" (files under <data_dir>/media) or "s3" (S3_BUCKET_NAME, via boto3).

@@ -211,3 +211,19 @@ def create_asgi(settings: Settings | None = None, *, embedded_worker: bool | Non
     """The FastAPI app wrapped by Socket.IO at `/socket.io`."""
     app = create_app(settings, embedded_worker=embedded_worker)
     return socketio.ASGIApp(app.state.realtime.sio, other_asgi_app=app, socketio_path="socket.io")
+
+
+def served_app() -> Any:
+    """Factory for the Granian worker process (see `cosmostream run` / `web`).
+
+    Granian does not read X-Forwarded-* itself, so the same trusted-proxy rule
+    as with Uvicorn is applied here.
+    """
+    import os
+
+    from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+    settings = get_settings()
+    embedded = os.environ.get("COSMOSTREAM_SERVE_EMBEDDED_WORKER", "1") == "1"
+    asgi = create_asgi(settings, embedded_worker=embedded)
+    return ProxyHeadersMiddleware(asgi, trusted_hosts=settings.forwarded_allow_ips)
