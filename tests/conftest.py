@@ -15,6 +15,7 @@ import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
@@ -171,18 +172,27 @@ async def db(app: Any) -> Database:
     return database
 
 
-@pytest.fixture
-def task_worker(app: Any) -> Iterator[worker.EmbeddedConsumer]:
-    """A real Huey consumer (threads) reading the app's real queue storage."""
-    consumer = worker.EmbeddedConsumer(workers=2)
+@contextmanager
+def running_consumer(workers: int = 2) -> Iterator[worker.EmbeddedConsumer]:
+    """A real Huey consumer (threads) that polls its queue every 50-200 ms."""
+    consumer = worker.EmbeddedConsumer(workers=workers)
     consumer.consumer.default_delay = 0.05
     consumer.consumer.max_delay = 0.2
     for w, _ in consumer.consumer.worker_threads:
         w.delay = w.default_delay = 0.05
         w.max_delay = 0.2
     consumer.start()
-    yield consumer
-    consumer.stop()
+    try:
+        yield consumer
+    finally:
+        consumer.stop()
+
+
+@pytest.fixture
+def task_worker(app: Any) -> Iterator[worker.EmbeddedConsumer]:
+    """A real consumer reading the app's real queue storage."""
+    with running_consumer() as consumer:
+        yield consumer
 
 
 def wait_until(predicate: Any, timeout: float = 10.0, interval: float = 0.05) -> None:

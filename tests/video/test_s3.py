@@ -35,7 +35,7 @@ from cosmostream.video import media
 from cosmostream.video.s3_uploads import max_part_number, part_size_for
 from cosmostream.video.tasks import purge_uploads
 from cosmostream.worker import huey
-from tests.conftest import free_port
+from tests.conftest import free_port, running_consumer
 from tests.factories import gql, login, make_user, shift_time
 from tests.video.test_pipeline import VIDEO, wait_for_status
 
@@ -127,15 +127,8 @@ async def bucket_http() -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture
 def s3_worker(s3_app: Any) -> Iterator[worker.EmbeddedConsumer]:
     """A real consumer, started after the S3 app so that it uses the S3 settings."""
-    consumer = worker.EmbeddedConsumer(workers=1)
-    consumer.consumer.default_delay = 0.05
-    consumer.consumer.max_delay = 0.2
-    for w, _ in consumer.consumer.worker_threads:
-        w.delay = w.default_delay = 0.05
-        w.max_delay = 0.2
-    consumer.start()
-    yield consumer
-    consumer.stop()
+    with running_consumer(workers=1) as consumer:
+        yield consumer
 
 
 async def token_for(db: Database, role: Role = Role.CREATOR) -> str:
