@@ -210,7 +210,10 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
 def create_asgi(settings: Settings | None = None, *, embedded_worker: bool | None = None) -> Any:
     """The FastAPI app wrapped by Socket.IO at `/socket.io`."""
     app = create_app(settings, embedded_worker=embedded_worker)
-    return socketio.ASGIApp(app.state.realtime.sio, other_asgi_app=app, socketio_path="socket.io")
+    from cosmostream.video.media import SegmentFastPath
+
+    inner = SegmentFastPath(app, app.state.db)
+    return socketio.ASGIApp(app.state.realtime.sio, other_asgi_app=inner, socketio_path="socket.io")
 
 
 def served_app() -> Any:

@@ -219,3 +219,57 @@ async def test_originals_are_never_served(
     ):
         response = await client.get(path, headers={"Authorization": f"Bearer {creator}"})
         assert response.status_code == 404, path
+
+
+async def test_segment_fast_path_sends_files_itself(
+    client: httpx.AsyncClient,
+    app: Any,
+    db: Database,
+    settings: Settings,
+    creator: str,
+    clip: Path,
+    task_worker: object,
+) -> None:
+    """With ASGI pathsend (Granian) a segment GET skips routing; others fall through."""
+    from cosmostream.video.media import SegmentFastPath
+
+    video_id = await upload_file(client, creator, clip.read_bytes(), "clip.mp4")
+    await wait_for_status(db, video_id, VideoStatus.READY)
+    segment = next((settings.media_dir / "hls" / video_id).glob("v*/seg_*.m4s"))
+    rel = segment.relative_to(settings.media_dir / "hls" / video_id).as_posix()
+    fell_through: list[str] = []
+
+    async def inner(scope: Any, receive: Any, send: Any) -> None:
+        fell_through.append(scope["path"])
+
+    fast = SegmentFastPath(inner, db)
+
+    async def call(path: str, headers: list[tuple[bytes, bytes]] | None = None) -> list[Any]:
+        sent: list[Any] = []
+
+        async def send(message: Any) -> None:
+            sent.append(message)
+
+        scope = {
+            "type": "http",
+            "method": "GET",
+            "path": path,
+            "query_string": b"",
+            "headers": headers or [],
+            "extensions": {"http.response.pathsend": {}},
+        }
+        await fast(scope, None, send)
+        return sent
+
+    sent = await call(f"/media/hls/{video_id}/{rel}")
+    assert sent[0]["status"] == 200
+    headers = dict(sent[0]["headers"])
+    assert headers[b"content-type"] == b"video/iso.segment"
+    assert b"immutable" in headers[b"cache-control"]
+    assert headers[b"content-length"] == str(segment.stat().st_size).encode()
+    assert sent[1] == {"type": "http.response.pathsend", "path": str(segment)}
+    # Ranges, playlists, other videos and private videos go to the app.
+    assert await call(f"/media/hls/{video_id}/{rel}", [(b"range", b"bytes=0-9")]) == []
+    assert await call(f"/media/hls/{video_id}/master.m3u8") == []
+    assert await call(f"/media/hls/0190a0c0-0000-7000-8000-000000000000/{rel}") == []
+    assert len(fell_through) == 3

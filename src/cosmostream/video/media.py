@@ -36,6 +36,7 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import PurePosixPath
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Request
@@ -46,7 +47,7 @@ from cosmostream.db import Database
 from cosmostream.errors import NotFound
 from cosmostream.kit.ids import parse_uuid
 from cosmostream.models import Video, VideoStatus, Visibility
-from cosmostream.storage import S3Storage, storage_from_settings
+from cosmostream.storage import LocalStorage, S3Storage, storage_from_settings
 from cosmostream.video import media_tokens
 from cosmostream.video.repository import video_repository
 
@@ -256,3 +257,73 @@ async def hls(request: Request, video_id: str, path: str) -> Response:
 @router.head("/media/images/{video_id}/{path:path}")
 async def image(request: Request, video_id: str, path: str) -> Response:
     return await _serve(request, "images", video_id, path)
+
+
+FAST_SUFFIXES = {".m4s", ".mp4"}
+
+
+class SegmentFastPath:
+    """Raw ASGI path for whole-file segment GETs on local storage.
+
+    Segments are most of a player's requests. When the server can send a file
+    itself (ASGI `http.response.pathsend`, as Granian does), a segment GET
+    without `Range` is answered here, before routing and the middleware stack,
+    with the same access rule and headers as the media route. Everything else
+    falls through to the app unchanged.
+    """
+
+    def __init__(self, app: Any, db: Database) -> None:
+        self.app = app
+        self.db = db
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if not (
+            scope["type"] == "http"
+            and scope["method"] == "GET"
+            and scope["path"].startswith("/media/hls/")
+            and "http.response.pathsend" in scope.get("extensions", {})
+            and await self._try(scope, send)
+        ):
+            await self.app(scope, receive, send)
+
+    async def _try(self, scope: Any, send: Any) -> bool:
+        parts = scope["path"].split("/", 4)  # "", "media", "hls", "<video>", "<rest>"
+        if len(parts) != 5:
+            return False
+        video_id = parse_uuid(parts[3])
+        pure = PurePosixPath(parts[4])
+        if (
+            video_id is None
+            or pure.suffix.lower() not in FAST_SUFFIXES
+            or ".." in pure.parts
+            or any(name == b"range" for name, _ in scope["headers"])
+        ):
+            return False
+        storage = storage_from_settings(get_settings())
+        if not isinstance(storage, LocalStorage):
+            return False
+        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+        signed = media_tokens.verify(
+            media_tokens.prefix_for(video_id, "hls"), query.get("md5"), query.get("expires")
+        )
+        if not signed and not await _is_public(self.db, video_id):
+            return False  # the app answers 404 the usual way
+        file = storage.path(f"hls/{video_id}/{pure.as_posix()}")
+        try:
+            info = await asyncio.to_thread(file.stat)
+        except OSError:
+            return False
+        if not stat_module.S_ISREG(info.st_mode):
+            return False
+        scope_word = "private" if signed else "public"
+        headers = [
+            (b"content-type", MEDIA_TYPES[pure.suffix.lower()].encode()),
+            (b"content-length", str(info.st_size).encode()),
+            (b"cache-control", f"{scope_word}, {IMMUTABLE}".encode()),
+            (b"access-control-allow-origin", b"*"),
+            (b"accept-ranges", b"bytes"),
+            (b"x-content-type-options", b"nosniff"),
+        ]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.pathsend", "path": str(file)})
+        return True
