@@ -276,6 +276,10 @@ class SegmentFastPath:
         self.app = app
         self.db = db
 
+    def __getattr__(self, name: str) -> Any:
+        # Look like the wrapped app (`state`, `router`, …) to whoever holds us.
+        return getattr(self.app, name)
+
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if not (
             scope["type"] == "http"
