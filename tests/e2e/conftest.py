@@ -17,7 +17,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -264,3 +264,21 @@ def page(browser: Any, live_server: LiveServer) -> Iterator[tuple[Any, BrowserPr
         yield tab, problems
     finally:
         context.close()
+
+
+def watch_socket_frames(page: Any, keep: Callable[[str, str], str | None]) -> list[str]:
+    """Collect `keep(frame, socket_url)` for every Socket.IO text frame the page receives."""
+    kept: list[str] = []
+
+    def on_socket(ws: Any) -> None:
+        if "/socket.io/" not in ws.url:
+            return
+
+        def on_frame(payload: str | bytes) -> None:
+            if isinstance(payload, str) and (value := keep(payload, ws.url)) is not None:
+                kept.append(value)
+
+        ws.on("framereceived", on_frame)
+
+    page.on("websocket", on_socket)
+    return kept

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from PIL import Image
 
+from tests.e2e.conftest import watch_socket_frames
+
 if TYPE_CHECKING:
     from tests.e2e.conftest import BrowserProblems, LiveServer
 
@@ -79,24 +81,6 @@ def _log_out_via_menu(page: Any) -> None:
     expect(page.locator("details.account-menu")).to_have_count(0)
     page.wait_for_load_state("networkidle")
     expect(page.locator("details.account-menu")).to_have_count(0)
-
-
-def _watch_socket_connects(page: Any) -> list[str]:
-    """Collect the URLs of Socket.IO connections the server accepted (CONNECT ack "40")."""
-    connected: list[str] = []
-
-    def on_socket(ws: Any) -> None:
-        if "/socket.io/" not in ws.url:
-            return
-
-        def on_frame(payload: str | bytes) -> None:
-            if isinstance(payload, str) and payload.startswith("40"):
-                connected.append(ws.url)
-
-        ws.on("framereceived", on_frame)
-
-    page.on("websocket", on_socket)
-    return connected
 
 
 def _wait_until(page: Any, condition: Any, message: str, timeout_s: float = 10) -> None:
@@ -263,7 +247,8 @@ def test_log_out_from_a_private_page_lands_on_home(page: tuple[Any, BrowserProbl
     tab, _ = page
     suffix = secrets.token_hex(4)
     _sign_up(tab, f"Quasar {suffix}", f"e2e-{suffix}@example.com")
-    connected = _watch_socket_connects(tab)
+    # The server accepted a Socket.IO connection (its CONNECT ack is "40").
+    connected = watch_socket_frames(tab, lambda frame, url: url if frame.startswith("40") else None)
     _goto(tab, "/settings")
     expect(tab.locator(".account-menu")).to_have_count(1)
     # The page's live connection is up, as it is for anyone who reads the page

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.e2e.conftest import BrowserProblems
+from tests.e2e.conftest import BrowserProblems, watch_socket_frames
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import LiveServer
@@ -138,7 +138,10 @@ def test_upload_process_watch_switch_quality_and_list(
     (artifacts_dir / "failure.png").unlink(missing_ok=True)
     clip = _make_clip(tmp_path / "nebula-test-pattern.mp4")
     title = f"E2E Nebula {secrets.token_hex(4)}"
-    sockets = _watch_status_events(tab)
+    # The `video.status` events the page received (for failure reports).
+    sockets = watch_socket_frames(
+        tab, lambda frame, url: frame[:300] if "video.status" in frame else None
+    )
     notes: list[str] = []  # a timeline, printed and shown on failure
 
     def note(text: str) -> None:
@@ -353,21 +356,3 @@ def _player_message(page: Any) -> str:
         " return e && !e.hidden ? e.textContent : ''; }"
     )
     return text
-
-
-def _watch_status_events(page: Any) -> list[str]:
-    """The `video.status` Socket.IO events the pages received (for failure reports)."""
-    events: list[str] = []
-
-    def on_socket(ws: Any) -> None:
-        if "/socket.io/" not in ws.url:
-            return
-
-        def on_frame(payload: str | bytes) -> None:
-            if isinstance(payload, str) and "video.status" in payload:
-                events.append(payload[:300])
-
-        ws.on("framereceived", on_frame)
-
-    page.on("websocket", on_socket)
-    return events
