@@ -76,3 +76,51 @@ def shift_time(delta: timedelta) -> Iterator[None]:
         yield
     finally:
         Clock.offset = previous
+
+
+async def make_video(
+    db: Database,
+    owner: User,
+    *,
+    title: str | None = None,
+    description: str = "",
+    category: str | None = None,
+    tags: list[str] | None = None,
+    visibility: str = "public",
+    ready: bool = True,
+    duration: float = 60.0,
+) -> Any:
+    """A video as the pipeline leaves it (READY, playable), without running ffmpeg:
+    created by the service, then finished the way `video.process` finishes."""
+    from cosmostream.account.schemas import Actor
+    from cosmostream.kit.ids import uuid7
+    from cosmostream.kit.time import utcnow
+    from cosmostream.models import VideoStatus, Visibility
+    from cosmostream.video.repository import video_repository
+    from cosmostream.video.schemas import VideoCreate
+    from cosmostream.video.service import video_service
+
+    n = next(_counter)
+    async with db.unit_of_work() as session:
+        actor = Actor(user=owner, session_id=uuid7())
+        data = VideoCreate(
+            title=title or f"Video {n}",
+            size=1000,
+            filename="clip.mp4",
+            description=description,
+            category_slug=category,
+            tags=tags or [],
+            visibility=Visibility(visibility),
+        )
+        video = await video_service.create(session, actor, data)
+        if ready:
+            video.status = VideoStatus.READY
+            video.playable = True
+            video.processing_progress = 1.0
+            video.processed_at = utcnow()
+            video.duration_seconds = duration
+            video.width, video.height = 640, 360
+            video.images = {"poster": {"card": f"images/{video.id}/poster_card.webp"}}
+            await video_service.refresh_listing(session, video)
+        full = await video_repository.get_full(session, video.id)
+    return full

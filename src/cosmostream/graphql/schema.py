@@ -14,8 +14,20 @@ from cosmostream.config import get_settings
 from cosmostream.graphql.errors import AppErrorMasker
 from cosmostream.video.gql import VideoMutation, VideoQuery
 
-Query = merge_types("Query", (AccountQuery, VideoQuery))
-Mutation = merge_types("Mutation", (AccountMutation, VideoMutation))
+Query = merge_types(
+    "Query",
+    (
+        AccountQuery,
+        VideoQuery,
+    ),
+)
+Mutation = merge_types(
+    "Mutation",
+    (
+        AccountMutation,
+        VideoMutation,
+    ),
+)
 
 
 class Schema(strawberry.Schema):

@@ -13,6 +13,18 @@ from cosmostream.models.account import (
     UserFavouriteCategory,
 )
 from cosmostream.models.base import Base
+from cosmostream.models.engagement import (
+    Comment,
+    CommentReport,
+    Notification,
+    PlaybackEvent,
+    PlaybackState,
+    SavedVideo,
+    StaffPick,
+    VideoDailyStats,
+    VideoLike,
+    WatchHistory,
+)
 from cosmostream.models.video import Upload, Video, VideoStatus, VideoTag, Visibility
 
 __all__ = [
@@ -21,15 +33,25 @@ __all__ = [
     "AuthSession",
     "Base",
     "Category",
+    "Comment",
+    "CommentReport",
     "Follow",
+    "Notification",
+    "PlaybackEvent",
+    "PlaybackState",
     "RefreshToken",
     "Role",
+    "SavedVideo",
+    "StaffPick",
     "ThrottleBucket",
     "Upload",
     "User",
     "UserFavouriteCategory",
     "Video",
+    "VideoDailyStats",
+    "VideoLike",
     "VideoStatus",
     "VideoTag",
     "Visibility",
+    "WatchHistory",
 ]

@@ -35,6 +35,7 @@ class User(IdMixin, TimestampMixin, Base):
     disabled_at: Mapped[datetime | None]
     onboarded_at: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
+    history_paused: Mapped[bool] = mapped_column(default=False)
 
     favourite_categories: Mapped[list[Category]] = relationship(
         secondary="user_favourite_categories", lazy="raise", order_by="Category.position"

@@ -38,6 +38,13 @@ class Video(IdMixin, TimestampMixin, Base):
     __table_args__ = (
         Index("ix_videos_owner_created", "owner_id", "created_at"),
         Index("ix_videos_status_heartbeat", "status", "heartbeat_at"),
+        # Discovery lists read only listed videos, keyset-paginated on (key, id).
+        Index("ix_videos_listed_published", "listed", "published_at", "id"),
+        Index("ix_videos_listed_views", "listed", "view_count", "id"),
+        Index("ix_videos_listed_trending", "listed", "trending_score", "id"),
+        Index("ix_videos_listed_duration", "listed", "duration_seconds", "id"),
+        Index("ix_videos_category_listed_published", "category_id", "listed", "published_at", "id"),
+        Index("ix_videos_owner_listed_published", "owner_id", "listed", "published_at"),
     )
 
     owner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -66,6 +73,16 @@ class Video(IdMixin, TimestampMixin, Base):
     height: Mapped[int | None]
     renditions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     images: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    # Discovery. `listed` = public and ready, kept by `video_service.refresh_listing`;
+    # the counters are denormalised so lists sort on an index.
+    listed: Mapped[bool] = mapped_column(default=False)
+    published_at: Mapped[datetime | None]
+    view_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    like_count: Mapped[int] = mapped_column(default=0)
+    comment_count: Mapped[int] = mapped_column(default=0)
+    watch_seconds: Mapped[float] = mapped_column(default=0.0)
+    trending_score: Mapped[float] = mapped_column(default=0.0)
 
     owner: Mapped[User] = relationship(lazy="raise")
     category: Mapped[Category | None] = relationship(lazy="raise")

@@ -148,6 +148,22 @@ class Video:
     def created_at(self) -> datetime:
         return self.model.created_at
 
+    @strawberry.field(description="When the video was first public and ready.")
+    def published_at(self) -> datetime | None:
+        return self.model.published_at
+
+    @strawberry.field
+    def view_count(self) -> int:
+        return self.model.view_count
+
+    @strawberry.field
+    def like_count(self) -> int:
+        return self.model.like_count
+
+    @strawberry.field
+    def comment_count(self) -> int:
+        return self.model.comment_count
+
     @strawberry.field
     def can_manage(self, info: Info) -> bool:
         return can_manage(info.context.actor, self.model)

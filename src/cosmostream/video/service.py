@@ -17,6 +17,7 @@ from cosmostream.account.repository import category_repository
 from cosmostream.account.schemas import Actor
 from cosmostream.config import get_settings
 from cosmostream.errors import NotAuthenticated, PermissionDenied, ValidationFailed
+from cosmostream.kit.time import utcnow
 from cosmostream.models import Upload, Video, VideoStatus, Visibility
 from cosmostream.storage import S3Storage, storage_from_settings
 from cosmostream.video.errors import InvalidVideoState, QuotaExceeded, UploadTooLarge, VideoNotFound
@@ -122,6 +123,7 @@ class VideoService:
         if data.tags is not None:
             await video_repository.set_tags(session, video, data.tags)
         await session.flush()
+        await self.refresh_listing(session, video)
         refreshed = await video_repository.get_full(session, video.id)
         assert refreshed is not None
         return refreshed
@@ -138,6 +140,9 @@ class VideoService:
             if upload and upload.s3_key and upload.s3_upload_id and not upload.completed_at
             else None
         )
+        from cosmostream.search.service import search_service
+
+        await search_service.remove(session, video.id)
         await session.delete(video)
 
         def remove_files() -> None:
@@ -174,6 +179,24 @@ class VideoService:
         # JSON columns are replaced, not mutated, so the change is saved.
         video.images = {**video.images, "poster": {"player": chosen, "card": chosen}}
         return video
+
+    async def refresh_listing(self, session: AsyncSession, video: Video) -> None:
+        """Keep what discovery derives from a video in step with it: `listed`
+        (public and ready), the first publication time, the search index, and
+        the followers' notification on first publication. Call after any change
+        of visibility, status or searchable text."""
+        from cosmostream.notification.service import notification_service
+        from cosmostream.search.service import search_service
+
+        listed = video.visibility is Visibility.PUBLIC and video.status is VideoStatus.READY
+        first = listed and video.published_at is None
+        video.listed = listed
+        if first:
+            video.published_at = utcnow()
+        await session.flush()
+        await search_service.sync(session, video)
+        if first:
+            notification_service.video_published(video)
 
     def start_processing(self, video: Video) -> None:
         from cosmostream.video.tasks import process_video

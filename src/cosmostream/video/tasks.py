@@ -84,6 +84,8 @@ async def _update(
         for name, value in fields.items():
             setattr(video, name, value)
         video.heartbeat_at = utcnow() if alive else None
+        if video.status is VideoStatus.READY:
+            await video_service.refresh_listing(session, video)
         publish_status(video)
         return video
 

@@ -14,7 +14,7 @@ from starlette.responses import HTMLResponse
 
 from cosmostream.account.service import avatar_url
 from cosmostream.kit.agents import describe as describe_agent
-from cosmostream.web import security
+from cosmostream.web import formatting, security
 
 WEB_DIR = Path(__file__).parent
 STATIC_DIR = WEB_DIR / "static"
@@ -39,6 +39,9 @@ def asset(name: str) -> str:
 
 NAV = [
     ("Home", "/"),
+    ("Browse", "/browse"),
+    ("Discover", "/discover"),
+    ("Categories", "/categories"),
     ("About", "/about"),
 ]
 
@@ -50,6 +53,19 @@ def _csrf_input(request: Request) -> Markup:
 
 templates.env.globals.update(asset=asset, avatar_url=avatar_url, nav=NAV)
 templates.env.filters["device"] = describe_agent
+templates.env.filters["duration"] = formatting.duration
+templates.env.filters["compact"] = formatting.compact
+templates.env.filters["ago"] = formatting.ago
+
+
+def _poster_url(video: Any, size: str = "card") -> str | None:
+    from cosmostream.video.gql import media_url
+
+    posters = video.images.get("poster") or {}
+    return media_url(video, posters.get(size) or posters.get("player"))
+
+
+templates.env.globals["poster_url"] = _poster_url
 
 
 def render(

@@ -1,0 +1,170 @@
+"""What viewers do with videos: likes, saves, comments, playback, history."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from cosmostream.kit.time import utcnow
+from cosmostream.models.account import User
+from cosmostream.models.base import Base, IdMixin
+
+
+class VideoLike(Base):
+    __tablename__ = "video_likes"
+    __table_args__ = (Index("ix_video_likes_video", "video_id"),)
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    video_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("videos.id", ondelete="CASCADE"), primary_key=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SavedVideo(Base):
+    __tablename__ = "saved_videos"
+    __table_args__ = (
+        Index("ix_saved_videos_user_created", "user_id", "created_at"),
+        Index("ix_saved_videos_video", "video_id"),
+    )
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    video_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("videos.id", ondelete="CASCADE"), primary_key=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Comment(IdMixin, Base):
+    """A comment on a video, or a reply to one (one level: replies have no replies)."""
+
+    __tablename__ = "comments"
+    __table_args__ = (
+        Index("ix_comments_video_parent_created", "video_id", "parent_id", "created_at"),
+        Index("ix_comments_author", "author_id"),
+    )
+
+    video_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"))
+    author_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    parent_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE")
+    )
+    body: Mapped[str] = mapped_column(Text)
+    reply_count: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    edited_at: Mapped[datetime | None]
+    # A deleted comment with replies stays as a "deleted" placeholder.
+    deleted_at: Mapped[datetime | None]
+
+    author: Mapped[User] = relationship(lazy="raise")
+
+
+class CommentReport(IdMixin, Base):
+    __tablename__ = "comment_reports"
+    __table_args__ = (
+        UniqueConstraint("comment_id", "reporter_id"),
+        Index("ix_comment_reports_open", "resolved_at", "created_at"),
+    )
+
+    comment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
+    reporter_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None]
+
+
+class WatchHistory(Base):
+    """The latest position per signed-in viewer and video (continue watching)."""
+
+    __tablename__ = "watch_history"
+    __table_args__ = (Index("ix_watch_history_user_updated", "user_id", "updated_at"),)
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    video_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("videos.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[float] = mapped_column(default=0.0)
+    watched_seconds: Mapped[float] = mapped_column(default=0.0)
+    completed: Mapped[bool] = mapped_column(default=False)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PlaybackState(Base):
+    """Per viewer (user or anonymous key) and video: watch time towards the next
+    counted view, and when the last one was counted (one view per hour)."""
+
+    __tablename__ = "playback_states"
+
+    video_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("videos.id", ondelete="CASCADE"), primary_key=True
+    )
+    viewer_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_event_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_position: Mapped[float] = mapped_column(default=0.0)
+    playing: Mapped[bool] = mapped_column(default=False)
+    pending_seconds: Mapped[float] = mapped_column(default=0.0)
+    last_view_at: Mapped[datetime | None]
+
+
+class PlaybackEvent(IdMixin, Base):
+    """Raw player events, kept for the analytics roll-ups."""
+
+    __tablename__ = "playback_events"
+    __table_args__ = (Index("ix_playback_events_video_created", "video_id", "created_at"),)
+
+    video_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"))
+    user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    viewer_key: Mapped[str] = mapped_column(String(64))
+    event: Mapped[str] = mapped_column(String(16))
+    position: Mapped[float] = mapped_column(default=0.0)
+    watched_seconds: Mapped[float] = mapped_column(default=0.0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class VideoDailyStats(Base):
+    """Engagement per video and UTC day: the input of the trending score."""
+
+    __tablename__ = "video_daily_stats"
+    __table_args__ = (Index("ix_video_daily_stats_day", "day"),)
+
+    video_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("videos.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    views: Mapped[int] = mapped_column(BigInteger, default=0)
+    watch_seconds: Mapped[float] = mapped_column(default=0.0)
+    likes: Mapped[int] = mapped_column(default=0)
+    comments: Mapped[int] = mapped_column(default=0)
+
+
+class StaffPick(Base):
+    __tablename__ = "staff_picks"
+
+    video_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("videos.id", ondelete="CASCADE"), primary_key=True
+    )
+    picked_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Notification(IdMixin, Base):
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_user_created", "user_id", "created_at"),)
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    video_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[datetime | None]
