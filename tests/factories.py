@@ -124,3 +124,28 @@ async def make_video(
             await video_service.refresh_listing(session, video)
         full = await video_repository.get_full(session, video.id)
     return full
+
+
+@contextmanager
+def recorded_queries(db: Database) -> Iterator[list[str]]:
+    """Every SQL statement run on the database (read and write engines) inside the block,
+    for query-count tests: `with recorded_queries(db) as q: ...; assert len(selects(q)) == 3`."""
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
+        statements.append(statement)
+
+    engines = {id(e): e for e in (db.read_engine.sync_engine, db.write_engine.sync_engine)}
+    for engine in engines.values():
+        event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        for engine in engines.values():
+            event.remove(engine, "before_cursor_execute", record)
+
+
+def selects(statements: list[str]) -> list[str]:
+    return [s for s in statements if s.lstrip().upper().startswith(("SELECT", "WITH"))]
