@@ -1,0 +1,1 @@
+"""Discovery: listings, home rows, categories, trending, staff picks and up next."""

@@ -1,0 +1,534 @@
+"""SQL for discovery: keyset listings over listed videos, rows, picks, trending.
+
+Every listing reads `videos.listed` first so it walks one of the
+`(listed, <sort key>, id)` indexes in order and stops after a page.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    delete,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    union_all,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import InstrumentedAttribute, selectinload
+from sqlalchemy.sql.base import ExecutableOption
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
+
+from cosmostream.catalog.schemas import DURATION_BANDS, DurationBand, VideoSort
+from cosmostream.kit.time import utcnow
+from cosmostream.models import (
+    Category,
+    Follow,
+    StaffPick,
+    User,
+    UserFavouriteCategory,
+    Video,
+    VideoDailyStats,
+    VideoTag,
+    WatchHistory,
+)
+
+SORT_COLUMNS: dict[VideoSort, InstrumentedAttribute[Any]] = {
+    VideoSort.NEWEST: Video.published_at,
+    VideoSort.MOST_VIEWED: Video.view_count,
+    VideoSort.TRENDING: Video.trending_score,
+    VideoSort.LONGEST: Video.duration_seconds,
+}
+
+LISTED = Video.listed == true()
+
+# Up to this window an upload-date filter is selective enough to drive the query.
+NARROW_WINDOW = timedelta(days=31)
+
+
+class unindexed(FunctionElement[Any]):
+    """A column SQLite must not pick an index for (`+col`); plain on other databases.
+
+    SQLite has no statistics here, so given a range filter on one indexed
+    column and an ORDER BY on another it prefers the range and sorts every
+    match; walking the sort's index and stopping after a page is far cheaper.
+    """
+
+    inherit_cache = True
+    name = "unindexed"
+
+    def __init__(self, column: ColumnElement[Any]) -> None:
+        super().__init__(column)
+        self.type = column.type
+
+
+# For queries that start from a small table (picks, tags, history) and only
+# check each video: the `listed` indexes would make SQLite walk every video.
+LISTED_NO_INDEX = unindexed(Video.listed.expression) == true()
+
+
+@compiles(unindexed)
+def _unindexed_default(element: unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(unindexed, "sqlite")
+def _unindexed_sqlite(element: unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    return "+" + compiler.process(element.clauses, **kw)
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A listing query with its filters already resolved to ids and instants."""
+
+    sort: VideoSort = VideoSort.NEWEST
+    category_id: uuid.UUID | None = None
+    duration: DurationBand | None = None
+    published_since: datetime | None = None
+    owner_ids: tuple[uuid.UUID, ...] | None = None
+    followed_by: uuid.UUID | None = None
+    after: tuple[object, uuid.UUID] | None = None
+
+
+def _full() -> tuple[ExecutableOption, ...]:
+    # What a video card and the GraphQL Video type read without lazy loads.
+    return (selectinload(Video.owner), selectinload(Video.category), selectinload(Video.tags))
+
+
+def _listing_where(listing: Listing) -> list[ColumnElement[bool]]:
+    column = SORT_COLUMNS[listing.sort]
+    # A recent-uploads window matches few rows: let its index drive and sort
+    # the matches. Otherwise walk the sort's index and filter as it goes.
+    narrow = (
+        listing.published_since is not None and utcnow() - listing.published_since <= NARROW_WINDOW
+    )
+    duration: ColumnElement[Any] = Video.duration_seconds.expression
+    if narrow or listing.sort is not VideoSort.LONGEST:
+        duration = unindexed(duration)
+    published: ColumnElement[Any] = Video.published_at.expression
+    if not narrow and listing.sort is not VideoSort.NEWEST:
+        published = unindexed(published)
+
+    by_owner = listing.owner_ids is not None or listing.followed_by is not None
+    # A few creators' videos are found faster through the owner index than by
+    # walking the whole catalogue in order looking for theirs.
+    where: list[ColumnElement[bool]] = [LISTED_NO_INDEX if by_owner else LISTED]
+    if listing.sort is VideoSort.LONGEST:
+        # Ready videos always have a duration; the guard keeps NULLs out of the keyset.
+        where.append(duration.is_not(None))
+    if listing.category_id is not None:
+        where.append(Video.category_id == listing.category_id)
+    if listing.duration is not None:
+        low, high = DURATION_BANDS[listing.duration]
+        if low is not None:
+            where.append(duration >= low)
+        if high is not None:
+            where.append(duration < high)
+    if listing.published_since is not None:
+        where.append(published >= listing.published_since)
+    if listing.owner_ids is not None:
+        where.append(Video.owner_id.in_(listing.owner_ids))
+    if listing.followed_by is not None:
+        where.append(
+            Video.owner_id.in_(
+                select(Follow.followee_id).where(Follow.follower_id == listing.followed_by)
+            )
+        )
+    if listing.after is not None:
+        key, last_id = listing.after
+        # `key <= k` lets the index seek to the cursor; the OR only decides ties.
+        where.append(and_(column <= key, or_(column < key, Video.id < last_id)))
+    return where
+
+
+def listing_statement(listing: Listing, limit: int) -> Select[Video]:
+    column = SORT_COLUMNS[listing.sort]
+    return (
+        select(Video)
+        .where(*_listing_where(listing))
+        .order_by(column.desc(), Video.id.desc())
+        .limit(limit)
+    )
+
+
+def _ids_statement(listing: Listing, limit: int) -> Select[uuid.UUID]:
+    column = SORT_COLUMNS[listing.sort]
+    return (
+        select(Video.id)
+        .where(*_listing_where(listing))
+        .order_by(column.desc(), Video.id.desc())
+        .limit(limit)
+    )
+
+
+class CatalogRepository:
+    async def page(self, session: AsyncSession, listing: Listing, limit: int) -> list[Video]:
+        """Up to `limit` listed videos in the listing's order, fully loaded."""
+        return list(await session.scalars(listing_statement(listing, limit).options(*_full())))
+
+    async def page_ids(
+        self, session: AsyncSession, listings: Sequence[Listing], limit: int
+    ) -> list[list[uuid.UUID]]:
+        """The first `limit` ids of each listing, in one statement."""
+        if not listings:
+            return []
+        # Each branch is wrapped so its own ORDER BY / LIMIT survive the UNION
+        # (SQLite allows neither directly inside a compound select).
+        branches = []
+        for n, listing in enumerate(listings):
+            inner = _ids_statement(listing, limit).subquery()
+            branches.append(select(literal(n).label("row"), inner.c.id))
+        rows = await session.execute(union_all(*branches))
+        result: list[list[uuid.UUID]] = [[] for _ in listings]
+        for row, video_id in rows:
+            result[row].append(video_id)
+        return result
+
+    async def load_many(self, session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[Video]:
+        """Videos by id, fully loaded, in the order of `ids` (missing ones skipped)."""
+        if not ids:
+            return []
+        found = {
+            v.id: v
+            for v in await session.scalars(select(Video).where(Video.id.in_(ids)).options(*_full()))
+        }
+        return [found[i] for i in ids if i in found]
+
+    # -- categories ------------------------------------------------------------
+
+    async def category_by_slug(self, session: AsyncSession, slug: str) -> Category | None:
+        return await session.scalar(select(Category).where(Category.slug == slug))
+
+    async def categories(self, session: AsyncSession) -> list[Category]:
+        return list(
+            await session.scalars(select(Category).order_by(Category.position, Category.name))
+        )
+
+    async def favourite_category_ids(
+        self, session: AsyncSession, user_id: uuid.UUID
+    ) -> set[uuid.UUID]:
+        return set(
+            await session.scalars(
+                select(UserFavouriteCategory.category_id).where(
+                    UserFavouriteCategory.user_id == user_id
+                )
+            )
+        )
+
+    async def trending_category_ids(self, session: AsyncSession, limit: int) -> list[uuid.UUID]:
+        """The categories of the `limit` most trending listed videos (with repeats)."""
+        rows = await session.scalars(
+            select(Video.category_id)
+            .where(LISTED)
+            .order_by(Video.trending_score.desc(), Video.id.desc())
+            .limit(limit)
+        )
+        return [c for c in rows if c is not None]
+
+    async def category_counts(
+        self, session: AsyncSession, category_ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, int]:
+        """Listed videos per category, one index range count each, in one statement.
+
+        (A GROUP BY over all videos would walk the `listed` index and the
+        table; counting per category stays on the category index.)
+        """
+        if not category_ids:
+            return {}
+        branches = [
+            select(literal(n).label("n"), func.count().label("count")).where(
+                Video.category_id == cid, LISTED
+            )
+            for n, cid in enumerate(category_ids)
+        ]
+        rows = await session.execute(union_all(*branches))
+        return {category_ids[n]: int(count) for n, count in rows}
+
+    async def category_covers(
+        self, session: AsyncSession, category_ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, Video]:
+        """The most viewed listed video of each category (one statement)."""
+        if not category_ids:
+            return {}
+        branches = []
+        for cid in category_ids:
+            inner = (
+                select(Video.id)
+                .where(Video.category_id == cid, LISTED)
+                .order_by(Video.view_count.desc(), Video.id.desc())
+                .limit(1)
+                .subquery()
+            )
+            branches.append(select(inner.c.id))
+        ids = list(await session.scalars(union_all(*branches)))
+        if not ids:
+            return {}
+        videos = await session.scalars(select(Video).where(Video.id.in_(ids)))
+        return {v.category_id: v for v in videos if v.category_id is not None}
+
+    # -- staff picks -----------------------------------------------------------
+
+    async def staff_picks(self, session: AsyncSession, limit: int) -> list[Video]:
+        return list(
+            await session.scalars(
+                select(Video)
+                .join(StaffPick, StaffPick.video_id == Video.id)
+                .where(LISTED_NO_INDEX)
+                .order_by(StaffPick.created_at.desc(), StaffPick.video_id.desc())
+                .limit(limit)
+                .options(*_full())
+            )
+        )
+
+    async def staff_pick_ids(self, session: AsyncSession, limit: int) -> list[uuid.UUID]:
+        return list(
+            await session.scalars(
+                select(StaffPick.video_id)
+                .join(Video, Video.id == StaffPick.video_id)
+                .where(LISTED_NO_INDEX)
+                .order_by(StaffPick.created_at.desc(), StaffPick.video_id.desc())
+                .limit(limit)
+            )
+        )
+
+    async def picked_ids(
+        self, session: AsyncSession, video_ids: Sequence[uuid.UUID]
+    ) -> set[uuid.UUID]:
+        if not video_ids:
+            return set()
+        return set(
+            await session.scalars(
+                select(StaffPick.video_id).where(StaffPick.video_id.in_(video_ids))
+            )
+        )
+
+    async def get_pick(self, session: AsyncSession, video_id: uuid.UUID) -> StaffPick | None:
+        return await session.get(StaffPick, video_id)
+
+    async def remove_pick(self, session: AsyncSession, video_id: uuid.UUID) -> None:
+        await session.execute(delete(StaffPick).where(StaffPick.video_id == video_id))
+
+    # -- continue watching -----------------------------------------------------
+
+    async def continue_watching(
+        self, session: AsyncSession, user_id: uuid.UUID, limit: int
+    ) -> list[tuple[WatchHistory, Video]]:
+        """Unfinished videos of the user's history, most recently watched first.
+
+        Only videos listed now, or the viewer's own: history must not leak a
+        video that has since gone private.
+        """
+        rows = await session.execute(
+            select(WatchHistory, Video)
+            .join(Video, Video.id == WatchHistory.video_id)
+            .where(
+                WatchHistory.user_id == user_id,
+                WatchHistory.completed.is_(False),
+                WatchHistory.position > 0,
+                or_(LISTED, and_(Video.owner_id == user_id, Video.playable == true())),
+            )
+            .order_by(WatchHistory.updated_at.desc())
+            .limit(limit)
+            .options(*_full())
+        )
+        return [(h, v) for h, v in rows]
+
+    # -- trending --------------------------------------------------------------
+
+    async def recompute_trending(
+        self, session: AsyncSession, since: date, weights: dict[date, float]
+    ) -> None:
+        """Set `trending_score` from the daily stats since `since`, each day
+        weighted by `weights`; videos without stats in the window get 0."""
+        weight = case(
+            *((VideoDailyStats.day == day, literal(w)) for day, w in weights.items()),
+            else_=literal(0.0),
+        )
+        engagement = (
+            VideoDailyStats.views
+            + VideoDailyStats.watch_seconds / 3600.0
+            + VideoDailyStats.likes * 4
+            + VideoDailyStats.comments * 6
+        )
+        in_window = (
+            select(VideoDailyStats.video_id)
+            .where(VideoDailyStats.video_id == Video.id, VideoDailyStats.day >= since)
+            .exists()
+        )
+        scores = (
+            select(VideoDailyStats.video_id, func.sum(engagement * weight).label("score"))
+            .where(VideoDailyStats.day >= since)
+            .group_by(VideoDailyStats.video_id)
+            .subquery()
+        )
+        # Fall-outs decay to zero; the rest get their sum. Only changed rows are
+        # written: within a day a video's score moves only when its stats do.
+        await session.execute(
+            update(Video)
+            .where(Video.trending_score != 0, ~in_window)
+            # A score is not an edit: keep `updated_at` as it was.
+            .values(trending_score=0.0, updated_at=Video.updated_at)
+            .execution_options(synchronize_session=False)
+        )
+        await session.execute(
+            update(Video)
+            .where(Video.id == scores.c.video_id, Video.trending_score != scores.c.score)
+            .values(trending_score=scores.c.score, updated_at=Video.updated_at)
+            .execution_options(synchronize_session=False)
+        )
+
+    # -- rising creators -------------------------------------------------------
+
+    async def creator_views(
+        self, session: AsyncSession, since: date, split: date
+    ) -> list[tuple[uuid.UUID, int, int]]:
+        """(creator, views since `split`, views from `since` to `split`) over listed videos."""
+        # Summing per video first (in primary-key order), then joining one sum
+        # per video, is about twice as fast as joining every daily row.
+        per_video = (
+            select(
+                VideoDailyStats.video_id,
+                func.sum(
+                    case((VideoDailyStats.day >= split, VideoDailyStats.views), else_=0)
+                ).label("recent"),
+                func.sum(case((VideoDailyStats.day < split, VideoDailyStats.views), else_=0)).label(
+                    "before"
+                ),
+            )
+            .where(VideoDailyStats.day >= since)
+            .group_by(VideoDailyStats.video_id)
+            .subquery()
+        )
+        rows = await session.execute(
+            select(Video.owner_id, func.sum(per_video.c.recent), func.sum(per_video.c.before))
+            .join(per_video, per_video.c.video_id == Video.id)
+            .where(LISTED_NO_INDEX)
+            .group_by(Video.owner_id)
+        )
+        return [(owner, int(r or 0), int(b or 0)) for owner, r, b in rows]
+
+    async def new_followers(self, session: AsyncSession, since: datetime) -> dict[uuid.UUID, int]:
+        rows = await session.execute(
+            select(Follow.followee_id, func.count())
+            .where(Follow.created_at >= since)
+            .group_by(Follow.followee_id)
+        )
+        return {uid: int(n) for uid, n in rows}
+
+    async def creators_with_listed_videos(
+        self, session: AsyncSession, ids: Sequence[uuid.UUID]
+    ) -> list[User]:
+        """Enabled users among `ids` who have at least one listed video."""
+        if not ids:
+            return []
+        has_listed = select(Video.id).where(Video.owner_id == User.id, LISTED).exists()
+        return list(
+            await session.scalars(
+                select(User).where(User.id.in_(ids), User.disabled_at.is_(None), has_listed)
+            )
+        )
+
+    async def follower_counts(
+        self, session: AsyncSession, ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, int]:
+        if not ids:
+            return {}
+        rows = await session.execute(
+            select(Follow.followee_id, func.count())
+            .where(Follow.followee_id.in_(ids))
+            .group_by(Follow.followee_id)
+        )
+        return {uid: int(n) for uid, n in rows}
+
+    # -- up next ---------------------------------------------------------------
+
+    async def related_ids(
+        self,
+        session: AsyncSession,
+        sources: Sequence[tuple[uuid.UUID, uuid.UUID | None]],
+        limit: int,
+    ) -> dict[uuid.UUID, list[uuid.UUID]]:
+        """For each (video, its category): up to `limit` other listed videos
+        sharing a tag (most shared tags first, then same category, then
+        trending), topped up with the category's trending videos. One
+        statement for any number of sources."""
+        branches = []
+        for n, (video_id, category_id) in enumerate(sources):
+            same = (
+                case((Video.category_id == category_id, 1), else_=0)
+                if category_id is not None
+                else literal(0)
+            )
+            # Starting from the tags touches only videos that share one, not
+            # the whole category.
+            shared = (
+                select(Video.id)
+                .join(VideoTag, VideoTag.video_id == Video.id)
+                .where(
+                    VideoTag.tag.in_(select(VideoTag.tag).where(VideoTag.video_id == video_id)),
+                    Video.id != video_id,
+                    LISTED_NO_INDEX,
+                )
+                .group_by(Video.id, Video.category_id, Video.trending_score)
+                .order_by(
+                    func.count().desc(), same.desc(), Video.trending_score.desc(), Video.id.desc()
+                )
+                .limit(limit)
+                .subquery()
+            )
+            branches.append(
+                select(literal(n).label("source"), literal(0).label("part"), shared.c.id)
+            )
+            if category_id is not None:
+                # Up to `limit` of these may repeat a tag match, hence twice as many.
+                category = (
+                    select(Video.id)
+                    .where(Video.category_id == category_id, Video.id != video_id, LISTED)
+                    .order_by(Video.trending_score.desc(), Video.id.desc())
+                    .limit(limit * 2)
+                    .subquery()
+                )
+                branches.append(
+                    select(literal(n).label("source"), literal(1).label("part"), category.c.id)
+                )
+        result: dict[uuid.UUID, list[uuid.UUID]] = {s[0]: [] for s in sources}
+        if not branches:
+            return result
+        rows = (await session.execute(union_all(*branches))).all()
+        # UNION ALL keeps no order across branches: tag matches first, each in its own order.
+        for part in (0, 1):
+            for n, row_part, related_id in rows:
+                ids = result[sources[n][0]]
+                if row_part == part and len(ids) < limit and related_id not in ids:
+                    ids.append(related_id)
+        return result
+
+    async def tags_of(
+        self, session: AsyncSession, video_ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, list[str]]:
+        result: dict[uuid.UUID, list[str]] = {i: [] for i in video_ids}
+        rows = await session.execute(
+            select(VideoTag.video_id, VideoTag.tag)
+            .where(VideoTag.video_id.in_(video_ids))
+            .order_by(VideoTag.video_id, VideoTag.position)
+        )
+        for vid, tag in rows:
+            result[vid].append(tag)
+        return result
+
+
+catalog_repository = CatalogRepository()
