@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 from cosmostream.config import get_settings
 from cosmostream.db import make_engine
 from cosmostream.models import Base
+from cosmostream.search.repository import include_name
 
 config = context.config
 target_metadata = Base.metadata
@@ -25,6 +26,7 @@ def _configure(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=include_name,
     )
 
 
@@ -34,6 +36,7 @@ def run_migrations_offline() -> None:
         target_metadata=target_metadata,
         literal_binds=True,
         render_as_batch=_url().startswith("sqlite"),
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()
