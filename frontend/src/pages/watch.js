@@ -2,9 +2,14 @@
 // Media Source Extensions exist, native HLS elsewhere), seek previews from the
 // storyboard, resume-from-last-position, keyboard shortcuts; plus the live
 // "still processing" panel and a Follow button that doesn't leave the page.
+// Engagement: playback events for views and history, like/save toggles, the
+// share link with the current time, and comments without reloading.
 import Hls from "hls.js/dist/hls.light.mjs";
+import { setupComments } from "../lib/comments.js";
+import { setupShare, setupToggles, setViewCount } from "../lib/engagement.js";
 import { connect, join } from "../lib/realtime.js";
 import { gql } from "../lib/graphql.js";
+import { trackPlayback } from "../lib/playback.js";
 import { toast } from "../lib/toast.js";
 
 const RATES = [0.5, 0.75, 1, 1.25, 1.5, 2];
@@ -634,6 +639,10 @@ function initPlayer(root) {
 
   // --- resume from the last position
   const posKey = `cs:pos:${videoId}`;
+  // A shared link's ?t= wins; then where the server says a signed-in viewer
+  // stopped; then this browser's own memory.
+  const explicitStart = parseFloat(root.dataset.start);
+  const serverPosition = parseFloat(root.dataset.resume);
 
   function savedPosition() {
     const raw = load(posKey);
@@ -656,7 +665,11 @@ function initPlayer(root) {
   function resume() {
     if (resumeChecked) return;
     resumeChecked = true;
-    const saved = savedPosition();
+    if (Number.isFinite(explicitStart) && explicitStart >= 0) {
+      seekTo(explicitStart);
+      return;
+    }
+    const saved = Number.isFinite(serverPosition) && serverPosition > 0 ? serverPosition : savedPosition();
     const d = duration();
     if (!(saved > 5 && d && saved < d - 10)) return;
     video.currentTime = saved;
@@ -686,6 +699,8 @@ function initPlayer(root) {
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "hidden") savePosition();
   });
+
+  trackPlayback(video, videoId, { onView: (n) => setViewCount(engagementBar, n) });
 
   reflectRate();
   updateTime();
@@ -776,8 +791,18 @@ function setupFollow(form) {
   });
 }
 
+const engagementBar = document.querySelector("[data-engagement]");
 const playerRoot = document.querySelector("[data-player]:not(.player-pending)");
 if (playerRoot) initPlayer(playerRoot);
+
+if (engagementBar) {
+  setupToggles(engagementBar);
+  const share = engagementBar.querySelector("[data-share]");
+  const current = () => (window.__player && window.__player.video ? window.__player.video.currentTime : 0);
+  if (share) setupShare(share, engagementBar.dataset.videoId, current);
+}
+const commentsSection = document.querySelector("[data-comments]");
+if (commentsSection) setupComments(commentsSection);
 
 const pending = document.querySelector("[data-processing-panel]");
 if (pending && pending.dataset.canManage === "true" && pending.querySelector("[data-pending-heading]")) {

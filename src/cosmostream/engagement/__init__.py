@@ -1,0 +1,1 @@
+"""What viewers do with videos: likes, saves, comments, playback and views, their library."""

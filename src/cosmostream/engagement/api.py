@@ -1,0 +1,55 @@
+"""REST for engagement: the playback beacon a closing page sends."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import APIRouter, Request
+from pydantic import ValidationError
+from starlette.responses import Response
+
+from cosmostream.account.schemas import ClientInfo
+from cosmostream.db import Database
+from cosmostream.engagement.schemas import VIEWER_COOKIE, PlaybackBeacon
+from cosmostream.engagement.service import engagement_service, viewer_key
+from cosmostream.errors import PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+from cosmostream.web import security
+
+router = APIRouter()
+
+MAX_BEACON_BYTES = 2048
+
+
+@router.post("/api/playback", status_code=204)
+async def playback_beacon(request: Request) -> Response:
+    """Record one playback event sent with `navigator.sendBeacon` as the page goes away.
+
+    A beacon cannot carry custom headers, so the `X-CSRF-Token` header that
+    GraphQL over cookies requires is impossible here. The CSRF token travels
+    in the body instead and is checked against the `cs_csrf` cookie (the same
+    double submit as our forms). The body is text/plain because that is a
+    CORS-safelisted type: a beacon with application/json would need a
+    preflight, which beacons never make.
+    """
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type not in ("text/plain", "application/json"):
+        raise UnsupportedMediaType("Send the event as text/plain JSON.")
+    raw = await request.body()
+    if len(raw) > MAX_BEACON_BYTES:
+        raise PayloadTooLarge()
+    try:
+        beacon = PlaybackBeacon.model_validate(json.loads(raw))
+    except (ValueError, ValidationError):
+        raise ValidationFailed("That is not a playback event.") from None
+    security.check_csrf(request, beacon.csrf)
+    actor = security.current_actor(request)
+    client = ClientInfo(
+        ip=security.client_ip(request), user_agent=request.headers.get("user-agent", "")
+    )
+    viewer = viewer_key(actor, cookie=request.cookies.get(VIEWER_COOKIE), client=client)
+    db: Database = request.app.state.db
+    async with db.unit_of_work() as session:
+        await engagement_service.record_playback(
+            session, actor, viewer, beacon.video_id, beacon.position, beacon.event
+        )
+    return Response(status_code=204)

@@ -1,0 +1,363 @@
+"""Engagement pages: the viewer's library and dashboard, and the watch page's forms.
+
+Every action is a plain form post that works without JavaScript (answered with
+a 303 back to where it came from); watch.js enhances the same forms in place.
+The watch page itself lives in video/pages.py and takes its engagement context
+from `watch_context` here.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import APIRouter, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import FormData
+from starlette.responses import Response
+
+from cosmostream.account.schemas import Actor
+from cosmostream.db import Database, WriteSession
+from cosmostream.engagement.errors import CommentNotFound
+from cosmostream.engagement.schemas import VIEWER_COOKIE, CommentSort, WatchState
+from cosmostream.engagement.service import (
+    can_delete_comment,
+    can_edit_comment,
+    engagement_service,
+    new_viewer_cookie,
+)
+from cosmostream.errors import AppError
+from cosmostream.kit.ids import parse_uuid
+from cosmostream.models import Video
+from cosmostream.video.errors import VideoNotFound
+from cosmostream.web import security
+from cosmostream.web.forms import read_form, redirect, safe_next, text
+from cosmostream.web.templating import flash, render
+
+router = APIRouter()
+
+VIEWER_COOKIE_MAX_AGE = 365 * 24 * 3600
+
+
+def _db(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+def _login_redirect(request: Request) -> Response:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return redirect(f"/login?next={target}")
+
+
+def _uuid(value: str, error: type[AppError]) -> uuid.UUID:
+    parsed = parse_uuid(value)
+    if parsed is None:
+        raise error()
+    return parsed
+
+
+def _sort(value: str | None) -> CommentSort:
+    try:
+        return CommentSort(value or CommentSort.NEWEST)
+    except ValueError:
+        return CommentSort.NEWEST
+
+
+_TIME = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s?)?")
+
+
+def _start(value: str | None) -> float | None:
+    """`?t=` of a shared link: `90`, `90s` or `1m30s` like other video sites."""
+    match = _TIME.fullmatch((value or "").strip().lower())
+    if not value or match is None or not any(match.groups()):
+        return None
+    hours, minutes, seconds = (float(g) if g else 0.0 for g in match.groups())
+    total = hours * 3600 + minutes * 60 + seconds
+    return total if total < 10**7 else None
+
+
+# -- the watch page -----------------------------------------------------------
+
+
+async def watch_state(
+    request: Request, session: AsyncSession, actor: Actor | None, video: Video
+) -> WatchState:
+    """For video/pages.py: the viewer's engagement with `video` (inside its read session)."""
+    return await engagement_service.watch_state(
+        session,
+        actor,
+        video,
+        comments_after=request.query_params.get("comments_after") or None,
+        comment_sort=_sort(request.query_params.get("comments")),
+    )
+
+
+def watch_context(request: Request, state: WatchState) -> dict[str, Any]:
+    """Template variables of the watch page's engagement parts."""
+    return {
+        "engagement": state,
+        "comments": state.comments,
+        "comment_sort": _sort(request.query_params.get("comments")).value,
+        # An explicit ?t= (a shared link) wins over the remembered position.
+        "start_at": _start(request.query_params.get("t")),
+        "resume_at": state.resume_at,
+        "can_edit_comment": can_edit_comment,
+        "can_delete_comment": can_delete_comment,
+    }
+
+
+def remember_viewer(request: Request, response: Response) -> None:
+    """Give an anonymous browser its random viewer id, for counting its views once."""
+    if security.current_actor(request) is None and not request.cookies.get(VIEWER_COOKIE):
+        response.set_cookie(
+            VIEWER_COOKIE,
+            new_viewer_cookie(),
+            max_age=VIEWER_COOKIE_MAX_AGE,
+            httponly=True,
+            samesite="lax",
+            secure=request.app.state.settings.secure_cookies,
+            path="/",
+        )
+
+
+@router.get("/video/{video_id}/comments")
+async def comments_fragment(request: Request, video_id: str) -> Response:
+    """One page of comments as HTML list items (watch.js's "More comments")."""
+    actor = security.current_actor(request)
+    vid = _uuid(video_id, VideoNotFound)
+    sort = _sort(request.query_params.get("comments"))
+    async with _db(request).read() as session:
+        page = await engagement_service.list_comments(
+            session,
+            actor,
+            vid,
+            after=request.query_params.get("after") or None,
+            sort=sort,
+            with_authors=True,
+        )
+    return render(
+        request,
+        "engagement/comment_page.html",
+        {
+            "comments": page,
+            "video_id": vid,
+            "comment_sort": sort.value,
+            "can_edit_comment": can_edit_comment,
+            "can_delete_comment": can_delete_comment,
+        },
+    )
+
+
+Action = Callable[[WriteSession, Actor, FormData], Awaitable[Any]]
+
+
+async def _act(
+    request: Request,
+    action: Action,
+    *,
+    back: str,
+    success: str | None = None,
+    then: Callable[[Any], str] | None = None,
+) -> Response:
+    """Run one action for the signed-in user and go back (with a notice or the error).
+
+    The form is read (and its CSRF token checked) first; the action gets it.
+    Unknown or invisible things are a 404 page; other refusals come back as a
+    notice on the page the form was on.
+    """
+    form = await read_form(request)
+    actor = security.current_actor(request)
+    target = safe_next(text(form, "next"), back)
+    if actor is None:
+        return redirect(f"/login?next={target}")
+    try:
+        async with _db(request).unit_of_work() as session:
+            result = await action(session, actor, form)
+    except AppError as exc:
+        if exc.status == 404:
+            raise
+        response = redirect(target)
+        flash(response, exc.message, "error")
+        return response
+    response = redirect(then(result) if then else target)
+    if success:
+        flash(response, success, "success")
+    return response
+
+
+@router.post("/video/{video_id}/like")
+async def like_submit(request: Request, video_id: str) -> Response:
+    vid = _uuid(video_id, VideoNotFound)
+    return await _act(
+        request, lambda s, a, f: engagement_service.like(s, a, vid), back=f"/video/{vid}"
+    )
+
+
+@router.post("/video/{video_id}/unlike")
+async def unlike_submit(request: Request, video_id: str) -> Response:
+    vid = _uuid(video_id, VideoNotFound)
+    return await _act(
+        request, lambda s, a, f: engagement_service.unlike(s, a, vid), back=f"/video/{vid}"
+    )
+
+
+@router.post("/video/{video_id}/save")
+async def save_submit(request: Request, video_id: str) -> Response:
+    vid = _uuid(video_id, VideoNotFound)
+    return await _act(
+        request,
+        lambda s, a, f: engagement_service.save(s, a, vid),
+        back=f"/video/{vid}",
+        success="Saved. Find it in your library.",
+    )
+
+
+@router.post("/video/{video_id}/unsave")
+async def unsave_submit(request: Request, video_id: str) -> Response:
+    vid = _uuid(video_id, VideoNotFound)
+    return await _act(
+        request,
+        lambda s, a, f: engagement_service.unsave(s, a, vid),
+        back=f"/video/{vid}",
+        success="Removed from your saved videos.",
+    )
+
+
+@router.post("/video/{video_id}/comments")
+async def comment_submit(request: Request, video_id: str) -> Response:
+    vid = _uuid(video_id, VideoNotFound)
+
+    def parent(form: FormData) -> uuid.UUID | None:
+        raw = text(form, "parent_id")
+        return _uuid(raw, CommentNotFound) if raw else None
+
+    return await _act(
+        request,
+        lambda s, a, f: engagement_service.add_comment(s, a, vid, text(f, "body"), parent(f)),
+        back=f"/video/{vid}#comments",
+        then=lambda posted: f"/video/{vid}#comment-{posted.comment.id}",
+    )
+
+
+@router.post("/comments/{comment_id}/edit")
+async def comment_edit_submit(request: Request, comment_id: str) -> Response:
+    cid = _uuid(comment_id, CommentNotFound)
+    return await _act(
+        request,
+        lambda s, a, f: engagement_service.edit_comment(s, a, cid, text(f, "body")),
+        back="/",
+        then=lambda posted: f"/video/{posted.comment.video_id}#comment-{cid}",
+    )
+
+
+@router.post("/comments/{comment_id}/delete")
+async def comment_delete_submit(request: Request, comment_id: str) -> Response:
+    cid = _uuid(comment_id, CommentNotFound)
+    return await _act(
+        request,
+        lambda s, a, f: engagement_service.delete_comment(s, a, cid),
+        back="/",
+        success="The comment is deleted.",
+        then=lambda done: f"/video/{done.video_id}#comments",
+    )
+
+
+@router.post("/comments/{comment_id}/report")
+async def comment_report_submit(request: Request, comment_id: str) -> Response:
+    cid = _uuid(comment_id, CommentNotFound)
+    return await _act(
+        request,
+        lambda s, a, f: engagement_service.report_comment(s, a, cid, text(f, "reason")),
+        back="/",
+        success="Thank you: the moderators will have a look.",
+        then=lambda comment: f"/video/{comment.video_id}#comment-{cid}",
+    )
+
+
+# -- library ------------------------------------------------------------------
+
+
+@router.get("/library/history")
+async def history_page(request: Request) -> Response:
+    actor = security.current_actor(request)
+    if actor is None:
+        return _login_redirect(request)
+    async with _db(request).read() as session:
+        page = await engagement_service.history(
+            session, actor, first=24, after=request.query_params.get("after") or None
+        )
+    return render(
+        request,
+        "engagement/history.html",
+        {"page": page, "paused": actor.user.history_paused},
+    )
+
+
+@router.post("/library/history/{video_id}/remove")
+async def history_remove_submit(request: Request, video_id: str) -> Response:
+    vid = _uuid(video_id, VideoNotFound)
+    return await _act(
+        request,
+        lambda s, a, f: engagement_service.remove_from_history(s, a, vid),
+        back="/library/history",
+        success="Removed from your history.",
+    )
+
+
+@router.post("/library/history/clear")
+async def history_clear_submit(request: Request) -> Response:
+    return await _act(
+        request,
+        lambda s, a, f: engagement_service.clear_history(s, a),
+        back="/library/history",
+        success="Your watch history is cleared.",
+    )
+
+
+@router.post("/library/history/pause")
+async def history_pause_submit(request: Request) -> Response:
+    return await _act(
+        request,
+        lambda s, a, f: engagement_service.set_history_paused(s, a, text(f, "paused") == "1"),
+        back="/library/history",
+        success="Your watch history setting is saved.",
+    )
+
+
+@router.get("/library/saved")
+async def saved_page(request: Request) -> Response:
+    actor = security.current_actor(request)
+    if actor is None:
+        return _login_redirect(request)
+    async with _db(request).read() as session:
+        page = await engagement_service.saved(
+            session, actor, first=24, after=request.query_params.get("after") or None
+        )
+    return render(request, "engagement/saved.html", {"page": page})
+
+
+@router.get("/library/following")
+async def following_page(request: Request) -> Response:
+    actor = security.current_actor(request)
+    if actor is None:
+        return _login_redirect(request)
+    async with _db(request).read() as session:
+        page = await engagement_service.following(
+            session, actor, first=24, after=request.query_params.get("after") or None
+        )
+    return render(request, "engagement/following.html", {"page": page})
+
+
+@router.get("/dashboard")
+async def dashboard_page(request: Request) -> Response:
+    actor = security.current_actor(request)
+    if actor is None:
+        return _login_redirect(request)
+    async with _db(request).read() as session:
+        dashboard = await engagement_service.dashboard(session, actor)
+    progress = {i.video.id: i.progress for i in dashboard.continue_watching}
+    return render(
+        request, "engagement/dashboard.html", {"dashboard": dashboard, "progress": progress}
+    )

@@ -1,0 +1,210 @@
+"""What the engagement service takes and hands back."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from cosmostream.errors import ValidationFailed
+from cosmostream.models import Comment, User, Video, WatchHistory
+
+T = TypeVar("T")
+
+MAX_COMMENT_LENGTH = 5000
+MAX_REPORT_REASON = 500
+DEFAULT_PAGE = 20
+MAX_PAGE = 100
+# Replies shown under each top-level comment of a page; `reply_count` tells the rest.
+REPLIES_PER_COMMENT = 50
+
+# Playback and views (see docs/api.md, "Engagement").
+HEARTBEAT_SECONDS = 10.0
+# The most watch time one event can add: a heartbeat and a half, so a late
+# heartbeat still counts fully while a silent client earns nothing more.
+MAX_CREDIT_SECONDS = HEARTBEAT_SECONDS * 1.5
+VIEW_SECONDS = 10.0
+VIEW_FRACTION = 0.3
+VIEW_WINDOW = timedelta(hours=1)
+COMPLETED_FRACTION = 0.95
+# Events closer together than this are applied to the playback state but not
+# stored raw, so a flooding client cannot grow the event table.
+MIN_EVENT_GAP = timedelta(seconds=1)
+VIEWER_COOKIE = "cs_viewer"
+
+
+class PlaybackEventKind(StrEnum):
+    START = "start"
+    HEARTBEAT = "heartbeat"
+    PAUSE = "pause"
+    SEEK = "seek"
+    END = "end"
+
+    @property
+    def plays(self) -> bool:
+        """Whether the player is playing after this event (the clock runs)."""
+        return self in (PlaybackEventKind.START, PlaybackEventKind.HEARTBEAT)
+
+
+class CommentSort(StrEnum):
+    NEWEST = "newest"
+    TOP = "top"  # most replies first
+
+
+def clean_comment_body(body: str) -> str:
+    """Trimmed text of 1-5,000 characters with normalised line breaks."""
+    text = body.replace("\r\n", "\n").replace("\r", "\n").strip()
+    if not text:
+        raise ValidationFailed("Write something first.", field="body")
+    if len(text) > MAX_COMMENT_LENGTH:
+        raise ValidationFailed(
+            f"Comments can be at most {MAX_COMMENT_LENGTH:,} characters.", field="body"
+        )
+    return text
+
+
+def clean_report_reason(reason: str) -> str:
+    text = " ".join(reason.split())
+    if len(text) > MAX_REPORT_REASON:
+        raise ValidationFailed(
+            f"Keep the reason under {MAX_REPORT_REASON} characters.", field="reason"
+        )
+    return text
+
+
+def page_size(first: int, maximum: int = MAX_PAGE) -> int:
+    if first < 1:
+        raise ValidationFailed("Ask for at least one item.", field="first")
+    return min(first, maximum)
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    cursors: list[str]
+    has_next: bool
+
+    @property
+    def end_cursor(self) -> str | None:
+        return self.cursors[-1] if self.cursors else None
+
+
+@dataclass(frozen=True)
+class ViewerState:
+    """What the signed-in viewer did with one video."""
+
+    liked: bool = False
+    saved: bool = False
+    position: float | None = None
+    completed: bool = False
+
+
+@dataclass(frozen=True)
+class CommentThread:
+    """A top-level comment (possibly a "[deleted]" placeholder) and its first replies."""
+
+    comment: Comment
+    video_owner_id: uuid.UUID
+    replies: list[Comment] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class HistoryItem:
+    video: Video
+    entry: WatchHistory
+
+    @property
+    def progress(self) -> float:
+        """0..1 of the video watched up to the last position (for the progress bar)."""
+        duration = self.video.duration_seconds or 0
+        if self.entry.completed:
+            return 1.0
+        return max(0.0, min(1.0, self.entry.position / duration)) if duration else 0.0
+
+
+@dataclass(frozen=True)
+class FollowedCreator:
+    user: User
+    followed_at: datetime
+    followers: int
+    latest_video: Video | None
+
+
+@dataclass(frozen=True)
+class Activity:
+    """One recent thing the viewer did: liked, saved or commented on a video."""
+
+    kind: str
+    at: datetime
+    video: Video
+    comment: Comment | None = None
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    continue_watching: list[HistoryItem]
+    saved: list[Video]
+    following: list[FollowedCreator]
+    activity: list[Activity]
+
+
+@dataclass(frozen=True)
+class WatchState:
+    """What the watch page shows about the viewer and the conversation."""
+
+    viewer: ViewerState
+    comments: Page[CommentThread]
+    resume_at: float | None
+
+
+@dataclass(frozen=True)
+class PlaybackResult:
+    recorded: bool
+    counted_view: bool
+    watched_seconds: float
+    view_count: int
+
+
+@dataclass(frozen=True)
+class Counts:
+    view_count: int
+    like_count: int
+    comment_count: int
+
+
+@dataclass(frozen=True)
+class VideoEngagement:
+    """A video after a like or save, with the viewer's state."""
+
+    video: Video
+    viewer: ViewerState
+
+
+@dataclass(frozen=True)
+class PostedComment:
+    """A comment just written or edited, with who may moderate its video."""
+
+    comment: Comment
+    video_owner_id: uuid.UUID
+
+
+class PlaybackBeacon(BaseModel):
+    """The body of `POST /api/playback` (sent by `navigator.sendBeacon` as text/plain JSON)."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="ignore")
+
+    video_id: uuid.UUID = Field(alias="videoId")
+    position: float = Field(allow_inf_nan=False)
+    event: PlaybackEventKind
+    # Missing is a CSRF failure (403), not a malformed event.
+    csrf: str = Field(default="", max_length=256)
+
+    @field_validator("event", mode="before")
+    @classmethod
+    def _event(cls, value: object) -> object:
+        # GraphQL spells the events in capitals; accept both.
+        return value.lower() if isinstance(value, str) else value
