@@ -47,7 +47,8 @@ def running_server(role: str = "run", extra_env: dict[str, str] | None = None) -
         env.update(extra_env or {})
         cli = str(BIN / "cosmostream")
         subprocess.run([cli, "migrate"], env=env, check=True, capture_output=True)
-        subprocess.run([cli, "demo"], env=env, check=True, capture_output=True)
+        # Without the demo videos: their transcoding would run during the measurements.
+        subprocess.run([cli, "demo", "--videos", "0"], env=env, check=True, capture_output=True)
         started = time.perf_counter()
         proc = subprocess.Popen(
             [cli, role, "--host", "127.0.0.1", "--port", str(port)],

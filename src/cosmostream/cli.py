@@ -7,7 +7,8 @@ import os
 import signal
 import sys
 import threading
-from typing import Annotated
+import time
+from typing import Annotated, Any
 
 import typer
 
@@ -49,12 +50,36 @@ def demo(
     if_empty: Annotated[
         bool, typer.Option("--if-empty", help="Only when there are no users.")
     ] = False,
+    videos: Annotated[
+        int | None,
+        typer.Option(
+            "--videos", min=0, help="How many of the demo videos to make (default: all; 0: none)."
+        ),
+    ] = None,
+    wait: Annotated[
+        bool,
+        typer.Option("--wait", help="Process the videos in this command and wait until done."),
+    ] = False,
 ) -> None:
-    """Load demo data (idempotent): categories, an admin, two creators and a viewer."""
+    """Load demo data (idempotent): categories, an admin, two creators, a viewer, and
+    short space videos that go through the real processing pipeline."""
+    from cosmostream import realtime, worker
     from cosmostream.db import Database
-    from cosmostream.demo import is_empty, load_demo
+    from cosmostream.demo import (
+        CLIPS,
+        add_demo_videos,
+        is_empty,
+        load_demo,
+        wait_for_processing,
+        wait_for_queue,
+    )
 
     settings = _settings_or_exit()
+    # New videos are queued where the web process's (or a worker's) consumer reads.
+    worker.configure(settings)
+    worker.load_tasks()
+    if settings.redis_url:
+        realtime.bus.attach_external(settings.redis_url)
 
     async def run() -> None:
         db = Database.from_settings(settings, pooled=False)
@@ -64,14 +89,43 @@ def demo(
                     typer.echo("demo data skipped: the database already has users")
                     return
                 created = await load_demo(session)
+            typer.echo(f"demo data loaded ({len(created)} new accounts)")
+            if created and not settings.is_production:
+                for account in created:
+                    typer.echo(
+                        f"  {account.role.value:8} {account.email}  password: {account.password}"
+                    )
+            started = time.monotonic()
+            ids = await add_demo_videos(
+                db,
+                settings,
+                len(CLIPS) if videos is None else videos,
+                workers=os.cpu_count() or 1,
+            )
+            typer.echo(f"{len(ids)} new demo videos ({time.monotonic() - started:.0f} s to draw)")
+            if ids and wait:
+                await _process_here(db, ids)
+            elif ids:
+                typer.echo(
+                    "  they are processed by the task worker: with `cosmostream run`, "
+                    "posters appear within about a minute"
+                )
         finally:
             await db.dispose()
-        typer.echo(f"demo data loaded ({len(created)} new accounts)")
-        if created and not settings.is_production:
-            for account in created:
-                typer.echo(
-                    f"  {account.role.value:8} {account.email}  password: {account.password}"
-                )
+
+    async def _process_here(db: Database, ids: list[Any]) -> None:
+        started = time.monotonic()
+        consumer = worker.EmbeddedConsumer(settings.worker_concurrency)
+        consumer.start()
+        try:
+            status = await wait_for_processing(db, ids)
+            await wait_for_queue()  # the followers' notifications, among others
+        finally:
+            await asyncio.to_thread(consumer.stop)
+        ready = sum(1 for s in status.values() if s.value == "ready")
+        typer.echo(f"  {ready} of {len(ids)} ready in {time.monotonic() - started:.0f} s")
+        if ready < len(ids):
+            raise typer.Exit(1)
 
     asyncio.run(run())
 

@@ -31,13 +31,16 @@ def cli_env(tmp_path: Path) -> dict[str, str]:
 
 def test_migrate_demo_and_users(cli_env: dict[str, str]) -> None:
     assert run(["migrate"], cli_env).returncode == 0
-    first = run(["demo", "--if-empty"], cli_env)
+    # The demo videos go through the real pipeline: tests/demo covers them.
+    first = run(["demo", "--if-empty", "--videos", "0"], cli_env)
     assert first.returncode == 0, first.stderr
     assert "admin@example.com" in first.stdout and "password:" in first.stdout
-    again = run(["demo"], cli_env)
+    assert "0 new demo videos" in first.stdout
+    again = run(["demo", "--videos", "0"], cli_env)
     assert "0 new accounts" in again.stdout
     skipped = run(["demo", "--if-empty"], cli_env)
     assert "skipped" in skipped.stdout
+    assert run(["demo", "--videos", "-1"], cli_env).returncode == 2
 
     created = run(
         [
@@ -76,7 +79,7 @@ def test_demo_hides_passwords_in_production(cli_env: dict[str, str]) -> None:
         "COSMOSTREAM_BASE_URL": "https://cosmostream.example.com",
     }
     assert run(["migrate"], env).returncode == 0
-    result = run(["demo"], env)
+    result = run(["demo", "--videos", "0"], env)
     assert result.returncode == 0
     assert "password:" not in result.stdout
 

@@ -1,0 +1,1 @@
+"""Personal notifications: what happened that a user asked to hear about."""

@@ -1,0 +1,129 @@
+"""GraphQL for notifications: `me { notifications unreadNotificationCount }` and
+`markNotificationsRead`. The `Me` fields in account/gql.py delegate here."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import Enum
+
+import strawberry
+
+from cosmostream.account.gql import User
+from cosmostream.account.schemas import Actor
+from cosmostream.errors import ValidationFailed
+from cosmostream.graphql.context import Info
+from cosmostream.graphql.relay import PageInfo
+from cosmostream.kit.ids import parse_uuid
+from cosmostream.notification.schemas import NotificationItem
+from cosmostream.notification.service import notification_service
+from cosmostream.video.gql import Video
+
+
+@strawberry.enum
+class NotificationKind(Enum):
+    VIDEO_PUBLISHED = "video_published"
+
+
+@strawberry.type
+class Notification:
+    item: strawberry.Private[NotificationItem]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.item.id))
+
+    @strawberry.field
+    def kind(self) -> NotificationKind:
+        return NotificationKind(self.item.kind)
+
+    @strawberry.field(description="One line for people, e.g. 'Vera Nebula published “…”'.")
+    def text(self) -> str:
+        return self.item.text
+
+    @strawberry.field(description="Where the notification leads; null when that is gone.")
+    def url(self) -> str | None:
+        return self.item.url
+
+    @strawberry.field
+    def created_at(self) -> datetime:
+        return self.item.created_at
+
+    @strawberry.field
+    def read(self) -> bool:
+        return self.item.read
+
+    @strawberry.field
+    def actor(self) -> User | None:
+        return User(model=self.item.actor) if self.item.actor else None
+
+    @strawberry.field(description="Null when the reader may no longer see the video.")
+    def video(self) -> Video | None:
+        return Video(model=self.item.video) if self.item.video else None
+
+
+@strawberry.type
+class NotificationEdge:
+    cursor: str
+    node: Notification
+
+
+@strawberry.type
+class NotificationConnection:
+    edges: list[NotificationEdge]
+    page_info: PageInfo
+
+    @strawberry.field
+    def nodes(self) -> list[Notification]:
+        return [e.node for e in self.edges]
+
+
+@strawberry.type
+class MarkNotificationsReadPayload:
+    marked: int
+    unread_count: int
+
+
+async def notifications_of(
+    info: Info, reader: Actor, first: int, after: str | None
+) -> NotificationConnection:
+    async with info.context.db.read() as session:
+        page = await notification_service.list_for(session, reader, first=first, after=after)
+    edges = [
+        NotificationEdge(cursor=cursor, node=Notification(item=item))
+        for item, cursor in zip(page.items, page.cursors, strict=True)
+    ]
+    return NotificationConnection(
+        edges=edges,
+        page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.end_cursor),
+    )
+
+
+async def unread_count_of(info: Info, reader: Actor) -> int:
+    async with info.context.db.read() as session:
+        return await notification_service.unread_count(session, reader)
+
+
+def _ids(values: list[strawberry.ID] | None) -> list[uuid.UUID] | None:
+    if values is None:
+        return None
+    ids = [parse_uuid(str(v)) for v in values]
+    if any(i is None for i in ids):
+        raise ValidationFailed("That is not a notification id.", field="ids")
+    return [i for i in ids if i is not None]
+
+
+@strawberry.type
+class NotificationMutation:
+    @strawberry.mutation(
+        description="Mark your notifications read: those of `ids`, or all when `ids` is null "
+        "or empty. Ids that are not yours are ignored."
+    )
+    async def mark_notifications_read(
+        self, info: Info, ids: list[strawberry.ID] | None = None
+    ) -> MarkNotificationsReadPayload:
+        actor = info.context.require_actor()
+        wanted = _ids(ids)
+        async with info.context.unit_of_work() as session:
+            result = await notification_service.mark_read(session, actor, wanted)
+        return MarkNotificationsReadPayload(marked=result.marked, unread_count=result.unread)

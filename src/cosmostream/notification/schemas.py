@@ -1,0 +1,62 @@
+"""What the notification service hands to its transports."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from cosmostream.models import Notification, User, Video
+
+
+class NotificationKind(StrEnum):
+    VIDEO_PUBLISHED = "video_published"
+
+
+@dataclass(frozen=True)
+class NotificationItem:
+    """A notification with the people and things it is about.
+
+    `video` is None when the reader may no longer see the video (made private
+    since); the notification stays, without the title.
+    """
+
+    notification: Notification
+    actor: User | None
+    video: Video | None
+    text: str
+    url: str | None
+
+    @property
+    def id(self) -> uuid.UUID:
+        return self.notification.id
+
+    @property
+    def kind(self) -> str:
+        return self.notification.kind
+
+    @property
+    def created_at(self) -> datetime:
+        return self.notification.created_at
+
+    @property
+    def read(self) -> bool:
+        return self.notification.read_at is not None
+
+
+@dataclass(frozen=True)
+class NotificationPage:
+    items: list[NotificationItem]
+    cursors: list[str]
+    has_next: bool
+
+    @property
+    def end_cursor(self) -> str | None:
+        return self.cursors[-1] if self.cursors else None
+
+
+@dataclass(frozen=True)
+class MarkReadResult:
+    marked: int
+    unread: int

@@ -1,0 +1,138 @@
+"""The demo catalogue: clips drawn on the spot, processed by the real pipeline,
+with engagement whose counters add up; loading it twice creates nothing twice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import func, select
+
+from cosmostream import demo, demo_media
+from cosmostream.account import passwords
+from cosmostream.config import Settings
+from cosmostream.db import Database
+from cosmostream.kit.time import utcnow
+from cosmostream.media.probe import ProbeLimits, probe
+from cosmostream.models import (
+    Comment,
+    Notification,
+    StaffPick,
+    User,
+    Video,
+    VideoDailyStats,
+    VideoLike,
+    VideoStatus,
+    WatchHistory,
+)
+from cosmostream.storage import storage_from_settings
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(
+        passwords, "hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )
+
+
+def test_every_scene_draws_a_distinct_frame() -> None:
+    canvas = demo_media.Canvas(160, 90, seed=3)
+    frames = {}
+    for name, draw in demo_media.SCENES.items():
+        image = draw(0.3, canvas)
+        assert image.mode == "RGB" and image.size == (160, 90), name
+        lo, hi = zip(*image.getextrema(), strict=True)
+        assert max(hi) - min(lo) > 60, f"{name} is flat"
+        frames[name] = image.resize((16, 9)).tobytes()
+    assert len(set(frames.values())) == len(frames)
+    # Every demo clip uses a scene that exists, and no two clips look alike.
+    scenes = [clip.scene for clip in demo.CLIPS]
+    assert set(scenes) <= set(demo_media.SCENES) and len(set(scenes)) == len(scenes)
+    assert {clip.category for clip in demo.CLIPS} == {slug for slug, *_ in demo.CATEGORIES}
+    assert {clip.creator for clip in demo.CLIPS} == {demo.VERA, demo.CARL}
+    assert all(3 <= clip.seconds <= 6 for clip in demo.CLIPS)
+
+
+def test_a_clip_is_a_small_h264_aac_mp4(tmp_path: Path) -> None:
+    path = demo_media.render_clip(tmp_path / "clip.mp4", "ringed_planet", seconds=3, seed=7)
+    info = probe(path, ProbeLimits(max_bytes=50 << 20))
+    assert (info.width, info.height) == demo_media.SIZE
+    assert info.duration == pytest.approx(3.0, abs=0.2)
+    assert info.video_codec == "h264"
+    assert info.audio_codec == "aac"
+    assert path.stat().st_size < 1 << 20
+
+
+async def test_demo_videos_go_through_the_pipeline_once(
+    db: Database, settings: Settings, task_worker: object
+) -> None:
+    async with db.unit_of_work() as session:
+        await demo.load_demo(session)
+    ids = await demo.add_demo_videos(db, settings, 2)
+    assert len(ids) == 2
+    status = await demo.wait_for_processing(db, ids, timeout=120)
+    assert set(status.values()) == {VideoStatus.READY}, status
+
+    storage = storage_from_settings(settings)
+    async with db.read() as session:
+        videos = {v.title: v for v in await session.scalars(select(Video))}
+        assert set(videos) == {c.title for c in demo.CLIPS[:2]}
+        for clip in demo.CLIPS[:2]:
+            video = videos[clip.title]
+            assert video.listed and video.playable
+            assert video.duration_seconds == pytest.approx(clip.seconds, abs=0.2)
+            assert storage.exists(video.images["poster"]["card"])
+            assert storage.exists(video.images["storyboard"])
+            # Published in the past, as the catalogue's history says.
+            assert video.published_at is not None
+            age = utcnow() - video.published_at
+            assert clip.age_days - 1 < age.days + age.seconds / 86400 <= clip.age_days + 1
+            # Counters match the rows behind them.
+            likes = await session.scalar(
+                select(func.count()).select_from(VideoLike).where(VideoLike.video_id == video.id)
+            )
+            comments = await session.scalar(
+                select(func.count()).select_from(Comment).where(Comment.video_id == video.id)
+            )
+            views, daily_likes, daily_comments = (
+                await session.execute(
+                    select(
+                        func.sum(VideoDailyStats.views),
+                        func.sum(VideoDailyStats.likes),
+                        func.sum(VideoDailyStats.comments),
+                    ).where(VideoDailyStats.video_id == video.id)
+                )
+            ).one()
+            assert video.like_count == likes == daily_likes
+            assert video.comment_count == comments == (daily_comments or 0)
+            assert video.view_count == views > 0
+            assert video.trending_score > 0
+        saturn = videos[demo.CLIPS[0].title]
+        ada = await session.scalar(select(User).where(User.email == demo.ADA))
+        assert ada is not None
+        history = await session.get(WatchHistory, (ada.id, saturn.id))
+        assert history is not None and 0 < history.position < saturn.duration_seconds
+        assert await session.get(StaffPick, saturn.id) is not None
+        # A past publication: the follower's notification is there, already read,
+        # and no task announced it as new.
+        notes = list(await session.scalars(select(Notification)))
+        assert {(n.user_id, n.video_id) for n in notes} == {(ada.id, v.id) for v in videos.values()}
+        assert all(n.read_at is not None for n in notes)
+
+    # Twice: nothing new.
+    assert await demo.add_demo_videos(db, settings, 2) == []
+    async with db.unit_of_work() as session:
+        assert await demo.load_demo(session) == []
+    async with db.read() as session:
+        assert await session.scalar(select(func.count()).select_from(Video)) == 2
+        assert await session.scalar(select(func.count()).select_from(User)) == 4
+
+
+async def test_no_videos_when_asked_for_none(db: Database, settings: Settings) -> None:
+    async with db.unit_of_work() as session:
+        created = await demo.load_demo(session)
+    assert [a.email for a in created] == [a.email for a in demo.ACCOUNTS]
+    assert await demo.add_demo_videos(db, settings, 0) == []
+    async with db.read() as session:
+        assert await session.scalar(select(func.count()).select_from(Video)) == 0
