@@ -2,6 +2,8 @@
 // live personal notifications for signed-in users.
 import { connect } from "./lib/realtime.js";
 import { toast } from "./lib/toast.js";
+import "./lib/search-suggest.js";
+import "./lib/notifications.js";
 
 function setupMenu() {
   const toggle = document.querySelector(".nav-toggle");

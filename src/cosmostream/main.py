@@ -20,13 +20,19 @@ from starlette.responses import Response
 
 from cosmostream import realtime, worker
 from cosmostream.account.pages import router as account_pages
+from cosmostream.catalog.pages import router as catalog_pages
 from cosmostream.config import Settings, get_settings, use_settings
 from cosmostream.db import Database
+from cosmostream.engagement.api import router as engagement_api
+from cosmostream.engagement.pages import router as engagement_pages
 from cosmostream.errors import INTERNAL_ERROR_BODY, AppError, render_json
 from cosmostream.graphql.context import get_context
 from cosmostream.graphql.router import JsonErrorGraphQLRouter
 from cosmostream.graphql.schema import schema
 from cosmostream.logs import configure_logging
+from cosmostream.notification.pages import UnreadBadgeMiddleware
+from cosmostream.notification.pages import router as notification_pages
+from cosmostream.search.pages import router as search_pages
 from cosmostream.video.api import router as upload_api
 from cosmostream.video.media import router as video_media
 from cosmostream.video.pages import router as video_pages
@@ -125,6 +131,8 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
     app.state.realtime = rt
     install_error_handlers(app)
 
+    # Added before (so inside) ActorMiddleware: it needs the resolved actor.
+    app.add_middleware(UnreadBadgeMiddleware, db=db)
     app.add_middleware(ActorMiddleware, settings=settings, db=db)
     app.add_middleware(
         BodyLimitMiddleware,
@@ -194,8 +202,13 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
     )
     app.include_router(graphql, prefix="/graphql", include_in_schema=False)
     app.include_router(site_pages)
+    app.include_router(catalog_pages)
     app.include_router(account_pages)
     app.include_router(video_pages)
+    app.include_router(notification_pages)
+    app.include_router(search_pages)
+    app.include_router(engagement_pages)
+    app.include_router(engagement_api)
     app.include_router(upload_api)
     app.include_router(video_media)
     app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")

@@ -167,5 +167,8 @@ class EmbeddedConsumer:
 def load_tasks() -> None:
     """Import every module that defines tasks so the registry knows them."""
     import cosmostream.account.tasks
+    import cosmostream.catalog.tasks
+    import cosmostream.engagement.tasks
     import cosmostream.mail
+    import cosmostream.notification.tasks
     import cosmostream.video.tasks  # noqa: F401

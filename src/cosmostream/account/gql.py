@@ -5,16 +5,23 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import Enum
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from cosmostream.account.schemas import AuthResult, ProfileUpdate, SignupInput
+from cosmostream.account.schemas import Actor, AuthResult, ProfileUpdate, SignupInput
 from cosmostream.account.service import account_service, avatar_url
 from cosmostream.errors import NotFound
 from cosmostream.graphql.context import Info
 from cosmostream.kit.ids import parse_uuid
 from cosmostream.models import Role as RoleModel
 from cosmostream.models import User as UserModel
+
+if TYPE_CHECKING:
+    from cosmostream.catalog.gql import VideoSort
+    from cosmostream.engagement.gql import FollowingConnection, HistoryConnection
+    from cosmostream.graphql.relay import VideoConnection
+    from cosmostream.notification.gql import NotificationConnection
 
 
 @strawberry.enum
@@ -31,6 +38,30 @@ class Category:
     name: str
     description: str
     icon: str
+
+    @strawberry.field(description="How many public videos it has.")
+    async def video_count(self, info: Info) -> int:
+        from cosmostream.catalog.gql import category_video_count
+
+        return await category_video_count(info, self)
+
+    @strawberry.field(description="The poster of its most viewed video, or null.")
+    async def cover_url(self, info: Info) -> str | None:
+        from cosmostream.catalog.gql import category_cover_url
+
+        return await category_cover_url(info, self)
+
+    @strawberry.field(description="Its public videos (sort defaults to NEWEST, first <= 100).")
+    async def videos(
+        self,
+        info: Info,
+        sort: Annotated[VideoSort, strawberry.lazy("cosmostream.catalog.gql")] | None = None,
+        first: int = 24,
+        after: str | None = None,
+    ) -> Annotated[VideoConnection, strawberry.lazy("cosmostream.graphql.relay")]:
+        from cosmostream.catalog.gql import category_videos
+
+        return await category_videos(info, self, sort, first, after)
 
 
 @strawberry.type
@@ -128,6 +159,52 @@ class Me(User):
             slugs = await account_service.favourite_category_slugs(session, self.model.id)
             categories = await account_service.list_categories(session)
         return [_category(c) for c in categories if c.slug in slugs]
+
+    @strawberry.field(description="Your notifications, newest first (the latest 500 are kept).")
+    async def notifications(
+        self, info: Info, first: int = 20, after: str | None = None
+    ) -> Annotated[NotificationConnection, strawberry.lazy("cosmostream.notification.gql")]:
+        from cosmostream.notification.gql import notifications_of
+
+        reader = Actor(user=self.model, session_id=self.session_id)
+        return await notifications_of(info, reader, first, after)
+
+    @strawberry.field
+    async def unread_notification_count(self, info: Info) -> int:
+        from cosmostream.notification.gql import unread_count_of
+
+        return await unread_count_of(info, Actor(user=self.model, session_id=self.session_id))
+
+    @strawberry.field(description="Videos you watched, most recently watched first.")
+    async def history(
+        self, info: Info, first: int = 20, after: str | None = None
+    ) -> Annotated[HistoryConnection, strawberry.lazy("cosmostream.engagement.gql")]:
+        from cosmostream.engagement.gql import history_of
+
+        reader = Actor(user=self.model, session_id=self.session_id)
+        return await history_of(info, reader, first, after)
+
+    @strawberry.field(description="Your saved videos, most recently saved first.")
+    async def saved(
+        self, info: Info, first: int = 20, after: str | None = None
+    ) -> Annotated[VideoConnection, strawberry.lazy("cosmostream.graphql.relay")]:
+        from cosmostream.engagement.gql import saved_of
+
+        reader = Actor(user=self.model, session_id=self.session_id)
+        return await saved_of(info, reader, first, after)
+
+    @strawberry.field(description="Creators you follow, most recently followed first.")
+    async def following(
+        self, info: Info, first: int = 20, after: str | None = None
+    ) -> Annotated[FollowingConnection, strawberry.lazy("cosmostream.engagement.gql")]:
+        from cosmostream.engagement.gql import following_of
+
+        reader = Actor(user=self.model, session_id=self.session_id)
+        return await following_of(info, reader, first, after)
+
+    @strawberry.field(description="While true, what you watch is not added to your history.")
+    def history_paused(self) -> bool:
+        return self.model.history_paused
 
 
 @strawberry.type

@@ -428,7 +428,13 @@ class AccountService:
         if user is None:
             raise InvalidToken()
         if data.display_name is not None:
-            user.display_name = clean_display_name(data.display_name)
+            name = clean_display_name(data.display_name)
+            if name != user.display_name:
+                from cosmostream.search.service import search_service
+
+                user.display_name = name
+                # Videos are found by their creator's name too.
+                await search_service.reindex_owner(session, user.id)
         if data.bio is not None:
             user.bio = data.bio
         return user

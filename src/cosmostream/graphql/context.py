@@ -14,10 +14,14 @@ from strawberry.types import Info as StrawberryInfo
 
 from cosmostream.account.repository import follow_repository, user_repository
 from cosmostream.account.schemas import Actor, ClientInfo
+from cosmostream.catalog.schemas import CategoryStats, UpNextRequest
+from cosmostream.catalog.service import catalog_service
 from cosmostream.config import Settings
 from cosmostream.db import Database, WriteSession
+from cosmostream.engagement.repository import library_repository
+from cosmostream.engagement.schemas import ViewerState
 from cosmostream.errors import NotAuthenticated
-from cosmostream.models import User
+from cosmostream.models import User, Video
 from cosmostream.web import security
 
 
@@ -29,10 +33,17 @@ class Loaders:
     db: Database
     users: DataLoader[uuid.UUID, User | None] = field(init=False)
     follow_counts: DataLoader[uuid.UUID, tuple[int, int]] = field(init=False)
+    category_stats: DataLoader[uuid.UUID, CategoryStats] = field(init=False)
+    up_next: DataLoader[UpNextRequest, list[Video]] = field(init=False)
+    # (viewer id, video id) → liked / saved / position of that viewer.
+    viewer_states: DataLoader[tuple[uuid.UUID, uuid.UUID], ViewerState] = field(init=False)
 
     def __post_init__(self) -> None:
         self.users = DataLoader(self._load_users)
         self.follow_counts = DataLoader(self._load_follow_counts)
+        self.category_stats = DataLoader(self._load_category_stats)
+        self.up_next = DataLoader(self._load_up_next)
+        self.viewer_states = DataLoader(self._load_viewer_states)
 
     async def _load_users(self, ids: list[uuid.UUID]) -> list[User | None]:
         async with self.db.read() as session:
@@ -43,6 +54,29 @@ class Loaders:
         async with self.db.read() as session:
             counts = await follow_repository.counts_many(session, ids)
         return [counts[i] for i in ids]
+
+    async def _load_category_stats(self, ids: list[uuid.UUID]) -> list[CategoryStats]:
+        async with self.db.read() as session:
+            stats = await catalog_service.category_stats(session, ids)
+        return [stats[i] for i in ids]
+
+    async def _load_up_next(self, requests: list[UpNextRequest]) -> list[list[Video]]:
+        async with self.db.read() as session:
+            related = await catalog_service.up_next_many(session, requests)
+        return [related[r] for r in requests]
+
+    async def _load_viewer_states(
+        self, keys: list[tuple[uuid.UUID, uuid.UUID]]
+    ) -> list[ViewerState]:
+        by_viewer: dict[uuid.UUID, list[uuid.UUID]] = {}
+        for viewer_id, video_id in keys:
+            by_viewer.setdefault(viewer_id, []).append(video_id)
+        found: dict[tuple[uuid.UUID, uuid.UUID], ViewerState] = {}
+        async with self.db.read() as session:
+            for viewer_id, video_ids in by_viewer.items():
+                states = await library_repository.viewer_states(session, viewer_id, video_ids)
+                found.update({(viewer_id, v): s for v, s in states.items()})
+        return [found.get(k, ViewerState()) for k in keys]
 
 
 class Context(BaseContext):

@@ -10,8 +10,12 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from cosmostream.account.gql import AccountMutation, AccountQuery
+from cosmostream.catalog.gql import CatalogMutation, CatalogQuery
 from cosmostream.config import get_settings
+from cosmostream.engagement.gql import EngagementMutation
 from cosmostream.graphql.errors import AppErrorMasker
+from cosmostream.notification.gql import NotificationMutation
+from cosmostream.search.gql import SearchQuery
 from cosmostream.video.gql import VideoMutation, VideoQuery
 
 Query = merge_types(
@@ -19,6 +23,8 @@ Query = merge_types(
     (
         AccountQuery,
         VideoQuery,
+        CatalogQuery,
+        SearchQuery,
     ),
 )
 Mutation = merge_types(
@@ -26,6 +32,9 @@ Mutation = merge_types(
     (
         AccountMutation,
         VideoMutation,
+        CatalogMutation,
+        NotificationMutation,
+        EngagementMutation,
     ),
 )
 

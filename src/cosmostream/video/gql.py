@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import Enum
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -20,6 +21,9 @@ from cosmostream.video.s3_uploads import PROTOCOL as S3_PROTOCOL
 from cosmostream.video.s3_uploads import s3_mode, s3_upload_service
 from cosmostream.video.schemas import VideoCreate, VideoUpdate
 from cosmostream.video.service import can_manage, video_service
+
+if TYPE_CHECKING:
+    from cosmostream.engagement.gql import CommentConnection, CommentSort
 
 
 @strawberry.enum
@@ -152,6 +156,12 @@ class Video:
     def published_at(self) -> datetime | None:
         return self.model.published_at
 
+    @strawberry.field(description="Related public videos: shared tags first, then its category.")
+    async def up_next(self, info: Info, first: int = 8) -> list[Video]:
+        from cosmostream.catalog.gql import up_next
+
+        return await up_next(info, self.model, first)
+
     @strawberry.field
     def view_count(self) -> int:
         return self.model.view_count
@@ -163,6 +173,36 @@ class Video:
     @strawberry.field
     def comment_count(self) -> int:
         return self.model.comment_count
+
+    @strawberry.field(description="Whether you like it (false when signed out).")
+    async def viewer_has_liked(self, info: Info) -> bool:
+        from cosmostream.engagement.gql import viewer_state_of
+
+        return (await viewer_state_of(info, self.model))[0]
+
+    @strawberry.field(description="Whether it is in your saved videos (false when signed out).")
+    async def viewer_has_saved(self, info: Info) -> bool:
+        from cosmostream.engagement.gql import viewer_state_of
+
+        return (await viewer_state_of(info, self.model))[1]
+
+    @strawberry.field(description="Where you stopped watching it, in seconds (null if never).")
+    async def viewer_position(self, info: Info) -> float | None:
+        from cosmostream.engagement.gql import viewer_state_of
+
+        return (await viewer_state_of(info, self.model))[2]
+
+    @strawberry.field(description="Top-level comments with their first replies (newest first).")
+    async def comments(
+        self,
+        info: Info,
+        first: int = 20,
+        after: str | None = None,
+        sort: Annotated[CommentSort, strawberry.lazy("cosmostream.engagement.gql")] | None = None,
+    ) -> Annotated[CommentConnection, strawberry.lazy("cosmostream.engagement.gql")]:
+        from cosmostream.engagement.gql import comments_of
+
+        return await comments_of(info, self.model, first, after, sort)
 
     @strawberry.field
     def can_manage(self, info: Info) -> bool:

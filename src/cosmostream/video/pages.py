@@ -8,7 +8,9 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from cosmostream.account.service import account_service
+from cosmostream.catalog.service import catalog_service
 from cosmostream.db import Database
+from cosmostream.engagement import pages as engagement_pages
 from cosmostream.errors import AppError, NotFound
 from cosmostream.kit.ids import parse_uuid
 from cosmostream.models import Visibility
@@ -79,9 +81,14 @@ async def watch_page(request: Request, video_id: str) -> Response:
         video = await video_service.get(session, actor, _id(video_id))
         owner = await account_service.get_user(session, video.owner_id)
         following = await account_service.is_following(session, actor, video.owner_id)
+        up_next = await catalog_service.up_next(session, video)
+        staff_picked = bool(actor and actor.is_admin and video.listed) and (
+            await catalog_service.is_picked(session, video.id)
+        )
+        engagement = await engagement_pages.watch_state(request, session, actor, video)
     hls_url = media_url(video, f"hls/{video.id}/master.m3u8", "hls") if video.playable else None
     posters = video.images.get("poster") or {}
-    return render(
+    response = render(
         request,
         "video/watch.html",
         {
@@ -92,8 +99,13 @@ async def watch_page(request: Request, video_id: str) -> Response:
             "hls_url": hls_url,
             "poster_url": media_url(video, posters.get("player")),
             "storyboard_url": media_url(video, video.images.get("storyboard_vtt")),
+            "up_next": up_next,
+            "staff_picked": staff_picked,
+            **engagement_pages.watch_context(request, engagement),
         },
     )
+    engagement_pages.remember_viewer(request, response)
+    return response
 
 
 async def _content_action(request: Request, action: object, success: str) -> Response:

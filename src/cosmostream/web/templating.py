@@ -83,6 +83,8 @@ def render(
         "settings": request.app.state.settings,
         "path": request.url.path,
         "flash": read_flash(request),
+        # Counted before the handler ran (see notification/pages.py).
+        "unread_notifications": getattr(request.state, "unread_notifications", 0),
     }
     ctx.update(context or {})
     response = templates.TemplateResponse(
