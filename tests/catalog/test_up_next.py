@@ -61,18 +61,22 @@ async def test_ranked_by_shared_tags_then_category_then_trending(
         "One tag, cold",
         "Category only, hot",
         "Category only, cold",
+        # what is left is filled from the site's trending videos
+        "Unrelated",
     ]
     assert await up_next(db, main, first=2) == ["Three tags", "Two tags, same category"]
 
 
-async def test_without_tags_or_category(db: Database, categories: dict[str, Category]) -> None:
+async def test_without_tags_or_category_the_site_trending_fills_in(db: Database, categories: dict[str, Category]) -> None:
     creator = await make_user(db, role=Role.CREATOR)
     lonely = await make_video(db, creator, title="Lonely")
     await make_video(db, creator, title="Another lonely one")
     tagged = await make_video(db, creator, title="Tagged", tags=["moon"])
     await make_video(db, creator, title="Also moon", tags=["moon"])
-    assert await up_next(db, lonely) == []
-    assert await up_next(db, tagged) == ["Also moon"]
+    # Nothing in common: the site's trending videos (all 0 here: newest first) fill in.
+    assert await up_next(db, lonely) == ["Also moon", "Tagged", "Another lonely one"]
+    assert await up_next(db, tagged) == ["Also moon", "Another lonely one", "Lonely"]
+    assert await up_next(db, tagged, first=1) == ["Also moon"]
 
 
 async def test_a_batch_answers_each_video_on_its_own(
@@ -87,5 +91,5 @@ async def test_a_batch_answers_each_video_on_its_own(
     requests = [UpNextRequest.of(saturn, 5), UpNextRequest.of(falcon, 1)]
     async with db.read() as session:
         found = await catalog_service.up_next_many(session, requests)
-    assert [v.title for v in found[requests[0]]] == ["Saturn 2"]
+    assert [v.title for v in found[requests[0]]] == ["Saturn 2", "Rocket", "Falcon 2", "Falcon"]
     assert [v.title for v in found[requests[1]]] == ["Falcon 2"]

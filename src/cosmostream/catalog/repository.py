@@ -464,8 +464,8 @@ class CatalogRepository:
     ) -> dict[uuid.UUID, list[uuid.UUID]]:
         """For each (video, its category): up to `limit` other listed videos
         sharing a tag (most shared tags first, then same category, then
-        trending), topped up with the category's trending videos. One
-        statement for any number of sources."""
+        trending), topped up with the category's trending videos, then the
+        site's. One statement for any number of sources."""
         branches = []
         for n, (video_id, category_id) in enumerate(sources):
             same = (
@@ -508,12 +508,30 @@ class CatalogRepository:
         result: dict[uuid.UUID, list[uuid.UUID]] = {s[0]: [] for s in sources}
         if not branches:
             return result
+        # A niche video still gets a full list: the site's trending videos, shared
+        # by every source, fill what tags and category leave empty.
+        popular = (
+            select(Video.id)
+            .where(LISTED)
+            .order_by(Video.trending_score.desc(), Video.id.desc())
+            .limit(limit * 3)
+            .subquery()
+        )
+        branches.append(select(literal(-1).label("source"), literal(2).label("part"), popular.c.id))
         rows = (await session.execute(union_all(*branches))).all()
         # UNION ALL keeps no order across branches: tag matches first, each in its own order.
         for part in (0, 1):
             for n, row_part, related_id in rows:
-                ids = result[sources[n][0]]
+                ids = result[sources[n][0]] if n >= 0 else []
                 if row_part == part and len(ids) < limit and related_id not in ids:
+                    ids.append(related_id)
+        fillers = [related_id for _, row_part, related_id in rows if row_part == 2]
+        for video_id, _ in sources:
+            ids = result[video_id]
+            for related_id in fillers:
+                if len(ids) >= limit:
+                    break
+                if related_id != video_id and related_id not in ids:
                     ids.append(related_id)
         return result
 
