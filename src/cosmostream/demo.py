@@ -425,6 +425,7 @@ async def add_demo_videos(
             videos = await _create_videos(session, settings, todo, files)
             await _seed_engagement(session, videos)
             await catalog_service.recompute_trending(session)
+            await catalog_service.recompute_rising_creators(session)
     return [v.id for v in videos.values()]
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from cosmostream.catalog.service import catalog_service
 from cosmostream.kit.time import utcnow
 from cosmostream.models import Category, Follow, Role, VideoDailyStats
 from tests.catalog.conftest import ROLES, People, error_code, set_video
@@ -270,6 +271,8 @@ async def test_rising_creators_query(people: People, categories: dict[str, Categ
         session.add(
             VideoDailyStats(video_id=video.id, day=utcnow().date() - timedelta(days=8), views=10)
         )
+    async with people.db.unit_of_work() as session:
+        await catalog_service.recompute_rising_creators(session)
     body = await people.gql(
         "anonymous",
         "{ risingCreators { viewsThisWeek viewsLastWeek newFollowers score user { displayName } } }",

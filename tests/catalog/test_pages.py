@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from cosmostream.catalog.service import catalog_service
 from cosmostream.db import Database
 from cosmostream.kit.time import utcnow
 from cosmostream.models import Category, Follow, Role, StaffPick, User, WatchHistory
@@ -240,6 +241,8 @@ async def test_discover_page(app: Any, db: Database, categories: dict[str, Categ
     async with db.unit_of_work() as session:
         session.add(StaffPick(video_id=picked.id))
         session.add(VideoDailyStats(video_id=hot.id, day=utcnow().date(), views=12))
+    async with db.unit_of_work() as session:
+        await catalog_service.recompute_rising_creators(session)
     async with browser(app) as c:
         html = (await c.get("/discover")).text
     assert card_titles(section(html, "trending")) == ["Hot one", "Picked one"]

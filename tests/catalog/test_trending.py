@@ -130,6 +130,10 @@ async def test_rising_creators_rank_growth_and_new_followers(
             Follow(follower_id=viewer.id, followee_id=big.id, created_at=now - timedelta(days=30))
         )
     async with db.read() as session:
+        # Nothing is ranked before the periodic task has run.
+        assert await catalog_service.rising_creators(session) == []
+    await asyncio.to_thread(recompute_trending_task.call_local)
+    async with db.read() as session:
         rising = await catalog_service.rising_creators(session)
     assert [(r.user.display_name, r.score) for r in rising] == [
         ("Growing", 40),
@@ -139,3 +143,10 @@ async def test_rising_creators_rank_growth_and_new_followers(
     assert rising[1].new_followers == 3 and rising[1].follower_count == 3
     async with db.read() as session:
         assert len(await catalog_service.rising_creators(session, first=1)) == 1
+    # A creator disabled since the last run drops out at once.
+    async with db.unit_of_work() as session:
+        (await session.get(type(growing), growing.id)).disabled_at = utcnow()  # type: ignore[union-attr]
+    async with db.read() as session:
+        assert [r.user.display_name for r in await catalog_service.rising_creators(session)] == [
+            "Newly followed"
+        ]

@@ -67,7 +67,9 @@ async def test_ranked_by_shared_tags_then_category_then_trending(
     assert await up_next(db, main, first=2) == ["Three tags", "Two tags, same category"]
 
 
-async def test_without_tags_or_category_the_site_trending_fills_in(db: Database, categories: dict[str, Category]) -> None:
+async def test_without_tags_or_category_the_site_trending_fills_in(
+    db: Database, categories: dict[str, Category]
+) -> None:
     creator = await make_user(db, role=Role.CREATOR)
     lonely = await make_video(db, creator, title="Lonely")
     await make_video(db, creator, title="Another lonely one")

@@ -37,6 +37,7 @@ from cosmostream.catalog.schemas import DURATION_BANDS, DurationBand, VideoSort
 from cosmostream.kit.time import utcnow
 from cosmostream.models import (
     Category,
+    CreatorRanking,
     Follow,
     StaffPick,
     User,
@@ -420,6 +421,22 @@ class CatalogRepository:
             .group_by(Video.owner_id)
         )
         return [(owner, int(r or 0), int(b or 0)) for owner, r, b in rows]
+
+    async def creator_rankings(self, session: AsyncSession, limit: int) -> list[CreatorRanking]:
+        return list(
+            await session.scalars(
+                select(CreatorRanking)
+                .order_by(CreatorRanking.score.desc(), CreatorRanking.user_id)
+                .limit(limit)
+            )
+        )
+
+    async def replace_creator_rankings(
+        self, session: AsyncSession, rows: Sequence[CreatorRanking]
+    ) -> None:
+        await session.execute(delete(CreatorRanking))
+        session.add_all(rows)
+        await session.flush()
 
     async def new_followers(self, session: AsyncSession, since: datetime) -> dict[uuid.UUID, int]:
         rows = await session.execute(

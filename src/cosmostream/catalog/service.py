@@ -38,7 +38,7 @@ from cosmostream.catalog.schemas import (
 from cosmostream.errors import NotAuthenticated, PermissionDenied, ValidationFailed
 from cosmostream.kit.pagination import BadCursor, decode_cursor
 from cosmostream.kit.time import utcnow
-from cosmostream.models import Category, StaffPick, Video
+from cosmostream.models import Category, CreatorRanking, StaffPick, Video
 from cosmostream.video.errors import VideoNotFound
 from cosmostream.video.repository import video_repository
 
@@ -54,6 +54,8 @@ TRENDING_WINDOW_DAYS = 14
 
 # Rising creators: one new follower counts like this many extra weekly views.
 FOLLOWER_WEIGHT = 10
+# How many rising creators the periodic ranking keeps.
+RISING_KEPT = 100
 
 
 def _check_first(first: int, maximum: int = MAX_PAGE) -> int:
@@ -239,10 +241,36 @@ class CatalogService:
 
     # -- discover --------------------------------------------------------------
 
-    async def rising_creators(
-        self, session: AsyncSession, first: int = 8, *, now: datetime | None = None
-    ) -> list[RisingCreator]:
-        """Creators gaining an audience, fastest first.
+    async def rising_creators(self, session: AsyncSession, first: int = 8) -> list[RisingCreator]:
+        """Creators gaining an audience, fastest first, as ranked by the last
+        `catalog.trending` run (see `recompute_rising_creators`). Creators
+        disabled or left without a listed video since then are skipped."""
+        first = _check_first(first, 50)
+        ranked = await catalog_repository.creator_rankings(session, first * 3)
+        users = {
+            u.id: u
+            for u in await catalog_repository.creators_with_listed_videos(
+                session, [r.user_id for r in ranked]
+            )
+        }
+        chosen = [r for r in ranked if r.user_id in users][:first]
+        totals = await catalog_repository.follower_counts(session, [r.user_id for r in chosen])
+        return [
+            RisingCreator(
+                user=users[r.user_id],
+                views_this_week=r.views_this_week,
+                views_last_week=r.views_last_week,
+                new_followers=r.new_followers,
+                follower_count=totals.get(r.user_id, 0),
+                score=r.score,
+            )
+            for r in chosen
+        ]
+
+    async def recompute_rising_creators(
+        self, session: AsyncSession, now: datetime | None = None
+    ) -> int:
+        """Rank the creators gaining an audience and keep the top RISING_KEPT.
 
         Score = views of their listed videos over the last 7 days minus the 7
         days before (from `video_daily_stats`), plus FOLLOWER_WEIGHT per follower
@@ -251,7 +279,6 @@ class CatalogService:
         recent views. Absolute growth rather than a ratio, so a single view on
         a new channel does not count as infinite growth.
         """
-        first = _check_first(first, 50)
         now = now or utcnow()
         today = now.date()
         split = today - timedelta(days=6)
@@ -270,24 +297,24 @@ class CatalogService:
                 scores[uid] = score
         ranked = sorted(scores, key=lambda u: (-scores[u], -views.get(u, (0, 0))[0], str(u)))
         # Over-fetch: some candidates are disabled or have nothing listed.
-        candidates = ranked[: first * 3]
-        users = {
-            u.id: u
-            for u in await catalog_repository.creators_with_listed_videos(session, candidates)
+        candidates = ranked[: RISING_KEPT * 2]
+        eligible = {
+            u.id for u in await catalog_repository.creators_with_listed_videos(session, candidates)
         }
-        chosen = [u for u in candidates if u in users][:first]
-        totals = await catalog_repository.follower_counts(session, chosen)
-        return [
-            RisingCreator(
-                user=users[u],
+        rows = [
+            CreatorRanking(
+                user_id=u,
+                score=scores[u],
                 views_this_week=views.get(u, (0, 0))[0],
                 views_last_week=views.get(u, (0, 0))[1],
                 new_followers=followers.get(u, 0),
-                follower_count=totals.get(u, 0),
-                score=scores[u],
+                computed_at=now,
             )
-            for u in chosen
-        ]
+            for u in candidates
+            if u in eligible
+        ][:RISING_KEPT]
+        await catalog_repository.replace_creator_rankings(session, rows)
+        return len(rows)
 
     async def discover(self, session: AsyncSession) -> Discover:
         trending = await self.trending(session, ROW_SIZE)

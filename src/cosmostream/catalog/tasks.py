@@ -1,4 +1,4 @@
-"""Periodic discovery upkeep: the trending scores."""
+"""Periodic discovery upkeep: trending scores and the rising-creators ranking."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from cosmostream.worker import periodic_task
 
 
 async def recompute_trending(session: WriteSession) -> None:
-    """Refresh every video's trending score (set-based; safe to run any time)."""
+    """Refresh every video's trending score and the rising creators (safe to run any time)."""
     await catalog_service.recompute_trending(session)
+    await catalog_service.recompute_rising_creators(session)
 
 
 recompute_trending_task = periodic_task("catalog.trending", crontab(minute="*/10"))(

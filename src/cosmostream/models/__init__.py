@@ -16,6 +16,7 @@ from cosmostream.models.base import Base
 from cosmostream.models.engagement import (
     Comment,
     CommentReport,
+    CreatorRanking,
     Notification,
     PlaybackEvent,
     PlaybackState,
@@ -35,6 +36,7 @@ __all__ = [
     "Category",
     "Comment",
     "CommentReport",
+    "CreatorRanking",
     "Follow",
     "Notification",
     "PlaybackEvent",

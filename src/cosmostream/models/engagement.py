@@ -168,3 +168,20 @@ class Notification(IdMixin, Base):
     video_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None]
+
+
+class CreatorRanking(Base):
+    """Rising creators as of the last `catalog.trending` run: computing the
+    ranking reads two weeks of daily stats, far too much for a page view."""
+
+    __tablename__ = "creator_rankings"
+    __table_args__ = (Index("ix_creator_rankings_score", "score"),)
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    score: Mapped[float] = mapped_column(default=0.0)
+    views_this_week: Mapped[int] = mapped_column(BigInteger, default=0)
+    views_last_week: Mapped[int] = mapped_column(BigInteger, default=0)
+    new_followers: Mapped[int] = mapped_column(default=0)
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
