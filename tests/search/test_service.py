@@ -326,6 +326,7 @@ async def test_broad_queries_rank_a_bounded_pool(
     for i in range(7):
         await make_video(db, creator, title=f"Orbit {i}")
     monkeypatch.setattr(repository, "RANK_POOL", 4)
+    monkeypatch.setattr(repository, "PG_RANK_POOL", 4)
     ids = await all_ids(db, "orbit", 3)
     # Only the pool is ranked, and paging through it still ends without repeats.
     assert len(ids) == len(set(ids)) == 4

@@ -89,6 +89,10 @@ class IndexBackend(Protocol):
 # A cursor resumes after where its video ranks *now*: scores move a little as
 # the corpus changes, and comparing with its old score could skip or repeat.
 RANK_POOL = 5000
+# PostgreSQL reads each match's tsvector from the heap to score it, about four
+# times SQLite's cost per match: its pool is smaller so that a word matching
+# most of 100,000 videos still answers in ~15 ms (docs/benchmarks.md).
+PG_RANK_POOL = 2000
 
 _SQLITE_KEY = """bm25(video_search, 10.0, 4.0, 2.0, 1.0)
   - CASE WHEN bm25(video_search, 1.0, 0.0, 0.0, 0.0) < 0 THEN 10000.0 ELSE 0.0 END"""
@@ -280,7 +284,7 @@ class PostgresIndex:
         params: dict[str, Any] = {
             "match": self.match_expression(query),
             "title_match": self.title_expression(query),
-            "pool": RANK_POOL,
+            "pool": PG_RANK_POOL,
             "limit": limit,
         }
         if after:
