@@ -136,6 +136,28 @@ async def test_followed_by_keeps_the_followed_creators(
     assert titles(await listing(db, VideoFilter(followed_by=viewer.id))) == ["Followed"]
 
 
+async def test_followed_listing_pages_through_every_creator_in_order(
+    db: Database, categories: dict[str, Category]
+) -> None:
+    """The followed-creators listing keeps each creator's newest videos only as
+    far as a page needs: walking it page by page still yields all of them,
+    newest first, interleaved across creators."""
+    viewer = await make_user(db)
+    creators = [await make_user(db, role=Role.CREATOR) for _ in range(3)]
+    stranger = await make_user(db, role=Role.CREATOR)
+    made = []
+    for n in range(15):
+        made.append(await make_video(db, creators[n % 3], title=f"V{n}"))
+        if n % 4 == 0:
+            await make_video(db, stranger, title=f"Stranger {n}")
+    async with db.unit_of_work() as session:
+        for creator in creators:
+            session.add(Follow(follower_id=viewer.id, followee_id=creator.id))
+    expected = [v.id for v in reversed(made)]
+    for first in (1, 2, 4, 7, 24):
+        assert await walk(db, VideoSort.NEWEST, first, followed_by=viewer.id) == expected
+
+
 async def test_unknown_category_is_a_validation_error(
     db: Database, categories: dict[str, Category]
 ) -> None:
