@@ -92,7 +92,7 @@ RANK_POOL = 5000
 # PostgreSQL reads each match's tsvector from the heap to score it, about four
 # times SQLite's cost per match: its pool is smaller so that a word matching
 # most of 100,000 videos still answers in ~15 ms (docs/benchmarks.md).
-PG_RANK_POOL = 2000
+PG_RANK_POOL = 1000
 
 _SQLITE_KEY = """bm25(video_search, 10.0, 4.0, 2.0, 1.0)
   - CASE WHEN bm25(video_search, 1.0, 0.0, 0.0, 0.0) < 0 THEN 10000.0 ELSE 0.0 END"""
