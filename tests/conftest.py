@@ -118,6 +118,19 @@ class MailSink:
 
 
 @pytest.fixture
+def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """For tests that make users by the dozen: argon2's defaults cost ~0.3 s each.
+    Request it (or wrap it in an autouse fixture) where hashing is not under test."""
+    from argon2 import PasswordHasher
+
+    from cosmostream.account import passwords
+
+    monkeypatch.setattr(
+        passwords, "hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )
+
+
+@pytest.fixture
 def smtp() -> Iterator[tuple[MailSink, int]]:
     sink = MailSink()
     port = free_port()

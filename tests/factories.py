@@ -149,3 +149,11 @@ def recorded_queries(db: Database) -> Iterator[list[str]]:
 
 def selects(statements: list[str]) -> list[str]:
     return [s for s in statements if s.lstrip().upper().startswith(("SELECT", "WITH"))]
+
+
+def actor(user: User) -> Any:
+    """The Actor a service sees for `user` (a fresh session id)."""
+    from cosmostream.account.schemas import Actor
+    from cosmostream.kit.ids import uuid7
+
+    return Actor(user=user, session_id=uuid7())

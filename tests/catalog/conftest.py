@@ -8,13 +8,9 @@ from typing import Any
 
 import httpx
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import update
 
-from cosmostream.account import passwords
-from cosmostream.account.schemas import Actor
 from cosmostream.db import Database
-from cosmostream.kit.ids import uuid7
 from cosmostream.models import Category, Role, User, Video
 from tests.factories import PASSWORD, csrf, gql, login, make_user
 
@@ -28,15 +24,8 @@ ROLES = ("anonymous", "viewer", "creator", "admin")
 
 
 @pytest.fixture(autouse=True)
-def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Several users per test; argon2's defaults cost ~0.3 s each."""
-    monkeypatch.setattr(
-        passwords, "hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    )
-
-
-def actor(user: User) -> Actor:
-    return Actor(user=user, session_id=uuid7())
+def _cheap_hashing(cheap_password_hashing: None) -> None:
+    """Users are made by the dozen here; see tests/conftest.py."""
 
 
 @pytest.fixture

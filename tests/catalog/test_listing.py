@@ -75,7 +75,7 @@ async def test_a_video_made_private_leaves_the_listing(
     from cosmostream.models import Visibility
     from cosmostream.video.schemas import VideoUpdate
     from cosmostream.video.service import video_service
-    from tests.catalog.conftest import actor
+    from tests.factories import actor
 
     creator = await make_user(db, role=Role.CREATOR)
     video = await make_video(db, creator, title="Soon private")

@@ -26,10 +26,8 @@ import httpx
 import jwt
 import pytest
 import socketio
-from argon2 import PasswordHasher
 
 from cosmostream import realtime
-from cosmostream.account import passwords
 from cosmostream.account.schemas import Actor
 from cosmostream.account.service import account_service
 from cosmostream.config import Settings
@@ -58,11 +56,8 @@ needs_redis = pytest.mark.skipif(
 
 
 @pytest.fixture(autouse=True)
-def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Users are made and signed in by the dozen here; argon2's defaults cost ~0.3 s each."""
-    monkeypatch.setattr(
-        passwords, "hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    )
+def _cheap_hashing(cheap_password_hashing: None) -> None:
+    """Users are made by the dozen here; see tests/conftest.py."""
 
 
 class Sockets:

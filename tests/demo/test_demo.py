@@ -6,11 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
 from cosmostream import demo, demo_media
-from cosmostream.account import passwords
 from cosmostream.config import Settings
 from cosmostream.db import Database
 from cosmostream.kit.time import utcnow
@@ -30,10 +28,8 @@ from cosmostream.storage import storage_from_settings
 
 
 @pytest.fixture(autouse=True)
-def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(
-        passwords, "hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    )
+def _cheap_hashing(cheap_password_hashing: None) -> None:
+    """Users are made by the dozen here; see tests/conftest.py."""
 
 
 def test_every_scene_draws_a_distinct_frame() -> None:

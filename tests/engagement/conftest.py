@@ -7,12 +7,8 @@ from typing import Any
 
 import httpx
 import pytest
-from argon2 import PasswordHasher
 
-from cosmostream.account import passwords
-from cosmostream.account.schemas import Actor
 from cosmostream.db import Database
-from cosmostream.kit.ids import uuid7
 from cosmostream.models import Role, User
 from tests.factories import PASSWORD, csrf, gql, login, make_user, make_video
 
@@ -21,15 +17,8 @@ ROLES = ("anonymous", "viewer", "owner", "other", "admin")
 
 
 @pytest.fixture(autouse=True)
-def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Several users per test; argon2's defaults cost ~0.3 s each."""
-    monkeypatch.setattr(
-        passwords, "hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    )
-
-
-def actor(user: User) -> Actor:
-    return Actor(user=user, session_id=uuid7())
+def _cheap_hashing(cheap_password_hashing: None) -> None:
+    """Users are made by the dozen here; see tests/conftest.py."""
 
 
 @dataclass

@@ -14,8 +14,8 @@ from cosmostream.engagement.service import engagement_service
 from cosmostream.models import Role, WatchHistory
 from cosmostream.video.schemas import VideoUpdate
 from cosmostream.video.service import video_service
-from tests.engagement.conftest import ROLES, Cast, actor, error_code
-from tests.factories import make_user, make_video, recorded_queries, selects, shift_time
+from tests.engagement.conftest import ROLES, Cast, error_code
+from tests.factories import actor, make_user, make_video, recorded_queries, selects, shift_time
 
 HISTORY = """
 query($first: Int!, $after: String) {

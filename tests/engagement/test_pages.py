@@ -17,8 +17,8 @@ from cosmostream.models import Comment, CommentReport, PlaybackEvent, SavedVideo
 from cosmostream.video.schemas import VideoUpdate
 from cosmostream.video.service import video_service
 from cosmostream.web.security import make_csrf_token
-from tests.engagement.conftest import Cast, actor, sign_in
-from tests.factories import csrf, make_video
+from tests.engagement.conftest import Cast, sign_in
+from tests.factories import actor, csrf, make_video
 
 LIBRARY = ["/dashboard", "/library/history", "/library/saved", "/library/following"]
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'

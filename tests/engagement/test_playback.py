@@ -22,8 +22,8 @@ from cosmostream.engagement.schemas import PlaybackEventKind, PlaybackResult
 from cosmostream.engagement.service import engagement_service, viewer_key
 from cosmostream.kit.time import utcnow
 from cosmostream.models import PlaybackEvent, PlaybackState, Video, VideoDailyStats, WatchHistory
-from tests.engagement.conftest import ROLES, Cast, actor, error_code
-from tests.factories import make_video, shift_time
+from tests.engagement.conftest import ROLES, Cast, error_code
+from tests.factories import actor, make_video, shift_time
 
 START, HEARTBEAT, PAUSE, SEEK, END = (
     PlaybackEventKind.START,

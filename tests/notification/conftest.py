@@ -6,30 +6,19 @@ import uuid
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import select
 
-from cosmostream.account import passwords
-from cosmostream.account.schemas import Actor
 from cosmostream.account.service import account_service
 from cosmostream.db import Database
-from cosmostream.kit.ids import uuid7
 from cosmostream.models import Category, Notification, User
 from cosmostream.notification.service import notification_service
 from tests.core.test_realtime import server, sockets  # noqa: F401 - shared fixtures
-from tests.factories import make_video
+from tests.factories import actor, make_video
 
 
 @pytest.fixture(autouse=True)
-def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Users are made by the dozen here; argon2's defaults cost ~0.3 s each."""
-    monkeypatch.setattr(
-        passwords, "hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    )
-
-
-def actor(user: User) -> Actor:
-    return Actor(user=user, session_id=uuid7())
+def _cheap_hashing(cheap_password_hashing: None) -> None:
+    """Users are made by the dozen here; see tests/conftest.py."""
 
 
 async def follow(db: Database, follower: User, followee: User) -> None:

@@ -16,8 +16,8 @@ from cosmostream.notification import service as notification_module
 from cosmostream.notification.service import notification_service
 from cosmostream.video.schemas import VideoUpdate
 from cosmostream.video.service import video_service
-from tests.factories import make_user, make_video, shift_time
-from tests.notification.conftest import actor, fan_out, follow, notified
+from tests.factories import actor, make_user, make_video, shift_time
+from tests.notification.conftest import fan_out, follow, notified
 
 
 def queued_fan_outs() -> list[str]:

@@ -12,8 +12,8 @@ from cosmostream.db import Database
 from cosmostream.models import Role, User, Visibility
 from cosmostream.video.schemas import VideoUpdate
 from cosmostream.video.service import video_service
-from tests.factories import gql, login, make_user, recorded_queries, selects, shift_time
-from tests.notification.conftest import actor, follow, make_category, publish
+from tests.factories import actor, gql, login, make_user, recorded_queries, selects, shift_time
+from tests.notification.conftest import follow, make_category, publish
 
 NOTIFICATIONS = """query($first: Int!, $after: String) { me {
   unreadNotificationCount

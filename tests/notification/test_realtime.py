@@ -7,8 +7,8 @@ import asyncio
 from cosmostream.models import Role
 from cosmostream.notification.service import notification_service
 from tests.core.test_realtime import QUIET, Served, Sockets, signed_in
-from tests.factories import make_video
-from tests.notification.conftest import actor, fan_out, follow
+from tests.factories import actor, make_video
+from tests.notification.conftest import fan_out, follow
 
 
 async def test_a_connected_follower_hears_about_the_new_video(

@@ -36,7 +36,7 @@ from cosmostream.catalog.schemas import (
     VideoSort,
 )
 from cosmostream.errors import NotAuthenticated, PermissionDenied, ValidationFailed
-from cosmostream.kit.pagination import BadCursor, decode_cursor
+from cosmostream.kit.pagination import BadCursor, decode_cursor, page_size
 from cosmostream.kit.time import utcnow
 from cosmostream.models import Category, CreatorRanking, StaffPick, Video
 from cosmostream.video.errors import VideoNotFound
@@ -59,9 +59,7 @@ RISING_KEPT = 100
 
 
 def _check_first(first: int, maximum: int = MAX_PAGE) -> int:
-    if first < 1:
-        raise ValidationFailed("Ask for at least one item.", field="first")
-    return min(first, maximum)
+    return page_size(first, maximum)
 
 
 def _cursor(after: str | None, sort: VideoSort) -> tuple[object, uuid.UUID] | None:

@@ -165,42 +165,52 @@ class LibraryRepository:
         self, session: AsyncSession, user_id: uuid.UUID, video_id: uuid.UUID, now: datetime
     ) -> bool:
         """True when the like is new (a second like changes nothing)."""
-        stmt = (
-            _insert(session, VideoLike)
-            .values(user_id=user_id, video_id=video_id, created_at=now)
-            .on_conflict_do_nothing()
-            .returning(VideoLike.video_id)
-        )
-        return (await session.execute(stmt)).first() is not None
+        return await self._add(session, VideoLike, user_id, video_id, now)
 
     async def remove_like(
         self, session: AsyncSession, user_id: uuid.UUID, video_id: uuid.UUID
     ) -> bool:
-        stmt = (
-            delete(VideoLike)
-            .where(VideoLike.user_id == user_id, VideoLike.video_id == video_id)
-            .returning(VideoLike.video_id)
-        )
-        return (await session.execute(stmt)).first() is not None
+        return await self._remove(session, VideoLike, user_id, video_id)
 
     async def add_saved(
         self, session: AsyncSession, user_id: uuid.UUID, video_id: uuid.UUID, now: datetime
     ) -> bool:
-        stmt = (
-            _insert(session, SavedVideo)
-            .values(user_id=user_id, video_id=video_id, created_at=now)
-            .on_conflict_do_nothing()
-            .returning(SavedVideo.video_id)
-        )
-        return (await session.execute(stmt)).first() is not None
+        return await self._add(session, SavedVideo, user_id, video_id, now)
 
     async def remove_saved(
         self, session: AsyncSession, user_id: uuid.UUID, video_id: uuid.UUID
     ) -> bool:
+        return await self._remove(session, SavedVideo, user_id, video_id)
+
+    @staticmethod
+    async def _add(
+        session: AsyncSession,
+        model: type[VideoLike] | type[SavedVideo],
+        user_id: uuid.UUID,
+        video_id: uuid.UUID,
+        now: datetime,
+    ) -> bool:
+        """Insert the (user, video) row unless it exists; True when it is new."""
         stmt = (
-            delete(SavedVideo)
-            .where(SavedVideo.user_id == user_id, SavedVideo.video_id == video_id)
-            .returning(SavedVideo.video_id)
+            _insert(session, model)
+            .values(user_id=user_id, video_id=video_id, created_at=now)
+            .on_conflict_do_nothing()
+            .returning(model.video_id)
+        )
+        return (await session.execute(stmt)).first() is not None
+
+    @staticmethod
+    async def _remove(
+        session: AsyncSession,
+        model: type[VideoLike] | type[SavedVideo],
+        user_id: uuid.UUID,
+        video_id: uuid.UUID,
+    ) -> bool:
+        """Delete the (user, video) row; True when there was one."""
+        stmt = (
+            delete(model)
+            .where(model.user_id == user_id, model.video_id == video_id)
+            .returning(model.video_id)
         )
         return (await session.execute(stmt)).first() is not None
 

@@ -6,14 +6,12 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from cosmostream.errors import ValidationFailed
+from cosmostream.kit.pagination import Page
 from cosmostream.models import Comment, User, Video, WatchHistory
-
-T = TypeVar("T")
 
 MAX_COMMENT_LENGTH = 5000
 MAX_REPORT_REASON = 500
@@ -74,23 +72,6 @@ def clean_report_reason(reason: str) -> str:
             f"Keep the reason under {MAX_REPORT_REASON} characters.", field="reason"
         )
     return text
-
-
-def page_size(first: int, maximum: int = MAX_PAGE) -> int:
-    if first < 1:
-        raise ValidationFailed("Ask for at least one item.", field="first")
-    return min(first, maximum)
-
-
-@dataclass(frozen=True)
-class Page(Generic[T]):
-    items: list[T]
-    cursors: list[str]
-    has_next: bool
-
-    @property
-    def end_cursor(self) -> str | None:
-        return self.cursors[-1] if self.cursors else None
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ from cosmostream.engagement.schemas import (
     COMPLETED_FRACTION,
     DEFAULT_PAGE,
     MAX_CREDIT_SECONDS,
+    MAX_PAGE,
     MIN_EVENT_GAP,
     REPLIES_PER_COMMENT,
     VIEW_FRACTION,
@@ -48,7 +49,6 @@ from cosmostream.engagement.schemas import (
     Dashboard,
     FollowedCreator,
     HistoryItem,
-    Page,
     PlaybackEventKind,
     PlaybackResult,
     PostedComment,
@@ -57,11 +57,10 @@ from cosmostream.engagement.schemas import (
     WatchState,
     clean_comment_body,
     clean_report_reason,
-    page_size,
 )
 from cosmostream.errors import NotAuthenticated, PermissionDenied
 from cosmostream.kit.crypto import hash_token, new_token
-from cosmostream.kit.pagination import decode_cursor, encode_cursor
+from cosmostream.kit.pagination import Page, decode_cursor, encode_cursor, page_size
 from cosmostream.kit.time import utcnow
 from cosmostream.models import Comment, PlaybackEvent, User, Video
 from cosmostream.video.errors import VideoNotFound
@@ -473,7 +472,7 @@ class EngagementService:
         """Videos the viewer watched, most recently watched first. Videos they
         may no longer see (made private, deleted) are left out."""
         actor = _require(actor)
-        first = page_size(first)
+        first = page_size(first, MAX_PAGE)
         name = "history:unfinished" if unfinished else "history"
         rows = await history_repository.page(
             session,
@@ -519,7 +518,7 @@ class EngagementService:
     ) -> Page[Video]:
         """Saved videos, most recently saved first; ones the viewer may no longer see are hidden."""
         actor = _require(actor)
-        first = page_size(first)
+        first = page_size(first, MAX_PAGE)
         rows = await library_repository.saved_page(
             session,
             actor.id,
@@ -542,7 +541,7 @@ class EngagementService:
         """Creators the viewer follows, most recently followed first, each with
         their follower count and latest public video."""
         actor = _require(actor)
-        first = page_size(first)
+        first = page_size(first, MAX_PAGE)
         rows = await library_repository.following_page(
             session, actor.id, limit=first + 1, after=_after(after, "following")
         )

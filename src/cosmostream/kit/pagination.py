@@ -11,12 +11,14 @@ import base64
 import binascii
 import json
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from cosmostream.errors import ValidationFailed
 
 CursorKey = int | float | str | datetime | None
+T = TypeVar("T")
 
 # Cursors are small; anything longer is not one of ours.
 MAX_CURSOR_LENGTH = 512
@@ -67,3 +69,23 @@ def decode_cursor(cursor: str, sort: str) -> tuple[CursorKey, uuid.UUID]:
     except ValueError:
         raise BadCursor(field="after") from None
     return _decode_key(data[1]), row_id
+
+
+def page_size(first: int, maximum: int) -> int:
+    """How many items to return for `first`: at least one is asked for, at most `maximum` given."""
+    if first < 1:
+        raise ValidationFailed("Ask for at least one item.", field="first")
+    return min(first, maximum)
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a keyset-paginated list, with a cursor per item."""
+
+    items: list[T]
+    cursors: list[str]
+    has_next: bool
+
+    @property
+    def end_cursor(self) -> str | None:
+        return self.cursors[-1] if self.cursors else None

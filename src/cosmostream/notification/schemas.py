@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from cosmostream.kit.pagination import Page
 from cosmostream.models import Notification, User, Video
 
 
@@ -45,15 +46,7 @@ class NotificationItem:
         return self.notification.read_at is not None
 
 
-@dataclass(frozen=True)
-class NotificationPage:
-    items: list[NotificationItem]
-    cursors: list[str]
-    has_next: bool
-
-    @property
-    def end_cursor(self) -> str | None:
-        return self.cursors[-1] if self.cursors else None
+NotificationPage = Page[NotificationItem]
 
 
 @dataclass(frozen=True)
