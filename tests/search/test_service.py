@@ -332,3 +332,16 @@ async def test_broad_queries_rank_a_bounded_pool(
     assert len(ids) == len(set(ids)) == 4
     async with db.read() as session:
         assert await search_service.count(session, "orbit") == 7
+        # A pool smaller than the count cap cannot count: the page counts apart.
+        page = await search_service.search(session, None, "orbit", 2, with_total=True)
+        assert page.total == 7
+    monkeypatch.undo()
+    async with db.read() as session:
+        page = await search_service.search(session, None, "orbit", 2, with_total=True)
+        assert page.total == 7 and len(page.hits) == 2
+        page = await search_service.search(
+            session, None, "orbit", 2, page.end_cursor, with_total=True
+        )
+        assert page.total == 7
+        empty = await search_service.search(session, None, "nothingmatches", 2, with_total=True)
+        assert empty.total == 0 and empty.hits == []

@@ -25,14 +25,20 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
-from sqlalchemy import Float, Text, Uuid, bindparam, select, text
+from sqlalchemy import Float, Integer, Text, Uuid, bindparam, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.sql.selectable import TextualSelect
 
 from cosmostream.models import User, Video, VideoTag
-from cosmostream.search.schemas import RankedId, SearchDocument, SearchQuery, SuggestCandidate
+from cosmostream.search.schemas import (
+    COUNT_CAP,
+    RankedId,
+    SearchDocument,
+    SearchQuery,
+    SuggestCandidate,
+)
 
 # Objects created by the search migration outside the models (and FTS5's own
 # shadow tables): the models-vs-migrations comparison must not see them.
@@ -91,8 +97,10 @@ class IndexBackend(Protocol):
 RANK_POOL = 5000
 # PostgreSQL reads each match's tsvector from the heap to score it, about four
 # times SQLite's cost per match: its pool is smaller so that a word matching
-# most of 100,000 videos still answers in ~15 ms (docs/benchmarks.md).
-PG_RANK_POOL = 1000
+# most of 100,000 videos still answers in ~15 ms (docs/benchmarks.md). One more
+# than the count cap, so the pool's size is the capped match count as well and
+# a results page needs no second scan to count.
+PG_RANK_POOL = COUNT_CAP + 1
 
 _SQLITE_KEY = """bm25(video_search, 10.0, 4.0, 2.0, 1.0)
   - CASE WHEN bm25(video_search, 1.0, 0.0, 0.0, 0.0) < 0 THEN 10000.0 ELSE 0.0 END"""
@@ -145,8 +153,13 @@ _SQLITE_COUNT = """
 """
 
 
-def _ranked_statement(sql: str, after: tuple[float, uuid.UUID] | None) -> TextualSelect:
-    stmt = text(sql).columns(video_id=Uuid(), key=Float())
+def _ranked_statement(
+    sql: str, after: tuple[float, uuid.UUID] | None, *, pool_size: bool = False
+) -> TextualSelect:
+    columns: dict[str, Any] = {"video_id": Uuid(), "key": Float()}
+    if pool_size:
+        columns["pool_size"] = Integer()
+    stmt = text(sql).columns(**columns)
     if after:
         stmt = stmt.bindparams(
             bindparam("after_id", type_=Uuid()), bindparam("after_key", type_=Float())
@@ -253,13 +266,14 @@ _PG_AFTER = f"""
 
 
 def _pg_ranked(after: bool) -> str:
+    sized = f"SELECT video_id, key, count(*) OVER () AS pool_size FROM ({_PG_POOL}) AS p0"  # noqa: S608
     page = (
-        f"SELECT video_id, key FROM ({_PG_POOL}) AS p"  # noqa: S608
+        f"SELECT video_id, key, pool_size FROM ({sized}) AS p"  # noqa: S608
         + (_PG_AFTER if after else "")
         + " ORDER BY key, video_id DESC LIMIT :limit"
     )
     return (
-        f"SELECT t.video_id, t.key FROM ({page}) AS t"  # noqa: S608
+        f"SELECT t.video_id, t.key, t.pool_size FROM ({page}) AS t"  # noqa: S608
         + " JOIN videos AS v ON v.id = t.video_id"
         + " WHERE v.listed ORDER BY t.key, t.video_id DESC"
     )
@@ -289,8 +303,20 @@ class PostgresIndex:
         }
         if after:
             params.update(after_key=after[0], after_id=after[1])
-        rows = await session.execute(_ranked_statement(_PG_RANKED[bool(after)], after), params)
-        return [RankedId(video_id=r.video_id, key=float(r.key)) for r in rows]
+        stmt = _ranked_statement(_PG_RANKED[bool(after)], after, pool_size=True)
+        rows = await session.execute(stmt, params)
+        return [
+            RankedId(video_id=r.video_id, key=float(r.key), match_count=self._count(r.pool_size))
+            for r in rows
+        ]
+
+    @staticmethod
+    def _count(pool_size: int) -> int | None:
+        # A pool that was not full holds every match; a full one counts them
+        # only while it is at least as large as the cap.
+        if pool_size < PG_RANK_POOL or PG_RANK_POOL >= COUNT_CAP + 1:
+            return min(pool_size, COUNT_CAP + 1)
+        return None
 
     async def count(self, session: AsyncSession, query: SearchQuery, cap: int) -> int:
         params = {"match": self.match_expression(query), "cap": cap}

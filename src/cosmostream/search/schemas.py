@@ -142,6 +142,9 @@ class RankedId:
 
     video_id: uuid.UUID
     key: float
+    # Matches counted up to COUNT_CAP + 1, when the ranking already counted
+    # them for free (PostgreSQL); None: ask `count`.
+    match_count: int | None = None
 
 
 @dataclass(frozen=True)

@@ -95,8 +95,16 @@ class SearchService:
         if parsed.empty:
             return SearchPage(query=parsed, total=0 if with_total else None)
         index = search_repository.index(session)
-        total = await index.count(session, parsed, COUNT_CAP + 1) if with_total else None
         ranked = await index.ranked(session, parsed, first + 1, position)
+        total = None
+        if with_total:
+            counted = ranked[0].match_count if ranked else None
+            if counted is not None:
+                total = counted
+            elif not ranked and position is None:
+                total = 0
+            else:
+                total = await index.count(session, parsed, COUNT_CAP + 1)
         page, has_next = ranked[:first], len(ranked) > first
         videos = {
             v.id: v for v in await search_repository.videos(session, [r.video_id for r in page])
