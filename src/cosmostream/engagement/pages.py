@@ -328,26 +328,26 @@ async def history_pause_submit(request: Request) -> Response:
 
 @router.get("/library/saved")
 async def saved_page(request: Request) -> Response:
-    actor = security.current_actor(request)
-    if actor is None:
-        return _login_redirect(request)
-    async with _db(request).read() as session:
-        page = await engagement_service.saved(
-            session, actor, first=24, after=request.query_params.get("after") or None
-        )
-    return render(request, "engagement/saved.html", {"page": page})
+    return await _library_page(request, engagement_service.saved, "engagement/saved.html")
 
 
 @router.get("/library/following")
 async def following_page(request: Request) -> Response:
+    return await _library_page(request, engagement_service.following, "engagement/following.html")
+
+
+async def _library_page(
+    request: Request, fetch: Callable[..., Awaitable[object]], template: str
+) -> Response:
+    """A signed-in viewer's paged list (24 a page, `?after=` cursor)."""
     actor = security.current_actor(request)
     if actor is None:
         return _login_redirect(request)
     async with _db(request).read() as session:
-        page = await engagement_service.following(
+        page = await fetch(
             session, actor, first=24, after=request.query_params.get("after") or None
         )
-    return render(request, "engagement/following.html", {"page": page})
+    return render(request, template, {"page": page})
 
 
 @router.get("/dashboard")

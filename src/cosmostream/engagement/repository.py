@@ -272,23 +272,26 @@ class LibraryRepository:
     async def recent_likes(
         self, session: AsyncSession, user_id: uuid.UUID, visible: ColumnElement[bool], limit: int
     ) -> list[tuple[datetime, Video]]:
-        rows = await session.execute(
-            select(VideoLike.created_at, Video)
-            .join(Video, Video.id == VideoLike.video_id)
-            .where(VideoLike.user_id == user_id, visible)
-            .order_by(VideoLike.created_at.desc())
-            .limit(limit)
-        )
-        return [(at, video) for at, video in rows]
+        return await self._recent(session, VideoLike, user_id, visible, limit)
 
     async def recent_saves(
         self, session: AsyncSession, user_id: uuid.UUID, visible: ColumnElement[bool], limit: int
     ) -> list[tuple[datetime, Video]]:
+        return await self._recent(session, SavedVideo, user_id, visible, limit)
+
+    @staticmethod
+    async def _recent(
+        session: AsyncSession,
+        model: type[VideoLike] | type[SavedVideo],
+        user_id: uuid.UUID,
+        visible: ColumnElement[bool],
+        limit: int,
+    ) -> list[tuple[datetime, Video]]:
         rows = await session.execute(
-            select(SavedVideo.created_at, Video)
-            .join(Video, Video.id == SavedVideo.video_id)
-            .where(SavedVideo.user_id == user_id, visible)
-            .order_by(SavedVideo.created_at.desc())
+            select(model.created_at, Video)
+            .join(Video, Video.id == model.video_id)
+            .where(model.user_id == user_id, visible)
+            .order_by(model.created_at.desc())
             .limit(limit)
         )
         return [(at, video) for at, video in rows]
