@@ -13,6 +13,7 @@ from cosmostream.account.gql import AccountMutation, AccountQuery
 from cosmostream.catalog.gql import CatalogMutation, CatalogQuery
 from cosmostream.config import get_settings
 from cosmostream.engagement.gql import EngagementMutation
+from cosmostream.forum.gql import ForumMutation, ForumQuery
 from cosmostream.graphql.errors import AppErrorMasker
 from cosmostream.notification.gql import NotificationMutation
 from cosmostream.search.gql import SearchQuery
@@ -25,6 +26,7 @@ Query = merge_types(
         VideoQuery,
         CatalogQuery,
         SearchQuery,
+        ForumQuery,
     ),
 )
 Mutation = merge_types(
@@ -35,6 +37,7 @@ Mutation = merge_types(
         CatalogMutation,
         NotificationMutation,
         EngagementMutation,
+        ForumMutation,
     ),
 )
 

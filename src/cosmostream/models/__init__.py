@@ -26,6 +26,14 @@ from cosmostream.models.engagement import (
     VideoLike,
     WatchHistory,
 )
+from cosmostream.models.forum import (
+    ChatMessage,
+    ForumCategory,
+    ForumReport,
+    Post,
+    PostLike,
+    Thread,
+)
 from cosmostream.models.video import Upload, Video, VideoStatus, VideoTag, Visibility
 
 __all__ = [
@@ -34,17 +42,23 @@ __all__ = [
     "AuthSession",
     "Base",
     "Category",
+    "ChatMessage",
     "Comment",
     "CommentReport",
     "CreatorRanking",
     "Follow",
+    "ForumCategory",
+    "ForumReport",
     "Notification",
     "PlaybackEvent",
     "PlaybackState",
+    "Post",
+    "PostLike",
     "RefreshToken",
     "Role",
     "SavedVideo",
     "StaffPick",
+    "Thread",
     "ThrottleBucket",
     "Upload",
     "User",

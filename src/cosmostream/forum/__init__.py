@@ -1,0 +1,1 @@
+"""Forums: categories, threads, posts, likes, reports and the live chat of a thread."""

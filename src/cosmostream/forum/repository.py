@@ -1,0 +1,254 @@
+"""SQL for the forums.
+
+Counters (replies, likes) change with SQL arithmetic so concurrent requests
+never lose an update; likes and reports are inserted with ON CONFLICT DO
+NOTHING so a repeat is a no-op the service can detect. Lists are keyset
+paginated and load their rows in a fixed number of queries.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, delete, or_, select, true, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from cosmostream.kit.ids import uuid7
+from cosmostream.models import ChatMessage, ForumCategory, ForumReport, Post, PostLike, Thread
+
+# (pinned, last activity, id) of the last thread a client saw.
+ThreadKeyset = tuple[bool, datetime, uuid.UUID]
+# (created at, id) of the last post a client saw.
+PostKeyset = tuple[datetime, uuid.UUID]
+
+
+def _insert(session: AsyncSession, table: Any) -> Any:
+    """The dialect's own INSERT, which knows ON CONFLICT (SQLite and PostgreSQL alike)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+def escape_like(text: str) -> str:
+    """`text` matched literally inside a LIKE pattern escaped with a backslash."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _after_thread(after: ThreadKeyset | None) -> ColumnElement[bool]:
+    """Threads after `after` in (pinned DESC, last activity DESC, id DESC) order."""
+    if after is None:
+        return true()
+    pinned, at, last_id = after
+    same_pin = and_(
+        Thread.pinned.is_(pinned),
+        or_(
+            Thread.last_activity_at < at,
+            and_(Thread.last_activity_at == at, Thread.id < last_id),
+        ),
+    )
+    # Booleans compared as values differ across backends; spell the order out.
+    return or_(Thread.pinned.is_(False), same_pin) if pinned else same_pin
+
+
+class CategoryRepository:
+    async def all(self, session: AsyncSession) -> list[ForumCategory]:
+        return list(
+            await session.scalars(
+                select(ForumCategory).order_by(ForumCategory.position, ForumCategory.name)
+            )
+        )
+
+    async def get(self, session: AsyncSession, category_id: uuid.UUID) -> ForumCategory | None:
+        return await session.get(ForumCategory, category_id)
+
+    async def by_slug(self, session: AsyncSession, slug: str) -> ForumCategory | None:
+        return await session.scalar(select(ForumCategory).where(ForumCategory.slug == slug))
+
+
+class ThreadRepository:
+    async def get(
+        self, session: AsyncSession, thread_id: uuid.UUID, *, for_update: bool = False
+    ) -> Thread | None:
+        query = (
+            select(Thread)
+            .where(Thread.id == thread_id)
+            .options(selectinload(Thread.category))
+            .execution_options(populate_existing=True)
+        )
+        if for_update:
+            query = query.with_for_update()
+        return await session.scalar(query)
+
+    async def page(
+        self,
+        session: AsyncSession,
+        category_id: uuid.UUID,
+        *,
+        limit: int,
+        after: ThreadKeyset | None,
+    ) -> list[Thread]:
+        return list(
+            await session.scalars(
+                select(Thread)
+                .where(
+                    Thread.category_id == category_id,
+                    Thread.deleted_at.is_(None),
+                    _after_thread(after),
+                )
+                .order_by(Thread.pinned.desc(), Thread.last_activity_at.desc(), Thread.id.desc())
+                .options(selectinload(Thread.category))
+                .limit(limit)
+            )
+        )
+
+    async def search(self, session: AsyncSession, text: str, limit: int) -> list[Thread]:
+        pattern = f"%{escape_like(text)}%"
+        return list(
+            await session.scalars(
+                select(Thread)
+                .where(Thread.deleted_at.is_(None), Thread.title.ilike(pattern, escape="\\"))
+                .order_by(Thread.last_activity_at.desc(), Thread.id.desc())
+                .options(selectinload(Thread.category))
+                .limit(limit)
+            )
+        )
+
+    async def change_replies(
+        self, session: AsyncSession, thread_id: uuid.UUID, delta: int, active_at: datetime | None
+    ) -> None:
+        values: dict[str, Any] = {"reply_count": Thread.reply_count + delta}
+        if active_at is not None:
+            values["last_activity_at"] = active_at
+        await session.execute(
+            update(Thread)
+            .where(Thread.id == thread_id)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+
+
+class PostRepository:
+    async def get(
+        self, session: AsyncSession, post_id: uuid.UUID, *, for_update: bool = False
+    ) -> Post | None:
+        query = select(Post).where(Post.id == post_id).execution_options(populate_existing=True)
+        if for_update:
+            query = query.with_for_update()
+        return await session.scalar(query)
+
+    async def page(
+        self, session: AsyncSession, thread_id: uuid.UUID, *, limit: int, after: PostKeyset | None
+    ) -> list[Post]:
+        query = select(Post).where(Post.thread_id == thread_id)
+        if after is not None:
+            at, last_id = after
+            query = query.where(
+                or_(Post.created_at > at, and_(Post.created_at == at, Post.id > last_id))
+            )
+        return list(await session.scalars(query.order_by(Post.created_at, Post.id).limit(limit)))
+
+    async def change_likes(self, session: AsyncSession, post_id: uuid.UUID, delta: int) -> None:
+        await session.execute(
+            update(Post)
+            .where(Post.id == post_id)
+            .values(like_count=Post.like_count + delta)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def add_like(
+        self, session: AsyncSession, user_id: uuid.UUID, post_id: uuid.UUID, now: datetime
+    ) -> bool:
+        """True when the like is new (a second like changes nothing)."""
+        stmt = (
+            _insert(session, PostLike)
+            .values(user_id=user_id, post_id=post_id, created_at=now)
+            .on_conflict_do_nothing()
+            .returning(PostLike.post_id)
+        )
+        return (await session.execute(stmt)).first() is not None
+
+    async def remove_like(
+        self, session: AsyncSession, user_id: uuid.UUID, post_id: uuid.UUID
+    ) -> bool:
+        stmt = (
+            delete(PostLike)
+            .where(PostLike.user_id == user_id, PostLike.post_id == post_id)
+            .returning(PostLike.post_id)
+        )
+        return (await session.execute(stmt)).first() is not None
+
+
+class ChatRepository:
+    async def get(self, session: AsyncSession, message_id: uuid.UUID) -> ChatMessage | None:
+        return await session.scalar(
+            select(ChatMessage)
+            .where(ChatMessage.id == message_id)
+            .execution_options(populate_existing=True)
+        )
+
+    async def history(
+        self,
+        session: AsyncSession,
+        thread_id: uuid.UUID,
+        *,
+        limit: int,
+        before: ChatMessage | None,
+    ) -> list[ChatMessage]:
+        """The newest `limit` live messages before `before`, oldest first."""
+        query = select(ChatMessage).where(
+            ChatMessage.thread_id == thread_id, ChatMessage.deleted_at.is_(None)
+        )
+        if before is not None:
+            query = query.where(
+                or_(
+                    ChatMessage.created_at < before.created_at,
+                    and_(ChatMessage.created_at == before.created_at, ChatMessage.id < before.id),
+                )
+            )
+        rows = list(
+            await session.scalars(
+                query.order_by(ChatMessage.created_at.desc(), ChatMessage.id.desc()).limit(limit)
+            )
+        )
+        rows.reverse()
+        return rows
+
+
+class ReportRepository:
+    async def add(
+        self,
+        session: AsyncSession,
+        reporter_id: uuid.UUID,
+        reason: str,
+        now: datetime,
+        *,
+        post_id: uuid.UUID | None = None,
+        chat_message_id: uuid.UUID | None = None,
+    ) -> bool:
+        """False when this user had already reported this item."""
+        stmt = (
+            _insert(session, ForumReport)
+            .values(
+                id=uuid7(),
+                post_id=post_id,
+                chat_message_id=chat_message_id,
+                reporter_id=reporter_id,
+                reason=reason,
+                created_at=now,
+                resolved_at=None,
+            )
+            .on_conflict_do_nothing()
+            .returning(ForumReport.id)
+        )
+        return (await session.execute(stmt)).first() is not None
+
+
+category_repository = CategoryRepository()
+thread_repository = ThreadRepository()
+post_repository = PostRepository()
+chat_repository = ChatRepository()
+report_repository = ReportRepository()

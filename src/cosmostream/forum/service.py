@@ -1,0 +1,434 @@
+"""Forum rules.
+
+- Anyone may read; signed-in users create threads, reply, like, report and chat.
+- Authors edit and delete their own posts and chat messages.
+- Moderators pin, lock, move and delete any thread, post or message. For now a
+  moderator is an admin (`Role.ADMIN`); a dedicated moderator role can come later
+  by changing `is_moderator` alone.
+- A locked thread takes no replies, edits or chat messages except from moderators.
+- Deleted threads are gone for everyone; a deleted post stays as a placeholder so
+  the conversation keeps its shape, but its text is never shown again.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cosmostream.account.schemas import Actor
+from cosmostream.errors import NotAuthenticated, PermissionDenied, ValidationFailed
+from cosmostream.forum.errors import (
+    AlreadyReported,
+    ChatMessageNotFound,
+    ForumCategoryNotFound,
+    OwnPost,
+    PostNotFound,
+    ThreadLocked,
+    ThreadNotFound,
+)
+from cosmostream.forum.repository import (
+    PostKeyset,
+    ThreadKeyset,
+    category_repository,
+    chat_repository,
+    post_repository,
+    report_repository,
+    thread_repository,
+)
+from cosmostream.forum.schemas import (
+    DEFAULT_CHAT_PAGE,
+    DEFAULT_PAGE,
+    MAX_CHAT_PAGE,
+    MAX_PAGE,
+    clean_chat_body,
+    clean_post_body,
+    clean_report_reason,
+    clean_search,
+    clean_title,
+)
+from cosmostream.kit.pagination import BadCursor, Page, decode_cursor, encode_cursor, page_size
+from cosmostream.kit.time import utcnow
+from cosmostream.models import ChatMessage, ForumCategory, Post, Thread
+
+THREAD_SORT = "forum_threads"
+POST_SORT = "forum_posts"
+
+
+def _require(actor: Actor | None) -> Actor:
+    if actor is None:
+        raise NotAuthenticated()
+    return actor
+
+
+def is_moderator(actor: Actor | None) -> bool:
+    return actor is not None and actor.is_admin
+
+
+def can_edit_post(actor: Actor | None, post: Post) -> bool:
+    return actor is not None and post.deleted_at is None and actor.id == post.author_id
+
+
+def can_delete_post(actor: Actor | None, post: Post) -> bool:
+    if actor is None or post.deleted_at is not None:
+        return False
+    return actor.id == post.author_id or is_moderator(actor)
+
+
+def _thread_cursor(thread: Thread) -> str:
+    # The cursor key is one value: the pin flag and the activity time joined.
+    key = f"{int(thread.pinned)}|{thread.last_activity_at.isoformat()}"
+    return encode_cursor(THREAD_SORT, key, thread.id)
+
+
+def _thread_after(cursor: str | None) -> ThreadKeyset | None:
+    if cursor is None:
+        return None
+    key, last_id = decode_cursor(cursor, THREAD_SORT)
+    if not isinstance(key, str) or key[:2] not in ("0|", "1|"):
+        raise BadCursor(field="after")
+    try:
+        at = datetime.fromisoformat(key[2:])
+    except ValueError:
+        raise BadCursor(field="after") from None
+    if at.tzinfo is None:
+        raise BadCursor(field="after")
+    return key[0] == "1", at, last_id
+
+
+def _post_after(cursor: str | None) -> PostKeyset | None:
+    if cursor is None:
+        return None
+    key, last_id = decode_cursor(cursor, POST_SORT)
+    if not isinstance(key, datetime) or key.tzinfo is None:
+        raise BadCursor(field="after")
+    return key, last_id
+
+
+class ForumService:
+    # -- reading ---------------------------------------------------------------
+
+    async def categories(self, session: AsyncSession) -> list[ForumCategory]:
+        return await category_repository.all(session)
+
+    async def category(self, session: AsyncSession, slug: str) -> ForumCategory:
+        found = await category_repository.by_slug(session, slug)
+        if found is None:
+            raise ForumCategoryNotFound()
+        return found
+
+    async def threads(
+        self,
+        session: AsyncSession,
+        category_id: uuid.UUID,
+        *,
+        first: int = DEFAULT_PAGE,
+        after: str | None = None,
+    ) -> Page[Thread]:
+        """Live threads of a category, pinned first, then by latest activity."""
+        size = page_size(first, MAX_PAGE)
+        rows = await thread_repository.page(
+            session, category_id, limit=size + 1, after=_thread_after(after)
+        )
+        items = rows[:size]
+        return Page(
+            items=items, cursors=[_thread_cursor(t) for t in items], has_next=len(rows) > size
+        )
+
+    async def thread(self, session: AsyncSession, thread_id: uuid.UUID) -> Thread:
+        found = await thread_repository.get(session, thread_id)
+        if found is None or found.deleted_at is not None:
+            raise ThreadNotFound()
+        return found
+
+    async def posts(
+        self,
+        session: AsyncSession,
+        thread_id: uuid.UUID,
+        *,
+        first: int = DEFAULT_PAGE,
+        after: str | None = None,
+    ) -> Page[Post]:
+        """The posts of a thread, oldest first (deleted ones as placeholders)."""
+        size = page_size(first, MAX_PAGE)
+        rows = await post_repository.page(
+            session, thread_id, limit=size + 1, after=_post_after(after)
+        )
+        items = rows[:size]
+        return Page(
+            items=items,
+            cursors=[encode_cursor(POST_SORT, p.created_at, p.id) for p in items],
+            has_next=len(rows) > size,
+        )
+
+    async def search_threads(
+        self, session: AsyncSession, query: str, *, first: int = DEFAULT_PAGE
+    ) -> list[Thread]:
+        """Live threads whose title contains `query` (literally: % and _ are not wildcards)."""
+        return await thread_repository.search(
+            session, clean_search(query), page_size(first, MAX_PAGE)
+        )
+
+    # -- threads and posts -----------------------------------------------------
+
+    async def _live_thread(
+        self, session: AsyncSession, thread_id: uuid.UUID, *, for_update: bool = False
+    ) -> Thread:
+        found = await thread_repository.get(session, thread_id, for_update=for_update)
+        if found is None or found.deleted_at is not None:
+            raise ThreadNotFound()
+        return found
+
+    async def _live_post(self, session: AsyncSession, post_id: uuid.UUID) -> tuple[Post, Thread]:
+        post = await post_repository.get(session, post_id, for_update=True)
+        if post is None or post.deleted_at is not None:
+            raise PostNotFound()
+        thread = await thread_repository.get(session, post.thread_id)
+        if thread is None or thread.deleted_at is not None:
+            raise PostNotFound()
+        return post, thread
+
+    @staticmethod
+    def _check_open(actor: Actor, thread: Thread) -> None:
+        if thread.locked and not is_moderator(actor):
+            raise ThreadLocked()
+
+    async def create_thread(
+        self,
+        session: AsyncSession,
+        actor: Actor | None,
+        category_id: uuid.UUID,
+        title: str,
+        body: str,
+    ) -> Thread:
+        """Start a thread with its opening post."""
+        actor = _require(actor)
+        clean = clean_title(title)
+        text = clean_post_body(body)
+        category = await category_repository.get(session, category_id)
+        if category is None:
+            raise ForumCategoryNotFound()
+        now = utcnow()
+        thread = Thread(
+            category_id=category.id,
+            author_id=actor.id,
+            title=clean,
+            pinned=False,
+            locked=False,
+            reply_count=0,
+            last_activity_at=now,
+            created_at=now,
+        )
+        session.add(thread)
+        await session.flush()
+        session.add(
+            Post(thread_id=thread.id, author_id=actor.id, opening=True, body=text, created_at=now)
+        )
+        await session.flush()
+        return await self._live_thread(session, thread.id)
+
+    async def reply(
+        self, session: AsyncSession, actor: Actor | None, thread_id: uuid.UUID, body: str
+    ) -> Post:
+        """Add a post to a thread; a locked thread refuses all but moderators."""
+        actor = _require(actor)
+        text = clean_post_body(body)
+        thread = await self._live_thread(session, thread_id, for_update=True)
+        self._check_open(actor, thread)
+        now = utcnow()
+        post = Post(
+            thread_id=thread.id, author_id=actor.id, opening=False, body=text, created_at=now
+        )
+        session.add(post)
+        await session.flush()
+        await thread_repository.change_replies(session, thread.id, 1, now)
+        return post
+
+    async def edit_post(
+        self, session: AsyncSession, actor: Actor | None, post_id: uuid.UUID, body: str
+    ) -> Post:
+        """Change the text of one's own post (marked as edited)."""
+        actor = _require(actor)
+        post, thread = await self._live_post(session, post_id)
+        if not can_edit_post(actor, post):
+            raise PermissionDenied("Only its author can edit a post.")
+        self._check_open(actor, thread)
+        text = clean_post_body(body)
+        if text != post.body:
+            post.body = text
+            post.edited_at = utcnow()
+        await session.flush()
+        return post
+
+    async def delete_post(
+        self, session: AsyncSession, actor: Actor | None, post_id: uuid.UUID
+    ) -> Post:
+        """Delete a post (its author or a moderator); it stays as a placeholder."""
+        actor = _require(actor)
+        post, thread = await self._live_post(session, post_id)
+        if not can_delete_post(actor, post):
+            raise PermissionDenied("You can only delete your own posts.")
+        post.deleted_at = utcnow()
+        post.body = ""
+        await session.flush()
+        if not post.opening:
+            await thread_repository.change_replies(session, thread.id, -1, None)
+        return post
+
+    async def like_post(
+        self, session: AsyncSession, actor: Actor | None, post_id: uuid.UUID
+    ) -> Post:
+        """Like a post; liking twice is one like."""
+        actor = _require(actor)
+        post, _ = await self._live_post(session, post_id)
+        if await post_repository.add_like(session, actor.id, post.id, utcnow()):
+            await post_repository.change_likes(session, post.id, 1)
+        return await self._reload(session, post.id)
+
+    async def unlike_post(
+        self, session: AsyncSession, actor: Actor | None, post_id: uuid.UUID
+    ) -> Post:
+        actor = _require(actor)
+        post, _ = await self._live_post(session, post_id)
+        if await post_repository.remove_like(session, actor.id, post.id):
+            await post_repository.change_likes(session, post.id, -1)
+        return await self._reload(session, post.id)
+
+    @staticmethod
+    async def _reload(session: AsyncSession, post_id: uuid.UUID) -> Post:
+        found = await post_repository.get(session, post_id)
+        assert found is not None
+        return found
+
+    async def report_post(
+        self, session: AsyncSession, actor: Actor | None, post_id: uuid.UUID, reason: str
+    ) -> Post:
+        """Flag a post for the moderators: once per user, never one's own."""
+        actor = _require(actor)
+        post, _ = await self._live_post(session, post_id)
+        if post.author_id == actor.id:
+            raise OwnPost()
+        text = clean_report_reason(reason)
+        if not await report_repository.add(session, actor.id, text, utcnow(), post_id=post.id):
+            raise AlreadyReported()
+        return post
+
+    # -- moderation ------------------------------------------------------------
+
+    async def _moderated(
+        self, session: AsyncSession, actor: Actor | None, thread_id: uuid.UUID
+    ) -> Thread:
+        actor = _require(actor)
+        if not is_moderator(actor):
+            raise PermissionDenied("Only moderators can do that.")
+        return await self._live_thread(session, thread_id, for_update=True)
+
+    async def pin_thread(
+        self, session: AsyncSession, actor: Actor | None, thread_id: uuid.UUID, pinned: bool
+    ) -> Thread:
+        thread = await self._moderated(session, actor, thread_id)
+        thread.pinned = pinned
+        await session.flush()
+        return thread
+
+    async def lock_thread(
+        self, session: AsyncSession, actor: Actor | None, thread_id: uuid.UUID, locked: bool
+    ) -> Thread:
+        thread = await self._moderated(session, actor, thread_id)
+        thread.locked = locked
+        await session.flush()
+        return thread
+
+    async def move_thread(
+        self,
+        session: AsyncSession,
+        actor: Actor | None,
+        thread_id: uuid.UUID,
+        category_id: uuid.UUID,
+    ) -> Thread:
+        thread = await self._moderated(session, actor, thread_id)
+        category = await category_repository.get(session, category_id)
+        if category is None:
+            raise ForumCategoryNotFound()
+        thread.category_id = category.id
+        await session.flush()
+        return await self._live_thread(session, thread.id)
+
+    async def delete_thread(
+        self, session: AsyncSession, actor: Actor | None, thread_id: uuid.UUID
+    ) -> Thread:
+        """Hide a thread and everything in it (moderators only)."""
+        thread = await self._moderated(session, actor, thread_id)
+        thread.deleted_at = utcnow()
+        await session.flush()
+        return thread
+
+    # -- chat ------------------------------------------------------------------
+
+    async def post_chat_message(
+        self, session: AsyncSession, actor: Actor | None, thread_id: uuid.UUID, body: str
+    ) -> ChatMessage:
+        """Store a chat message in a thread. It is stored (and committed) before it
+        is broadcast, so what a member sees live is always in the history."""
+        actor = _require(actor)
+        text = clean_chat_body(body)
+        thread = await self._live_thread(session, thread_id)
+        self._check_open(actor, thread)
+        message = ChatMessage(
+            thread_id=thread.id, author_id=actor.id, body=text, created_at=utcnow()
+        )
+        session.add(message)
+        await session.flush()
+        return message
+
+    async def chat_history(
+        self,
+        session: AsyncSession,
+        thread_id: uuid.UUID,
+        before: uuid.UUID | None = None,
+        limit: int = DEFAULT_CHAT_PAGE,
+    ) -> list[ChatMessage]:
+        """The newest `limit` live messages (before the message `before`), oldest first."""
+        if not 1 <= limit <= MAX_CHAT_PAGE:
+            raise ValidationFailed(f"Ask for 1-{MAX_CHAT_PAGE} messages.", field="limit")
+        thread = await self.thread(session, thread_id)
+        anchor: ChatMessage | None = None
+        if before is not None:
+            anchor = await chat_repository.get(session, before)
+            if anchor is None or anchor.thread_id != thread.id:
+                raise ChatMessageNotFound()
+        return await chat_repository.history(session, thread.id, limit=limit, before=anchor)
+
+    async def delete_chat_message(
+        self, session: AsyncSession, actor: Actor | None, message_id: uuid.UUID
+    ) -> ChatMessage:
+        """Remove a chat message (its author or a moderator)."""
+        actor = _require(actor)
+        message = await chat_repository.get(session, message_id)
+        if message is None or message.deleted_at is not None:
+            raise ChatMessageNotFound()
+        if message.author_id != actor.id and not is_moderator(actor):
+            raise PermissionDenied("You can only delete your own messages.")
+        message.deleted_at = utcnow()
+        await session.flush()
+        return message
+
+    async def report_chat_message(
+        self, session: AsyncSession, actor: Actor | None, message_id: uuid.UUID, reason: str
+    ) -> ChatMessage:
+        actor = _require(actor)
+        message = await chat_repository.get(session, message_id)
+        if message is None or message.deleted_at is not None:
+            raise ChatMessageNotFound()
+        if message.author_id == actor.id:
+            raise OwnPost("You cannot report your own message.")
+        text = clean_report_reason(reason)
+        if not await report_repository.add(
+            session, actor.id, text, utcnow(), chat_message_id=message.id
+        ):
+            raise AlreadyReported()
+        return message
+
+
+forum_service = ForumService()
