@@ -31,7 +31,7 @@ from cosmostream.engagement.service import (
     viewer_key,
 )
 from cosmostream.graphql.context import Info
-from cosmostream.graphql.relay import PageInfo, VideoConnection, connection
+from cosmostream.graphql.relay import PageInfo, VideoConnection, connection, page_info
 from cosmostream.kit.ids import parse_uuid
 from cosmostream.models import Comment as CommentModel
 from cosmostream.models import Video as VideoModel
@@ -255,9 +255,7 @@ async def comments_of(
         CommentEdge(cursor=c, node=_thread(t))
         for t, c in zip(page.items, page.cursors, strict=True)
     ]
-    return CommentConnection(
-        edges=edges, page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.end_cursor)
-    )
+    return CommentConnection(edges=edges, page_info=page_info(page))
 
 
 async def history_of(info: Info, reader: Actor, first: int, after: str | None) -> HistoryConnection:
@@ -267,9 +265,7 @@ async def history_of(info: Info, reader: Actor, first: int, after: str | None) -
         HistoryEdge(cursor=c, node=HistoryEntry(item=i))
         for i, c in zip(page.items, page.cursors, strict=True)
     ]
-    return HistoryConnection(
-        edges=edges, page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.end_cursor)
-    )
+    return HistoryConnection(edges=edges, page_info=page_info(page))
 
 
 async def saved_of(info: Info, reader: Actor, first: int, after: str | None) -> VideoConnection:
@@ -285,9 +281,7 @@ async def following_of(
     async with info.context.db.read() as session:
         page = await engagement_service.following(session, reader, first=first, after=after)
     edges = [FollowingEdge(cursor=c, item=i) for i, c in zip(page.items, page.cursors, strict=True)]
-    return FollowingConnection(
-        edges=edges, page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.end_cursor)
-    )
+    return FollowingConnection(edges=edges, page_info=page_info(page))
 
 
 async def viewer_state_of(info: Info, video: VideoModel) -> tuple[bool, bool, float | None]:

@@ -18,7 +18,7 @@ from cosmostream.forum.markdown import render_markdown
 from cosmostream.forum.schemas import DEFAULT_CHAT_PAGE, DEFAULT_PAGE
 from cosmostream.forum.service import can_delete_post, can_edit_post, forum_service, is_moderator
 from cosmostream.graphql.context import Info
-from cosmostream.graphql.relay import PageInfo
+from cosmostream.graphql.relay import PageInfo, page_info
 from cosmostream.kit.ids import parse_uuid
 from cosmostream.models import ChatMessage as ChatMessageModel
 from cosmostream.models import ForumCategory as ForumCategoryModel
@@ -148,7 +148,7 @@ class ForumCategory:
         ]
         return ForumThreadConnection(
             edges=edges,
-            page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.end_cursor),
+            page_info=page_info(page),
         )
 
 
@@ -208,7 +208,7 @@ class ForumThread:
         ]
         return ForumPostConnection(
             edges=edges,
-            page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.end_cursor),
+            page_info=page_info(page),
         )
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import strawberry
 
+from cosmostream.kit.pagination import Page
 from cosmostream.models import Video as VideoModel
 from cosmostream.video.gql import Video
 
@@ -14,6 +16,11 @@ from cosmostream.video.gql import Video
 class PageInfo:
     has_next_page: bool
     end_cursor: str | None
+
+
+def page_info(page: Page[Any]) -> PageInfo:
+    """The PageInfo of one page of a keyset-paginated list."""
+    return PageInfo(has_next_page=page.has_next, end_cursor=page.end_cursor)
 
 
 @strawberry.type

@@ -13,7 +13,7 @@ from cosmostream.account.gql import User
 from cosmostream.account.schemas import Actor
 from cosmostream.errors import ValidationFailed
 from cosmostream.graphql.context import Info
-from cosmostream.graphql.relay import PageInfo
+from cosmostream.graphql.relay import PageInfo, page_info
 from cosmostream.kit.ids import parse_uuid
 from cosmostream.notification.schemas import NotificationItem
 from cosmostream.notification.service import notification_service
@@ -95,7 +95,7 @@ async def notifications_of(
     ]
     return NotificationConnection(
         edges=edges,
-        page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.end_cursor),
+        page_info=page_info(page),
     )
 
 
