@@ -118,6 +118,12 @@ class Settings(BaseSettings):
 
     # Tasks.
     worker_concurrency: int = 2
+
+    # Realtime rooms. A member who disconnects keeps their place (and a host
+    # their control) this long, so a page reload is not a departure.
+    presence_grace_seconds: float = 8.0
+    # A presence entry not refreshed for this long belongs to a dead process.
+    presence_ttl_seconds: int = 90
     run_embedded_worker: bool = True
 
     # GraphQL.

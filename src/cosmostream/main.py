@@ -26,6 +26,7 @@ from cosmostream.db import Database
 from cosmostream.engagement.api import router as engagement_api
 from cosmostream.engagement.pages import router as engagement_pages
 from cosmostream.errors import INTERNAL_ERROR_BODY, AppError, render_json
+from cosmostream.forum import sockets as forum_sockets
 from cosmostream.graphql.context import get_context
 from cosmostream.graphql.router import JsonErrorGraphQLRouter
 from cosmostream.graphql.schema import schema
@@ -36,6 +37,8 @@ from cosmostream.search.pages import router as search_pages
 from cosmostream.video.api import router as upload_api
 from cosmostream.video.media import router as video_media
 from cosmostream.video.pages import router as video_pages
+from cosmostream.watch_party import sockets as watch_party_sockets
+from cosmostream.watch_party.pages import router as watch_party_pages
 from cosmostream.web.middleware import (
     ActorMiddleware,
     BodyLimitMiddleware,
@@ -103,6 +106,8 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
     worker.configure(settings)
     worker.load_tasks()
     rt = realtime.Realtime(settings, db)
+    forum_sockets.install(rt)
+    watch_party_sockets.install(rt)
     run_worker = settings.run_embedded_worker if embedded_worker is None else embedded_worker
 
     @asynccontextmanager
@@ -117,6 +122,7 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
             if consumer:
                 await asyncio.to_thread(consumer.stop)
             realtime.bus.detach(rt.sio)
+            await rt.close()
             await db.dispose()
 
     app = FastAPI(
@@ -208,6 +214,7 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
     app.include_router(notification_pages)
     app.include_router(search_pages)
     app.include_router(engagement_pages)
+    app.include_router(watch_party_pages)
     app.include_router(engagement_api)
     app.include_router(upload_api)
     app.include_router(video_media)

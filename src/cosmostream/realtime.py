@@ -14,6 +14,7 @@ calls `bus` after commit.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -36,15 +37,42 @@ log = logging.getLogger(__name__)
 
 ACCESS_COOKIE = "cs_access"
 KICK_EVENT = "cs:kick"
+# Internal: take a user's sockets out of one room (`data["room"]`), on every process.
+LEAVE_EVENT = "cs:leave"
 MAX_EVENT_BYTES = 16 * 1024
 
 RoomAuthorizer = Callable[[AsyncSession, Actor | None, str], Awaitable[None]]
-_room_authorizers: dict[str, RoomAuthorizer] = {}
+RoomWelcome = Callable[[AsyncSession, Actor | None, str], Awaitable[dict[str, Any]]]
+PresenceHook = Callable[["Realtime", str], Awaitable[None]]
 
 
-def register_room(kind: str, authorize: RoomAuthorizer) -> None:
-    """Let a domain own a room kind: `authorize` raises when the actor may not join."""
-    _room_authorizers[kind] = authorize
+@dataclass(frozen=True)
+class RoomKind:
+    """What a domain says about one kind of room.
+
+    `authorize` raises when the actor may not join; `welcome` returns what the
+    join acknowledgement carries (history, current state); rooms with an
+    `on_presence` hook track who is in them, and the hook runs after every
+    arrival or departure of a signed-in member.
+    """
+
+    authorize: RoomAuthorizer
+    welcome: RoomWelcome | None = None
+    on_presence: PresenceHook | None = None
+
+
+_room_kinds: dict[str, RoomKind] = {}
+
+
+def register_room(
+    kind: str,
+    authorize: RoomAuthorizer,
+    *,
+    welcome: RoomWelcome | None = None,
+    on_presence: PresenceHook | None = None,
+) -> None:
+    """Let a domain own a room kind (see `RoomKind`)."""
+    _room_kinds[kind] = RoomKind(authorize, welcome, on_presence)
 
 
 async def _authorize_user_room(session: AsyncSession, actor: Actor | None, ident: str) -> None:
@@ -65,14 +93,27 @@ class _KickMixin:
     """
 
     server: Any
+    # Set by `Realtime`: called for each local socket taken out of a room.
+    on_removed: Callable[[str, str], Awaitable[None]] | None = None
 
     async def _kick_local(self, message: dict[str, Any]) -> bool:
-        if message.get("event") != KICK_EVENT or self.server is None:
+        event = message.get("event")
+        if event not in (KICK_EVENT, LEAVE_EVENT) or self.server is None:
             return False
         namespace = message.get("namespace") or "/"
         room = message.get("room")
-        for sid, _ in list(self.get_participants(namespace, room)):  # type: ignore[attr-defined]
-            await self.server.disconnect(sid, namespace, ignore_queue=True)
+        participants = list(self.get_participants(namespace, room))  # type: ignore[attr-defined]
+        if event == KICK_EVENT:
+            for sid, _ in participants:
+                await self.server.disconnect(sid, namespace, ignore_queue=True)
+            return True
+        data = message.get("data")
+        target = data.get("room") if isinstance(data, dict) else None
+        if isinstance(target, str):
+            for sid, _ in participants:
+                await self.server.leave_room(sid, target, namespace)
+                if self.on_removed is not None:
+                    await self.on_removed(sid, target)
         return True
 
 
@@ -80,8 +121,10 @@ class LocalManager(_KickMixin, socketio.AsyncManager):  # type: ignore[misc]
     async def emit(
         self, event: str, data: Any, namespace: Any = None, room: Any = None, **kwargs: Any
     ) -> Any:
-        if event == KICK_EVENT:
-            await self._kick_local({"event": event, "namespace": namespace, "room": room})
+        if event in (KICK_EVENT, LEAVE_EVENT):
+            await self._kick_local(
+                {"event": event, "data": data, "namespace": namespace, "room": room}
+            )
             return None
         return await super().emit(event, data, namespace=namespace, room=room, **kwargs)
 
@@ -153,6 +196,10 @@ class Bus:
     async def kick_session(self, session_id: str) -> None:
         await self.emit(KICK_EVENT, None, room=f"session:{session_id}")
 
+    async def remove_from_room(self, user_id: str, room: str) -> None:
+        """Take every socket of a user out of `room`, on whichever process holds it."""
+        await self.emit(LEAVE_EVENT, {"room": room}, room=f"user:{user_id}")
+
 
 bus = Bus()
 
@@ -212,6 +259,128 @@ class SocketCounts:
         return False
 
 
+@dataclass
+class Member:
+    """One socket of a signed-in user in a presence-tracked room."""
+
+    sid: str
+    user_id: str
+    joined: float
+    buffering: bool = False
+
+
+class Presence:
+    """Who is in each presence-tracked room, per socket.
+
+    Every process keeps its own sockets in memory. With Redis the entries are
+    also written to one hash per room (`cs:presence:<room>`, socket id → entry)
+    so any process can list a room's members; each process refreshes its own
+    entries, and entries not refreshed within `ttl` (a crashed process) are
+    dropped when read.
+    """
+
+    PREFIX = "cs:presence:"
+
+    def __init__(self, redis_url: str | None = None, ttl: int = 90) -> None:
+        self.redis_url = redis_url
+        self.ttl = ttl
+        self.local: dict[str, dict[str, Member]] = {}
+        self._redis: Any = None
+        self._refresher: asyncio.Task[None] | None = None
+
+    def _client(self) -> Any:
+        if self._redis is None:
+            import redis.asyncio as aioredis
+
+            assert self.redis_url is not None
+            self._redis = aioredis.from_url(self.redis_url)
+        if self._refresher is None or self._refresher.done():
+            self._refresher = asyncio.create_task(self._refresh_forever())
+        return self._redis
+
+    @staticmethod
+    def _encode(member: Member) -> str:
+        return json.dumps(
+            {"u": member.user_id, "j": member.joined, "b": member.buffering, "t": time.time()}
+        )
+
+    async def add(self, room: str, sid: str, user_id: str) -> None:
+        members = self.local.setdefault(room, {})
+        member = members.get(sid)
+        if member is None or member.user_id != user_id:
+            member = members[sid] = Member(sid, user_id, time.time())
+        if self.redis_url:
+            await self._client().hset(self.PREFIX + room, sid, self._encode(member))
+
+    async def remove(self, room: str, sid: str) -> bool:
+        """Forget one socket; True when it was there."""
+        members = self.local.get(room, {})
+        found = members.pop(sid, None) is not None
+        if not members:
+            self.local.pop(room, None)
+        if self.redis_url and found:
+            await self._client().hdel(self.PREFIX + room, sid)
+        return found
+
+    def rooms_of(self, sid: str) -> list[str]:
+        return [room for room, members in self.local.items() if sid in members]
+
+    async def set_buffering(self, room: str, sid: str, buffering: bool) -> bool:
+        member = self.local.get(room, {}).get(sid)
+        if member is None:
+            return False
+        member.buffering = buffering
+        if self.redis_url:
+            await self._client().hset(self.PREFIX + room, sid, self._encode(member))
+        return True
+
+    async def members(self, room: str) -> list[Member]:
+        """Every socket in the room on every process, earliest arrival first."""
+        if not self.redis_url:
+            found = list(self.local.get(room, {}).values())
+        else:
+            client = self._client()
+            raw = await client.hgetall(self.PREFIX + room)
+            found, stale = [], []
+            cutoff = time.time() - self.ttl
+            for key, value in raw.items():
+                entry = json.loads(value)
+                if entry["t"] < cutoff:
+                    stale.append(key)
+                    continue
+                found.append(Member(key.decode(), entry["u"], entry["j"], entry["b"]))
+            if stale:
+                await client.hdel(self.PREFIX + room, *stale)
+        return sorted(found, key=lambda m: (m.joined, m.sid))
+
+    async def users(self, room: str) -> dict[str, bool]:
+        """User id → buffering (on any of their sockets), in order of arrival."""
+        users: dict[str, bool] = {}
+        for member in await self.members(room):
+            users[member.user_id] = users.get(member.user_id, False) or member.buffering
+        return users
+
+    async def _refresh_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.ttl / 3)
+            try:
+                pipe = self._redis.pipeline(transaction=False)
+                for room, members in list(self.local.items()):
+                    for member in list(members.values()):
+                        pipe.hset(self.PREFIX + room, member.sid, self._encode(member))
+                await pipe.execute()
+            except Exception:
+                log.warning("presence refresh failed", exc_info=True)
+
+    async def close(self) -> None:
+        if self._refresher is not None:
+            self._refresher.cancel()
+        if self._redis is not None:
+            with contextlib.suppress(Exception):
+                await self._redis.aclose()
+            self._redis = None
+
+
 def error_payload(error: AppError) -> dict[str, Any]:
     return {"ok": False, "error": error.to_dict()}
 
@@ -242,6 +411,9 @@ class Realtime:
         )
         self.limiter = RateLimiter()
         self.sockets = SocketCounts()
+        self.presence = Presence(settings.redis_url, settings.presence_ttl_seconds)
+        manager.on_removed = self._removed
+        self._tasks: set[asyncio.Task[None]] = set()
         self.sio.on("connect", self._on_connect)
         self.sio.on("disconnect", self._on_disconnect)
         self.on("join", JoinRoom, self._join, writes=False)
@@ -289,6 +461,8 @@ class Realtime:
         key = data.get("user_id") or sid
         if self.sockets.remove(key):
             self.limiter.forget(key)
+        for room in self.presence.rooms_of(sid):
+            await self._removed(sid, room)
 
     async def _actor(self, session: AsyncSession, data: dict[str, Any]) -> Actor | None:
         token = data.get("token")
@@ -354,17 +528,52 @@ class Realtime:
 
     async def _join(self, session: AsyncSession, actor: Actor | None, args: Any) -> dict[str, Any]:
         sid, payload = args
-        kind, _, ident = payload.room.partition(":")
-        authorize = _room_authorizers.get(kind)
-        if authorize is None or not ident or len(payload.room) > 120:
+        name, _, ident = payload.room.partition(":")
+        kind = _room_kinds.get(name)
+        if kind is None or not ident or len(payload.room) > 120:
             raise NotFound("No such room.")
-        await authorize(session, actor, ident)
+        await kind.authorize(session, actor, ident)
         await self.sio.enter_room(sid, payload.room)
-        return {"room": payload.room}
+        if kind.on_presence is not None and actor is not None:
+            await self.presence.add(payload.room, sid, str(actor.id))
+            self.after_event(kind.on_presence(self, ident))
+        welcome = await kind.welcome(session, actor, ident) if kind.welcome else {}
+        return {"room": payload.room, **welcome}
 
     async def _leave(self, session: AsyncSession, actor: Actor | None, args: Any) -> dict[str, Any]:
         sid, payload = args
         if payload.room.startswith(("user:", "session:")):
             raise PermissionDenied("That room cannot be left.")
         await self.sio.leave_room(sid, payload.room)
+        await self._removed(sid, payload.room)
         return {"room": payload.room}
+
+    async def _removed(self, sid: str, room: str) -> None:
+        """A socket has left a room (by asking, disconnecting or being removed)."""
+        if not await self.presence.remove(room, sid):
+            return
+        name, _, ident = room.partition(":")
+        kind = _room_kinds.get(name)
+        if kind is not None and kind.on_presence is not None:
+            self.after_event(kind.on_presence(self, ident))
+
+    def after_event(self, work: Awaitable[None]) -> None:
+        """Run `work` once the current event has been answered (presence broadcasts)."""
+
+        async def run() -> None:
+            try:
+                await work
+            except Exception:
+                log.exception("realtime background work failed")
+
+        task = asyncio.ensure_future(run())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await self.presence.close()
+
+    async def emit(self, event: str, data: Any, *, room: str, skip_sid: str | None = None) -> None:
+        await self.sio.emit(event, data, room=room, skip_sid=skip_sid)

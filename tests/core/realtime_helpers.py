@@ -29,8 +29,10 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake
 from cosmostream.config import Settings
 from cosmostream.db import Database
 from cosmostream.main import create_asgi
+from cosmostream.models import User
 from cosmostream.realtime import Realtime
 from tests.conftest import free_port
+from tests.factories import login, make_user
 
 DEFAULT_TIMEOUT = 5.0
 
@@ -252,6 +254,44 @@ class SocketClient:
         # Futures nobody awaited must not log "exception was never retrieved".
         if self._connected.done() and not self._connected.cancelled():
             self._connected.exception()
+
+
+class Sockets:
+    """Opens clients against servers and closes every one of them at the end."""
+
+    def __init__(self) -> None:
+        self.clients: list[SocketClient] = []
+
+    async def open(self, served: Served | str, **kwargs: Any) -> SocketClient:
+        url = served if isinstance(served, str) else served.url
+        client = await SocketClient.connect(url, **kwargs)
+        self.clients.append(client)
+        return client
+
+    async def refused(self, served: Served | str, **kwargs: Any) -> Refused:
+        try:
+            client = await self.open(served, **kwargs)
+        except Refused as exc:
+            return exc
+        raise AssertionError(f"connection was accepted (sid {client.sid})")
+
+    async def close_all(self) -> None:
+        for client in self.clients:
+            await client.close()
+
+    @contextlib.asynccontextmanager
+    async def closing(self) -> AsyncIterator[None]:
+        """Close the clients before the servers around this block stop."""
+        try:
+            yield
+        finally:
+            await self.close_all()
+
+
+async def signed_in(db: Database, **kwargs: Any) -> tuple[User, str]:
+    user = await make_user(db, **kwargs)
+    result = await login(db, user)
+    return user, result.access_token
 
 
 # -- servers ---------------------------------------------------------------------

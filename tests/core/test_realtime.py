@@ -38,10 +38,11 @@ from cosmostream.realtime import ACCESS_COOKIE, KICK_EVENT, MAX_EVENT_BYTES
 from tests.conftest import REDIS_URL, free_port
 from tests.core.realtime_helpers import (
     Disconnected,
-    Refused,
     Served,
     SocketClient,
+    Sockets,
     serve,
+    signed_in,
 )
 from tests.factories import login, make_user, shift_time
 
@@ -60,38 +61,6 @@ def _cheap_hashing(cheap_password_hashing: None) -> None:
     """Users are made by the dozen here; see tests/conftest.py."""
 
 
-class Sockets:
-    """Opens clients against servers and closes every one of them at the end."""
-
-    def __init__(self) -> None:
-        self.clients: list[SocketClient] = []
-
-    async def open(self, served: Served | str, **kwargs: Any) -> SocketClient:
-        url = served if isinstance(served, str) else served.url
-        client = await SocketClient.connect(url, **kwargs)
-        self.clients.append(client)
-        return client
-
-    async def refused(self, served: Served | str, **kwargs: Any) -> Refused:
-        try:
-            client = await self.open(served, **kwargs)
-        except Refused as exc:
-            return exc
-        raise AssertionError(f"connection was accepted (sid {client.sid})")
-
-    async def close_all(self) -> None:
-        for client in self.clients:
-            await client.close()
-
-    @contextlib.asynccontextmanager
-    async def closing(self) -> AsyncIterator[None]:
-        """Close the clients before the servers around this block stop."""
-        try:
-            yield
-        finally:
-            await self.close_all()
-
-
 @pytest.fixture
 async def sockets() -> AsyncIterator[Sockets]:
     opened = Sockets()
@@ -103,12 +72,6 @@ async def sockets() -> AsyncIterator[Sockets]:
 async def server(settings: Settings) -> AsyncIterator[Served]:
     async with serve(settings) as served:
         yield served
-
-
-async def signed_in(db: Database, **kwargs: Any) -> tuple[User, str]:
-    user = await make_user(db, **kwargs)
-    result = await login(db, user)
-    return user, result.access_token
 
 
 async def actor_for(session: Any, token: str) -> Actor:

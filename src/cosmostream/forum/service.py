@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cosmostream.account.schemas import Actor
 from cosmostream.errors import NotAuthenticated, PermissionDenied, ValidationFailed
+from cosmostream.forum import events
 from cosmostream.forum.errors import (
     AlreadyReported,
     ChatMessageNotFound,
@@ -246,6 +247,7 @@ class ForumService:
         return post
 
     async def edit_post(
+        events.post_changed(post, actor.user, new=True)
         self, session: AsyncSession, actor: Actor | None, post_id: uuid.UUID, body: str
     ) -> Post:
         """Change the text of one's own post (marked as edited)."""
@@ -261,6 +263,7 @@ class ForumService:
         await session.flush()
         return post
 
+            events.post_changed(post, actor.user, new=False)
     async def delete_post(
         self, session: AsyncSession, actor: Actor | None, post_id: uuid.UUID
     ) -> Post:
@@ -277,6 +280,7 @@ class ForumService:
         return post
 
     async def like_post(
+        events.post_deleted(post)
         self, session: AsyncSession, actor: Actor | None, post_id: uuid.UUID
     ) -> Post:
         """Like a post; liking twice is one like."""
@@ -333,6 +337,7 @@ class ForumService:
         return thread
 
     async def lock_thread(
+        events.thread_changed(thread)
         self, session: AsyncSession, actor: Actor | None, thread_id: uuid.UUID, locked: bool
     ) -> Thread:
         thread = await self._moderated(session, actor, thread_id)
@@ -341,6 +346,7 @@ class ForumService:
         return thread
 
     async def move_thread(
+        events.thread_changed(thread)
         self,
         session: AsyncSession,
         actor: Actor | None,
@@ -356,6 +362,7 @@ class ForumService:
         return await self._live_thread(session, thread.id)
 
     async def delete_thread(
+        events.thread_changed(thread)
         self, session: AsyncSession, actor: Actor | None, thread_id: uuid.UUID
     ) -> Thread:
         """Hide a thread and everything in it (moderators only)."""
@@ -365,6 +372,7 @@ class ForumService:
         return thread
 
     # -- chat ------------------------------------------------------------------
+        events.thread_changed(thread)
 
     async def post_chat_message(
         self, session: AsyncSession, actor: Actor | None, thread_id: uuid.UUID, body: str
@@ -383,6 +391,7 @@ class ForumService:
         return message
 
     async def chat_history(
+        events.chat_posted(message, actor.user)
         self,
         session: AsyncSession,
         thread_id: uuid.UUID,
@@ -415,6 +424,7 @@ class ForumService:
         return message
 
     async def report_chat_message(
+        events.chat_deleted(message)
         self, session: AsyncSession, actor: Actor | None, message_id: uuid.UUID, reason: str
     ) -> ChatMessage:
         actor = _require(actor)

@@ -35,6 +35,7 @@ from cosmostream.models.forum import (
     Thread,
 )
 from cosmostream.models.video import Upload, Video, VideoStatus, VideoTag, Visibility
+from cosmostream.models.watch_party import WatchParty, WatchPartyMember, WatchPartyMessage
 
 __all__ = [
     "ActionToken",
@@ -70,4 +71,7 @@ __all__ = [
     "VideoTag",
     "Visibility",
     "WatchHistory",
+    "WatchParty",
+    "WatchPartyMember",
+    "WatchPartyMessage",
 ]

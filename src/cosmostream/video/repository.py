@@ -17,6 +17,12 @@ class VideoRepository:
     async def get(self, session: AsyncSession, video_id: uuid.UUID) -> Video | None:
         return await session.get(Video, video_id)
 
+    async def duration(self, session: AsyncSession, video_id: uuid.UUID) -> float | None:
+        duration: float | None = await session.scalar(
+            select(Video.duration_seconds).where(Video.id == video_id)
+        )
+        return duration
+
     async def get_full(self, session: AsyncSession, video_id: uuid.UUID) -> Video | None:
         return await session.scalar(
             select(Video)

@@ -1,0 +1,115 @@
+"""Socket.IO transport of the forums: the `thread:<id>` room and its chat events.
+
+Handlers parse (pydantic, sizes capped by the realtime core), call one service
+function and acknowledge; broadcasts of stored changes come from the service
+after commit. Typing notices and presence are not stored: they go straight to
+the room.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cosmostream.account.schemas import Actor
+from cosmostream.errors import NotAuthenticated, PermissionDenied
+from cosmostream.forum import events
+from cosmostream.forum.errors import ThreadNotFound
+from cosmostream.forum.service import forum_service
+from cosmostream.kit.ids import parse_uuid
+from cosmostream.kit.people import people, person
+from cosmostream.realtime import Realtime, register_room
+
+
+class _Payload(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SendChat(_Payload):
+    thread_id: uuid.UUID = Field(alias="threadId")
+    # The service enforces the real limit with a clear message; this only
+    # refuses absurd payloads before they reach it.
+    body: str = Field(max_length=8_000)
+
+
+class DeleteChat(_Payload):
+    message_id: uuid.UUID = Field(alias="messageId")
+
+
+class Typing(_Payload):
+    thread_id: uuid.UUID = Field(alias="threadId")
+
+
+def _thread_id(ident: str) -> uuid.UUID:
+    thread_id = parse_uuid(ident)
+    if thread_id is None:
+        raise ThreadNotFound()
+    return thread_id
+
+
+async def authorize_thread_room(session: AsyncSession, actor: Actor | None, ident: str) -> None:
+    """Forums are public: anyone may follow a live thread; writing needs an account."""
+    await forum_service.thread(session, _thread_id(ident))
+
+
+async def _present(rt: Realtime, session: AsyncSession, ident: str) -> list[dict[str, Any]]:
+    ids = [uuid.UUID(u) for u in await rt.presence.users(events.thread_room(ident))]
+    found = await people(session, ids)
+    return [person(found[i]) for i in ids if i in found]
+
+
+def install(rt: Realtime) -> None:
+    """Register the thread room and the forum's socket events on `rt`."""
+
+    async def welcome(session: AsyncSession, actor: Actor | None, ident: str) -> dict[str, Any]:
+        """What a member needs on joining: the latest chat and who is here."""
+        history = await forum_service.chat_history(session, _thread_id(ident))
+        authors = await people(session, (m.author_id for m in history))
+        return {
+            "history": [events.chat_payload(m, authors.get(m.author_id)) for m in history],
+            "present": await _present(rt, session, ident),
+        }
+
+    async def on_presence(rt: Realtime, ident: str) -> None:
+        async with rt.db.read() as session:
+            present = await _present(rt, session, ident)
+        await rt.emit(
+            events.PRESENCE, {"threadId": ident, "present": present}, room=events.thread_room(ident)
+        )
+
+    register_room("thread", authorize_thread_room, welcome=welcome, on_presence=on_presence)
+
+    async def send_chat(session: AsyncSession, actor: Actor | None, args: Any) -> dict[str, Any]:
+        _, payload = args
+        message = await forum_service.post_chat_message(
+            session, actor, payload.thread_id, payload.body
+        )
+        assert actor is not None
+        return {"message": events.chat_payload(message, actor.user)}
+
+    async def delete_chat(session: AsyncSession, actor: Actor | None, args: Any) -> dict[str, Any]:
+        _, payload = args
+        message = await forum_service.delete_chat_message(session, actor, payload.message_id)
+        return {"id": str(message.id)}
+
+    async def typing(session: AsyncSession, actor: Actor | None, args: Any) -> dict[str, Any]:
+        sid, payload = args
+        if actor is None:
+            raise NotAuthenticated()
+        room = events.thread_room(payload.thread_id)
+        if room not in rt.sio.rooms(sid):
+            raise PermissionDenied("Join the thread first.")
+        await rt.emit(
+            events.TYPING,
+            {"threadId": str(payload.thread_id), "user": person(actor.user)},
+            room=room,
+            skip_sid=sid,
+        )
+        return {}
+
+    rt.on("forum.chat.send", SendChat, send_chat)
+    rt.on("forum.chat.delete", DeleteChat, delete_chat)
+    rt.on("forum.typing", Typing, typing, writes=False)

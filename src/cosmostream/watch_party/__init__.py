@@ -1,0 +1,1 @@
+"""Watch parties: invite-only rooms that play one video in sync, with chat."""

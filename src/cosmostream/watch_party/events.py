@@ -1,0 +1,105 @@
+"""Realtime events of watch parties, sent to `watch:<id>` (and `user:<id>`) after commit."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from cosmostream import effects
+from cosmostream.kit.people import person
+from cosmostream.models import User, WatchParty, WatchPartyMember, WatchPartyMessage
+from cosmostream.watch_party.schemas import epoch_ms
+
+STATE = "watch.state"
+PARTY = "watch.party"
+PRESENCE = "watch.presence"
+REMOVED = "watch.removed"
+ENDED = "watch.ended"
+CHAT_MESSAGE = "watch.chat.message"
+CHAT_DELETED = "watch.chat.deleted"
+
+
+def party_room(party_id: uuid.UUID | str) -> str:
+    return f"watch:{party_id}"
+
+
+def state_payload(party: WatchParty) -> dict[str, Any]:
+    return {
+        "playing": party.playing,
+        "position": party.position,
+        "rate": party.rate,
+        "updatedAt": epoch_ms(party.state_at),
+        "seq": party.seq,
+    }
+
+
+def party_payload(party: WatchParty) -> dict[str, Any]:
+    return {
+        "id": str(party.id),
+        "videoId": str(party.video_id),
+        "hostId": str(party.host_id),
+        "everyoneControls": party.everyone_controls,
+        "endedAt": party.ended_at.isoformat() if party.ended_at else None,
+    }
+
+
+def members_payload(
+    party: WatchParty, members: list[WatchPartyMember], users: dict[uuid.UUID, User]
+) -> list[dict[str, Any]]:
+    return [
+        {**person(users[m.user_id]), "host": m.user_id == party.host_id}
+        for m in members
+        if m.user_id in users
+    ]
+
+
+def message_payload(message: WatchPartyMessage, author: User | None) -> dict[str, Any]:
+    return {
+        "id": str(message.id),
+        "partyId": str(message.party_id),
+        "body": message.body,
+        "author": person(author) if author else None,
+        "createdAt": message.created_at.isoformat(),
+    }
+
+
+def state_changed(party: WatchParty, by: uuid.UUID) -> None:
+    effects.publish(
+        party_room(party.id),
+        STATE,
+        {"partyId": str(party.id), "state": state_payload(party), "by": str(by)},
+    )
+
+
+def party_changed(party: WatchParty, members: list[dict[str, Any]]) -> None:
+    effects.publish(
+        party_room(party.id),
+        PARTY,
+        {"partyId": str(party.id), "party": party_payload(party), "members": members},
+    )
+
+
+def member_removed(party: WatchParty, user_id: uuid.UUID) -> None:
+    from cosmostream import realtime
+
+    # Out of the room first, on every process, then told why: nothing sent to
+    # the party after this reaches them.
+    room = party_room(party.id)
+    effects.after_commit(lambda: realtime.bus.remove_from_room(str(user_id), room))
+    effects.publish(f"user:{user_id}", REMOVED, {"partyId": str(party.id)})
+
+
+def ended(party: WatchParty) -> None:
+    effects.publish(party_room(party.id), ENDED, {"partyId": str(party.id)})
+
+
+def chat_posted(message: WatchPartyMessage, author: User) -> None:
+    effects.publish(party_room(message.party_id), CHAT_MESSAGE, message_payload(message, author))
+
+
+def chat_deleted(message: WatchPartyMessage) -> None:
+    effects.publish(
+        party_room(message.party_id),
+        CHAT_DELETED,
+        {"partyId": str(message.party_id), "id": str(message.id)},
+    )

@@ -1,0 +1,120 @@
+"""Watch-party pages: start one from a watch page, accept an invite, the party itself."""
+
+from __future__ import annotations
+
+import uuid
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from cosmostream.db import Database
+from cosmostream.errors import AppError
+from cosmostream.kit.ids import parse_uuid
+from cosmostream.models import WatchParty
+from cosmostream.video.gql import media_url
+from cosmostream.watch_party import events
+from cosmostream.watch_party.errors import WatchPartyNotFound
+from cosmostream.watch_party.service import can_control, watch_party_service
+from cosmostream.web import security
+from cosmostream.web.forms import read_form, redirect, text
+from cosmostream.web.templating import flash, render
+
+router = APIRouter()
+
+
+def _db(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+def _party_id(value: str) -> uuid.UUID:
+    party_id = parse_uuid(value)
+    if party_id is None:
+        raise WatchPartyNotFound()
+    return party_id
+
+
+def invite_url(request: Request, party: WatchParty) -> str:
+    base = request.app.state.settings.base_url.rstrip("/")
+    return f"{base}/watch-party/{party.id}?invite={quote(party.invite_token)}"
+
+
+@router.post("/video/{video_id}/watch-party")
+async def start_party(request: Request, video_id: str) -> Response:
+    actor = security.current_actor(request)
+    await read_form(request)
+    if actor is None:
+        return redirect(f"/login?next=/video/{quote(video_id)}")
+    vid = parse_uuid(video_id)
+    try:
+        async with _db(request).unit_of_work() as session:
+            if vid is None:
+                raise WatchPartyNotFound("That video does not exist.")
+            party = await watch_party_service.start(session, actor, vid)
+    except AppError as exc:
+        response = redirect(f"/video/{quote(video_id)}")
+        flash(response, exc.message, "error")
+        return response
+    response = redirect(f"/watch-party/{party.id}")
+    flash(response, "Your party is ready: send the invite link to your friends.", "success")
+    return response
+
+
+@router.get("/watch-party/{party_id}")
+async def party_page(request: Request, party_id: str, invite: str | None = None) -> Response:
+    actor = security.current_actor(request)
+    pid = _party_id(party_id)
+    if actor is None:
+        target = f"/watch-party/{pid}" + (f"?invite={quote(invite)}" if invite else "")
+        return redirect(f"/login?next={quote(target, safe='')}")
+    async with _db(request).read() as session:
+        party = await watch_party_service.find(session, pid)
+        if not await watch_party_service.is_member(session, actor, party):
+            # Not a member yet: with an invite, offer to join; without, it does not exist.
+            if not invite:
+                raise WatchPartyNotFound()
+            video = await watch_party_service.video(session, party)
+            return render(
+                request,
+                "watch_party/invite.html",
+                {"party": party, "video": video, "invite": invite},
+            )
+        video = await watch_party_service.video(session, party)
+        members = await watch_party_service.members(session, party)
+        history = await watch_party_service.history(session, party)
+    posters = video.images.get("poster") or {}
+    return render(
+        request,
+        "watch_party/party.html",
+        {
+            "party": party,
+            "video": video,
+            "members": members,
+            "history": history,
+            "is_host": party.host_id == actor.id,
+            "can_control": can_control(actor, party),
+            "invite_url": invite_url(request, party),
+            "hls_url": media_url(video, f"hls/{video.id}/master.m3u8", "hls"),
+            "poster_url": media_url(video, posters.get("player")),
+            "state": events.state_payload(party),
+        },
+    )
+
+
+@router.post("/watch-party/{party_id}/join")
+async def join_party(request: Request, party_id: str) -> Response:
+    actor = security.current_actor(request)
+    form = await read_form(request)
+    pid = _party_id(party_id)
+    invite = text(form, "invite")
+    if actor is None:
+        return redirect(f"/login?next={quote(f'/watch-party/{pid}?invite={invite}', safe='')}")
+    try:
+        async with _db(request).unit_of_work() as session:
+            await watch_party_service.join(session, actor, pid, invite)
+    except AppError as exc:
+        response = redirect("/")
+        flash(response, exc.message, "error")
+        return response
+    return redirect(f"/watch-party/{pid}")

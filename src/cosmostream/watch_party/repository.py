@@ -1,0 +1,61 @@
+"""SQL of watch parties."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cosmostream.models import WatchParty, WatchPartyMember, WatchPartyMessage
+
+
+class WatchPartyRepository:
+    async def get(
+        self, session: AsyncSession, party_id: uuid.UUID, *, for_update: bool = False
+    ) -> WatchParty | None:
+        query = select(WatchParty).where(WatchParty.id == party_id)
+        if for_update:
+            query = query.with_for_update()
+        return await session.scalar(query.execution_options(populate_existing=True))
+
+    async def member(
+        self, session: AsyncSession, party_id: uuid.UUID, user_id: uuid.UUID
+    ) -> WatchPartyMember | None:
+        return await session.get(WatchPartyMember, (party_id, user_id), populate_existing=True)
+
+    async def members(self, session: AsyncSession, party_id: uuid.UUID) -> list[WatchPartyMember]:
+        """Members not removed, in order of joining."""
+        return list(
+            await session.scalars(
+                select(WatchPartyMember)
+                .where(WatchPartyMember.party_id == party_id, WatchPartyMember.removed_at.is_(None))
+                .order_by(WatchPartyMember.joined_at, WatchPartyMember.user_id)
+            )
+        )
+
+
+class PartyMessageRepository:
+    async def get(self, session: AsyncSession, message_id: uuid.UUID) -> WatchPartyMessage | None:
+        return await session.get(WatchPartyMessage, message_id, populate_existing=True)
+
+    async def history(
+        self, session: AsyncSession, party_id: uuid.UUID, limit: int
+    ) -> list[WatchPartyMessage]:
+        """The newest `limit` live messages, oldest first."""
+        rows = list(
+            await session.scalars(
+                select(WatchPartyMessage)
+                .where(
+                    WatchPartyMessage.party_id == party_id, WatchPartyMessage.deleted_at.is_(None)
+                )
+                .order_by(WatchPartyMessage.created_at.desc(), WatchPartyMessage.id.desc())
+                .limit(limit)
+            )
+        )
+        rows.reverse()
+        return rows
+
+
+party_repository = WatchPartyRepository()
+message_repository = PartyMessageRepository()

@@ -1,0 +1,217 @@
+"""Socket.IO transport of watch parties: the `watch:<id>` room and its events.
+
+Playback changes, chat and membership go through the service (stored, then
+broadcast after commit). Presence and buffering live in the realtime presence
+store; after members come and go, a debounced reconcile hands control on or
+ends the party, once the grace period has let a reloading page come back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cosmostream.account.schemas import Actor
+from cosmostream.errors import NotAuthenticated, PermissionDenied
+from cosmostream.kit.ids import parse_uuid
+from cosmostream.realtime import Realtime, register_room
+from cosmostream.watch_party import events
+from cosmostream.watch_party.errors import WatchPartyNotFound
+from cosmostream.watch_party.schemas import Action
+from cosmostream.watch_party.service import watch_party_service
+
+
+class _Payload(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _PartyPayload(_Payload):
+    party_id: uuid.UUID = Field(alias="partyId")
+
+
+class Clock(_Payload):
+    t: float
+
+
+class Control(_PartyPayload):
+    action: Action
+    position: float | None = None
+    rate: float | None = None
+
+
+class Buffering(_PartyPayload):
+    buffering: bool
+
+
+class SendChat(_PartyPayload):
+    body: str = Field(max_length=8_000)
+
+
+class DeleteChat(_Payload):
+    message_id: uuid.UUID = Field(alias="messageId")
+
+
+class MemberAction(_PartyPayload):
+    user_id: uuid.UUID = Field(alias="userId")
+
+
+class Mode(_PartyPayload):
+    everyone_controls: bool = Field(alias="everyoneControls")
+
+
+def _party_id(ident: str) -> uuid.UUID:
+    party_id = parse_uuid(ident)
+    if party_id is None:
+        raise WatchPartyNotFound()
+    return party_id
+
+
+def server_time() -> int:
+    return int(time.time() * 1000)
+
+
+def install(rt: Realtime) -> None:
+    """Register the watch room and the watch-party socket events on `rt`."""
+    pending: dict[str, asyncio.Task[None]] = {}
+
+    async def presence(ident: str) -> list[dict[str, Any]]:
+        users = await rt.presence.users(events.party_room(ident))
+        return [{"id": user_id, "buffering": buffering} for user_id, buffering in users.items()]
+
+    async def authorize(session: AsyncSession, actor: Actor | None, ident: str) -> None:
+        await watch_party_service.authorize_room(session, actor, _party_id(ident))
+
+    async def welcome(session: AsyncSession, actor: Actor | None, ident: str) -> dict[str, Any]:
+        """Everything a (re)joining member needs to catch up: the current state above all."""
+        party = await watch_party_service.get(session, actor, _party_id(ident))
+        here = {p["id"]: p["buffering"] for p in await presence(ident)}
+        members = await watch_party_service.members(session, party)
+        for member in members:
+            member["present"] = member["id"] in here
+            member["buffering"] = here.get(str(member["id"]), False)
+        return {
+            "party": events.party_payload(party),
+            "state": events.state_payload(party),
+            "serverTime": server_time(),
+            "members": members,
+            "history": await watch_party_service.history(session, party),
+        }
+
+    async def reconcile(ident: str, leaving: str | None = None) -> None:
+        users = await rt.presence.users(events.party_room(ident))
+        present = [uuid.UUID(u) for u in users if u != leaving]
+        async with rt.db.unit_of_work() as session:
+            await watch_party_service.reconcile(session, _party_id(ident), present)
+
+    def reconcile_later(ident: str, delay: float) -> None:
+        """Debounced: a burst of arrivals and departures costs one reconcile."""
+        previous = pending.pop(ident, None)
+        if previous is not None:
+            previous.cancel()
+
+        async def run() -> None:
+            await asyncio.sleep(delay)
+            await reconcile(ident)
+
+        task = asyncio.ensure_future(run())
+        pending[ident] = task
+        task.add_done_callback(
+            lambda t: pending.pop(ident, None) if pending.get(ident) is t else None
+        )
+
+    async def on_presence(rt: Realtime, ident: str) -> None:
+        await rt.emit(
+            events.PRESENCE,
+            {"partyId": ident, "present": await presence(ident)},
+            room=events.party_room(ident),
+        )
+        reconcile_later(ident, rt.settings.presence_grace_seconds)
+
+    register_room("watch", authorize, welcome=welcome, on_presence=on_presence)
+
+    def in_room(sid: str, party_id: uuid.UUID) -> str:
+        room = events.party_room(party_id)
+        if room not in rt.sio.rooms(sid):
+            raise PermissionDenied("Join the party first.")
+        return room
+
+    async def clock(session: AsyncSession, actor: Actor | None, args: Any) -> dict[str, Any]:
+        _, payload = args
+        return {"t": payload.t, "serverTime": server_time()}
+
+    async def control(session: AsyncSession, actor: Actor | None, args: Any) -> dict[str, Any]:
+        _, p = args
+        party = await watch_party_service.control(
+            session, actor, p.party_id, p.action, p.position, p.rate
+        )
+        return {"state": events.state_payload(party)}
+
+    async def buffering(session: AsyncSession, actor: Actor | None, args: Any) -> dict[str, Any]:
+        sid, p = args
+        if actor is None:
+            raise NotAuthenticated()
+        room = in_room(sid, p.party_id)
+        if await rt.presence.set_buffering(room, sid, p.buffering):
+            rt.after_event(on_presence_only(str(p.party_id)))
+        return {}
+
+    async def on_presence_only(ident: str) -> None:
+        await rt.emit(
+            events.PRESENCE,
+            {"partyId": ident, "present": await presence(ident)},
+            room=events.party_room(ident),
+        )
+
+    async def send_chat(session: AsyncSession, actor: Actor | None, args: Any) -> dict[str, Any]:
+        _, p = args
+        message = await watch_party_service.post_message(session, actor, p.party_id, p.body)
+        assert actor is not None
+        return {"message": events.message_payload(message, actor.user)}
+
+    async def delete_chat(session: AsyncSession, actor: Actor | None, args: Any) -> dict[str, Any]:
+        _, p = args
+        message = await watch_party_service.delete_message(session, actor, p.message_id)
+        return {"id": str(message.id)}
+
+    async def transfer(session: AsyncSession, actor: Actor | None, args: Any) -> dict[str, Any]:
+        _, p = args
+        party = await watch_party_service.transfer_host(session, actor, p.party_id, p.user_id)
+        return {"party": events.party_payload(party)}
+
+    async def mode(session: AsyncSession, actor: Actor | None, args: Any) -> dict[str, Any]:
+        _, p = args
+        party = await watch_party_service.set_everyone_controls(
+            session, actor, p.party_id, p.everyone_controls
+        )
+        return {"party": events.party_payload(party)}
+
+    async def remove(session: AsyncSession, actor: Actor | None, args: Any) -> dict[str, Any]:
+        _, p = args
+        party = await watch_party_service.remove_member(session, actor, p.party_id, p.user_id)
+        return {"party": events.party_payload(party)}
+
+    async def leave(session: AsyncSession, actor: Actor | None, args: Any) -> dict[str, Any]:
+        _, p = args
+        party = await watch_party_service.get(session, actor, p.party_id)
+        assert actor is not None
+        from cosmostream.realtime import bus
+
+        # Every tab of this member leaves; control passes on now, not after the grace.
+        await bus.remove_from_room(str(actor.id), events.party_room(party.id))
+        rt.after_event(reconcile(str(party.id), leaving=str(actor.id)))
+        return {}
+
+    rt.on("watch.clock", Clock, clock, writes=False)
+    rt.on("watch.control", Control, control)
+    rt.on("watch.buffering", Buffering, buffering, writes=False)
+    rt.on("watch.chat.send", SendChat, send_chat)
+    rt.on("watch.chat.delete", DeleteChat, delete_chat)
+    rt.on("watch.transfer", MemberAction, transfer)
+    rt.on("watch.mode", Mode, mode)
+    rt.on("watch.remove", MemberAction, remove)
+    rt.on("watch.leave", _PartyPayload, leave, writes=False)
