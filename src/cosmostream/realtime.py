@@ -108,6 +108,8 @@ class _KickMixin:
                 await self.server.disconnect(sid, namespace, ignore_queue=True)
             return True
         data = message.get("data")
+        if isinstance(data, list) and len(data) == 1:
+            data = data[0]  # the pub/sub manager sends arguments as a list
         target = data.get("room") if isinstance(data, dict) else None
         if isinstance(target, str):
             for sid, _ in participants:

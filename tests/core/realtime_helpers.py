@@ -17,11 +17,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import httpx
+import socketio
 import uvicorn
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
@@ -31,7 +38,7 @@ from cosmostream.db import Database
 from cosmostream.main import create_asgi
 from cosmostream.models import User
 from cosmostream.realtime import Realtime
-from tests.conftest import free_port
+from tests.conftest import REDIS_URL, free_port
 from tests.factories import login, make_user
 
 DEFAULT_TIMEOUT = 5.0
@@ -381,3 +388,97 @@ async def _quiesce(db: Database, timeout: float = 10.0) -> None:
     while idle < 3 and time.monotonic() < deadline:
         idle = idle + 1 if busy() == 0 else 0
         await asyncio.sleep(0.02)
+
+
+@contextlib.contextmanager
+def web_processes(settings: Settings, count: int, tmp: Path) -> Iterator[list[str]]:
+    assert REDIS_URL
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("COSMOSTREAM_", "DATABASE_URL", "REDIS_URL", "JWT_SECRET"))
+    }
+    env.update(
+        COSMOSTREAM_ENV="test",
+        COSMOSTREAM_DATA_DIR=str(settings.data_dir),
+        COSMOSTREAM_BASE_URL=settings.base_url,
+        COSMOSTREAM_LOG_LEVEL="WARNING",
+        DATABASE_URL=settings.resolved_database_url,
+        REDIS_URL=REDIS_URL,
+        JWT_SECRET=settings.secret_key,
+    )
+    script = Path(sys.executable).with_name("cosmostream")
+    command = (
+        [str(script)]
+        if script.exists()
+        else [sys.executable, "-c", "from cosmostream.cli import app; app()"]
+    )
+    procs: list[tuple[subprocess.Popen[bytes], str, Path]] = []
+    try:
+        for n in range(count):
+            port = free_port()
+            log = tmp / f"web{n}.log"
+            with log.open("wb") as out:
+                proc = subprocess.Popen(
+                    [*command, "web", "--host", "127.0.0.1", "--port", str(port)],
+                    cwd=tmp,
+                    env=env,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                )
+            procs.append((proc, f"http://127.0.0.1:{port}", log))
+        deadline = time.monotonic() + 30
+        for proc, url, log in procs:
+            while True:
+                if proc.poll() is not None:
+                    raise AssertionError(f"web process exited:\n{log.read_text()}")
+                with contextlib.suppress(httpx.HTTPError):
+                    if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                        break
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"web process not ready:\n{log.read_text()}")
+                time.sleep(0.1)
+        yield [url for _, url, _ in procs]
+    finally:
+        for proc, _, _ in procs:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc, _, _ in procs:
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+@contextlib.asynccontextmanager
+async def redis_writer() -> AsyncIterator[socketio.AsyncRedisManager]:
+    """What a stand-alone worker uses: a write-only manager on the shared channel."""
+    assert REDIS_URL
+    manager = socketio.AsyncRedisManager(REDIS_URL, write_only=True)
+    try:
+        yield manager
+    finally:
+        redis = getattr(manager, "redis", None)
+        if redis is not None:
+            with contextlib.suppress(Exception):
+                await redis.aclose()
+
+
+async def until_subscribed(
+    manager: socketio.AsyncRedisManager, client: SocketClient, room: str, *, timeout: float = 10
+) -> None:
+    """A server subscribes to Redis when its first client connects: wait for that.
+
+    Probes are sent through Redis until one reaches `client`; every later
+    assertion then measures delivery, not subscription start-up.
+    """
+    deadline = time.monotonic() + timeout
+    probe = 0
+    while not client.received("test.probe"):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no probe reached {client.sid} through Redis in {timeout}s")
+        probe += 1
+        await manager.emit("test.probe", {"probe": probe}, room=room)
+        with contextlib.suppress(AssertionError):
+            await client.wait_event("test.probe", timeout=0.2)

@@ -11,13 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import signal
-import subprocess
-import sys
-import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -25,7 +20,6 @@ from typing import Any
 import httpx
 import jwt
 import pytest
-import socketio
 
 from cosmostream import realtime
 from cosmostream.account.schemas import Actor
@@ -35,14 +29,17 @@ from cosmostream.db import Database
 from cosmostream.kit.time import utcnow
 from cosmostream.models import Role, User
 from cosmostream.realtime import ACCESS_COOKIE, KICK_EVENT, MAX_EVENT_BYTES
-from tests.conftest import REDIS_URL, free_port
+from tests.conftest import REDIS_URL
 from tests.core.realtime_helpers import (
     Disconnected,
     Served,
     SocketClient,
     Sockets,
+    redis_writer,
     serve,
     signed_in,
+    until_subscribed,
+    web_processes,
 )
 from tests.factories import login, make_user, shift_time
 
@@ -455,39 +452,6 @@ async def test_other_users_are_not_throttled_by_a_flood(server: Served, sockets:
 # -- 6. Redis: several server instances and processes ---------------------------------------
 
 
-@contextlib.asynccontextmanager
-async def redis_writer() -> AsyncIterator[socketio.AsyncRedisManager]:
-    """What a stand-alone worker uses: a write-only manager on the shared channel."""
-    assert REDIS_URL
-    manager = socketio.AsyncRedisManager(REDIS_URL, write_only=True)
-    try:
-        yield manager
-    finally:
-        redis = getattr(manager, "redis", None)
-        if redis is not None:
-            with contextlib.suppress(Exception):
-                await redis.aclose()
-
-
-async def until_subscribed(
-    manager: socketio.AsyncRedisManager, client: SocketClient, room: str, *, timeout: float = 10
-) -> None:
-    """A server subscribes to Redis when its first client connects: wait for that.
-
-    Probes are sent through Redis until one reaches `client`; every later
-    assertion then measures delivery, not subscription start-up.
-    """
-    deadline = time.monotonic() + timeout
-    probe = 0
-    while not client.received("test.probe"):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"no probe reached {client.sid} through Redis in {timeout}s")
-        probe += 1
-        await manager.emit("test.probe", {"probe": probe}, room=room)
-        with contextlib.suppress(AssertionError):
-            await client.wait_event("test.probe", timeout=0.2)
-
-
 @pytest.fixture
 def redis_settings(settings: Settings) -> Settings:
     if not REDIS_URL:
@@ -580,67 +544,6 @@ async def test_redis_account_kicks_cross_servers(
 
 FOLLOW = "mutation($id: ID!) { followUser(userId: $id) { id } }"
 LOGOUT = "mutation { logout { ok } }"
-
-
-@contextlib.contextmanager
-def web_processes(settings: Settings, count: int, tmp: Path) -> Iterator[list[str]]:
-    assert REDIS_URL
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("COSMOSTREAM_", "DATABASE_URL", "REDIS_URL", "JWT_SECRET"))
-    }
-    env.update(
-        COSMOSTREAM_ENV="test",
-        COSMOSTREAM_DATA_DIR=str(settings.data_dir),
-        COSMOSTREAM_BASE_URL=settings.base_url,
-        COSMOSTREAM_LOG_LEVEL="WARNING",
-        DATABASE_URL=settings.resolved_database_url,
-        REDIS_URL=REDIS_URL,
-        JWT_SECRET=settings.secret_key,
-    )
-    script = Path(sys.executable).with_name("cosmostream")
-    command = (
-        [str(script)]
-        if script.exists()
-        else [sys.executable, "-c", "from cosmostream.cli import app; app()"]
-    )
-    procs: list[tuple[subprocess.Popen[bytes], str, Path]] = []
-    try:
-        for n in range(count):
-            port = free_port()
-            log = tmp / f"web{n}.log"
-            with log.open("wb") as out:
-                proc = subprocess.Popen(
-                    [*command, "web", "--host", "127.0.0.1", "--port", str(port)],
-                    cwd=tmp,
-                    env=env,
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                )
-            procs.append((proc, f"http://127.0.0.1:{port}", log))
-        deadline = time.monotonic() + 30
-        for proc, url, log in procs:
-            while True:
-                if proc.poll() is not None:
-                    raise AssertionError(f"web process exited:\n{log.read_text()}")
-                with contextlib.suppress(httpx.HTTPError):
-                    if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                        break
-                if time.monotonic() > deadline:
-                    raise AssertionError(f"web process not ready:\n{log.read_text()}")
-                time.sleep(0.1)
-        yield [url for _, url, _ in procs]
-    finally:
-        for proc, _, _ in procs:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        for proc, _, _ in procs:
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
 
 
 @needs_redis
