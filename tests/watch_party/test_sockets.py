@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from cosmostream.config import Settings
+from cosmostream.errors import NotAuthenticated
 from cosmostream.kit.time import utcnow
 from cosmostream.models import Role, User, WatchParty
 from cosmostream.realtime import MAX_EVENT_BYTES
@@ -130,7 +131,7 @@ async def test_host_controls_reach_everyone_and_late_joiners_catch_up(party: Par
     assert states[0]["by"] == str(party.users["host"].id)
     await asyncio.sleep(0.3)
     # A member who joins now starts where the party is, not at the start.
-    third, joined = await party.open("third")
+    _third, joined = await party.open("third")
     state = joined["state"]
     live = state["position"] + (joined["serverTime"] - state["updatedAt"]) / 1000 * state["rate"]
     assert state["playing"] and state["rate"] == 1.5
@@ -145,7 +146,7 @@ async def test_a_reconnecting_client_gets_the_state_it_missed(party: Party) -> N
     await guest.close()
     await control(host, party, "seek", position=90.0)
     await control(host, party, "pause", position=91.0)
-    back, joined = await party.open("guest")
+    _back, joined = await party.open("guest")
     assert joined["state"]["position"] == 91.0
     assert joined["state"]["playing"] is False
     assert joined["state"]["seq"] == 2
@@ -338,5 +339,5 @@ async def test_private_videos_are_partied_by_their_owner_only(server: Served) ->
         with pytest.raises(Exception, match="video"):
             await watch_party_service.start(session, actor(viewer), private.id)
     async with server.db.unit_of_work() as session:
-        with pytest.raises(Exception):
+        with pytest.raises(NotAuthenticated):
             await watch_party_service.start(session, None, uuid.uuid4())

@@ -18,6 +18,7 @@ from cosmostream.graphql.errors import AppErrorMasker
 from cosmostream.notification.gql import NotificationMutation
 from cosmostream.search.gql import SearchQuery
 from cosmostream.video.gql import VideoMutation, VideoQuery
+from cosmostream.watch_party.gql import WatchPartyMutation, WatchPartyQuery
 
 Query = merge_types(
     "Query",
@@ -27,6 +28,7 @@ Query = merge_types(
         CatalogQuery,
         SearchQuery,
         ForumQuery,
+        WatchPartyQuery,
     ),
 )
 Mutation = merge_types(
@@ -38,6 +40,7 @@ Mutation = merge_types(
         NotificationMutation,
         EngagementMutation,
         ForumMutation,
+        WatchPartyMutation,
     ),
 )
 
