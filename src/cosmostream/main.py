@@ -27,6 +27,7 @@ from cosmostream.engagement.api import router as engagement_api
 from cosmostream.engagement.pages import router as engagement_pages
 from cosmostream.errors import INTERNAL_ERROR_BODY, AppError, render_json
 from cosmostream.forum import sockets as forum_sockets
+from cosmostream.forum.pages import router as forum_pages
 from cosmostream.graphql.context import get_context
 from cosmostream.graphql.router import JsonErrorGraphQLRouter
 from cosmostream.graphql.schema import schema
@@ -214,6 +215,7 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
     app.include_router(notification_pages)
     app.include_router(search_pages)
     app.include_router(engagement_pages)
+    app.include_router(forum_pages)
     app.include_router(watch_party_pages)
     app.include_router(engagement_api)
     app.include_router(upload_api)

@@ -5,18 +5,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import func, select
 
 from cosmostream import demo, demo_media
 from cosmostream.config import Settings
 from cosmostream.db import Database
-from cosmostream.kit.time import utcnow
+from cosmostream.kit.time import aware, utcnow
 from cosmostream.media.probe import ProbeLimits, probe
 from cosmostream.models import (
+    ChatMessage,
     Comment,
+    ForumCategory,
     Notification,
+    Post,
+    PostLike,
     StaffPick,
+    Thread,
     User,
     Video,
     VideoDailyStats,
@@ -132,3 +138,50 @@ async def test_no_videos_when_asked_for_none(db: Database, settings: Settings) -
     assert await demo.add_demo_videos(db, settings, 0) == []
     async with db.read() as session:
         assert await session.scalar(select(func.count()).select_from(Video)) == 0
+
+
+async def test_demo_forum_threads_are_made_once(db: Database, client: httpx.AsyncClient) -> None:
+    async with db.unit_of_work() as session:
+        await demo.load_demo(session)
+    async with db.read() as session:
+        slugs = [c.slug for c in await session.scalars(select(ForumCategory))]
+        threads = {t.title: t for t in await session.scalars(select(Thread))}
+        posts = list(await session.scalars(select(Post)))
+        likes = list(await session.scalars(select(PostLike)))
+        chats = list(await session.scalars(select(ChatMessage)))
+    assert sorted(slugs) == sorted(slug for slug, *_ in demo.FORUM_CATEGORIES)
+    assert set(threads) == {t.title for t in demo.THREADS}
+    assert [t.title for t in threads.values() if t.pinned] == [demo.THREADS[0].title]
+    assert len([t for t in threads.values() if t.locked]) == 1
+    assert len({m.thread_id for m in chats}) == 2
+    now = utcnow()
+    for thread in threads.values():
+        mine = sorted((p for p in posts if p.thread_id == thread.id), key=lambda p: p.created_at)
+        # Counters match the rows; the past is in the past, in order.
+        assert thread.reply_count == len(mine) - 1 >= 2
+        assert mine[0].opening and aware(thread.created_at) == aware(mine[0].created_at)
+        assert aware(thread.last_activity_at) == aware(mine[-1].created_at) < now
+        for post in mine:
+            assert post.like_count == sum(1 for like in likes if like.post_id == post.id)
+    assert all(aware(m.created_at) < now for m in chats)
+
+    page = await client.get("/forums")
+    assert page.status_code == 200
+    assert "Welcome to the CosmoStream forums" in page.text and "Telescopes &amp; gear" in page.text
+    welcome = next(t for t in threads.values() if t.pinned)
+    page = await client.get(f"/forums/{welcome.id}")
+    assert page.status_code == 200 and page.text.count("data-message-id=") == 3
+
+    # Twice: nothing new.
+    async with db.unit_of_work() as session:
+        assert await demo.load_demo(session) == []
+        assert await demo.load_demo_forum(session) == 0
+    async with db.read() as session:
+        for model, expected in (
+            (ForumCategory, len(slugs)),
+            (Thread, len(threads)),
+            (Post, len(posts)),
+            (PostLike, len(likes)),
+            (ChatMessage, len(chats)),
+        ):
+            assert await session.scalar(select(func.count()).select_from(model)) == expected

@@ -151,9 +151,7 @@ async def test_flooding_chat_is_throttled_then_disconnected(
     assert 0 < accepted <= stored <= 120 - throttled
 
 
-async def test_typing_goes_to_the_others_in_the_room_only(
-    server: Served, sockets: Sockets
-) -> None:
+async def test_typing_goes_to_the_others_in_the_room_only(server: Served, sockets: Sockets) -> None:
     ada, ada_token = await signed_in(server.db, name="Ada")
     _, tom_token = await signed_in(server.db, name="Tom")
     thread = await make_thread(server, ada)
@@ -211,9 +209,7 @@ async def test_presence_follows_joins_leaves_and_disconnects(
     assert [p["name"] for p in joined["present"]] == ["Ada", "Tom"]
 
 
-async def test_live_posts_and_moderation_reach_the_room(
-    server: Served, sockets: Sockets
-) -> None:
+async def test_live_posts_and_moderation_reach_the_room(server: Served, sockets: Sockets) -> None:
     ada, ada_token = await signed_in(server.db, name="Ada")
     admin = await make_user(server.db, role=Role.ADMIN)
     thread = await make_thread(server, ada)

@@ -9,10 +9,11 @@ paginated and load their rows in a fixed number of queries.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, or_, select, true, update
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -130,6 +131,20 @@ class ThreadRepository:
             .execution_options(synchronize_session=False)
         )
 
+    async def latest(
+        self, session: AsyncSession, *, limit: int, after: ThreadKeyset | None
+    ) -> list[Thread]:
+        """Live threads of every category, in the order of a category's listing."""
+        return list(
+            await session.scalars(
+                select(Thread)
+                .where(Thread.deleted_at.is_(None), _after_thread(after))
+                .order_by(Thread.pinned.desc(), Thread.last_activity_at.desc(), Thread.id.desc())
+                .options(selectinload(Thread.category))
+                .limit(limit)
+            )
+        )
+
 
 class PostRepository:
     async def get(
@@ -180,6 +195,45 @@ class PostRepository:
             .returning(PostLike.post_id)
         )
         return (await session.execute(stmt)).first() is not None
+
+    async def count_before(self, session: AsyncSession, post: Post) -> int:
+        """How many posts of its thread come before `post` (placeholders included)."""
+        found = await session.scalar(
+            select(func.count())
+            .select_from(Post)
+            .where(
+                Post.thread_id == post.thread_id,
+                or_(
+                    Post.created_at < post.created_at,
+                    and_(Post.created_at == post.created_at, Post.id < post.id),
+                ),
+            )
+        )
+        return int(found or 0)
+
+    async def nth(self, session: AsyncSession, thread_id: uuid.UUID, index: int) -> Post | None:
+        """The post at `index` (from 0) of a thread, in page order."""
+        return await session.scalar(
+            select(Post)
+            .where(Post.thread_id == thread_id)
+            .order_by(Post.created_at, Post.id)
+            .offset(index)
+            .limit(1)
+        )
+
+    async def liked(
+        self, session: AsyncSession, user_id: uuid.UUID, post_ids: Sequence[uuid.UUID]
+    ) -> set[uuid.UUID]:
+        """Which of `post_ids` the user likes."""
+        if not post_ids:
+            return set()
+        return set(
+            await session.scalars(
+                select(PostLike.post_id).where(
+                    PostLike.user_id == user_id, PostLike.post_id.in_(post_ids)
+                )
+            )
+        )
 
 
 class ChatRepository:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass
+
 from cosmostream.errors import ValidationFailed
+from cosmostream.kit.pagination import Page
+from cosmostream.models import ChatMessage, ForumCategory, Post, Thread, User
 
 MIN_TITLE_LENGTH = 3
 MAX_TITLE_LENGTH = 200
@@ -58,3 +63,32 @@ def clean_search(query: str) -> str:
     if not text:
         raise ValidationFailed("Type something to search for.", field="query")
     return text[:MAX_SEARCH_LENGTH]
+
+
+@dataclass(frozen=True)
+class ThreadListing:
+    """The forum index: every category, and one page of threads with their authors.
+
+    `category` is the one being listed (None: all of them); `query` is set for
+    search results, which come as a single page.
+    """
+
+    categories: list[ForumCategory]
+    category: ForumCategory | None
+    query: str | None
+    threads: Page[Thread]
+    authors: dict[uuid.UUID, User]
+
+
+@dataclass(frozen=True)
+class ThreadView:
+    """A thread's page: one page of posts, the chat's latest messages, the
+    authors of both, the posts the viewer likes, and (for moderators) the
+    categories a thread can be moved to."""
+
+    thread: Thread
+    posts: Page[Post]
+    chat: list[ChatMessage]
+    authors: dict[uuid.UUID, User]
+    liked: frozenset[uuid.UUID]
+    categories: list[ForumCategory]

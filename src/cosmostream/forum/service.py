@@ -43,6 +43,8 @@ from cosmostream.forum.schemas import (
     DEFAULT_PAGE,
     MAX_CHAT_PAGE,
     MAX_PAGE,
+    ThreadListing,
+    ThreadView,
     clean_chat_body,
     clean_post_body,
     clean_report_reason,
@@ -50,6 +52,7 @@ from cosmostream.forum.schemas import (
     clean_title,
 )
 from cosmostream.kit.pagination import BadCursor, Page, decode_cursor, encode_cursor, page_size
+from cosmostream.kit.people import people
 from cosmostream.kit.time import utcnow
 from cosmostream.models import ChatMessage, ForumCategory, Post, Thread
 
@@ -244,10 +247,10 @@ class ForumService:
         session.add(post)
         await session.flush()
         await thread_repository.change_replies(session, thread.id, 1, now)
+        events.post_changed(post, actor.user, new=True)
         return post
 
     async def edit_post(
-        events.post_changed(post, actor.user, new=True)
         self, session: AsyncSession, actor: Actor | None, post_id: uuid.UUID, body: str
     ) -> Post:
         """Change the text of one's own post (marked as edited)."""
@@ -260,10 +263,10 @@ class ForumService:
         if text != post.body:
             post.body = text
             post.edited_at = utcnow()
+            events.post_changed(post, actor.user, new=False)
         await session.flush()
         return post
 
-            events.post_changed(post, actor.user, new=False)
     async def delete_post(
         self, session: AsyncSession, actor: Actor | None, post_id: uuid.UUID
     ) -> Post:
@@ -277,10 +280,10 @@ class ForumService:
         await session.flush()
         if not post.opening:
             await thread_repository.change_replies(session, thread.id, -1, None)
+        events.post_deleted(post)
         return post
 
     async def like_post(
-        events.post_deleted(post)
         self, session: AsyncSession, actor: Actor | None, post_id: uuid.UUID
     ) -> Post:
         """Like a post; liking twice is one like."""
@@ -334,19 +337,19 @@ class ForumService:
         thread = await self._moderated(session, actor, thread_id)
         thread.pinned = pinned
         await session.flush()
+        events.thread_changed(thread)
         return thread
 
     async def lock_thread(
-        events.thread_changed(thread)
         self, session: AsyncSession, actor: Actor | None, thread_id: uuid.UUID, locked: bool
     ) -> Thread:
         thread = await self._moderated(session, actor, thread_id)
         thread.locked = locked
         await session.flush()
+        events.thread_changed(thread)
         return thread
 
     async def move_thread(
-        events.thread_changed(thread)
         self,
         session: AsyncSession,
         actor: Actor | None,
@@ -359,20 +362,20 @@ class ForumService:
             raise ForumCategoryNotFound()
         thread.category_id = category.id
         await session.flush()
+        events.thread_changed(thread)
         return await self._live_thread(session, thread.id)
 
     async def delete_thread(
-        events.thread_changed(thread)
         self, session: AsyncSession, actor: Actor | None, thread_id: uuid.UUID
     ) -> Thread:
         """Hide a thread and everything in it (moderators only)."""
         thread = await self._moderated(session, actor, thread_id)
         thread.deleted_at = utcnow()
         await session.flush()
+        events.thread_changed(thread)
         return thread
 
     # -- chat ------------------------------------------------------------------
-        events.thread_changed(thread)
 
     async def post_chat_message(
         self, session: AsyncSession, actor: Actor | None, thread_id: uuid.UUID, body: str
@@ -388,10 +391,10 @@ class ForumService:
         )
         session.add(message)
         await session.flush()
+        events.chat_posted(message, actor.user)
         return message
 
     async def chat_history(
-        events.chat_posted(message, actor.user)
         self,
         session: AsyncSession,
         thread_id: uuid.UUID,
@@ -421,10 +424,10 @@ class ForumService:
             raise PermissionDenied("You can only delete your own messages.")
         message.deleted_at = utcnow()
         await session.flush()
+        events.chat_deleted(message)
         return message
 
     async def report_chat_message(
-        events.chat_deleted(message)
         self, session: AsyncSession, actor: Actor | None, message_id: uuid.UUID, reason: str
     ) -> ChatMessage:
         actor = _require(actor)
@@ -439,6 +442,80 @@ class ForumService:
         ):
             raise AlreadyReported()
         return message
+
+    # -- pages -----------------------------------------------------------------
+
+    async def listing(
+        self,
+        session: AsyncSession,
+        *,
+        category_slug: str | None = None,
+        query: str | None = None,
+        first: int = DEFAULT_PAGE,
+        after: str | None = None,
+    ) -> ThreadListing:
+        """The forum index: the categories, and the latest threads of one category
+        (or of all), or the threads whose title matches `query`; authors loaded."""
+        categories = await category_repository.all(session)
+        category = None
+        if category_slug:
+            category = next((c for c in categories if c.slug == category_slug), None)
+            if category is None:
+                raise ForumCategoryNotFound()
+        if query is not None:
+            found = await self.search_threads(session, query, first=first)
+            threads = Page(items=found, cursors=[_thread_cursor(t) for t in found], has_next=False)
+        elif category is not None:
+            threads = await self.threads(session, category.id, first=first, after=after)
+        else:
+            size = page_size(first, MAX_PAGE)
+            rows = await thread_repository.latest(
+                session, limit=size + 1, after=_thread_after(after)
+            )
+            items = rows[:size]
+            threads = Page(
+                items=items,
+                cursors=[_thread_cursor(t) for t in items],
+                has_next=len(rows) > size,
+            )
+        authors = await people(session, (t.author_id for t in threads.items))
+        return ThreadListing(categories, category, query, threads, authors)
+
+    async def thread_view(
+        self,
+        session: AsyncSession,
+        actor: Actor | None,
+        thread_id: uuid.UUID,
+        *,
+        first: int = DEFAULT_PAGE,
+        after: str | None = None,
+    ) -> ThreadView:
+        """A thread's page: a page of posts, the latest chat, their authors, what
+        the viewer likes; in the same number of queries however long the thread."""
+        thread = await self.thread(session, thread_id)
+        posts = await self.posts(session, thread.id, first=first, after=after)
+        chat = await chat_repository.history(
+            session, thread.id, limit=DEFAULT_CHAT_PAGE, before=None
+        )
+        authors = await people(
+            session,
+            [thread.author_id, *(p.author_id for p in posts.items), *(m.author_id for m in chat)],
+        )
+        post_ids = [p.id for p in posts.items]
+        liked = await post_repository.liked(session, actor.id, post_ids) if actor else set()
+        categories = await category_repository.all(session) if is_moderator(actor) else []
+        return ThreadView(thread, posts, chat, authors, frozenset(liked), categories)
+
+    async def page_of(
+        self, session: AsyncSession, post: Post, *, first: int = DEFAULT_PAGE
+    ) -> str | None:
+        """The `after` cursor of the page of `posts` (pages of `first`, as the
+        thread's "newer posts" links go) that shows `post`; None for the first."""
+        start = await post_repository.count_before(session, post) // first * first
+        if start == 0:
+            return None
+        anchor = await post_repository.nth(session, post.thread_id, start - 1)
+        return encode_cursor(POST_SORT, anchor.created_at, anchor.id) if anchor else None
 
 
 forum_service = ForumService()

@@ -42,6 +42,7 @@ NAV = [
     ("Browse", "/browse"),
     ("Discover", "/discover"),
     ("Categories", "/categories"),
+    ("Forums", "/forums"),
     ("About", "/about"),
 ]
 
