@@ -268,6 +268,27 @@ def page(browser: Any, live_server: LiveServer) -> Iterator[tuple[Any, BrowserPr
         context.close()
 
 
+@pytest.fixture
+def two_contexts(
+    browser: Any, live_server: LiveServer
+) -> Iterator[list[tuple[Any, BrowserProblems]]]:
+    opened = []
+    for _ in range(2):
+        context = browser.new_context(
+            base_url=live_server.base_url, viewport={"width": 1280, "height": 800}
+        )
+        context.set_default_timeout(PAGE_TIMEOUT_MS)
+        tab = context.new_page()
+        problems = BrowserProblems(live_server.base_url)
+        problems.attach(tab)
+        opened.append((context, tab, problems))
+    try:
+        yield [(tab, problems) for _, tab, problems in opened]
+    finally:
+        for context, _, _ in opened:
+            context.close()
+
+
 def watch_socket_frames(page: Any, keep: Callable[[str, str], str | None]) -> list[str]:
     """Collect `keep(frame, socket_url)` for every Socket.IO text frame the page receives."""
     kept: list[str] = []

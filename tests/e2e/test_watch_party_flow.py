@@ -12,17 +12,15 @@ from __future__ import annotations
 import re
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.e2e.conftest import PAGE_TIMEOUT_MS, BrowserProblems
 from tests.e2e.test_discovery_flow import CREATOR, VIEWER, _publish_clip
 
 if TYPE_CHECKING:
-    from tests.e2e.conftest import LiveServer
+    from tests.e2e.conftest import BrowserProblems, LiveServer
 
 pytestmark = pytest.mark.e2e
 
@@ -45,25 +43,6 @@ def _make_clip(path: Path, seconds: int = 12) -> Path:
     done = subprocess.run(cmd, capture_output=True, timeout=60)
     assert done.returncode == 0, done.stderr.decode(errors="replace")
     return path
-
-
-@pytest.fixture
-def two_contexts(browser: Any, live_server: LiveServer) -> Iterator[list[tuple[Any, Any]]]:
-    opened = []
-    for _ in range(2):
-        context = browser.new_context(
-            base_url=live_server.base_url, viewport={"width": 1280, "height": 800}
-        )
-        context.set_default_timeout(PAGE_TIMEOUT_MS)
-        tab = context.new_page()
-        problems = BrowserProblems(live_server.base_url)
-        problems.attach(tab)
-        opened.append((context, tab, problems))
-    try:
-        yield [(tab, problems) for _, tab, problems in opened]
-    finally:
-        for context, _, _ in opened:
-            context.close()
 
 
 def _log_in(tab: Any, email: str, password: str) -> None:
