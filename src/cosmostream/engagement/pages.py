@@ -19,7 +19,7 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from cosmostream.account.schemas import Actor
-from cosmostream.db import Database, WriteSession
+from cosmostream.db import Database
 from cosmostream.engagement.errors import CommentNotFound
 from cosmostream.engagement.schemas import VIEWER_COOKIE, CommentSort, WatchState
 from cosmostream.engagement.service import (
@@ -33,8 +33,8 @@ from cosmostream.kit.ids import parse_uuid
 from cosmostream.models import Video
 from cosmostream.video.errors import VideoNotFound
 from cosmostream.web import security
-from cosmostream.web.forms import read_form, redirect, safe_next, text
-from cosmostream.web.templating import flash, render
+from cosmostream.web.forms import act, redirect, text
+from cosmostream.web.templating import render
 
 router = APIRouter()
 
@@ -150,47 +150,10 @@ async def comments_fragment(request: Request, video_id: str) -> Response:
     )
 
 
-Action = Callable[[WriteSession, Actor, FormData], Awaitable[Any]]
-
-
-async def _act(
-    request: Request,
-    action: Action,
-    *,
-    back: str,
-    success: str | None = None,
-    then: Callable[[Any], str] | None = None,
-) -> Response:
-    """Run one action for the signed-in user and go back (with a notice or the error).
-
-    The form is read (and its CSRF token checked) first; the action gets it.
-    Unknown or invisible things are a 404 page; other refusals come back as a
-    notice on the page the form was on.
-    """
-    form = await read_form(request)
-    actor = security.current_actor(request)
-    target = safe_next(text(form, "next"), back)
-    if actor is None:
-        return redirect(f"/login?next={target}")
-    try:
-        async with _db(request).unit_of_work() as session:
-            result = await action(session, actor, form)
-    except AppError as exc:
-        if exc.status == 404:
-            raise
-        response = redirect(target)
-        flash(response, exc.message, "error")
-        return response
-    response = redirect(then(result) if then else target)
-    if success:
-        flash(response, success, "success")
-    return response
-
-
 @router.post("/video/{video_id}/like")
 async def like_submit(request: Request, video_id: str) -> Response:
     vid = _uuid(video_id, VideoNotFound)
-    return await _act(
+    return await act(
         request, lambda s, a, f: engagement_service.like(s, a, vid), back=f"/video/{vid}"
     )
 
@@ -198,7 +161,7 @@ async def like_submit(request: Request, video_id: str) -> Response:
 @router.post("/video/{video_id}/unlike")
 async def unlike_submit(request: Request, video_id: str) -> Response:
     vid = _uuid(video_id, VideoNotFound)
-    return await _act(
+    return await act(
         request, lambda s, a, f: engagement_service.unlike(s, a, vid), back=f"/video/{vid}"
     )
 
@@ -206,7 +169,7 @@ async def unlike_submit(request: Request, video_id: str) -> Response:
 @router.post("/video/{video_id}/save")
 async def save_submit(request: Request, video_id: str) -> Response:
     vid = _uuid(video_id, VideoNotFound)
-    return await _act(
+    return await act(
         request,
         lambda s, a, f: engagement_service.save(s, a, vid),
         back=f"/video/{vid}",
@@ -217,7 +180,7 @@ async def save_submit(request: Request, video_id: str) -> Response:
 @router.post("/video/{video_id}/unsave")
 async def unsave_submit(request: Request, video_id: str) -> Response:
     vid = _uuid(video_id, VideoNotFound)
-    return await _act(
+    return await act(
         request,
         lambda s, a, f: engagement_service.unsave(s, a, vid),
         back=f"/video/{vid}",
@@ -233,7 +196,7 @@ async def comment_submit(request: Request, video_id: str) -> Response:
         raw = text(form, "parent_id")
         return _uuid(raw, CommentNotFound) if raw else None
 
-    return await _act(
+    return await act(
         request,
         lambda s, a, f: engagement_service.add_comment(s, a, vid, text(f, "body"), parent(f)),
         back=f"/video/{vid}#comments",
@@ -244,7 +207,7 @@ async def comment_submit(request: Request, video_id: str) -> Response:
 @router.post("/comments/{comment_id}/edit")
 async def comment_edit_submit(request: Request, comment_id: str) -> Response:
     cid = _uuid(comment_id, CommentNotFound)
-    return await _act(
+    return await act(
         request,
         lambda s, a, f: engagement_service.edit_comment(s, a, cid, text(f, "body")),
         back="/",
@@ -255,7 +218,7 @@ async def comment_edit_submit(request: Request, comment_id: str) -> Response:
 @router.post("/comments/{comment_id}/delete")
 async def comment_delete_submit(request: Request, comment_id: str) -> Response:
     cid = _uuid(comment_id, CommentNotFound)
-    return await _act(
+    return await act(
         request,
         lambda s, a, f: engagement_service.delete_comment(s, a, cid),
         back="/",
@@ -267,7 +230,7 @@ async def comment_delete_submit(request: Request, comment_id: str) -> Response:
 @router.post("/comments/{comment_id}/report")
 async def comment_report_submit(request: Request, comment_id: str) -> Response:
     cid = _uuid(comment_id, CommentNotFound)
-    return await _act(
+    return await act(
         request,
         lambda s, a, f: engagement_service.report_comment(s, a, cid, text(f, "reason")),
         back="/",
@@ -298,7 +261,7 @@ async def history_page(request: Request) -> Response:
 @router.post("/library/history/{video_id}/remove")
 async def history_remove_submit(request: Request, video_id: str) -> Response:
     vid = _uuid(video_id, VideoNotFound)
-    return await _act(
+    return await act(
         request,
         lambda s, a, f: engagement_service.remove_from_history(s, a, vid),
         back="/library/history",
@@ -308,7 +271,7 @@ async def history_remove_submit(request: Request, video_id: str) -> Response:
 
 @router.post("/library/history/clear")
 async def history_clear_submit(request: Request) -> Response:
-    return await _act(
+    return await act(
         request,
         lambda s, a, f: engagement_service.clear_history(s, a),
         back="/library/history",
@@ -318,7 +281,7 @@ async def history_clear_submit(request: Request) -> Response:
 
 @router.post("/library/history/pause")
 async def history_pause_submit(request: Request) -> Response:
-    return await _act(
+    return await act(
         request,
         lambda s, a, f: engagement_service.set_history_paused(s, a, text(f, "paused") == "1"),
         back="/library/history",

@@ -41,7 +41,7 @@ from cosmostream.forum.service import can_delete_post, can_edit_post, forum_serv
 from cosmostream.kit.ids import parse_uuid
 from cosmostream.models import Post
 from cosmostream.web import security
-from cosmostream.web.forms import read_form, redirect, safe_next, text
+from cosmostream.web.forms import act, read_form, redirect, text
 from cosmostream.web.templating import flash, render
 
 router = APIRouter()
@@ -167,43 +167,6 @@ async def thread_page(request: Request, thread_id: str) -> Response:
     )
 
 
-Action = Callable[[AsyncSession, Actor, FormData], Awaitable[Any]]
-
-
-async def _act(
-    request: Request,
-    action: Action,
-    *,
-    back: str,
-    success: str | None = None,
-    then: Callable[[Any], str] | None = None,
-) -> Response:
-    """Run one action for the signed-in user and go back with a notice.
-
-    The form (and its CSRF token) is read first. It goes back to the form's
-    `next` when it has one, else to `then(result)` or `back`. Unknown or
-    deleted things are a 404 page; other refusals are a notice.
-    """
-    form = await read_form(request)
-    actor = security.current_actor(request)
-    target = safe_next(text(form, "next"), "")
-    if actor is None:
-        return redirect(f"/login?next={target or back}")
-    try:
-        async with _db(request).unit_of_work() as session:
-            result = await action(session, actor, form)
-    except AppError as exc:
-        if exc.status == 404:
-            raise
-        response = redirect(target or back)
-        flash(response, exc.message, "error")
-        return response
-    response = redirect(target or (then(result) if then else back))
-    if success:
-        flash(response, success, "success")
-    return response
-
-
 def _post_url(post: Post, after: str | None = None) -> str:
     query = f"?{urlencode({'after': after})}" if after else ""
     return f"/forums/{post.thread_id}{query}#post-{post.id}"
@@ -218,13 +181,13 @@ async def reply_submit(request: Request, thread_id: str) -> Response:
         # A long thread: land on the page that shows the new reply.
         return _post_url(post, await forum_service.page_of(session, post))
 
-    return await _act(request, reply, back=f"/forums/{tid}#reply", then=str)
+    return await act(request, reply, back=f"/forums/{tid}#reply", then=str)
 
 
 @router.post("/forums/{thread_id}/chat")
 async def chat_submit(request: Request, thread_id: str) -> Response:
     tid = _uuid(thread_id, ThreadNotFound)
-    return await _act(
+    return await act(
         request,
         lambda s, a, f: forum_service.post_chat_message(s, a, tid, text(f, "body")),
         back=f"/forums/{tid}#chat",
@@ -235,7 +198,7 @@ async def chat_submit(request: Request, thread_id: str) -> Response:
 async def chat_delete_submit(request: Request, thread_id: str, message_id: str) -> Response:
     tid = _uuid(thread_id, ThreadNotFound)
     mid = _uuid(message_id, ChatMessageNotFound)
-    return await _act(
+    return await act(
         request,
         lambda s, a, f: forum_service.delete_chat_message(s, a, mid),
         back=f"/forums/{tid}#chat",
@@ -252,7 +215,7 @@ async def _moderate(
     back: str | None = None,
 ) -> Response:
     tid = _uuid(thread_id, ThreadNotFound)
-    return await _act(
+    return await act(
         request,
         lambda s, a, f: run(s, a, tid, f),
         back=back or f"/forums/{tid}",
@@ -336,8 +299,13 @@ def _post_action(
 ) -> Awaitable[Response]:
     pid = _uuid(post_id, PostNotFound)
     # The forms say where to go back (`next`); without one, the thread's first page.
-    return _act(
-        request, lambda s, a, f: run(s, a, pid, f), back="/forums", success=success, then=_post_url
+    return act(
+        request,
+        lambda s, a, f: run(s, a, pid, f),
+        back="/forums",
+        success=success,
+        then=_post_url,
+        next_first=True,
     )
 
 

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import RedirectResponse
+from starlette.responses import RedirectResponse, Response
 
+from cosmostream.account.schemas import Actor
+from cosmostream.errors import AppError
 from cosmostream.web import security
+
+FormAction = Callable[[AsyncSession, Actor, FormData], Awaitable[Any]]
 
 
 async def read_form(request: Request) -> FormData:
@@ -31,3 +39,45 @@ def safe_next(value: str | None, default: str = "/") -> str:
 
 def redirect(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
+
+
+async def act(
+    request: Request,
+    action: FormAction,
+    *,
+    back: str,
+    success: str | None = None,
+    then: Callable[[Any], str] | None = None,
+    next_first: bool = False,
+) -> Response:
+    """Run one form action for the signed-in user in one unit of work, then go back.
+
+    The form is read (and its CSRF token checked) first; the action gets it.
+    Signed-out visitors are sent to log in. Unknown or invisible things are a
+    404 page; other refusals come back as a notice on the page the form named
+    in `next` (else `back`). On success the answer goes to `then(result)` —
+    or, with `next_first`, to the form's `next` when it has one.
+    """
+    from cosmostream.web.templating import flash
+
+    form = await read_form(request)
+    actor = security.current_actor(request)
+    posted_next = safe_next(text(form, "next"), "")
+    target = posted_next or back
+    if actor is None:
+        return redirect(f"/login?next={target}")
+    try:
+        async with request.app.state.db.unit_of_work() as session:
+            result = await action(session, actor, form)
+    except AppError as exc:
+        if exc.status == 404:
+            raise
+        response = redirect(target)
+        flash(response, exc.message, "error")
+        return response
+    if then is not None and not (next_first and posted_next):
+        target = then(result)
+    response = redirect(target)
+    if success:
+        flash(response, success, "success")
+    return response
