@@ -43,7 +43,19 @@ MAX_EVENT_BYTES = 16 * 1024
 
 RoomAuthorizer = Callable[[AsyncSession, Actor | None, str], Awaitable[None]]
 RoomWelcome = Callable[[AsyncSession, Actor | None, str], Awaitable[dict[str, Any]]]
-PresenceHook = Callable[["Realtime", str], Awaitable[None]]
+PresenceHook = Callable[["Realtime", str, list["PresenceChange"]], Awaitable[None]]
+# Presence changes in a room are gathered this long and announced together, so
+# a thousand people arriving cost a few broadcasts, not a thousand.
+PRESENCE_BATCH_SECONDS = 0.25
+
+
+@dataclass(frozen=True)
+class PresenceChange:
+    """Where one user now stands in a room: here or gone, and buffering."""
+
+    user_id: str
+    present: bool
+    buffering: bool = False
 
 
 @dataclass(frozen=True)
@@ -52,8 +64,9 @@ class RoomKind:
 
     `authorize` raises when the actor may not join; `welcome` returns what the
     join acknowledgement carries (history, current state); rooms with an
-    `on_presence` hook track who is in them, and the hook runs after every
-    arrival or departure of a signed-in member.
+    `on_presence` hook track who is in them; the hook gets the changes (users
+    who arrived, left or changed their buffering flag), gathered over
+    `PRESENCE_BATCH_SECONDS`.
     """
 
     authorize: RoomAuthorizer
@@ -314,13 +327,13 @@ class Presence:
         if self.redis_url:
             await self._client().hset(self.PREFIX + room, sid, self._encode(member))
 
-    async def remove(self, room: str, sid: str) -> bool:
-        """Forget one socket; True when it was there."""
+    async def remove(self, room: str, sid: str) -> Member | None:
+        """Forget one socket; the entry it had, if any."""
         members = self.local.get(room, {})
-        found = members.pop(sid, None) is not None
+        found = members.pop(sid, None)
         if not members:
             self.local.pop(room, None)
-        if self.redis_url and found:
+        if self.redis_url and found is not None:
             await self._client().hdel(self.PREFIX + room, sid)
         return found
 
@@ -416,6 +429,7 @@ class Realtime:
         self.presence = Presence(settings.redis_url, settings.presence_ttl_seconds)
         manager.on_removed = self._removed
         self._tasks: set[asyncio.Task[None]] = set()
+        self._changed: dict[str, set[str]] = {}  # room → users whose presence changed
         self.sio.on("connect", self._on_connect)
         self.sio.on("disconnect", self._on_disconnect)
         self.on("join", JoinRoom, self._join, writes=False)
@@ -538,7 +552,7 @@ class Realtime:
         await self.sio.enter_room(sid, payload.room)
         if kind.on_presence is not None and actor is not None:
             await self.presence.add(payload.room, sid, str(actor.id))
-            self.after_event(kind.on_presence(self, ident))
+            self.presence_changed(payload.room, str(actor.id))
         welcome = await kind.welcome(session, actor, ident) if kind.welcome else {}
         return {"room": payload.room, **welcome}
 
@@ -552,12 +566,29 @@ class Realtime:
 
     async def _removed(self, sid: str, room: str) -> None:
         """A socket has left a room (by asking, disconnecting or being removed)."""
-        if not await self.presence.remove(room, sid):
+        member = await self.presence.remove(room, sid)
+        if member is not None:
+            self.presence_changed(room, member.user_id)
+
+    def presence_changed(self, room: str, user_id: str) -> None:
+        """Note that a user's presence in `room` may have changed; announce it soon."""
+        pending = self._changed.get(room)
+        if pending is not None:
+            pending.add(user_id)
             return
+        self._changed[room] = {user_id}
+        self.after_event(self._announce_presence(room))
+
+    async def _announce_presence(self, room: str) -> None:
+        await asyncio.sleep(PRESENCE_BATCH_SECONDS)
+        users = self._changed.pop(room, set())
         name, _, ident = room.partition(":")
         kind = _room_kinds.get(name)
-        if kind is not None and kind.on_presence is not None:
-            self.after_event(kind.on_presence(self, ident))
+        if not users or kind is None or kind.on_presence is None:
+            return
+        here = await self.presence.users(room)
+        changes = [PresenceChange(u, u in here, here.get(u, False)) for u in sorted(users)]
+        await kind.on_presence(self, ident, changes)
 
     def after_event(self, work: Awaitable[None]) -> None:
         """Run `work` once the current event has been answered (presence broadcasts)."""

@@ -186,8 +186,12 @@ async def test_presence_follows_joins_leaves_and_disconnects(
     await t2.join(room)
 
     async def present_now() -> set[str]:
-        events = a.received("forum.presence")
-        return {p["id"] for p in events[-1]["present"]} if events else set()
+        # Ada's own join acknowledgement, then the deltas she was sent.
+        here = {str(ada.id)}
+        for event in a.received("forum.presence"):
+            here |= {p["id"] for p in event["joined"]}
+            here -= set(event["left"])
+        return here
 
     async def wait_present(expected: set[str]) -> None:
         for _ in range(100):
@@ -276,3 +280,25 @@ async def test_a_disabled_user_stops_receiving_at_once(server: Served, sockets: 
     await send(a, thread, "after the ban")
     await asyncio.sleep(QUIET)
     assert t.received("forum.chat.message") == []
+
+
+async def test_a_crowd_arriving_is_announced_in_a_few_batches(
+    server: Served, sockets: Sockets
+) -> None:
+    ada, ada_token = await signed_in(server.db, name="Ada")
+    thread = await make_thread(server, ada)
+    room = f"thread:{thread.id}"
+    watcher = await sockets.open(server, token=ada_token)
+    await watcher.join(room)
+    crowd = [await signed_in(server.db) for _ in range(20)]
+    clients = [await sockets.open(server, token=token) for _, token in crowd]
+    await asyncio.gather(*(client.join(room) for client in clients))
+    expected = {str(user.id) for user, _ in crowd}
+    for _ in range(100):
+        arrived = {p["id"] for e in watcher.received("forum.presence") for p in e["joined"]}
+        if expected <= arrived:
+            break
+        await asyncio.sleep(0.05)
+    assert expected <= arrived
+    # Twenty arrivals, gathered: far fewer announcements than people.
+    assert len(watcher.received("forum.presence")) <= 5

@@ -299,8 +299,8 @@ async def test_presence_and_buffering_and_the_end_of_an_empty_party(party: Party
     guest_id = str(party.users["guest"].id)
     assert (await guest.call("watch.buffering", {"partyId": party.id, "buffering": True}))["ok"]
     for _ in range(60):
-        events = host.received("watch.presence")
-        if events and {"id": guest_id, "buffering": True} in events[-1]["present"]:
+        changes = [c for e in host.received("watch.presence") for c in e["changes"]]
+        if {"id": guest_id, "present": True, "buffering": True} in changes:
             break
         await asyncio.sleep(0.05)
     else:

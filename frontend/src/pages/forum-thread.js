@@ -220,8 +220,23 @@ function setup(root) {
     renderTyping();
   }
 
-  function renderPresence(people) {
-    const items = (people || []).map((user) => {
+  // Who is here: set from the join acknowledgement, then changed by deltas.
+  const here = new Map();
+
+  function setPresence(people) {
+    here.clear();
+    (people || []).forEach((user) => here.set(user.id, user));
+    renderPresence();
+  }
+
+  function applyPresence(e) {
+    (e.joined || []).forEach((user) => here.set(user.id, user));
+    (e.left || []).forEach((id) => here.delete(id));
+    renderPresence();
+  }
+
+  function renderPresence() {
+    const items = [...here.values()].map((user) => {
       const item = el("li", "chat-person");
       item.dataset.userId = user.id;
       const face = avatar(user);
@@ -381,7 +396,7 @@ function setup(root) {
   socket.on("forum.chat.message", (m) => mine(m) && addMessage(m));
   socket.on("forum.chat.deleted", (e) => mine(e) && removeMessage(e.id));
   socket.on("forum.typing", (e) => mine(e) && startTyping(e.user));
-  socket.on("forum.presence", (e) => mine(e) && renderPresence(e.present));
+  socket.on("forum.presence", (e) => mine(e) && applyPresence(e));
   socket.on("forum.post.new", (e) => mine(e) && e.post && addPost(e.post));
   socket.on("forum.post.updated", (e) => mine(e) && e.post && updatePost(e.post));
   socket.on("forum.post.deleted", (e) => mine(e) && deletePost(e.id));
@@ -404,7 +419,7 @@ function setup(root) {
       return;
     }
     renderHistory(ack.history || []);
-    renderPresence(ack.present);
+    setPresence(ack.present);
     typers.forEach((entry) => clearTimeout(entry.timer));
     typers.clear();
     renderTyping();

@@ -316,7 +316,10 @@ function setup() {
   });
   socket.on("watch.presence", (e) => {
     if (e.partyId !== partyId) return;
-    present = new Map(e.present.map((p) => [p.id, p.buffering]));
+    for (const change of e.changes) {
+      if (change.present) present.set(change.id, change.buffering);
+      else present.delete(change.id);
+    }
     renderMembers();
   });
   socket.on("watch.chat.message", (m) => { if (m.partyId === partyId) addMessage(m); });

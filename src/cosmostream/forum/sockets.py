@@ -21,7 +21,7 @@ from cosmostream.forum.errors import ThreadNotFound
 from cosmostream.forum.service import forum_service
 from cosmostream.kit.ids import parse_uuid
 from cosmostream.kit.people import people, person
-from cosmostream.realtime import Realtime, register_room
+from cosmostream.realtime import PresenceChange, Realtime, register_room
 
 
 class _Payload(BaseModel):
@@ -73,11 +73,19 @@ def install(rt: Realtime) -> None:
             "present": await _present(rt, session, ident),
         }
 
-    async def on_presence(rt: Realtime, ident: str) -> None:
+    async def on_presence(rt: Realtime, ident: str, changes: list[PresenceChange]) -> None:
+        """Tell the room who arrived (with names) and who left."""
+        arrived = [uuid.UUID(c.user_id) for c in changes if c.present]
         async with rt.db.read() as session:
-            present = await _present(rt, session, ident)
+            found = await people(session, arrived)
         await rt.emit(
-            events.PRESENCE, {"threadId": ident, "present": present}, room=events.thread_room(ident)
+            events.PRESENCE,
+            {
+                "threadId": ident,
+                "joined": [person(found[i]) for i in arrived if i in found],
+                "left": [c.user_id for c in changes if not c.present],
+            },
+            room=events.thread_room(ident),
         )
 
     register_room("thread", authorize_thread_room, welcome=welcome, on_presence=on_presence)

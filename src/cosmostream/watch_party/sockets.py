@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cosmostream.account.schemas import Actor
 from cosmostream.errors import NotAuthenticated, PermissionDenied
 from cosmostream.kit.ids import parse_uuid
-from cosmostream.realtime import Realtime, register_room
+from cosmostream.realtime import PresenceChange, Realtime, register_room
 from cosmostream.watch_party import events
 from cosmostream.watch_party.errors import WatchPartyNotFound
 from cosmostream.watch_party.schemas import Action
@@ -124,13 +124,22 @@ def install(rt: Realtime) -> None:
             lambda t: pending.pop(ident, None) if pending.get(ident) is t else None
         )
 
-    async def on_presence(rt: Realtime, ident: str) -> None:
+    async def on_presence(rt: Realtime, ident: str, changes: list[PresenceChange]) -> None:
         await rt.emit(
             events.PRESENCE,
-            {"partyId": ident, "present": await presence(ident)},
+            {
+                "partyId": ident,
+                "changes": [
+                    {"id": c.user_id, "present": c.present, "buffering": c.buffering}
+                    for c in changes
+                ],
+            },
             room=events.party_room(ident),
         )
-        reconcile_later(ident, rt.settings.presence_grace_seconds)
+        if any(not c.present for c in changes):
+            # Someone left: once the grace period has passed, hand control on
+            # or end the party if they have not come back.
+            reconcile_later(ident, rt.settings.presence_grace_seconds)
 
     register_room("watch", authorize, welcome=welcome, on_presence=on_presence)
 
@@ -157,15 +166,8 @@ def install(rt: Realtime) -> None:
             raise NotAuthenticated()
         room = in_room(sid, p.party_id)
         if await rt.presence.set_buffering(room, sid, p.buffering):
-            rt.after_event(on_presence_only(str(p.party_id)))
+            rt.presence_changed(room, str(actor.id))
         return {}
-
-    async def on_presence_only(ident: str) -> None:
-        await rt.emit(
-            events.PRESENCE,
-            {"partyId": ident, "present": await presence(ident)},
-            room=events.party_room(ident),
-        )
 
     async def send_chat(session: AsyncSession, actor: Actor | None, args: Any) -> dict[str, Any]:
         _, p = args
