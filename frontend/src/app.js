@@ -4,6 +4,7 @@ import { connect } from "./lib/realtime.js";
 import { toast } from "./lib/toast.js";
 import "./lib/search-suggest.js";
 import "./lib/notifications.js";
+import { startCountdowns } from "./lib/countdown.js";
 
 function setupMenu() {
   const toggle = document.querySelector(".nav-toggle");
@@ -51,3 +52,4 @@ function setupRealtime() {
 setupMenu();
 setupAccountMenu();
 setupRealtime();
+startCountdowns();

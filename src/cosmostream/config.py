@@ -20,6 +20,19 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 DEFAULT_SECRETS = frozenset({"", "change-me", "changeme", "secret", "your-super-secret-jwt-key"})
 
 
+DEFAULT_NEWS_FEEDS = (
+    {"key": "nasa", "name": "NASA", "url": "https://www.nasa.gov/news-release/feed/"},
+    {"key": "esa", "name": "ESA", "url": "https://www.esa.int/rssfeed/TopNews"},
+    {"key": "jpl", "name": "NASA JPL", "url": "https://www.jpl.nasa.gov/feeds/news/"},
+    {
+        "key": "universe-today",
+        "name": "Universe Today",
+        "url": "https://www.universetoday.com/feed/",
+    },
+    {"key": "sky-telescope", "name": "Sky & Telescope", "url": "https://skyandtelescope.org/feed/"},
+)
+
+
 class Environment(StrEnum):
     DEVELOPMENT = "development"
     TEST = "test"
@@ -126,6 +139,29 @@ class Settings(BaseSettings):
     presence_ttl_seconds: int = 90
     run_embedded_worker: bool = True
 
+    # Launches (Launch Library 2) and news. The free LL2 tier allows 15 requests
+    # an hour; the dev mirror (https://lldev.thespacedevs.com/2.3.0) has stale data.
+    ll2_base_url: str = "https://ll.thespacedevs.com/2.3.0"
+    ll2_requests_per_hour: int = 15
+    ll2_max_pages_per_sync: int = 3
+    launch_notify_minutes_before: int = 60
+    snapi_url: str = "https://api.spaceflightnewsapi.net/v4/articles/?limit=50"
+    # RSS 2.0 / Atom feeds as JSON: [{"key": "nasa", "name": "NASA", "url": "…"}, …].
+    news_feeds: list[dict[str, str]] = Field(default_factory=lambda: list(DEFAULT_NEWS_FEEDS))
+    # Off in tests (and when false): the periodic fetchers then do nothing.
+    space_fetch_enabled: bool | None = None
+    # Show launch / news images hot-linked from their publishers' servers. Off by
+    # default: pages then load nothing from third parties (privacy, offline use).
+    space_remote_images: bool = False
+    # Satellite elements (CelesTrak GP, OMM JSON; {norad_id} is filled in) are
+    # fetched at most every 2 hours, as CelesTrak asks; Horizons tables daily.
+    celestrak_gp_url: str = (
+        "https://celestrak.org/NORAD/elements/gp.php?CATNR={norad_id}&FORMAT=json"
+    )
+    horizons_api_url: str = "https://ssd.jpl.nasa.gov/api/horizons.api"
+    elements_refresh_seconds: int = 2 * 3600
+    elements_stale_days: float = 14.0
+
     # GraphQL.
     graphql_max_depth: int = 12
     graphql_max_tokens: int = 2000
@@ -146,6 +182,13 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.env is Environment.PRODUCTION
+
+    @property
+    def fetch_space_data(self) -> bool:
+        """Whether the periodic LL2 / news fetchers may go to the network."""
+        if self.space_fetch_enabled is None:
+            return self.env is not Environment.TEST
+        return self.space_fetch_enabled
 
     @property
     def is_development(self) -> bool:

@@ -30,6 +30,7 @@ from cosmostream.db import Database
 from cosmostream.forum.service import forum_service
 from cosmostream.kit.ids import uuid7
 from cosmostream.kit.time import utcnow
+from cosmostream.launch.fixtures import load_demo_launches
 from cosmostream.models import (
     Category,
     Comment,
@@ -47,6 +48,7 @@ from cosmostream.models import (
     VideoStatus,
     WatchHistory,
 )
+from cosmostream.news.fixtures import load_demo_news
 from cosmostream.storage import storage_from_settings
 from cosmostream.video.schemas import VideoCreate
 from cosmostream.video.service import video_service
@@ -369,7 +371,17 @@ async def load_demo(session: AsyncSession) -> list[DemoAccount]:
     if any(a.email == ADA for a in created):
         await account_service.set_favourite_categories(session, _actor(users[ADA]), ADA_TOPICS)
     await load_demo_forum(session)
+    await load_demo_missions(session)
+    await load_demo_launches(session)
+    await load_demo_news(session)
     return created
+
+
+async def load_demo_missions(session: AsyncSession) -> int:
+    """Missions, the element snapshot and Horizons tables (see `mission_service.load_demo`)."""
+    from cosmostream.mission.service import mission_service
+
+    return await mission_service.load_demo(session)
 
 
 async def is_empty(session: AsyncSession) -> bool:

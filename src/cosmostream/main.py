@@ -31,10 +31,15 @@ from cosmostream.forum.pages import router as forum_pages
 from cosmostream.graphql.context import get_context
 from cosmostream.graphql.router import JsonErrorGraphQLRouter
 from cosmostream.graphql.schema import schema
+from cosmostream.launch.pages import router as launch_pages
 from cosmostream.logs import configure_logging
+from cosmostream.mission import sockets as mission_sockets
+from cosmostream.mission.pages import router as mission_pages
+from cosmostream.news.pages import router as news_pages
 from cosmostream.notification.pages import UnreadBadgeMiddleware
 from cosmostream.notification.pages import router as notification_pages
 from cosmostream.search.pages import router as search_pages
+from cosmostream.sky.pages import router as sky_pages
 from cosmostream.video.api import router as upload_api
 from cosmostream.video.media import router as video_media
 from cosmostream.video.pages import router as video_pages
@@ -109,6 +114,7 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
     rt = realtime.Realtime(settings, db)
     forum_sockets.install(rt)
     watch_party_sockets.install(rt)
+    mission_sockets.install(rt)
     run_worker = settings.run_embedded_worker if embedded_worker is None else embedded_worker
 
     @asynccontextmanager
@@ -217,6 +223,10 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
     app.include_router(engagement_pages)
     app.include_router(forum_pages)
     app.include_router(watch_party_pages)
+    app.include_router(launch_pages)
+    app.include_router(mission_pages)
+    app.include_router(news_pages)
+    app.include_router(sky_pages)
     app.include_router(engagement_api)
     app.include_router(upload_api)
     app.include_router(video_media)

@@ -169,6 +169,9 @@ def load_tasks() -> None:
     import cosmostream.account.tasks
     import cosmostream.catalog.tasks
     import cosmostream.engagement.tasks
+    import cosmostream.launch.tasks
     import cosmostream.mail
+    import cosmostream.mission.tasks
+    import cosmostream.news.tasks
     import cosmostream.notification.tasks
     import cosmostream.video.tasks  # noqa: F401

@@ -42,7 +42,12 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-REQUIRED_ASSETS = ("app.css", "app.js", "settings.js")
+# Every page entry must be built (`make test` rebuilds them all first).
+REQUIRED_ASSETS = (
+    "app.css",
+    "app.js",
+    *sorted(f"{page.stem}.js" for page in (FRONTEND_DIR / "src" / "pages").glob("*.js")),
+)
 # Variables that would point the server somewhere other than its own sandbox.
 FOREIGN_ENV = (
     "DATABASE_URL",

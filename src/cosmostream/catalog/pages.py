@@ -27,6 +27,8 @@ from cosmostream.catalog.service import catalog_service
 from cosmostream.db import Database
 from cosmostream.errors import AppError, NotFound
 from cosmostream.kit.ids import parse_uuid
+from cosmostream.kit.time import utcnow
+from cosmostream.launch.service import launch_service
 from cosmostream.web import security
 from cosmostream.web.forms import read_form, redirect, safe_next, text
 from cosmostream.web.templating import flash, render
@@ -35,6 +37,7 @@ router = APIRouter()
 
 FRAGMENT_HEADER = "x-fragment"
 PAGE_SIZE = 24
+HOME_LAUNCHES = 4
 
 SORT_LABELS = {
     VideoSort.NEWEST: "Newest",
@@ -98,7 +101,10 @@ async def home(request: Request) -> Response:
     actor = security.current_actor(request)
     async with _db(request).read() as session:
         rows = await catalog_service.home(session, actor)
-    return render(request, "home.html", {"rows": rows})
+        launches = await launch_service.upcoming(session, HOME_LAUNCHES, actor)
+    return render(
+        request, "home.html", {"rows": rows, "upcoming_launches": launches, "now": utcnow()}
+    )
 
 
 @router.get("/browse")

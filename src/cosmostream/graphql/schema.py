@@ -15,8 +15,12 @@ from cosmostream.config import get_settings
 from cosmostream.engagement.gql import EngagementMutation
 from cosmostream.forum.gql import ForumMutation, ForumQuery
 from cosmostream.graphql.errors import AppErrorMasker
+from cosmostream.launch.gql import LaunchMutation, LaunchQuery
+from cosmostream.mission.gql import MissionQuery
+from cosmostream.news.gql import NewsQuery
 from cosmostream.notification.gql import NotificationMutation
 from cosmostream.search.gql import SearchQuery
+from cosmostream.sky.gql import SkyQuery
 from cosmostream.video.gql import VideoMutation, VideoQuery
 from cosmostream.watch_party.gql import WatchPartyMutation, WatchPartyQuery
 
@@ -29,6 +33,10 @@ Query = merge_types(
         SearchQuery,
         ForumQuery,
         WatchPartyQuery,
+        LaunchQuery,
+        MissionQuery,
+        NewsQuery,
+        SkyQuery,
     ),
 )
 Mutation = merge_types(
@@ -41,6 +49,7 @@ Mutation = merge_types(
         EngagementMutation,
         ForumMutation,
         WatchPartyMutation,
+        LaunchMutation,
     ),
 )
 

@@ -34,6 +34,14 @@ from cosmostream.models.forum import (
     PostLike,
     Thread,
 )
+from cosmostream.models.launch import IngestState, Launch, LaunchFollow
+from cosmostream.models.mission import HorizonsTable, Mission, SatelliteElements, SpaceFetchState
+from cosmostream.models.news import (
+    NewsArticle,
+    NewsArticleLaunch,
+    NewsArticleMission,
+    NewsArticleTopic,
+)
 from cosmostream.models.video import Upload, Video, VideoStatus, VideoTag, Visibility
 from cosmostream.models.watch_party import WatchParty, WatchPartyMember, WatchPartyMessage
 
@@ -50,6 +58,15 @@ __all__ = [
     "Follow",
     "ForumCategory",
     "ForumReport",
+    "HorizonsTable",
+    "IngestState",
+    "Launch",
+    "LaunchFollow",
+    "Mission",
+    "NewsArticle",
+    "NewsArticleLaunch",
+    "NewsArticleMission",
+    "NewsArticleTopic",
     "Notification",
     "PlaybackEvent",
     "PlaybackState",
@@ -57,7 +74,9 @@ __all__ = [
     "PostLike",
     "RefreshToken",
     "Role",
+    "SatelliteElements",
     "SavedVideo",
+    "SpaceFetchState",
     "StaffPick",
     "Thread",
     "ThrottleBucket",

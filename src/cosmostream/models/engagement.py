@@ -166,6 +166,10 @@ class Notification(IdMixin, Base):
     kind: Mapped[str] = mapped_column(String(32))
     actor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     video_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"))
+    # For `launch_soon`: the followed launch (models/launch.py).
+    launch_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("launches.id", ondelete="CASCADE")
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None]
 

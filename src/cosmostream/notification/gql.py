@@ -23,6 +23,7 @@ from cosmostream.video.gql import Video
 @strawberry.enum
 class NotificationKind(Enum):
     VIDEO_PUBLISHED = "video_published"
+    LAUNCH_SOON = "launch_soon"
 
 
 @strawberry.type

@@ -13,7 +13,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased, selectinload
 from sqlalchemy.sql.functions import FunctionElement
 
-from cosmostream.models import Follow, Notification, User, Video
+from cosmostream.models import Follow, Launch, Notification, User, Video
 from cosmostream.models.base import UTCDateTime
 
 
@@ -87,6 +87,23 @@ class NotificationRepository:
         )
         return [(row[0], row[1]) for row in await session.execute(stmt)]
 
+    async def add_launch_soon(
+        self,
+        session: AsyncSession,
+        *,
+        launch_id: uuid.UUID,
+        user_ids: Sequence[uuid.UUID],
+        now: datetime,
+    ) -> list[tuple[uuid.UUID, uuid.UUID]]:
+        """One `launch_soon` notification per user; returns (notification id, user id)."""
+        made = [
+            Notification(user_id=u, kind="launch_soon", launch_id=launch_id, created_at=now)
+            for u in user_ids
+        ]
+        session.add_all(made)
+        await session.flush()
+        return [(n.id, n.user_id) for n in made]
+
     async def unread_count(self, session: AsyncSession, user_id: uuid.UUID) -> int:
         count = await session.scalar(
             select(func.count())
@@ -115,14 +132,16 @@ class NotificationRepository:
         *,
         limit: int,
         after: tuple[datetime, uuid.UUID] | None,
-    ) -> list[tuple[Notification, User | None, Video | None]]:
-        """Newest first, keyset-paginated on (created_at, id), with the actor and
-        the video (its tags, category and owner loaded) in a fixed number of queries."""
+    ) -> list[tuple[Notification, User | None, Video | None, Launch | None]]:
+        """Newest first, keyset-paginated on (created_at, id), with the actor, the
+        launch and the video (its tags, category and owner loaded) in a fixed
+        number of queries."""
         actor = aliased(User)
         stmt = (
-            select(Notification, actor, Video)
+            select(Notification, actor, Video, Launch)
             .outerjoin(actor, actor.id == Notification.actor_id)
             .outerjoin(Video, Video.id == Notification.video_id)
+            .outerjoin(Launch, Launch.id == Notification.launch_id)
             .where(Notification.user_id == user_id)
             .options(
                 selectinload(Video.tags), selectinload(Video.category), selectinload(Video.owner)
@@ -139,7 +158,7 @@ class NotificationRepository:
                 )
             )
         rows = await session.execute(stmt)
-        return [(n, a, v) for n, a, v in rows]
+        return [(n, a, v, launch) for n, a, v, launch in rows]
 
     async def mark_read(
         self,

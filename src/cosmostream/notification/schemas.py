@@ -8,11 +8,12 @@ from datetime import datetime
 from enum import StrEnum
 
 from cosmostream.kit.pagination import Page
-from cosmostream.models import Notification, User, Video
+from cosmostream.models import Launch, Notification, User, Video
 
 
 class NotificationKind(StrEnum):
     VIDEO_PUBLISHED = "video_published"
+    LAUNCH_SOON = "launch_soon"
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class NotificationItem:
     video: Video | None
     text: str
     url: str | None
+    launch: Launch | None = None
 
     @property
     def id(self) -> uuid.UUID:

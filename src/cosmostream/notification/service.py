@@ -20,7 +20,7 @@ from cosmostream.account.schemas import Actor
 from cosmostream.errors import ValidationFailed
 from cosmostream.kit.pagination import BadCursor, decode_cursor, encode_cursor
 from cosmostream.kit.time import utcnow
-from cosmostream.models import Notification, User, Video
+from cosmostream.models import Launch, Notification, User, Video
 from cosmostream.notification.repository import notification_repository
 from cosmostream.notification.schemas import (
     MarkReadResult,
@@ -52,6 +52,16 @@ def video_published_text(creator: str, title: str | None) -> str:
 
 def _video_url(video_id: uuid.UUID) -> str:
     return f"/video/{video_id}"
+
+
+def launch_soon_text(launch: Launch | None) -> str:
+    if launch is None:
+        return "A launch you follow is about to lift off"
+    return f"“{launch.name}” lifts off soon (NET {launch.net:%d %b %H:%M} UTC)"
+
+
+def _launch_url(launch_id: uuid.UUID) -> str:
+    return f"/launches/{launch_id}"
 
 
 class NotificationService:
@@ -118,6 +128,34 @@ class NotificationService:
             after = max(user_id for _, user_id in made)
         return total
 
+    async def launch_soon(
+        self, session: AsyncSession, launch: Launch, user_ids: Sequence[uuid.UUID], now: datetime
+    ) -> int:
+        """Tell these followers of `launch` that it lifts off soon (the caller
+        makes sure each hears once: see `launch_service.notify_due`)."""
+        if not user_ids:
+            return 0
+        kind = NotificationKind.LAUNCH_SOON.value
+        made = await notification_repository.add_launch_soon(
+            session, launch_id=launch.id, user_ids=user_ids, now=now
+        )
+        unread = await notification_repository.unread_counts(session, [u for _, u in made])
+        text = launch_soon_text(launch)
+        for notification_id, user_id in made:
+            effects.publish(
+                user_room(user_id),
+                NEW_EVENT,
+                {
+                    "id": str(notification_id),
+                    "kind": kind.upper(),
+                    "text": text,
+                    "url": _launch_url(launch.id),
+                    "createdAt": now.isoformat(),
+                    "unreadCount": unread[user_id],
+                },
+            )
+        return len(made)
+
     async def list_for(
         self, session: AsyncSession, reader: Actor, *, first: int = 20, after: str | None = None
     ) -> NotificationPage:
@@ -137,8 +175,22 @@ class NotificationService:
         return NotificationPage(items=items, cursors=cursors, has_next=len(rows) > first)
 
     def _item(
-        self, reader: Actor, notification: Notification, actor: User | None, video: Video | None
+        self,
+        reader: Actor,
+        notification: Notification,
+        actor: User | None,
+        video: Video | None,
+        launch: Launch | None = None,
     ) -> NotificationItem:
+        if notification.kind == NotificationKind.LAUNCH_SOON:
+            return NotificationItem(
+                notification=notification,
+                actor=None,
+                video=None,
+                text=launch_soon_text(launch),
+                url=_launch_url(launch.id) if launch else None,
+                launch=launch,
+            )
         visible = video if video is not None and can_view(reader, video) else None
         name = actor.display_name if actor is not None else "Someone"
         return NotificationItem(

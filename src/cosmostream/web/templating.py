@@ -43,6 +43,9 @@ NAV = [
     ("Discover", "/discover"),
     ("Categories", "/categories"),
     ("Forums", "/forums"),
+    ("Sky map", "/sky-map"),
+    ("Missions", "/missions"),
+    ("News", "/news"),
     ("About", "/about"),
 ]
 

@@ -1,0 +1,37 @@
+"""The timescale and the DE421 ephemeris, loaded once per process and offline.
+
+DE421 ships inside the `skyfield-data` wheel; Skyfield's built-in ΔT and
+leap-second tables are used instead of downloading IERS files, so nothing here
+ever touches the network.
+"""
+
+from __future__ import annotations
+
+import warnings
+from functools import lru_cache
+from typing import Any
+
+from skyfield.api import Loader, Timescale
+
+
+@lru_cache(maxsize=1)
+def _loader() -> Loader:
+    with warnings.catch_warnings():
+        # skyfield-data warns that its IERS file has "expired"; we never use it.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        import skyfield_data
+
+        path = skyfield_data.get_skyfield_data_path()
+    return Loader(path, verbose=False)
+
+
+@lru_cache(maxsize=1)
+def timescale() -> Timescale:
+    """Skyfield's timescale with its built-in ΔT / leap seconds (no download)."""
+    return _loader().timescale(builtin=True)
+
+
+@lru_cache(maxsize=1)
+def ephemeris() -> Any:
+    """The DE421 planetary ephemeris (1900 to 2050) from the skyfield-data wheel."""
+    return _loader()("de421.bsp")

@@ -1,0 +1,1 @@
+"""Space news aggregated from RSS/Atom feeds and the Spaceflight News API."""

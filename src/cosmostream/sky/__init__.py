@@ -1,0 +1,1 @@
+"""The sky: Sun, Moon and planets for an observer, computed offline with Skyfield."""
