@@ -132,6 +132,41 @@ class _KickMixin:
         return True
 
 
+async def fan_out(
+    manager: Any, event: str, args: list[Any], namespace: str, room: Any, skip_sid: Any
+) -> None:
+    """Deliver one event to every local member of `room`, encoded once.
+
+    python-socketio's own emit starts one task per recipient; for a room of a
+    thousand that is a thousand tasks per event, and the garbage they leave
+    behind brings full collections that stall every room. Queueing the packet
+    on each socket in turn does the same work without them (the sockets'
+    queues are unbounded, so no send waits on a slow client).
+    """
+    from engineio import packet as eio_packet
+    from socketio import packet
+
+    skip = skip_sid if isinstance(skip_sid, list) else [skip_sid]
+    encoded = manager.server.packet_class(
+        packet.EVENT, namespace=namespace, data=[event, *args]
+    ).encode()
+    frames = [
+        eio_packet.Packet(eio_packet.MESSAGE, part)
+        for part in (encoded if isinstance(encoded, list) else [encoded])
+    ]
+    for sid, eio_sid in list(manager.get_participants(namespace, room)):
+        if sid in skip:
+            continue
+        for frame in frames:
+            await manager.server.eio.send_packet(eio_sid, frame)
+
+
+def _as_args(data: Any) -> list[Any]:
+    if isinstance(data, tuple):
+        return list(data)
+    return [] if data is None else [data]
+
+
 class LocalManager(_KickMixin, socketio.AsyncManager):  # type: ignore[misc]
     async def emit(
         self, event: str, data: Any, namespace: Any = None, room: Any = None, **kwargs: Any
@@ -141,12 +176,29 @@ class LocalManager(_KickMixin, socketio.AsyncManager):  # type: ignore[misc]
                 {"event": event, "data": data, "namespace": namespace, "room": room}
             )
             return None
+        room = kwargs.pop("to", None) or room
+        namespace = namespace or "/"
+        if kwargs.get("callback") is None and namespace in self.rooms:
+            await fan_out(self, event, _as_args(data), namespace, room, kwargs.get("skip_sid"))
+            return None
         return await super().emit(event, data, namespace=namespace, room=room, **kwargs)
 
 
 class RedisManager(_KickMixin, socketio.AsyncRedisManager):  # type: ignore[misc]
     async def _handle_emit(self, message: dict[str, Any]) -> None:
         if await self._kick_local(message):
+            return
+        namespace = message.get("namespace") or "/"
+        if message.get("callback") is None and not message.get("binary"):
+            if namespace in self.rooms:
+                await fan_out(
+                    self,
+                    message["event"],
+                    list(message["data"]),
+                    namespace,
+                    message.get("room"),
+                    message.get("skip_sid"),
+                )
             return
         await super()._handle_emit(message)
 

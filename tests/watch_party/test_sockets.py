@@ -251,6 +251,7 @@ async def test_removed_member_stops_receiving_at_once_and_cannot_return(party: P
 
 
 async def test_invites_are_needed_to_join(party: Party) -> None:
+    host, _ = await party.open("host")
     async with party.served.db.unit_of_work() as session:
         with pytest.raises(Exception, match="invite link is not valid"):
             await watch_party_service.join(
@@ -260,6 +261,14 @@ async def test_invites_are_needed_to_join(party: Party) -> None:
         await watch_party_service.join(
             session, actor(party.users["outsider"]), party.party.id, party.party.invite_token
         )
+    # The room hears of the newcomer alone, not the whole list again.
+    [arrived] = await host.wait_event("watch.member")
+    assert arrived["member"] == {
+        "id": str(party.users["outsider"].id),
+        "name": "Outsider",
+        "avatarUrl": None,
+        "host": False,
+    }
     _, joined = await party.open("outsider")
     assert joined["ok"]
 

@@ -314,6 +314,11 @@ function setup() {
     members = e.members;
     renderMembers();
   });
+  socket.on("watch.member", (e) => {
+    if (e.partyId !== partyId) return;
+    members = [...members.filter((m) => m.id !== e.member.id), e.member];
+    renderMembers();
+  });
   socket.on("watch.presence", (e) => {
     if (e.partyId !== partyId) return;
     for (const change of e.changes) {

@@ -12,6 +12,7 @@ from cosmostream.watch_party.schemas import epoch_ms
 
 STATE = "watch.state"
 PARTY = "watch.party"
+MEMBER = "watch.member"
 PRESENCE = "watch.presence"
 REMOVED = "watch.removed"
 ENDED = "watch.ended"
@@ -76,6 +77,15 @@ def party_changed(party: WatchParty, members: list[dict[str, Any]]) -> None:
         party_room(party.id),
         PARTY,
         {"partyId": str(party.id), "party": party_payload(party), "members": members},
+    )
+
+
+def member_joined(party: WatchParty, user: User) -> None:
+    # Only the newcomer: a party of a thousand must not resend its whole list per arrival.
+    effects.publish(
+        party_room(party.id),
+        MEMBER,
+        {"partyId": str(party.id), "member": {**person(user), "host": False}},
     )
 
 

@@ -108,7 +108,7 @@ class WatchPartyService:
             raise BadInvite()
         session.add(WatchPartyMember(party_id=party.id, user_id=actor.id, joined_at=utcnow()))
         await session.flush()
-        await self._announce(session, party)
+        events.member_joined(party, actor.user)
         return party
 
     async def get(
