@@ -75,27 +75,9 @@ def upgrade() -> None:
         sa.Column("fetched_at", cosmostream.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("target", name=op.f("pk_horizons_tables")),
     )
-    op.create_table(
-        "space_fetch_state",
-        sa.Column("key", sa.String(length=60), nullable=False),
-        sa.Column(
-            "last_attempt_at", cosmostream.models.base.UTCDateTime(timezone=True), nullable=True
-        ),
-        sa.Column(
-            "last_success_at", cosmostream.models.base.UTCDateTime(timezone=True), nullable=True
-        ),
-        sa.Column(
-            "next_attempt_at", cosmostream.models.base.UTCDateTime(timezone=True), nullable=True
-        ),
-        sa.Column("failures", sa.Integer(), server_default=sa.text("0"), nullable=False),
-        sa.Column("last_error", sa.String(length=500), nullable=True),
-        sa.Column("details", sa.JSON(), nullable=True),
-        sa.PrimaryKeyConstraint("key", name=op.f("pk_space_fetch_state")),
-    )
 
 
 def downgrade() -> None:
-    op.drop_table("space_fetch_state")
     op.drop_table("horizons_tables")
     op.drop_table("satellite_elements")
     op.drop_table("missions")

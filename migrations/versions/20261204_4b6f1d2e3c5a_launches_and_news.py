@@ -33,6 +33,9 @@ def upgrade() -> None:
         ),
         sa.Column("failures", sa.Integer(), server_default=sa.text("0"), nullable=False),
         sa.Column(
+            "last_attempt_at", cosmostream.models.base.UTCDateTime(timezone=True), nullable=True
+        ),
+        sa.Column(
             "last_success_at", cosmostream.models.base.UTCDateTime(timezone=True), nullable=True
         ),
         sa.Column("last_error", sa.String(length=500), nullable=True),

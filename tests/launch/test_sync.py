@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import func, select
 
 from cosmostream.db import Database
+from cosmostream.kit import upstream
 from cosmostream.kit.time import utcnow
-from cosmostream.launch import upstream
 from cosmostream.launch.schemas import SyncResult
 from cosmostream.launch.service import launch_service
 from cosmostream.models import IngestState, Launch

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from cosmostream.db import Database
 from cosmostream.kit.time import aware, utcnow
 from cosmostream.mission.service import ELEMENTS_KEY, mission_service
-from cosmostream.models import HorizonsTable, SatelliteElements, SpaceFetchState
+from cosmostream.models import HorizonsTable, IngestState, SatelliteElements
 from tests.mission.conftest import FrozenClock, fixture_bytes
 
 
@@ -44,9 +44,9 @@ async def elements(db: Database) -> dict[int, SatelliteElements]:
         return {e.norad_id: e for e in await session.scalars(select(SatelliteElements))}
 
 
-async def state(db: Database) -> SpaceFetchState:
+async def state(db: Database) -> IngestState:
     async with db.read() as session:
-        found = await session.get(SpaceFetchState, ELEMENTS_KEY)
+        found = await session.get(IngestState, ELEMENTS_KEY)
     assert found is not None
     return found
 
@@ -102,7 +102,7 @@ async def test_malformed_payloads_keep_the_old_elements(
         assert after[norad_id].source == "snapshot"
     st = await state(db)
     assert st.failures == 1 and st.last_error and "25544" in st.last_error
-    assert aware(st.next_attempt_at) >= utcnow() + timedelta(hours=1, minutes=59)  # type: ignore[arg-type]
+    assert aware(st.blocked_until) >= utcnow() + timedelta(hours=1, minutes=59)  # type: ignore[arg-type]
 
 
 async def test_server_errors_back_off_and_keep_elements(
@@ -118,7 +118,7 @@ async def test_server_errors_back_off_and_keep_elements(
     second = await state(db)
     assert second.failures == 2
     # Backoff doubles: the next try is 4 hours after the second failure.
-    wait = aware(second.next_attempt_at) - aware(second.last_attempt_at)  # type: ignore[arg-type]
+    wait = aware(second.blocked_until) - aware(second.last_attempt_at)  # type: ignore[arg-type]
     assert wait == timedelta(hours=4)
     assert {e.source for e in (await elements(db)).values()} == {"snapshot"}
     # Recovery resets the count.
@@ -140,7 +140,7 @@ async def test_rate_limit_reply_stops_and_honours_retry_after(
     await refresh(db, fake)
     assert len(fake.calls) == 1  # nothing more is asked once rate-limited
     st = await state(db)
-    wait = aware(st.next_attempt_at) - aware(st.last_attempt_at)  # type: ignore[arg-type]
+    wait = aware(st.blocked_until) - aware(st.last_attempt_at)  # type: ignore[arg-type]
     assert wait == timedelta(hours=10)
     assert {e.source for e in (await elements(db)).values()} == {"snapshot"}
 
@@ -200,7 +200,7 @@ async def test_horizons_errors_keep_the_old_table(db: Database, missions: Frozen
         assert len(result["errors"]) == 5 and result["updated"] == []
     async with db.read() as session:
         table = await session.get(HorizonsTable, "-170")
-        st = await session.get(SpaceFetchState, "horizons:-170")
+        st = await session.get(IngestState, "horizons:-170")
     assert table is not None and table.source == "demo" and len(table.rows) == 151
     assert st is not None and st.failures == 2
 
@@ -225,4 +225,4 @@ async def test_periodic_tasks_stay_offline_when_fetching_is_off(
         assert await tasks.refresh_elements(session) is None
         assert await tasks.refresh_horizons(session) is None
     async with db.read() as session:
-        assert await session.get(SpaceFetchState, ELEMENTS_KEY) is None
+        assert await session.get(IngestState, ELEMENTS_KEY) is None

@@ -11,8 +11,8 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cosmostream.account.schemas import Actor
+from cosmostream.kit import upstream
 from cosmostream.kit.time import utcnow
-from cosmostream.launch import upstream
 from cosmostream.launch.errors import LaunchNotFound
 from cosmostream.launch.ll2 import MalformedPage, parse_page
 from cosmostream.launch.repository import launch_follow_repository, launch_repository

@@ -12,9 +12,9 @@ from sqlalchemy.orm import selectinload
 
 from cosmostream.models import (
     HorizonsTable,
+    IngestState,
     Mission,
     SatelliteElements,
-    SpaceFetchState,
     Video,
     VideoTag,
 )
@@ -38,13 +38,6 @@ class MissionRepository:
 
     async def horizons_table(self, session: AsyncSession, target: str) -> HorizonsTable | None:
         return await session.get(HorizonsTable, target)
-
-    async def fetch_state(self, session: AsyncSession, key: str) -> SpaceFetchState:
-        state = await session.get(SpaceFetchState, key)
-        if state is None:
-            state = SpaceFetchState(key=key, failures=0)
-            session.add(state)
-        return state
 
     async def norad_ids(self, session: AsyncSession) -> list[int]:
         rows = await session.scalars(
@@ -73,7 +66,7 @@ class MissionRepository:
 
     async def newest_fetch(self, session: AsyncSession, keys: Sequence[str]) -> datetime | None:
         rows = await session.scalars(
-            select(SpaceFetchState.last_success_at).where(SpaceFetchState.key.in_(list(keys)))
+            select(IngestState.last_success_at).where(IngestState.source.in_(list(keys)))
         )
         found = [r for r in rows if r is not None]
         return max(found) if found else None

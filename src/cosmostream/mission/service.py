@@ -3,7 +3,6 @@ telemetry, and the fetchers that keep elements and Horizons tables fresh."""
 
 from __future__ import annotations
 
-import email.utils
 import json
 import logging
 import math
@@ -19,6 +18,7 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cosmostream.config import get_settings
+from cosmostream.kit import upstream
 from cosmostream.kit.ephemeris import ephemeris, timescale
 from cosmostream.kit.time import aware, utcnow
 from cosmostream.mission import horizons
@@ -40,7 +40,7 @@ from cosmostream.mission.schemas import (
     SkyPoint,
     Telemetry,
 )
-from cosmostream.models import HorizonsTable, Mission, SatelliteElements, SpaceFetchState, Video
+from cosmostream.models import HorizonsTable, IngestState, Mission, SatelliteElements, Video
 
 log = logging.getLogger(__name__)
 
@@ -176,30 +176,12 @@ def validate_instant(at: datetime, now: datetime) -> datetime:
     return at
 
 
-def _retry_after(response: httpx.Response, now: datetime) -> float | None:
-    value = response.headers.get("retry-after")
-    if not value:
-        return None
-    if value.strip().isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, (aware(when) - now).total_seconds())
-
-
-def _record_failure(
-    state: SpaceFetchState, now: datetime, error: str, base: timedelta, retry_after: float | None
+def _failed(
+    state: IngestState, now: datetime, error: str, base: timedelta, wait: timedelta | None
 ) -> None:
     """Exponential backoff from `base`, never sooner than the server's Retry-After."""
-    state.failures = (state.failures or 0) + 1
-    state.last_error = error[:500]
-    wait = min(base * (2 ** (state.failures - 1)), MAX_BACKOFF)
-    if retry_after is not None:
-        wait = max(wait, timedelta(seconds=retry_after))
-    state.next_attempt_at = now + wait
-    log.warning("%s failed (%d in a row): %s", state.key, state.failures, error)
+    upstream.record_failure(state, now, error, wait, base=base, ceiling=MAX_BACKOFF)
+    log.warning("%s failed (%d in a row): %s", state.source, state.failures, error)
 
 
 class MissionService:
@@ -377,21 +359,23 @@ class MissionService:
         """
         settings = get_settings()
         now = utcnow()
-        state = await mission_repository.fetch_state(session, ELEMENTS_KEY)
-        if not force and state.next_attempt_at and now < aware(state.next_attempt_at):
-            return {"skipped": True, "nextAttemptAt": aware(state.next_attempt_at)}
+        state = await upstream.state_of(session, ELEMENTS_KEY)
+        if not force and upstream.blocked(state, now):
+            assert state.blocked_until is not None
+            return {"skipped": True, "nextAttemptAt": aware(state.blocked_until)}
         state.last_attempt_at = now
         norad_ids = await mission_repository.norad_ids(session) or sorted(shipped_elements())
         updated: list[int] = []
         errors: list[str] = []
-        retry_after: float | None = None
+        retry_after: timedelta | None = None
         for norad_id in norad_ids:
             url = settings.celestrak_gp_url.format(norad_id=norad_id)
             try:
                 response = await client.get(url, headers={"User-Agent": USER_AGENT})
                 if response.status_code != 200:
-                    wait = _retry_after(response, now)
-                    retry_after = max(retry_after or 0.0, wait or 0.0) or retry_after
+                    wait = upstream.retry_after(response.headers.get("retry-after"), now)
+                    if wait is not None:
+                        retry_after = max(retry_after or wait, wait)
                     raise FetchFailed(f"CelesTrak answered HTTP {response.status_code}")
                 records = _parse_gp(response.content, norad_id)
             except (httpx.HTTPError, FetchFailed) as exc:
@@ -404,12 +388,9 @@ class MissionService:
                     updated.append(record.NORAD_CAT_ID)
         base = timedelta(seconds=settings.elements_refresh_seconds)
         if errors:
-            _record_failure(state, now, "; ".join(errors), base, retry_after)
+            _failed(state, now, "; ".join(errors), base, retry_after)
         else:
-            state.failures = 0
-            state.last_error = None
-            state.last_success_at = now
-            state.next_attempt_at = now + base
+            upstream.record_success(state, now, next_run=now + base)
         await session.flush()
         return {"skipped": False, "updated": updated, "errors": errors}
 
@@ -459,8 +440,8 @@ class MissionService:
         errors: list[str] = []
         skipped: list[str] = []
         for slug, target in await mission_repository.horizons_targets(session):
-            state = await mission_repository.fetch_state(session, f"horizons:{target}")
-            if not force and state.next_attempt_at and now < aware(state.next_attempt_at):
+            state = await upstream.state_of(session, f"horizons:{target}")
+            if not force and upstream.blocked(state, now):
                 skipped.append(slug)
                 continue
             state.last_attempt_at = now
@@ -468,24 +449,21 @@ class MissionService:
                 hour=0, minute=0, second=0, microsecond=0
             )
             params = horizons.api_params(target, start, HORIZONS_DAYS_BEFORE + HORIZONS_DAYS_AFTER)
-            retry_after: float | None = None
+            retry_after: timedelta | None = None
             try:
                 response = await client.get(
                     settings.horizons_api_url, params=params, headers={"User-Agent": USER_AGENT}
                 )
                 if response.status_code != 200:
-                    retry_after = _retry_after(response, now)
+                    retry_after = upstream.retry_after(response.headers.get("retry-after"), now)
                     raise FetchFailed(f"Horizons answered HTTP {response.status_code}")
                 rows = horizons.parse_api_response(response.content)
             except (httpx.HTTPError, FetchFailed) as exc:
                 errors.append(f"{slug}: {exc}")
-                _record_failure(state, now, str(exc), timedelta(hours=1), retry_after)
+                _failed(state, now, str(exc), timedelta(hours=1), retry_after)
                 continue
             await self._store_table(session, target, rows, "horizons", now)
-            state.failures = 0
-            state.last_error = None
-            state.last_success_at = now
-            state.next_attempt_at = now + HORIZONS_REFRESH
+            upstream.record_success(state, now, next_run=now + HORIZONS_REFRESH)
             updated.append(slug)
         await session.flush()
         return {"updated": updated, "errors": errors, "skipped": skipped}

@@ -34,8 +34,9 @@ from cosmostream.models.forum import (
     PostLike,
     Thread,
 )
-from cosmostream.models.launch import IngestState, Launch, LaunchFollow
-from cosmostream.models.mission import HorizonsTable, Mission, SatelliteElements, SpaceFetchState
+from cosmostream.models.ingest import IngestState
+from cosmostream.models.launch import Launch, LaunchFollow
+from cosmostream.models.mission import HorizonsTable, Mission, SatelliteElements
 from cosmostream.models.news import (
     NewsArticle,
     NewsArticleLaunch,
@@ -76,7 +77,6 @@ __all__ = [
     "Role",
     "SatelliteElements",
     "SavedVideo",
-    "SpaceFetchState",
     "StaffPick",
     "Thread",
     "ThrottleBucket",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, Index, String, Text, false, text
+from sqlalchemy import Float, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cosmostream.kit.time import utcnow
@@ -59,19 +59,3 @@ class LaunchFollow(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Set when the "lift-off soon" notification went out, so it goes out once.
     notified_at: Mapped[datetime | None]
-
-
-class IngestState(Base):
-    """Per upstream source (`ll2`, `snapi`, `feed:nasa`, …): the request budget of
-    the current window and the back-off after errors. Kept in the database so
-    every worker process and restart sees the same budget."""
-
-    __tablename__ = "ingest_states"
-
-    source: Mapped[str] = mapped_column(String(100), primary_key=True)
-    window_started_at: Mapped[datetime | None]
-    requests_in_window: Mapped[int] = mapped_column(default=0, server_default=text("0"))
-    blocked_until: Mapped[datetime | None]
-    failures: Mapped[int] = mapped_column(default=0, server_default=text("0"))
-    last_success_at: Mapped[datetime | None]
-    last_error: Mapped[str | None] = mapped_column(String(500))

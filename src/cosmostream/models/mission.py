@@ -4,7 +4,6 @@ and the bookkeeping of the fetchers that keep them fresh."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy import JSON, Float, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -77,18 +76,3 @@ class HorizonsTable(Base):
     rows: Mapped[list[list[float]]] = mapped_column(JSON)
     source: Mapped[str] = mapped_column(String(20))
     fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class SpaceFetchState(Base):
-    """When a fetcher (CelesTrak, Horizons) last ran and how it went: the refresh
-    policy and the backoff after errors are decided from this row."""
-
-    __tablename__ = "space_fetch_state"
-
-    key: Mapped[str] = mapped_column(String(60), primary_key=True)
-    last_attempt_at: Mapped[datetime | None]
-    last_success_at: Mapped[datetime | None]
-    next_attempt_at: Mapped[datetime | None]
-    failures: Mapped[int] = mapped_column(default=0, server_default=text("0"))
-    last_error: Mapped[str | None] = mapped_column(String(500))
-    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -21,10 +21,10 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cosmostream.errors import ValidationFailed
+from cosmostream.kit import upstream
 from cosmostream.kit.ids import uuid7
 from cosmostream.kit.pagination import BadCursor, decode_cursor, encode_cursor, page_size
 from cosmostream.kit.time import utcnow
-from cosmostream.launch import upstream
 from cosmostream.models import IngestState, NewsArticle
 from cosmostream.news.errors import UnknownTopic
 from cosmostream.news.parsers import MalformedFeed, parse_feed, parse_snapi

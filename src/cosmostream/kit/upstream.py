@@ -1,12 +1,15 @@
-"""Bookkeeping for third-party HTTP sources: a request budget per hour and
-back-off after errors, kept in `ingest_states` so every process shares it.
+"""Bookkeeping for third-party HTTP sources: a request budget per hour, a
+refresh period, and back-off after errors, kept in `ingest_states` so every
+process shares it.
 
-Used by the LL2 sync and the news ingest. The rules:
+Used by every fetcher: the LL2 sync, the news ingest, CelesTrak elements and
+Horizons tables. The rules:
 - a source may make at most `per_hour` requests in a fixed one-hour window
   (the window starts with its first request);
-- a 429 blocks the source until its `Retry-After` (seconds or an HTTP date),
-  at least a minute; any other failure blocks it for 2^failures minutes,
-  at most six hours; a success resets the failure count.
+- a failure blocks the source for `base` * 2^(failures - 1) (2, 4, 8 …
+  minutes by default), at most `ceiling`, and never less than the server's
+  `Retry-After` (seconds or an HTTP date) or a minute; a success resets the
+  failure count.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ MIN_RETRY_AFTER = timedelta(minutes=1)
 
 
 async def state_of(session: AsyncSession, source: str) -> IngestState:
+    """The source's row, created on first use (the caller's unit of work saves it)."""
     state = await session.get(IngestState, source)
     if state is None:
         state = IngestState(source=source, requests_in_window=0, failures=0)
@@ -51,9 +55,10 @@ def record_request(state: IngestState, now: datetime) -> None:
     state.requests_in_window = (state.requests_in_window or 0) + 1
 
 
-def record_success(state: IngestState, now: datetime) -> None:
+def record_success(state: IngestState, now: datetime, *, next_run: datetime | None = None) -> None:
+    """Reset the failure count; `next_run` is the earliest next refresh, if any."""
     state.failures = 0
-    state.blocked_until = None
+    state.blocked_until = next_run
     state.last_success_at = now
     state.last_error = None
 
@@ -73,10 +78,17 @@ def retry_after(value: str | None, now: datetime) -> timedelta | None:
 
 
 def record_failure(
-    state: IngestState, now: datetime, error: str, wait: timedelta | None = None
+    state: IngestState,
+    now: datetime,
+    error: str,
+    wait: timedelta | None = None,
+    *,
+    base: timedelta = timedelta(minutes=2),
+    ceiling: timedelta = MAX_BACKOFF,
 ) -> None:
+    """Count a failure and block the source: exponential from `base`, at most
+    `ceiling`, never sooner than `wait` (a 429's Retry-After)."""
     state.failures = (state.failures or 0) + 1
-    if wait is None:
-        wait = min(timedelta(minutes=2 ** min(state.failures, 10)), MAX_BACKOFF)
-    state.blocked_until = now + max(wait, MIN_RETRY_AFTER)
+    backoff = min(base * 2 ** min(state.failures - 1, 20), ceiling)
+    state.blocked_until = now + max(backoff, wait or timedelta(0), MIN_RETRY_AFTER)
     state.last_error = error[:500]
