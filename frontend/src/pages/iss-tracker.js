@@ -36,7 +36,8 @@ function setupMap() {
   const next = el("path", {}, layers.next);
   const footprint = el("path", {}, layers.footprint);
   const observer = el("circle", { r: 4, hidden: "" }, layers.observer);
-  const marker = el("g", { "data-iss-marker": "" }, layers.iss);
+  // Hidden until the first position arrives (the join acknowledgement carries one).
+  const marker = el("g", { "data-iss-marker": "", visibility: "hidden" }, layers.iss);
   el("circle", { r: 9, class: "iss-halo" }, marker);
   el("circle", { r: 5, class: "iss-dot" }, marker);
   const label = el("text", { x: 10, y: -10 }, marker);
@@ -55,6 +56,7 @@ function setupMap() {
     position(t) {
       const [x, y] = projection([t.longitude, t.latitude]);
       marker.setAttribute("transform", `translate(${x.toFixed(1)},${y.toFixed(1)})`);
+      marker.removeAttribute("visibility");
       marker.dataset.lat = t.latitude;
       marker.dataset.lon = t.longitude;
       marker.classList.toggle("is-shadow", !t.sunlit);

@@ -37,8 +37,8 @@ def asset(name: str) -> str:
     return f"/static/dist/{name}?v={version}"
 
 
+# The brand links home and the footer to About: the bar keeps to what fits.
 NAV = [
-    ("Home", "/"),
     ("Browse", "/browse"),
     ("Discover", "/discover"),
     ("Categories", "/categories"),
@@ -46,7 +46,6 @@ NAV = [
     ("Sky map", "/sky-map"),
     ("Missions", "/missions"),
     ("News", "/news"),
-    ("About", "/about"),
 ]
 
 
