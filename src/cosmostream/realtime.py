@@ -352,6 +352,7 @@ class Presence:
         self.redis_url = redis_url
         self.ttl = ttl
         self.local: dict[str, dict[str, Member]] = {}
+        self.rooms_by_sid: dict[str, set[str]] = {}  # so a disconnect need not scan every room
         self._redis: Any = None
         self._refresher: asyncio.Task[None] | None = None
 
@@ -376,6 +377,7 @@ class Presence:
         member = members.get(sid)
         if member is None or member.user_id != user_id:
             member = members[sid] = Member(sid, user_id, time.time())
+        self.rooms_by_sid.setdefault(sid, set()).add(room)
         if self.redis_url:
             await self._client().hset(self.PREFIX + room, sid, self._encode(member))
 
@@ -385,12 +387,17 @@ class Presence:
         found = members.pop(sid, None)
         if not members:
             self.local.pop(room, None)
+        rooms = self.rooms_by_sid.get(sid)
+        if rooms is not None:
+            rooms.discard(room)
+            if not rooms:
+                del self.rooms_by_sid[sid]
         if self.redis_url and found is not None:
             await self._client().hdel(self.PREFIX + room, sid)
         return found
 
     def rooms_of(self, sid: str) -> list[str]:
-        return [room for room, members in self.local.items() if sid in members]
+        return sorted(self.rooms_by_sid.get(sid, ()))
 
     async def set_buffering(self, room: str, sid: str, buffering: bool) -> bool:
         member = self.local.get(room, {}).get(sid)

@@ -55,22 +55,18 @@ async def authorize_thread_room(session: AsyncSession, actor: Actor | None, iden
     await forum_service.thread(session, _thread_id(ident))
 
 
-async def _present(rt: Realtime, session: AsyncSession, ident: str) -> list[dict[str, Any]]:
-    ids = [uuid.UUID(u) for u in await rt.presence.users(events.thread_room(ident))]
-    found = await people(session, ids)
-    return [person(found[i]) for i in ids if i in found]
-
-
 def install(rt: Realtime) -> None:
     """Register the thread room and the forum's socket events on `rt`."""
 
     async def welcome(session: AsyncSession, actor: Actor | None, ident: str) -> dict[str, Any]:
         """What a member needs on joining: the latest chat and who is here."""
         history = await forum_service.chat_history(session, _thread_id(ident))
-        authors = await people(session, (m.author_id for m in history))
+        here = [uuid.UUID(u) for u in await rt.presence.users(events.thread_room(ident))]
+        # Authors and people present in one query.
+        found = await people(session, [*(m.author_id for m in history), *here])
         return {
-            "history": [events.chat_payload(m, authors.get(m.author_id)) for m in history],
-            "present": await _present(rt, session, ident),
+            "history": [events.chat_payload(m, found.get(m.author_id)) for m in history],
+            "present": [person(found[i]) for i in here if i in found],
         }
 
     async def on_presence(rt: Realtime, ident: str, changes: list[PresenceChange]) -> None:

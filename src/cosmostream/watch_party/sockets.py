@@ -79,17 +79,14 @@ def install(rt: Realtime) -> None:
     """Register the watch room and the watch-party socket events on `rt`."""
     pending: dict[str, asyncio.Task[None]] = {}
 
-    async def presence(ident: str) -> list[dict[str, Any]]:
-        users = await rt.presence.users(events.party_room(ident))
-        return [{"id": user_id, "buffering": buffering} for user_id, buffering in users.items()]
-
     async def authorize(session: AsyncSession, actor: Actor | None, ident: str) -> None:
         await watch_party_service.authorize_room(session, actor, _party_id(ident))
 
     async def welcome(session: AsyncSession, actor: Actor | None, ident: str) -> dict[str, Any]:
         """Everything a (re)joining member needs to catch up: the current state above all."""
-        party = await watch_party_service.get(session, actor, _party_id(ident))
-        here = {p["id"]: p["buffering"] for p in await presence(ident)}
+        # `authorize` has just checked the membership.
+        party = await watch_party_service.find(session, _party_id(ident))
+        here = await rt.presence.users(events.party_room(ident))
         members = await watch_party_service.members(session, party)
         for member in members:
             member["present"] = member["id"] in here
