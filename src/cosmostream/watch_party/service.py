@@ -116,15 +116,15 @@ class WatchPartyService:
     ) -> WatchParty:
         """A party, for its members only (ended parties included)."""
         actor = _require(actor)
-        party = await party_repository.get(session, party_id)
-        if party is None:
-            raise WatchPartyNotFound()
+        party = await self.find(session, party_id)
         await self._member(session, party, actor)
         return party
 
-    async def find(self, session: AsyncSession, party_id: uuid.UUID) -> WatchParty:
+    async def find(
+        self, session: AsyncSession, party_id: uuid.UUID, *, for_update: bool = False
+    ) -> WatchParty:
         """A party by id, whoever asks (pages decide what a non-member sees)."""
-        party = await party_repository.get(session, party_id)
+        party = await party_repository.get(session, party_id, for_update=for_update)
         if party is None:
             raise WatchPartyNotFound()
         return party
@@ -305,9 +305,7 @@ class WatchPartyService:
     async def _live(
         self, session: AsyncSession, party_id: uuid.UUID, *, for_update: bool = False
     ) -> WatchParty:
-        party = await party_repository.get(session, party_id, for_update=for_update)
-        if party is None:
-            raise WatchPartyNotFound()
+        party = await self.find(session, party_id, for_update=for_update)
         if party.ended_at is not None:
             raise WatchPartyEnded()
         return party
