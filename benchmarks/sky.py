@@ -27,7 +27,8 @@ import httpx
 sys.path.insert(0, str(Path(__file__).parent))
 from _server import percentile, running_server
 
-from cosmostream.sky.service import ephemeris, sky_service
+from cosmostream.kit.ephemeris import ephemeris, timescale
+from cosmostream.sky.service import sky_service
 
 N = 60
 LAT, LON = 51.4769, -0.0005
@@ -73,9 +74,9 @@ def astronomy_engine_sky() -> None:
 def one_observe() -> None:
     from skyfield.api import wgs84
 
-    eph = ephemeris()
-    t = eph.ts.from_datetime(AT)
-    (eph.kernel["earth"] + wgs84.latlon(LAT, LON)).at(t).observe(eph.kernel["mars"]).apparent()
+    kernel = ephemeris()
+    t = timescale().from_datetime(AT)
+    (kernel["earth"] + wgs84.latlon(LAT, LON)).at(t).observe(kernel["mars"]).apparent()
 
 
 def row(name: str, values: list[float], anchor95: float) -> None:

@@ -7,6 +7,7 @@ ever touches the network.
 
 from __future__ import annotations
 
+import math
 import warnings
 from functools import lru_cache
 from typing import Any
@@ -35,3 +36,27 @@ def timescale() -> Timescale:
 def ephemeris() -> Any:
     """The DE421 planetary ephemeris (1900 to 2050) from the skyfield-data wheel."""
     return _loader()("de421.bsp")
+
+
+@lru_cache(maxsize=1)
+def constellation_map() -> Any:
+    """Position → IAU constellation abbreviation (Skyfield's shipped boundaries)."""
+    from skyfield.api import load_constellation_map
+
+    return load_constellation_map()
+
+
+@lru_cache(maxsize=1)
+def constellation_names() -> dict[str, str]:
+    """IAU abbreviation → constellation name."""
+    from skyfield.api import load_constellation_names
+
+    return dict(load_constellation_names())
+
+
+def validate_observer(latitude: float, longitude: float, error: type[Exception]) -> None:
+    """Refuse a place that is not on Earth, with `error(message, field=…)`."""
+    if not (math.isfinite(latitude) and -90.0 <= latitude <= 90.0):
+        raise error("Latitude must be between -90 and 90 degrees.", field="lat")  # type: ignore[call-arg]
+    if not (math.isfinite(longitude) and -180.0 <= longitude <= 180.0):
+        raise error("Longitude must be between -180 and 180 degrees.", field="lon")  # type: ignore[call-arg]

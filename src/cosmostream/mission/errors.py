@@ -24,7 +24,3 @@ class FetchFailed(AppError):
     status = 502
     code = "fetch_failed"
     message = "The data source did not answer usefully."
-
-    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, true
@@ -12,7 +11,6 @@ from sqlalchemy.orm import selectinload
 
 from cosmostream.models import (
     HorizonsTable,
-    IngestState,
     Mission,
     SatelliteElements,
     Video,
@@ -28,10 +26,6 @@ class MissionRepository:
 
     async def by_slug(self, session: AsyncSession, slug: str) -> Mission | None:
         return await session.scalar(select(Mission).where(Mission.slug == slug))
-
-    async def by_slugs(self, session: AsyncSession, slugs: Sequence[str]) -> dict[str, Mission]:
-        rows = await session.scalars(select(Mission).where(Mission.slug.in_(list(slugs))))
-        return {m.slug: m for m in rows}
 
     async def elements(self, session: AsyncSession, norad_id: int) -> SatelliteElements | None:
         return await session.get(SatelliteElements, norad_id)
@@ -63,13 +57,6 @@ class MissionRepository:
             .options(selectinload(Video.owner))
         )
         return (await session.scalars(query)).all()
-
-    async def newest_fetch(self, session: AsyncSession, keys: Sequence[str]) -> datetime | None:
-        rows = await session.scalars(
-            select(IngestState.last_success_at).where(IngestState.source.in_(list(keys)))
-        )
-        found = [r for r in rows if r is not None]
-        return max(found) if found else None
 
 
 mission_repository = MissionRepository()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -20,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cosmostream.config import get_settings
 from cosmostream.kit import upstream
 from cosmostream.kit.ephemeris import ephemeris, timescale
+from cosmostream.kit.ephemeris import validate_observer as observer_on_earth
 from cosmostream.kit.time import aware, utcnow
 from cosmostream.mission import horizons
 from cosmostream.mission.errors import (
@@ -57,8 +57,6 @@ HORIZONS_DAYS_AFTER = 120
 MAX_BACKOFF = timedelta(hours=24)
 TIMEOUT = httpx.Timeout(20.0)
 USER_AGENT = "CosmoStream (self-hosted; mission telemetry)"
-MISSION_KINDS = ("station", "telescope", "satellite", "deep_space", "crewed", "rover", "probe")
-MISSION_STATUSES = ("active", "planned", "completed", "lost")
 
 
 def _space_data(name: str) -> str:
@@ -163,13 +161,13 @@ class TelemetrySource:
 
 
 def validate_observer(latitude: float, longitude: float) -> None:
-    if not (math.isfinite(latitude) and -90.0 <= latitude <= 90.0):
-        raise BadObserver("Latitude must be between -90 and 90 degrees.", field="lat")
-    if not (math.isfinite(longitude) and -180.0 <= longitude <= 180.0):
-        raise BadObserver("Longitude must be between -180 and 180 degrees.", field="lon")
+    observer_on_earth(latitude, longitude, BadObserver)
 
 
-def validate_instant(at: datetime, now: datetime) -> datetime:
+def validate_instant(at: datetime | None, now: datetime) -> datetime:
+    """`at` (now when not given), refused beyond 30 days of now."""
+    if at is None:
+        return now
     at = aware(at)
     if abs(at - now) > MAX_TIME_OFFSET:
         raise BadObserver("The time must be within 30 days of now.", field="at")
@@ -223,7 +221,7 @@ class MissionService:
         self, session: AsyncSession, norad_id: int = ISS_NORAD_ID, at: datetime | None = None
     ) -> tuple[SatellitePosition, ElementsInfo]:
         now = utcnow()
-        at = validate_instant(at, now) if at else now
+        at = validate_instant(at, now)
         satellite = await self.satellite(session, norad_id)
         return satellite.orbit.position(at), satellite.elements(now)
 
@@ -241,7 +239,7 @@ class MissionService:
         if not 1 <= days <= MAX_PASS_DAYS:
             raise BadObserver("Days must be between 1 and 10.", field="days")
         now = utcnow()
-        start = validate_instant(start, now) if start else now
+        start = validate_instant(start, now)
         satellite = await self.satellite(session, norad_id)
         return satellite.orbit.passes(latitude, longitude, start, days), satellite.elements(now)
 
@@ -249,7 +247,7 @@ class MissionService:
         self, session: AsyncSession, at: datetime | None = None, norad_id: int = ISS_NORAD_ID
     ) -> tuple[GroundTrack, ElementsInfo]:
         now = utcnow()
-        at = validate_instant(at, now) if at else now
+        at = validate_instant(at, now)
         satellite = await self.satellite(session, norad_id)
         return satellite.orbit.ground_track(at), satellite.elements(now)
 
@@ -267,7 +265,7 @@ class MissionService:
         if not 1 <= minutes <= MAX_SKY_MINUTES:
             raise BadObserver("Minutes must be between 1 and 240.", field="minutes")
         now = utcnow()
-        at = validate_instant(at, now) if at else now
+        at = validate_instant(at, now)
         satellite = await self.satellite(session, norad_id)
         return satellite.orbit.sky_track(latitude, longitude, at, minutes)
 
@@ -370,9 +368,11 @@ class MissionService:
         retry_after: timedelta | None = None
         for norad_id in norad_ids:
             url = settings.celestrak_gp_url.format(norad_id=norad_id)
+            limited = False
             try:
                 response = await client.get(url, headers={"User-Agent": USER_AGENT})
                 if response.status_code != 200:
+                    limited = response.status_code == 429
                     wait = upstream.retry_after(response.headers.get("retry-after"), now)
                     if wait is not None:
                         retry_after = max(retry_after or wait, wait)
@@ -380,7 +380,7 @@ class MissionService:
                 records = _parse_gp(response.content, norad_id)
             except (httpx.HTTPError, FetchFailed) as exc:
                 errors.append(f"{norad_id}: {exc}")
-                if isinstance(exc, FetchFailed) and "HTTP 429" in str(exc):
+                if limited:
                     break  # rate-limited: ask for nothing more now
                 continue
             for record in records:
@@ -395,7 +395,7 @@ class MissionService:
         return {"skipped": False, "updated": updated, "errors": errors}
 
     async def _upsert_elements(
-        self, session: AsyncSession, record: OmmRecord, now: datetime
+        self, session: AsyncSession, record: OmmRecord, now: datetime, source: str = "celestrak"
     ) -> bool:
         """Store `record` unless what is stored is as new; True when something changed."""
         row = await mission_repository.elements(session, record.NORAD_CAT_ID)
@@ -421,7 +421,7 @@ class MissionService:
         row.bstar = record.BSTAR
         row.mean_motion_dot = record.MEAN_MOTION_DOT
         row.mean_motion_ddot = record.MEAN_MOTION_DDOT
-        row.source = "celestrak"
+        row.source = source
         row.fetched_at = now
         return True
 
@@ -520,10 +520,7 @@ class MissionService:
         for record in shipped_elements().values():
             row = await mission_repository.elements(session, record.NORAD_CAT_ID)
             if row is None:
-                await self._upsert_elements(session, record, now)
-                stored = await mission_repository.elements(session, record.NORAD_CAT_ID)
-                assert stored is not None
-                stored.source = "snapshot"
+                await self._upsert_elements(session, record, now, source="snapshot")
         for data in shipped_missions():
             target = data.get("horizons_id")
             if target and await mission_repository.horizons_table(session, target) is None:

@@ -15,17 +15,16 @@ Moon's radius.
 from __future__ import annotations
 
 import math
-import threading
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cached_property
 from typing import Any
 
 import numpy as np
 from skyfield.api import wgs84
+from skyfield.framelib import ecliptic_frame
 from skyfield.magnitudelib import planetary_magnitude
 
 from cosmostream.kit import ephemeris as kit_ephemeris
+from cosmostream.kit.time import aware
 from cosmostream.sky.errors import BadObserver, OutOfRange
 from cosmostream.sky.schemas import BodyKind, Observer, Sky, SkyBody
 
@@ -75,56 +74,9 @@ def moon_magnitude(phase_angle_degrees: float, distance_km: float) -> float:
     return v + 5 * math.log10(distance_km / 384_400.0)
 
 
-@dataclass
-class Ephemeris:
-    """The kernel, timescale and constellation map (one per process). DE421
-    and the timescale are the process-wide ones of `cosmostream.kit.ephemeris`
-    (shared with the satellites), loaded offline from the skyfield-data wheel."""
-
-    @cached_property
-    def kernel(self) -> Any:
-        return kit_ephemeris.ephemeris()
-
-    @cached_property
-    def ts(self) -> Any:
-        return kit_ephemeris.timescale()
-
-    @cached_property
-    def constellation_at(self) -> Any:
-        from skyfield.api import load_constellation_map
-
-        return load_constellation_map()
-
-    @cached_property
-    def constellation_names(self) -> dict[str, str]:
-        from skyfield.api import load_constellation_names
-
-        return dict(load_constellation_names())
-
-
-_lock = threading.Lock()
-_ephemeris: Ephemeris | None = None
-
-
-def ephemeris() -> Ephemeris:
-    global _ephemeris
-    with _lock:
-        if _ephemeris is None:
-            eph = Ephemeris()
-            # Touch everything now, under the lock, so threads never race a load.
-            eph.kernel, eph.ts, eph.constellation_at, eph.constellation_names  # noqa: B018
-            _ephemeris = eph
-    return _ephemeris
-
-
 def validate(lat: float, lon: float, at: datetime) -> datetime:
-    if not math.isfinite(lat) or not -90.0 <= lat <= 90.0:
-        raise BadObserver("Latitude must be between -90 and 90 degrees.", field="lat")
-    if not math.isfinite(lon) or not -180.0 <= lon <= 180.0:
-        raise BadObserver("Longitude must be between -180 and 180 degrees.", field="lon")
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=UTC)
-    at = at.astimezone(UTC)
+    kit_ephemeris.validate_observer(lat, lon, BadObserver)
+    at = aware(at).astimezone(UTC)
     if not EARLIEST <= at < LATEST - EVENT_WINDOW:
         raise OutOfRange(field="at")
     return at
@@ -140,11 +92,12 @@ class SkyService:
         """Sun, Moon and planets for an observer at `at` (UTC), with their next
         rise, transit and set within 24 hours. Raises `ValidationFailed`."""
         at = validate(lat, lon, at)
-        eph = ephemeris()
-        k = eph.kernel
+        k, ts = kit_ephemeris.ephemeris(), kit_ephemeris.timescale()
+        constellation_at = kit_ephemeris.constellation_map()
+        constellation_names = kit_ephemeris.constellation_names()
         # One array of times for the next 24 h: index 0 is `at` itself, the rest
         # is the grid on which rise, set and transit are bracketed.
-        t = eph.ts.tt_jd(eph.ts.from_datetime(at).tt + GRID)
+        t = ts.tt_jd(ts.from_datetime(at).tt + GRID)
         observer = k["earth"] + wgs84.latlon(lat, lon, elevation_m=elevation_m)
         # The observer's barycentric positions are computed once, for every body.
         here = observer.at(t)
@@ -152,7 +105,7 @@ class SkyService:
         # phase, magnitude and constellation for the whole grid.
         here_now = observer.at(t[0])
         sun = k["sun"]
-        sun_lon = here_now.observe(sun).apparent().frame_latlon(_ecliptic())[1].degrees
+        sun_lon = here_now.observe(sun).apparent().frame_latlon(ecliptic_frame)[1].degrees
         bodies: list[SkyBody] = []
         for name, target, kind in BODIES:
             body = k[target]
@@ -172,15 +125,15 @@ class SkyService:
                 phase_angle = float(apparent.phase_angle(sun).degrees)
                 phase_fraction = float(apparent.fraction_illuminated(sun))
                 if kind is BodyKind.MOON:
-                    moon_lon = apparent.frame_latlon(_ecliptic())[1].degrees
+                    moon_lon = apparent.frame_latlon(ecliptic_frame)[1].degrees
                     phase_name = moon_phase_name(float(moon_lon - sun_lon))
                     magnitude = moon_magnitude(phase_angle, distance_km)
                 else:
                     magnitude = _planet_magnitude(astrometric)
-            abbr = str(eph.constellation_at(apparent))
+            abbr = str(constellation_at(apparent))
             above = grid_alt.radians - _horizon(kind, grid_dist.m)
             hour_angle = grid.hadec()[0].radians
-            rise, transit, set_ = _events(eph, observer, body, kind, t, above, hour_angle)
+            rise, transit, set_ = _events(ts, observer, body, kind, t, above, hour_angle)
             bodies.append(
                 SkyBody(
                     name=name,
@@ -195,7 +148,7 @@ class SkyService:
                     phase_angle_degrees=phase_angle,
                     phase_fraction=phase_fraction,
                     phase_name=phase_name,
-                    constellation=eph.constellation_names.get(abbr, abbr),
+                    constellation=constellation_names.get(abbr, abbr),
                     rise=rise,
                     transit=transit,
                     set=set_,
@@ -230,7 +183,7 @@ def _wrap(x: Any) -> Any:
 
 
 def _events(
-    eph: Ephemeris, observer: Any, body: Any, kind: BodyKind, t: Any, f: Any, ha: Any
+    ts: Any, observer: Any, body: Any, kind: BodyKind, t: Any, f: Any, ha: Any
 ) -> tuple[datetime | None, datetime | None, datetime | None]:
     """Next rise, transit, set after t[0]: `f` is altitude minus the horizon and
     `ha` the hour angle (radians), both sampled at the times `t`."""
@@ -258,7 +211,7 @@ def _events(
         guess = lo_t - lo_v * (hi_t - lo_t) / (hi_v - lo_v)
         if round_ == REFINE_ROUNDS:
             break
-        apparent = observer.at(eph.ts.tt_jd(guess)).observe(body).apparent()
+        apparent = observer.at(ts.tt_jd(guess)).observe(body).apparent()
         alt, _az, dist = apparent.altaz()
         value = np.where(
             is_transit,
@@ -272,15 +225,9 @@ def _events(
         hi_t = np.where(like_lo, hi_t, guess)
         hi_v = np.where(like_lo, hi_v, value)
     events: dict[str, datetime] = {}
-    for (which, _i), when in zip(brackets, eph.ts.tt_jd(guess), strict=True):
+    for (which, _i), when in zip(brackets, ts.tt_jd(guess), strict=True):
         events[which] = _utc(when)
     return events.get("rise"), events.get("transit"), events.get("set")
-
-
-def _ecliptic() -> Any:
-    from skyfield.framelib import ecliptic_frame
-
-    return ecliptic_frame
 
 
 def _planet_magnitude(astrometric: Any) -> float | None:
@@ -293,4 +240,4 @@ def _planet_magnitude(astrometric: Any) -> float | None:
 
 sky_service = SkyService()
 
-__all__ = ["SkyService", "ephemeris", "sky_service"]
+__all__ = ["SkyService", "sky_service"]
