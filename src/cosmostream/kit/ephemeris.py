@@ -14,6 +14,8 @@ from typing import Any
 
 from skyfield.api import Loader, Timescale
 
+AU_KM = 149_597_870.7  # the IAU astronomical unit
+
 
 @lru_cache(maxsize=1)
 def _loader() -> Loader:

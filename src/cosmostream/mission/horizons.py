@@ -18,7 +18,6 @@ import numpy as np
 
 from cosmostream.mission.errors import FetchFailed
 
-AU_KM = 149_597_870.7
 LIGHT_KM_S = 299_792.458
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[EeDd][-+]?\d+)?"
 _PAIR = re.compile(r"\b(X|Y|Z|VX|VY|VZ)\s*=\s*(" + _NUMBER + ")")

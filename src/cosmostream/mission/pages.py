@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 from typing import Any
 
@@ -13,8 +12,10 @@ from starlette.responses import Response
 from cosmostream.db import Database
 from cosmostream.errors import AppError
 from cosmostream.kit.time import utcnow
+from cosmostream.launch.service import launch_service
 from cosmostream.mission.schemas import MissionInfo
 from cosmostream.mission.service import ISS_SLUG, mission_service
+from cosmostream.news.service import news_service
 from cosmostream.web import security
 from cosmostream.web.templating import render
 
@@ -37,30 +38,10 @@ def _db(request: Request) -> Database:
     return db
 
 
-def _has(module: str) -> bool:
-    try:
-        return importlib.util.find_spec(module) is not None
-    except ModuleNotFoundError:
-        return False
-
-
-async def _upcoming_launches(session: AsyncSession, request: Request) -> list[Any] | None:
-    """The launch countdowns (None when the launch domain is not installed)."""
-    if not _has("cosmostream.launch.service"):
-        return None
-    from cosmostream.launch.service import launch_service
-
+async def _upcoming_launches(session: AsyncSession, request: Request) -> list[Any]:
+    """The launch countdowns shown under the missions."""
     actor = security.current_actor(request)
     return list(await launch_service.upcoming(session, 4, actor))
-
-
-async def _news(session: AsyncSession, slug: str) -> list[Any] | None:
-    """Articles naming the mission (None when the news domain is not installed)."""
-    if not _has("cosmostream.news.service"):
-        return None
-    from cosmostream.news.service import news_service
-
-    return list(await news_service.for_mission(session, slug, 5))
 
 
 @router.get("/missions")
@@ -86,9 +67,9 @@ async def mission_page(
 ) -> Response:
     async with _db(request).read() as session:
         mission = await mission_service.get(session, slug)
-        telemetry = await mission_service.telemetry(session, mission.slug)
+        telemetry = await mission_service.telemetry(session, mission)
         videos = await mission_service.related_videos(session, mission)
-        news = await _news(session, mission.slug)
+        news = list(await news_service.for_mission(session, mission.slug, 5))
         context: dict[str, Any] = {
             "mission": mission,
             "kinds": KIND_LABELS,

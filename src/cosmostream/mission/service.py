@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cosmostream.config import get_settings
 from cosmostream.kit import upstream
-from cosmostream.kit.ephemeris import ephemeris, timescale
+from cosmostream.kit.ephemeris import AU_KM, ephemeris, timescale
 from cosmostream.kit.ephemeris import validate_observer as observer_on_earth
 from cosmostream.kit.time import aware, utcnow
 from cosmostream.mission import horizons
@@ -271,8 +271,12 @@ class MissionService:
 
     # -- telemetry ---------------------------------------------------------
 
-    async def telemetry_source(self, session: AsyncSession, slug: str) -> TelemetrySource:
-        mission = await self.get(session, slug)
+    async def telemetry_source(
+        self, session: AsyncSession, mission: MissionInfo | str
+    ) -> TelemetrySource:
+        """What computing `mission`'s telemetry needs (given as loaded, or by slug)."""
+        if isinstance(mission, str):
+            mission = await self.get(session, mission)
         if mission.norad_id is not None:
             try:
                 return TelemetrySource(
@@ -325,9 +329,9 @@ class MissionService:
                 {
                     "kind": "deep_space",
                     "distanceEarthKm": round(d_earth, 1),
-                    "distanceEarthAu": round(d_earth / horizons.AU_KM, 6),
+                    "distanceEarthAu": round(d_earth / AU_KM, 6),
                     "distanceSunKm": round(d_sun, 1),
-                    "distanceSunAu": round(d_sun / horizons.AU_KM, 6),
+                    "distanceSunAu": round(d_sun / AU_KM, 6),
                     "speedKmS": round(float(np.linalg.norm(vel)), 4),
                     "heliocentricSpeedKmS": round(float(np.linalg.norm(helio_v)), 4),
                     "lightTimeSeconds": round(d_earth / horizons.LIGHT_KM_S, 2),
@@ -336,8 +340,10 @@ class MissionService:
             )
         return None
 
-    async def telemetry(self, session: AsyncSession, slug: str) -> Telemetry | None:
-        source = await self.telemetry_source(session, slug)
+    async def telemetry(
+        self, session: AsyncSession, mission: MissionInfo | str
+    ) -> Telemetry | None:
+        source = await self.telemetry_source(session, mission)
         return self.compute_telemetry(source, utcnow())
 
     # -- fetchers ----------------------------------------------------------

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import enum
-from datetime import UTC, datetime
+from datetime import datetime
 
 import strawberry
 
+from cosmostream.kit.time import utcnow
 from cosmostream.sky import schemas
 from cosmostream.sky.service import sky_service
 
@@ -82,7 +83,7 @@ class SkyQuery:
         "`at` (default now). Times from 1900 to 2049."
     )
     async def sky(self, lat: float, lon: float, at: datetime | None = None) -> Sky:
-        when = at or datetime.now(UTC)
+        when = at or utcnow()
         # CPU-bound (~0.1 s): keep it off the event loop.
         result = await asyncio.to_thread(sky_service.sky, lat, lon, when)
         return Sky(

@@ -4,13 +4,13 @@ the Sun, Moon and planets for the place and time in the URL."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
-from functools import cache
+from datetime import datetime
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from cosmostream.errors import AppError
+from cosmostream.kit.time import aware, utcnow
 from cosmostream.sky.schemas import Sky
 from cosmostream.sky.service import sky_service
 from cosmostream.web.templating import render
@@ -32,23 +32,10 @@ def _float(value: str | None, default: float) -> float:
 def _time(value: str | None) -> datetime:
     if value:
         try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            return aware(datetime.fromisoformat(value))
         except ValueError:
             pass
-        else:
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    return datetime.now(UTC).replace(microsecond=0)
-
-
-@cache
-def _iss_available() -> bool:
-    # The ISS track is another package's query; draw it only when the schema has it.
-    from cosmostream.graphql.schema import schema
-
-    query = schema.get_type_by_name("Query")
-    return query is not None and any(
-        f.name in ("iss_sky_track", "issSkyTrack") for f in getattr(query, "fields", [])
-    )
+    return utcnow().replace(microsecond=0)
 
 
 @router.get("/sky-map")
@@ -72,6 +59,6 @@ async def sky_map(request: Request) -> Response:
             "lat": lat,
             "lon": lon,
             "at": at,
-            "iss": _iss_available(),
+            "iss": True,
         },
     )

@@ -47,7 +47,6 @@ BODIES: tuple[tuple[str, str, BodyKind], ...] = (
     ("Uranus", "uranus barycenter", BodyKind.PLANET),
     ("Neptune", "neptune barycenter", BodyKind.PLANET),
 )
-AU_KM = 149_597_870.7
 
 
 def moon_phase_name(elongation_degrees: float) -> str:
@@ -143,7 +142,7 @@ class SkyService:
                     alt_degrees=float(alt.degrees),
                     az_degrees=float(az.degrees),
                     distance_km=distance_km,
-                    distance_au=distance_km / AU_KM,
+                    distance_au=distance_km / kit_ephemeris.AU_KM,
                     magnitude=None if magnitude is None else round(magnitude, 2),
                     phase_angle_degrees=phase_angle,
                     phase_fraction=phase_fraction,
