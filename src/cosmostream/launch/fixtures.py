@@ -33,7 +33,7 @@ def recorded_payload() -> dict[str, Any]:
 
 
 def _parse(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return datetime.fromisoformat(value)
 
 
 def shift_payload(

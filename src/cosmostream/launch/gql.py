@@ -145,15 +145,13 @@ class LaunchMutation:
         actor = info.context.require_actor()
         launch_id = _launch_id(id)
         async with info.context.unit_of_work() as session:
-            await launch_service.follow(session, actor, launch_id)
-            view = await launch_service.launch(session, launch_id, actor)
-        return FollowLaunchPayload(launch=Launch(view=view))
+            launch = await launch_service.follow(session, actor, launch_id)
+        return FollowLaunchPayload(launch=Launch(view=LaunchView(launch=launch, followed=True)))
 
     @strawberry.mutation
     async def unfollow_launch(self, info: Info, id: strawberry.ID) -> FollowLaunchPayload:
         actor = info.context.require_actor()
         launch_id = _launch_id(id)
         async with info.context.unit_of_work() as session:
-            await launch_service.unfollow(session, actor, launch_id)
-            view = await launch_service.launch(session, launch_id, actor)
-        return FollowLaunchPayload(launch=Launch(view=view))
+            launch = await launch_service.unfollow(session, actor, launch_id)
+        return FollowLaunchPayload(launch=Launch(view=LaunchView(launch=launch, followed=False)))

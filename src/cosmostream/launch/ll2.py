@@ -37,7 +37,7 @@ def _str(value: Any, limit: int) -> str | None:
 def _time(value: Any) -> datetime | None:
     if not isinstance(value, str) or not value:
         return None
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    parsed = datetime.fromisoformat(value)
     if parsed.tzinfo is None:
         raise ValueError(f"naive time {value!r}")
     return parsed

@@ -53,11 +53,6 @@ class LaunchRepository:
         )
         return list(await session.scalars(stmt))
 
-    async def get_many(self, session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[Launch]:
-        if not ids:
-            return []
-        return list(await session.scalars(select(Launch).where(Launch.id.in_(ids))))
-
 
 class LaunchFollowRepository:
     async def follow(self, session: AsyncSession, user_id: uuid.UUID, launch_id: uuid.UUID) -> bool:

@@ -54,7 +54,6 @@ class LaunchService:
             return result
         url: str | None = base_url.rstrip("/") + UPCOMING_PATH
         fetched: list[LaunchData] = []
-        failed = False
         pages = 0
         while url and pages < max_pages:
             if not upstream.may_request(state, now, per_hour):
@@ -66,7 +65,6 @@ class LaunchService:
                 response = await client.get(url, timeout=TIMEOUT)
             except httpx.HTTPError as exc:
                 self._failed(result, state, now, f"{type(exc).__name__}: {exc}")
-                failed = True
                 break
             if response.status_code == 429:
                 wait = upstream.retry_after(response.headers.get("Retry-After"), now)
@@ -76,17 +74,14 @@ class LaunchService:
                 log.warning(
                     "Launch Library 2 rate limit: backing off until %s", state.blocked_until
                 )
-                failed = True
                 break
             if response.status_code >= 400:
                 self._failed(result, state, now, f"HTTP {response.status_code}")
-                failed = True
                 break
             try:
                 page = parse_page(response.json())
             except (ValueError, MalformedPage) as exc:
                 self._failed(result, state, now, f"bad payload: {exc}")
-                failed = True
                 break
             fetched.extend(page.launches)
             result.skipped_items += page.skipped
@@ -94,7 +89,7 @@ class LaunchService:
             url = page.next_url
         # Pages fetched before a failure are kept: nothing that arrived is lost.
         result.stored = await launch_repository.upsert(session, fetched, now)
-        if pages and not failed:
+        if pages and not result.errors:
             upstream.record_success(state, now)
         return result
 
@@ -119,12 +114,16 @@ class LaunchService:
             )
         return [LaunchView(launch=launch, followed=launch.id in followed) for launch in launches]
 
-    async def launch(
-        self, session: AsyncSession, launch_id: uuid.UUID, viewer: Actor | None = None
-    ) -> LaunchView:
+    async def _get(self, session: AsyncSession, launch_id: uuid.UUID) -> Launch:
         launch = await launch_repository.get(session, launch_id)
         if launch is None:
             raise LaunchNotFound()
+        return launch
+
+    async def launch(
+        self, session: AsyncSession, launch_id: uuid.UUID, viewer: Actor | None = None
+    ) -> LaunchView:
+        launch = await self._get(session, launch_id)
         followed = False
         if viewer is not None:
             followed = bool(
@@ -134,16 +133,12 @@ class LaunchService:
 
     async def follow(self, session: AsyncSession, actor: Actor, launch_id: uuid.UUID) -> Launch:
         """Follow a launch (idempotent): its followers hear before lift-off."""
-        launch = await launch_repository.get(session, launch_id)
-        if launch is None:
-            raise LaunchNotFound()
+        launch = await self._get(session, launch_id)
         await launch_follow_repository.follow(session, actor.id, launch.id)
         return launch
 
     async def unfollow(self, session: AsyncSession, actor: Actor, launch_id: uuid.UUID) -> Launch:
-        launch = await launch_repository.get(session, launch_id)
-        if launch is None:
-            raise LaunchNotFound()
+        launch = await self._get(session, launch_id)
         await launch_follow_repository.unfollow(session, actor.id, launch.id)
         return launch
 

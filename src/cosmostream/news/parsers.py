@@ -12,6 +12,7 @@ from typing import Any
 
 import feedparser  # type: ignore[import-untyped]
 
+from cosmostream.kit.time import aware
 from cosmostream.news.schemas import ArticleData
 from cosmostream.news.text import plain_text, sanitize_summary, shorten, text_summary
 
@@ -37,8 +38,7 @@ def _struct_time(value: Any) -> datetime | None:
 def _iso(value: Any) -> datetime | None:
     if not isinstance(value, str) or not value:
         return None
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return aware(datetime.fromisoformat(value))
 
 
 def _feed_image(entry: Any) -> str | None:

@@ -10,6 +10,7 @@ from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cosmostream.models import (
+    Mission,
     NewsArticle,
     NewsArticleLaunch,
     NewsArticleMission,
@@ -132,14 +133,9 @@ class NewsRepository:
         )
         return [(key, name, int(n)) for key, name, n in rows]
 
-    async def mission_names(self, session: AsyncSession) -> dict[str, tuple[str, ...]] | None:
-        """Slug → (name,) of every mission when the missions domain has a table; else None."""
-        import cosmostream.models as models
-
-        mission = getattr(models, "Mission", None)
-        if mission is None or not hasattr(mission, "slug") or not hasattr(mission, "name"):
-            return None
-        rows = await session.execute(select(mission.slug, mission.name))
+    async def mission_names(self, session: AsyncSession) -> dict[str, tuple[str, ...]]:
+        """Slug → (name,) of every mission."""
+        rows = await session.execute(select(Mission.slug, Mission.name))
         return {slug: (name,) for slug, name in rows if slug and name}
 
 

@@ -11,6 +11,7 @@ source and channel updates the title and summary.
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from collections.abc import Sequence
@@ -102,7 +103,7 @@ class NewsService:
             if body is None:
                 break
             try:
-                found, url = parse_snapi(httpx.Response(200, content=body).json(), known_sites)
+                found, url = parse_snapi(json.loads(body), known_sites)
             except (ValueError, MalformedFeed) as exc:
                 log.warning("skipping a malformed Spaceflight News API page: %s", exc)
                 await self._mark_failed(session, f"{state_prefix}snapi", f"malformed: {exc}")
@@ -254,7 +255,7 @@ class NewsService:
         """Built-in mission names, plus every mission of the `missions` table when
         the missions domain has one (its name, with the built-in aliases)."""
         missions = dict(DEFAULT_MISSIONS)
-        for slug, names in (await news_repository.mission_names(session) or {}).items():
+        for slug, names in (await news_repository.mission_names(session)).items():
             missions[slug] = names + DEFAULT_MISSIONS.get(slug, ())
         return missions
 

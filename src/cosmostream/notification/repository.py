@@ -91,13 +91,14 @@ class NotificationRepository:
         self,
         session: AsyncSession,
         *,
+        kind: str,
         launch_id: uuid.UUID,
         user_ids: Sequence[uuid.UUID],
         now: datetime,
     ) -> list[tuple[uuid.UUID, uuid.UUID]]:
-        """One `launch_soon` notification per user; returns (notification id, user id)."""
+        """One notification of `kind` about the launch per user: (notification id, user id)."""
         made = [
-            Notification(user_id=u, kind="launch_soon", launch_id=launch_id, created_at=now)
+            Notification(user_id=u, kind=kind, launch_id=launch_id, created_at=now)
             for u in user_ids
         ]
         session.add_all(made)

@@ -108,20 +108,7 @@ class NotificationService:
             )
             if not made:
                 break
-            unread = await notification_repository.unread_counts(session, [u for _, u in made])
-            for notification_id, user_id in made:
-                effects.publish(
-                    user_room(user_id),
-                    NEW_EVENT,
-                    {
-                        "id": str(notification_id),
-                        "kind": kind.upper(),
-                        "text": text,
-                        "url": _video_url(video.id),
-                        "createdAt": now.isoformat(),
-                        "unreadCount": unread[user_id],
-                    },
-                )
+            await _announce(session, made, kind, text, _video_url(video.id), now)
             total += len(made)
             if len(made) < FAN_OUT_BATCH:
                 break
@@ -133,27 +120,11 @@ class NotificationService:
     ) -> int:
         """Tell these followers of `launch` that it lifts off soon (the caller
         makes sure each hears once: see `launch_service.notify_due`)."""
-        if not user_ids:
-            return 0
         kind = NotificationKind.LAUNCH_SOON.value
         made = await notification_repository.add_launch_soon(
-            session, launch_id=launch.id, user_ids=user_ids, now=now
+            session, kind=kind, launch_id=launch.id, user_ids=user_ids, now=now
         )
-        unread = await notification_repository.unread_counts(session, [u for _, u in made])
-        text = launch_soon_text(launch)
-        for notification_id, user_id in made:
-            effects.publish(
-                user_room(user_id),
-                NEW_EVENT,
-                {
-                    "id": str(notification_id),
-                    "kind": kind.upper(),
-                    "text": text,
-                    "url": _launch_url(launch.id),
-                    "createdAt": now.isoformat(),
-                    "unreadCount": unread[user_id],
-                },
-            )
+        await _announce(session, made, kind, launch_soon_text(launch), _launch_url(launch.id), now)
         return len(made)
 
     async def list_for(
@@ -225,6 +196,31 @@ class NotificationService:
     async def prune(self, session: AsyncSession, keep: int = KEEP_PER_USER) -> int:
         """Keep only the newest `keep` notifications of each user."""
         return await notification_repository.prune(session, keep)
+
+
+async def _announce(
+    session: AsyncSession,
+    made: list[tuple[uuid.UUID, uuid.UUID]],
+    kind: str,
+    text: str,
+    url: str,
+    now: datetime,
+) -> None:
+    """Tell each new notification's reader, with their new unread count, after commit."""
+    unread = await notification_repository.unread_counts(session, [u for _, u in made])
+    for notification_id, user_id in made:
+        effects.publish(
+            user_room(user_id),
+            NEW_EVENT,
+            {
+                "id": str(notification_id),
+                "kind": kind.upper(),
+                "text": text,
+                "url": url,
+                "createdAt": now.isoformat(),
+                "unreadCount": unread[user_id],
+            },
+        )
 
 
 notification_service = NotificationService()
