@@ -38,7 +38,7 @@ from cosmostream.forum.schemas import (
     ThreadListing,
 )
 from cosmostream.forum.service import can_delete_post, can_edit_post, forum_service, is_moderator
-from cosmostream.kit.ids import parse_uuid
+from cosmostream.kit.ids import require_uuid
 from cosmostream.models import Post
 from cosmostream.web import security
 from cosmostream.web.forms import act, read_form, redirect, text
@@ -52,13 +52,6 @@ LIMITS = {"title": MAX_TITLE_LENGTH, "post": MAX_POST_LENGTH, "chat": MAX_CHAT_L
 def _db(request: Request) -> Database:
     db: Database = request.app.state.db
     return db
-
-
-def _uuid(value: str, error: type[AppError]) -> uuid.UUID:
-    parsed = parse_uuid(value)
-    if parsed is None:
-        raise error()
-    return parsed
 
 
 def _here(request: Request) -> str:
@@ -121,7 +114,7 @@ async def new_thread_submit(request: Request) -> Response:
         return redirect("/login?next=/forums")
     draft = {name: text(form, name) for name in ("category_id", "title", "body")}
     try:
-        category_id = _uuid(draft["category_id"], ForumCategoryNotFound)
+        category_id = require_uuid(draft["category_id"], ForumCategoryNotFound)
         async with _db(request).unit_of_work() as session:
             thread = await forum_service.create_thread(
                 session, actor, category_id, draft["title"], draft["body"]
@@ -140,7 +133,7 @@ async def new_thread_submit(request: Request) -> Response:
 @router.get("/forums/{thread_id}")
 async def thread_page(request: Request, thread_id: str) -> Response:
     actor = security.current_actor(request)
-    tid = _uuid(thread_id, ThreadNotFound)
+    tid = require_uuid(thread_id, ThreadNotFound)
     after = request.query_params.get("after") or None
     async with _db(request).read() as session:
         view = await forum_service.thread_view(session, actor, tid, after=after)
@@ -174,7 +167,7 @@ def _post_url(post: Post, after: str | None = None) -> str:
 
 @router.post("/forums/{thread_id}/reply")
 async def reply_submit(request: Request, thread_id: str) -> Response:
-    tid = _uuid(thread_id, ThreadNotFound)
+    tid = require_uuid(thread_id, ThreadNotFound)
 
     async def reply(session: AsyncSession, actor: Actor, form: FormData) -> str:
         post = await forum_service.reply(session, actor, tid, text(form, "body"))
@@ -186,7 +179,7 @@ async def reply_submit(request: Request, thread_id: str) -> Response:
 
 @router.post("/forums/{thread_id}/chat")
 async def chat_submit(request: Request, thread_id: str) -> Response:
-    tid = _uuid(thread_id, ThreadNotFound)
+    tid = require_uuid(thread_id, ThreadNotFound)
     return await act(
         request,
         lambda s, a, f: forum_service.post_chat_message(s, a, tid, text(f, "body")),
@@ -196,8 +189,8 @@ async def chat_submit(request: Request, thread_id: str) -> Response:
 
 @router.post("/forums/{thread_id}/chat/{message_id}/delete")
 async def chat_delete_submit(request: Request, thread_id: str, message_id: str) -> Response:
-    tid = _uuid(thread_id, ThreadNotFound)
-    mid = _uuid(message_id, ChatMessageNotFound)
+    tid = require_uuid(thread_id, ThreadNotFound)
+    mid = require_uuid(message_id, ChatMessageNotFound)
     return await act(
         request,
         lambda s, a, f: forum_service.delete_chat_message(s, a, mid),
@@ -214,7 +207,7 @@ async def _moderate(
     *,
     back: str | None = None,
 ) -> Response:
-    tid = _uuid(thread_id, ThreadNotFound)
+    tid = require_uuid(thread_id, ThreadNotFound)
     return await act(
         request,
         lambda s, a, f: run(s, a, tid, f),
@@ -266,7 +259,7 @@ async def unlock_submit(request: Request, thread_id: str) -> Response:
 @router.post("/forums/{thread_id}/move")
 async def move_submit(request: Request, thread_id: str) -> Response:
     def category(form: FormData) -> uuid.UUID:
-        return _uuid(text(form, "category_id"), ForumCategoryNotFound)
+        return require_uuid(text(form, "category_id"), ForumCategoryNotFound)
 
     return await _moderate(
         request,
@@ -297,7 +290,7 @@ def _post_action(
     run: Callable[[AsyncSession, Actor, uuid.UUID, FormData], Awaitable[Post]],
     success: str | None = None,
 ) -> Awaitable[Response]:
-    pid = _uuid(post_id, PostNotFound)
+    pid = require_uuid(post_id, PostNotFound)
     # The forms say where to go back (`next`); without one, the thread's first page.
     return act(
         request,

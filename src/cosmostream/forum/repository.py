@@ -87,19 +87,19 @@ class ThreadRepository:
     async def page(
         self,
         session: AsyncSession,
-        category_id: uuid.UUID,
+        category_id: uuid.UUID | None,
         *,
         limit: int,
         after: ThreadKeyset | None,
     ) -> list[Thread]:
+        """Live threads of one category (or of every one), pinned first."""
+        where = [Thread.deleted_at.is_(None), _after_thread(after)]
+        if category_id is not None:
+            where.append(Thread.category_id == category_id)
         return list(
             await session.scalars(
                 select(Thread)
-                .where(
-                    Thread.category_id == category_id,
-                    Thread.deleted_at.is_(None),
-                    _after_thread(after),
-                )
+                .where(*where)
                 .order_by(Thread.pinned.desc(), Thread.last_activity_at.desc(), Thread.id.desc())
                 .options(selectinload(Thread.category))
                 .limit(limit)
@@ -129,20 +129,6 @@ class ThreadRepository:
             .where(Thread.id == thread_id)
             .values(**values)
             .execution_options(synchronize_session=False)
-        )
-
-    async def latest(
-        self, session: AsyncSession, *, limit: int, after: ThreadKeyset | None
-    ) -> list[Thread]:
-        """Live threads of every category, in the order of a category's listing."""
-        return list(
-            await session.scalars(
-                select(Thread)
-                .where(Thread.deleted_at.is_(None), _after_thread(after))
-                .order_by(Thread.pinned.desc(), Thread.last_activity_at.desc(), Thread.id.desc())
-                .options(selectinload(Thread.category))
-                .limit(limit)
-            )
         )
 
 

@@ -125,12 +125,12 @@ class ForumService:
     async def threads(
         self,
         session: AsyncSession,
-        category_id: uuid.UUID,
+        category_id: uuid.UUID | None,
         *,
         first: int = DEFAULT_PAGE,
         after: str | None = None,
     ) -> Page[Thread]:
-        """Live threads of a category, pinned first, then by latest activity."""
+        """Live threads of a category (or of all), pinned first, then by latest activity."""
         size = page_size(first, MAX_PAGE)
         rows = await thread_repository.page(
             session, category_id, limit=size + 1, after=_thread_after(after)
@@ -465,19 +465,9 @@ class ForumService:
         if query is not None:
             found = await self.search_threads(session, query, first=first)
             threads = Page(items=found, cursors=[_thread_cursor(t) for t in found], has_next=False)
-        elif category is not None:
-            threads = await self.threads(session, category.id, first=first, after=after)
         else:
-            size = page_size(first, MAX_PAGE)
-            rows = await thread_repository.latest(
-                session, limit=size + 1, after=_thread_after(after)
-            )
-            items = rows[:size]
-            threads = Page(
-                items=items,
-                cursors=[_thread_cursor(t) for t in items],
-                has_next=len(rows) > size,
-            )
+            category_id = category.id if category is not None else None
+            threads = await self.threads(session, category_id, first=first, after=after)
         authors = await people(session, (t.author_id for t in threads.items))
         return ThreadListing(categories, category, query, threads, authors)
 

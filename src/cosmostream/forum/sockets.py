@@ -19,7 +19,7 @@ from cosmostream.errors import NotAuthenticated, PermissionDenied
 from cosmostream.forum import events
 from cosmostream.forum.errors import ThreadNotFound
 from cosmostream.forum.service import forum_service
-from cosmostream.kit.ids import parse_uuid
+from cosmostream.kit.ids import require_uuid
 from cosmostream.kit.people import people, person
 from cosmostream.realtime import PresenceChange, Realtime, register_room
 
@@ -43,16 +43,9 @@ class Typing(_Payload):
     thread_id: uuid.UUID = Field(alias="threadId")
 
 
-def _thread_id(ident: str) -> uuid.UUID:
-    thread_id = parse_uuid(ident)
-    if thread_id is None:
-        raise ThreadNotFound()
-    return thread_id
-
-
 async def authorize_thread_room(session: AsyncSession, actor: Actor | None, ident: str) -> None:
     """Forums are public: anyone may follow a live thread; writing needs an account."""
-    await forum_service.thread(session, _thread_id(ident))
+    await forum_service.thread(session, require_uuid(ident, ThreadNotFound))
 
 
 def install(rt: Realtime) -> None:
@@ -60,7 +53,7 @@ def install(rt: Realtime) -> None:
 
     async def welcome(session: AsyncSession, actor: Actor | None, ident: str) -> dict[str, Any]:
         """What a member needs on joining: the latest chat and who is here."""
-        history = await forum_service.chat_history(session, _thread_id(ident))
+        history = await forum_service.chat_history(session, require_uuid(ident, ThreadNotFound))
         here = [uuid.UUID(u) for u in await rt.presence.users(events.thread_room(ident))]
         # Authors and people present in one query.
         found = await people(session, [*(m.author_id for m in history), *here])

@@ -26,3 +26,11 @@ def parse_uuid(value: str | uuid.UUID) -> uuid.UUID | None:
         return uuid.UUID(str(value))
     except (ValueError, AttributeError):
         return None
+
+
+def require_uuid(value: str | uuid.UUID, error: type[Exception]) -> uuid.UUID:
+    """Parse an id from untrusted input, raising `error()` (a not-found) when it is not one."""
+    parsed = parse_uuid(value)
+    if parsed is None:
+        raise error()
+    return parsed

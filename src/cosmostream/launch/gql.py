@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 
 import strawberry
 
 from cosmostream.graphql.context import Info
-from cosmostream.kit.ids import parse_uuid
+from cosmostream.kit.ids import parse_uuid, require_uuid
 from cosmostream.launch.errors import LaunchNotFound
 from cosmostream.launch.schemas import LaunchView
 from cosmostream.launch.service import launch_service
-
-
-def _launch_id(value: strawberry.ID) -> uuid.UUID:
-    found = parse_uuid(str(value))
-    if found is None:
-        raise LaunchNotFound()
-    return found
 
 
 @strawberry.type(description="Where a launch lifts off from.")
@@ -143,7 +135,7 @@ class LaunchMutation:
     @strawberry.mutation(description="Follow a launch: you are notified before lift-off.")
     async def follow_launch(self, info: Info, id: strawberry.ID) -> FollowLaunchPayload:
         actor = info.context.require_actor()
-        launch_id = _launch_id(id)
+        launch_id = require_uuid(id, LaunchNotFound)
         async with info.context.unit_of_work() as session:
             launch = await launch_service.follow(session, actor, launch_id)
         return FollowLaunchPayload(launch=Launch(view=LaunchView(launch=launch, followed=True)))
@@ -151,7 +143,7 @@ class LaunchMutation:
     @strawberry.mutation
     async def unfollow_launch(self, info: Info, id: strawberry.ID) -> FollowLaunchPayload:
         actor = info.context.require_actor()
-        launch_id = _launch_id(id)
+        launch_id = require_uuid(id, LaunchNotFound)
         async with info.context.unit_of_work() as session:
             launch = await launch_service.unfollow(session, actor, launch_id)
         return FollowLaunchPayload(launch=Launch(view=LaunchView(launch=launch, followed=False)))

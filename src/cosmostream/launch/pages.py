@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from fastapi import APIRouter, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
@@ -11,7 +9,7 @@ from starlette.responses import Response
 
 from cosmostream.account.schemas import Actor
 from cosmostream.db import Database
-from cosmostream.kit.ids import parse_uuid
+from cosmostream.kit.ids import require_uuid
 from cosmostream.kit.time import utcnow
 from cosmostream.launch.errors import LaunchNotFound
 from cosmostream.launch.service import launch_service
@@ -29,13 +27,6 @@ def _db(request: Request) -> Database:
     return db
 
 
-def _launch_id(value: str) -> uuid.UUID:
-    found = parse_uuid(value)
-    if found is None:
-        raise LaunchNotFound()
-    return found
-
-
 @router.get("/launches")
 async def launches_page(request: Request) -> Response:
     actor = security.current_actor(request)
@@ -47,7 +38,7 @@ async def launches_page(request: Request) -> Response:
 @router.get("/launches/{launch_id}")
 async def launch_page(request: Request, launch_id: str) -> Response:
     actor = security.current_actor(request)
-    lid = _launch_id(launch_id)
+    lid = require_uuid(launch_id, LaunchNotFound)
     async with _db(request).read() as session:
         view = await launch_service.launch(session, lid, actor)
     return render(
@@ -57,7 +48,7 @@ async def launch_page(request: Request, launch_id: str) -> Response:
 
 @router.post("/launches/{launch_id}/follow")
 async def follow_submit(request: Request, launch_id: str) -> Response:
-    lid = _launch_id(launch_id)
+    lid = require_uuid(launch_id, LaunchNotFound)
 
     async def action(session: AsyncSession, actor: Actor, form: FormData) -> None:
         await launch_service.follow(session, actor, lid)
@@ -72,7 +63,7 @@ async def follow_submit(request: Request, launch_id: str) -> Response:
 
 @router.post("/launches/{launch_id}/unfollow")
 async def unfollow_submit(request: Request, launch_id: str) -> Response:
-    lid = _launch_id(launch_id)
+    lid = require_uuid(launch_id, LaunchNotFound)
 
     async def action(session: AsyncSession, actor: Actor, form: FormData) -> None:
         await launch_service.unfollow(session, actor, lid)

@@ -15,20 +15,13 @@ import strawberry
 
 from cosmostream.account.gql import User
 from cosmostream.graphql.context import Info
-from cosmostream.kit.ids import parse_uuid
+from cosmostream.kit.ids import require_uuid
 from cosmostream.models import WatchParty as WatchPartyModel
 from cosmostream.video.errors import VideoNotFound
 from cosmostream.video.gql import Video
 from cosmostream.watch_party.errors import NotInParty, WatchPartyNotFound
 from cosmostream.watch_party.schemas import Action
 from cosmostream.watch_party.service import watch_party_service
-
-
-def _id(value: strawberry.ID, error: type[Exception]) -> uuid.UUID:
-    found = parse_uuid(str(value))
-    if found is None:
-        raise error()
-    return found
 
 
 @strawberry.enum(description="A change to a party's playback.")
@@ -115,7 +108,9 @@ class WatchPartyQuery:
     async def watch_party(self, info: Info, id: strawberry.ID) -> WatchParty:
         actor = info.context.require_actor()
         async with info.context.db.read() as session:
-            party = await watch_party_service.get(session, actor, _id(id, WatchPartyNotFound))
+            party = await watch_party_service.get(
+                session, actor, require_uuid(id, WatchPartyNotFound)
+            )
         return WatchParty(model=party)
 
 
@@ -125,13 +120,15 @@ class WatchPartyMutation:
     async def start_watch_party(self, info: Info, video_id: strawberry.ID) -> WatchParty:
         actor = info.context.require_actor()
         async with info.context.unit_of_work() as session:
-            party = await watch_party_service.start(session, actor, _id(video_id, VideoNotFound))
+            party = await watch_party_service.start(
+                session, actor, require_uuid(video_id, VideoNotFound)
+            )
         return WatchParty(model=party)
 
     @strawberry.mutation(description="Join a party with the token of its invite link.")
     async def join_watch_party(self, info: Info, id: strawberry.ID, invite: str) -> WatchParty:
         actor = info.context.require_actor()
-        pid = _id(id, WatchPartyNotFound)
+        pid = require_uuid(id, WatchPartyNotFound)
         async with info.context.unit_of_work() as session:
             party = await watch_party_service.join(session, actor, pid, invite)
         return WatchParty(model=party)
@@ -146,7 +143,7 @@ class WatchPartyMutation:
         rate: float | None = None,
     ) -> WatchParty:
         actor = info.context.require_actor()
-        pid = _id(id, WatchPartyNotFound)
+        pid = require_uuid(id, WatchPartyNotFound)
         async with info.context.unit_of_work() as session:
             party = await watch_party_service.control(
                 session, actor, pid, Action(action.value), position, rate
@@ -158,7 +155,7 @@ class WatchPartyMutation:
         self, info: Info, id: strawberry.ID, user_id: strawberry.ID
     ) -> WatchParty:
         actor = info.context.require_actor()
-        pid, uid = _id(id, WatchPartyNotFound), _id(user_id, NotInParty)
+        pid, uid = require_uuid(id, WatchPartyNotFound), require_uuid(user_id, NotInParty)
         async with info.context.unit_of_work() as session:
             party = await watch_party_service.transfer_host(session, actor, pid, uid)
         return WatchParty(model=party)
@@ -168,7 +165,7 @@ class WatchPartyMutation:
         self, info: Info, id: strawberry.ID, everyone: bool
     ) -> WatchParty:
         actor = info.context.require_actor()
-        pid = _id(id, WatchPartyNotFound)
+        pid = require_uuid(id, WatchPartyNotFound)
         async with info.context.unit_of_work() as session:
             party = await watch_party_service.set_everyone_controls(session, actor, pid, everyone)
         return WatchParty(model=party)
@@ -178,7 +175,7 @@ class WatchPartyMutation:
         self, info: Info, id: strawberry.ID, user_id: strawberry.ID
     ) -> WatchParty:
         actor = info.context.require_actor()
-        pid, uid = _id(id, WatchPartyNotFound), _id(user_id, NotInParty)
+        pid, uid = require_uuid(id, WatchPartyNotFound), require_uuid(user_id, NotInParty)
         async with info.context.unit_of_work() as session:
             party = await watch_party_service.remove_member(session, actor, pid, uid)
         return WatchParty(model=party)

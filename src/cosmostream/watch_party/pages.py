@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
@@ -10,7 +9,7 @@ from starlette.responses import Response
 
 from cosmostream.db import Database
 from cosmostream.errors import AppError
-from cosmostream.kit.ids import parse_uuid
+from cosmostream.kit.ids import parse_uuid, require_uuid
 from cosmostream.models import WatchParty
 from cosmostream.video.gql import media_url
 from cosmostream.watch_party import events
@@ -26,13 +25,6 @@ router = APIRouter()
 def _db(request: Request) -> Database:
     db: Database = request.app.state.db
     return db
-
-
-def _party_id(value: str) -> uuid.UUID:
-    party_id = parse_uuid(value)
-    if party_id is None:
-        raise WatchPartyNotFound()
-    return party_id
 
 
 def invite_url(request: Request, party: WatchParty) -> str:
@@ -64,7 +56,7 @@ async def start_party(request: Request, video_id: str) -> Response:
 @router.get("/watch-party/{party_id}")
 async def party_page(request: Request, party_id: str, invite: str | None = None) -> Response:
     actor = security.current_actor(request)
-    pid = _party_id(party_id)
+    pid = require_uuid(party_id, WatchPartyNotFound)
     if actor is None:
         target = f"/watch-party/{pid}" + (f"?invite={quote(invite)}" if invite else "")
         return redirect(f"/login?next={quote(target, safe='')}")
@@ -106,7 +98,7 @@ async def party_page(request: Request, party_id: str, invite: str | None = None)
 async def join_party(request: Request, party_id: str) -> Response:
     actor = security.current_actor(request)
     form = await read_form(request)
-    pid = _party_id(party_id)
+    pid = require_uuid(party_id, WatchPartyNotFound)
     invite = text(form, "invite")
     if actor is None:
         return redirect(f"/login?next={quote(f'/watch-party/{pid}?invite={invite}', safe='')}")

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cosmostream.account.schemas import Actor
 from cosmostream.errors import NotAuthenticated, PermissionDenied
-from cosmostream.kit.ids import parse_uuid
+from cosmostream.kit.ids import require_uuid
 from cosmostream.realtime import PresenceChange, Realtime, register_room
 from cosmostream.watch_party import events
 from cosmostream.watch_party.errors import WatchPartyNotFound
@@ -64,13 +64,6 @@ class Mode(_PartyPayload):
     everyone_controls: bool = Field(alias="everyoneControls")
 
 
-def _party_id(ident: str) -> uuid.UUID:
-    party_id = parse_uuid(ident)
-    if party_id is None:
-        raise WatchPartyNotFound()
-    return party_id
-
-
 def server_time() -> int:
     return int(time.time() * 1000)
 
@@ -80,12 +73,14 @@ def install(rt: Realtime) -> None:
     pending: dict[str, asyncio.Task[None]] = {}
 
     async def authorize(session: AsyncSession, actor: Actor | None, ident: str) -> None:
-        await watch_party_service.authorize_room(session, actor, _party_id(ident))
+        await watch_party_service.authorize_room(
+            session, actor, require_uuid(ident, WatchPartyNotFound)
+        )
 
     async def welcome(session: AsyncSession, actor: Actor | None, ident: str) -> dict[str, Any]:
         """Everything a (re)joining member needs to catch up: the current state above all."""
         # `authorize` has just checked the membership.
-        party = await watch_party_service.find(session, _party_id(ident))
+        party = await watch_party_service.find(session, require_uuid(ident, WatchPartyNotFound))
         here = await rt.presence.users(events.party_room(ident))
         members = await watch_party_service.members(session, party)
         for member in members:
@@ -103,7 +98,9 @@ def install(rt: Realtime) -> None:
         users = await rt.presence.users(events.party_room(ident))
         present = [uuid.UUID(u) for u in users if u != leaving]
         async with rt.db.unit_of_work() as session:
-            await watch_party_service.reconcile(session, _party_id(ident), present)
+            await watch_party_service.reconcile(
+                session, require_uuid(ident, WatchPartyNotFound), present
+            )
 
     def reconcile_later(ident: str, delay: float) -> None:
         """Debounced: a burst of arrivals and departures costs one reconcile."""
