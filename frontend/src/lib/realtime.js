@@ -12,13 +12,9 @@ export function connect() {
   return socket;
 }
 
+/** Join `room` now and after every reconnect (rooms are per connection). */
 export function join(room) {
-  const s = connect();
-  const ask = () =>
-    new Promise((resolve) => s.timeout(5000).emit("join", { room }, (err, ack) => resolve(err ? { ok: false } : ack)));
-  // Rooms are per connection: join again after every reconnect.
-  s.on("connect", () => { ask(); });
-  return s.connected ? ask() : Promise.resolve({ ok: true, pending: true });
+  return joinRoom(room, () => {});
 }
 
 /** Emit `event` and resolve with the server's ack (`{ok: false, error}` on a timeout). */

@@ -5,6 +5,7 @@
 // User text always goes in with textContent; only a post's bodyHtml, which the
 // server has already sanitised, is inserted as HTML.
 import { connect, joinRoom, request } from "../lib/realtime.js";
+import { csrfToken } from "../lib/graphql.js";
 import { toast } from "../lib/toast.js";
 
 const TYPING_EVERY_MS = 2000; // send "typing" at most this often
@@ -59,7 +60,7 @@ function setup(root) {
   const room = `thread:${threadId}`;
   const viewerId = root.dataset.viewerId || null;
   const moderator = root.dataset.moderator === "true";
-  const csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
+  const csrf = csrfToken();
 
   const list = root.querySelector("[data-chat-messages]");
   const empty = root.querySelector("[data-chat-empty]");

@@ -7,7 +7,7 @@
 // control playback (the host, or everyone when allowed) sends their play,
 // pause, seek and speed changes; everyone else's player follows.
 import Hls from "hls.js/dist/hls.light.mjs";
-import { connect } from "../lib/realtime.js";
+import { connect, request } from "../lib/realtime.js";
 import { toast } from "../lib/toast.js";
 
 const TICK_MS = 250;
@@ -16,20 +16,12 @@ const NUDGE_BEYOND = 0.3;
 
 const root = document.querySelector("[data-party]");
 
-function ask(socket, event, data, timeout = 5000) {
-  return new Promise((resolve) => {
-    socket.timeout(timeout).emit(event, data, (err, ack) =>
-      resolve(err ? { ok: false, error: { message: "The server did not answer." } } : ack),
-    );
-  });
-}
-
 /** Clock offset (server minus client, ms) from the sample with the shortest round trip. */
-export async function measureOffset(socket, samples = 5) {
+export async function measureOffset(samples = 5) {
   let best = null;
   for (let i = 0; i < samples; i++) {
     const t0 = Date.now();
-    const ack = await ask(socket, "watch.clock", { t: t0 });
+    const ack = await request("watch.clock", { t: t0 });
     const t1 = Date.now();
     if (!ack.ok) continue;
     const rtt = t1 - t0;
@@ -160,7 +152,7 @@ function setup() {
       playing: action === "play" ? true : action === "pause" ? false : state.playing,
       rate: extra.rate ?? state.rate,
     };
-    const ack = await ask(socket, "watch.control", { partyId, action, position, ...extra });
+    const ack = await request("watch.control", { partyId, action, position, ...extra });
     if (!ack.ok) toast(ack.error.message);
     else applyState(ack.state);
   }
@@ -213,8 +205,8 @@ function setup() {
         if (!here) li.append(" ", badge("away"));
         else if (present.get(m.id)) li.append(" ", badge("buffering", "data-buffering"));
         if (isHost() && m.id !== userId && !party.endedAt) {
-          li.append(button("Make host", () => ask(socket, "watch.transfer", { partyId, userId: m.id }).then(report)));
-          li.append(button("Remove", () => ask(socket, "watch.remove", { partyId, userId: m.id }).then(report)));
+          li.append(button("Make host", () => request("watch.transfer", { partyId, userId: m.id }).then(report)));
+          li.append(button("Remove", () => request("watch.remove", { partyId, userId: m.id }).then(report)));
         }
         return li;
       }),
@@ -250,7 +242,7 @@ function setup() {
   }
 
   everyoneBox?.addEventListener("change", () =>
-    ask(socket, "watch.mode", { partyId, everyoneControls: everyoneBox.checked }).then(report),
+    request("watch.mode", { partyId, everyoneControls: everyoneBox.checked }).then(report),
   );
 
   // ------------------------------------------------------------------- chat
@@ -267,7 +259,7 @@ function setup() {
     body.textContent = m.body;
     li.append(who, " ", body);
     if (m.author && (m.author.id === userId || isHost())) {
-      li.append(button("Delete", () => ask(socket, "watch.chat.delete", { messageId: m.id }).then(report)));
+      li.append(button("Delete", () => request("watch.chat.delete", { messageId: m.id }).then(report)));
     }
     messages.append(li);
     messages.scrollTop = messages.scrollHeight;
@@ -277,7 +269,7 @@ function setup() {
     e.preventDefault();
     const body = chatInput.value.trim();
     if (!body) return;
-    const ack = await ask(socket, "watch.chat.send", { partyId, body });
+    const ack = await request("watch.chat.send", { partyId, body });
     if (!ack.ok) { toast(ack.error.message); return; }
     chatInput.value = "";
     addMessage(ack.message);
@@ -285,8 +277,8 @@ function setup() {
 
   // ----------------------------------------------------------------- socket
   async function joinParty() {
-    offset = await measureOffset(socket);
-    const ack = await ask(socket, "join", { room: `watch:${partyId}` });
+    offset = await measureOffset();
+    const ack = await request("join", { room: `watch:${partyId}` });
     if (!ack.ok) {
       statusLine.textContent = ack.error.message;
       joined = false;
@@ -346,7 +338,7 @@ function setup() {
   });
 
   root.querySelector("[data-leave-party]").addEventListener("click", async () => {
-    await ask(socket, "watch.leave", { partyId });
+    await request("watch.leave", { partyId });
     window.location.href = `/video/${videoId}`;
   });
   const copy = root.querySelector("[data-invite-copy]");

@@ -8,6 +8,7 @@ engines give it no weight and the target page cannot reach back.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -49,7 +50,8 @@ def _build() -> MarkdownIt:
 _md = _build()
 
 
+@lru_cache(maxsize=512)
 def render_markdown(source: str) -> str:
-    """Safe HTML for a post body."""
+    """Safe HTML for a post body (cached: every view of a thread renders the same posts)."""
     html: Any = _md.render(source)
     return str(html)
