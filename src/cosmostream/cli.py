@@ -63,7 +63,8 @@ def demo(
 ) -> None:
     """Load demo data (idempotent): categories, an admin, two creators, a viewer, and
     short space videos that go through the real processing pipeline."""
-    from cosmostream import realtime, worker
+    from cosmostream import domains, worker
+    from cosmostream.bus import bus
     from cosmostream.db import Database
     from cosmostream.demo import (
         CLIPS,
@@ -77,9 +78,9 @@ def demo(
     settings = _settings_or_exit()
     # New videos are queued where the web process's (or a worker's) consumer reads.
     worker.configure(settings)
-    worker.load_tasks()
+    domains.task_modules()
     if settings.redis_url:
-        realtime.bus.attach_external(settings.redis_url)
+        bus.attach_external(settings.redis_url)
 
     async def run() -> None:
         db = Database.from_settings(settings, pooled=False)
@@ -185,21 +186,25 @@ def worker_cmd(
     ] = None,
 ) -> None:
     """Task consumer: e-mail now, transcoding and ingest jobs as they arrive."""
-    from cosmostream import realtime, worker
+    from cosmostream import domains, worker
+    from cosmostream.bus import bus
     from cosmostream.logs import configure_logging
 
     settings = _settings_or_exit()
     configure_logging(settings)
     worker.configure(settings)
-    worker.load_tasks()
+    domains.task_modules()
     if settings.redis_url:
-        realtime.bus.attach_external(settings.redis_url)
+        bus.attach_external(settings.redis_url)
     concurrency = concurrency or settings.worker_concurrency
     consumer = worker.EmbeddedConsumer(concurrency)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     consumer.start()
+    tasks, periodic = worker.registered_tasks()
+    typer.echo(f"tasks: {' '.join(tasks)}")
+    typer.echo(f"periodic: {' '.join(periodic)}")
     typer.echo(f"worker running with {concurrency} threads; Ctrl+C to stop")
     stop.wait()
     consumer.stop()
@@ -261,12 +266,12 @@ def user_set_role(
         raise typer.Exit(2) from None
 
     async def run() -> None:
-        from cosmostream import realtime
+        from cosmostream.bus import bus
 
         db = Database.from_settings(settings, pooled=False)
         if settings.redis_url:
             # Live sockets of the user reconnect with the new rights.
-            realtime.bus.attach_external(settings.redis_url)
+            bus.attach_external(settings.redis_url)
         try:
             async with db.unit_of_work() as session:
                 user = await account_service.get_by_email(session, email)

@@ -15,6 +15,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
+from cosmostream.bus import bus
+
 log = logging.getLogger(__name__)
 
 Action = Callable[[], Awaitable[Any] | Any]
@@ -82,13 +84,20 @@ def enqueue(task: Any, *args: Any, **kwargs: Any) -> None:
 
 def publish(room: str, event: str, data: Any) -> None:
     """Emit a Socket.IO event to a room once the transaction has committed."""
-    from cosmostream import realtime
-
-    after_commit(lambda: realtime.bus.emit(event, data, room=room))
+    after_commit(lambda: bus.emit(event, data, room=room))
 
 
 def disconnect_user(user_id: Any) -> None:
     """Close every live socket of a user (logout, disable, role change)."""
-    from cosmostream import realtime
+    after_commit(lambda: bus.kick_user(str(user_id)))
 
-    after_commit(lambda: realtime.bus.kick_user(str(user_id)))
+
+def disconnect_session(session_id: Any) -> None:
+    """Close the live sockets of one sign-in session (sign-out, revoked session)."""
+    after_commit(lambda: bus.kick_session(str(session_id)))
+
+
+def remove_from_room(user_id: Any, room: str) -> None:
+    """Take a user's sockets out of one room, on every process, before anything
+    published after this commit reaches them (removed from a party, banned)."""
+    after_commit(lambda: bus.remove_from_room(str(user_id), room))

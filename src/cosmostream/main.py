@@ -19,40 +19,24 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from cosmostream import realtime, worker
-from cosmostream.account.pages import router as account_pages
-from cosmostream.catalog.pages import router as catalog_pages
+from cosmostream import domains, realtime, worker
+from cosmostream.account.service import account_service
+from cosmostream.bus import bus
 from cosmostream.config import Settings, get_settings, use_settings
 from cosmostream.db import Database
-from cosmostream.engagement.api import router as engagement_api
-from cosmostream.engagement.pages import router as engagement_pages
 from cosmostream.errors import INTERNAL_ERROR_BODY, AppError, render_json
-from cosmostream.forum import sockets as forum_sockets
-from cosmostream.forum.pages import router as forum_pages
 from cosmostream.graphql.context import get_context
 from cosmostream.graphql.router import JsonErrorGraphQLRouter
-from cosmostream.graphql.schema import schema
-from cosmostream.launch.pages import router as launch_pages
+from cosmostream.graphql.schema import build_schema
 from cosmostream.logs import configure_logging
-from cosmostream.mission import sockets as mission_sockets
-from cosmostream.mission.pages import router as mission_pages
-from cosmostream.news.pages import router as news_pages
-from cosmostream.notification.pages import UnreadBadgeMiddleware
-from cosmostream.notification.pages import router as notification_pages
-from cosmostream.search.pages import router as search_pages
-from cosmostream.sky.pages import router as sky_pages
-from cosmostream.video.api import router as upload_api
-from cosmostream.video.media import router as video_media
-from cosmostream.video.pages import router as video_pages
-from cosmostream.watch_party import sockets as watch_party_sockets
-from cosmostream.watch_party.pages import router as watch_party_pages
+from cosmostream.video.media import SegmentFastPath
 from cosmostream.web.middleware import (
     ActorMiddleware,
     BodyLimitMiddleware,
     RequestContextMiddleware,
 )
 from cosmostream.web.pages import router as site_pages
-from cosmostream.web.templating import STATIC_DIR, render
+from cosmostream.web.templating import STATIC_DIR, render, use_navigation
 
 log = logging.getLogger(__name__)
 
@@ -111,16 +95,17 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
     configure_logging(settings)
     db = Database.from_settings(settings)
     worker.configure(settings)
-    worker.load_tasks()
-    rt = realtime.Realtime(settings, db)
-    forum_sockets.install(rt)
-    watch_party_sockets.install(rt)
-    mission_sockets.install(rt)
+    domains.task_modules()
+    rt = realtime.Realtime(settings, db, authenticate=account_service.authenticate)
+    for domain in domains.all_domains():
+        if domain.sockets:
+            domain.sockets(rt)
+    use_navigation((link.label, link.href) for link in domains.navigation())
     run_worker = settings.run_embedded_worker if embedded_worker is None else embedded_worker
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        realtime.bus.attach(rt.sio, asyncio.get_running_loop())
+        bus.attach(rt.sio, asyncio.get_running_loop())
         # Everything loaded at start-up lives as long as the process: keep it out
         # of the collector's full passes, which otherwise walk it again every time
         # (measurable as stalls when a thousand sockets share a room).
@@ -134,7 +119,7 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
         finally:
             if consumer:
                 await asyncio.to_thread(consumer.stop)
-            realtime.bus.detach(rt.sio)
+            bus.detach(rt.sio)
             await rt.close()
             await db.dispose()
 
@@ -150,8 +135,10 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
     app.state.realtime = rt
     install_error_handlers(app)
 
-    # Added before (so inside) ActorMiddleware: it needs the resolved actor.
-    app.add_middleware(UnreadBadgeMiddleware, db=db)
+    # Added before (so inside) ActorMiddleware: they need the resolved actor.
+    for domain in reversed(domains.all_domains()):
+        for middleware in reversed(domain.middleware):
+            app.add_middleware(middleware.cls, db=db)
     app.add_middleware(ActorMiddleware, settings=settings, db=db)
     app.add_middleware(
         BodyLimitMiddleware,
@@ -214,28 +201,16 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     graphql = JsonErrorGraphQLRouter(
-        schema,
+        build_schema(),
         context_getter=get_context,
         graphql_ide="graphiql" if settings.is_development else None,
         multipart_uploads_enabled=False,
     )
     app.include_router(graphql, prefix="/graphql", include_in_schema=False)
     app.include_router(site_pages)
-    app.include_router(catalog_pages)
-    app.include_router(account_pages)
-    app.include_router(video_pages)
-    app.include_router(notification_pages)
-    app.include_router(search_pages)
-    app.include_router(engagement_pages)
-    app.include_router(forum_pages)
-    app.include_router(watch_party_pages)
-    app.include_router(launch_pages)
-    app.include_router(mission_pages)
-    app.include_router(news_pages)
-    app.include_router(sky_pages)
-    app.include_router(engagement_api)
-    app.include_router(upload_api)
-    app.include_router(video_media)
+    for domain in domains.all_domains():
+        for router in domain.routers:
+            app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
     # Only avatars are plain public files; hls/ and images/ go through the
     # video media routes' access checks, and originals/ must never be served.
@@ -248,8 +223,6 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
 def create_asgi(settings: Settings | None = None, *, embedded_worker: bool | None = None) -> Any:
     """The FastAPI app wrapped by Socket.IO at `/socket.io`."""
     app = create_app(settings, embedded_worker=embedded_worker)
-    from cosmostream.video.media import SegmentFastPath
-
     inner = SegmentFastPath(app, app.state.db)
     return socketio.ASGIApp(app.state.realtime.sio, other_asgi_app=inner, socketio_path="socket.io")
 

@@ -8,7 +8,7 @@ then disconnect), re-checks the account, and runs in one unit of work.
 
 With `REDIS_URL`, the Redis manager lets several web processes share rooms.
 Domains never touch the server: they publish through the effects buffer, which
-calls `bus` after commit.
+calls `cosmostream.bus` after commit.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ import contextlib
 import json
 import logging
 import time
-import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
@@ -29,6 +28,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cosmostream.account.schemas import Actor
+from cosmostream.bus import KICK_EVENT, LEAVE_EVENT
 from cosmostream.config import Settings
 from cosmostream.db import Database
 from cosmostream.errors import AppError, NotAuthenticated, NotFound, PermissionDenied
@@ -36,13 +36,12 @@ from cosmostream.errors import AppError, NotAuthenticated, NotFound, PermissionD
 log = logging.getLogger(__name__)
 
 ACCESS_COOKIE = "cs_access"
-KICK_EVENT = "cs:kick"
-# Internal: take a user's sockets out of one room (`data["room"]`), on every process.
-LEAVE_EVENT = "cs:leave"
 MAX_EVENT_BYTES = 16 * 1024
 
 RoomAuthorizer = Callable[[AsyncSession, Actor | None, str], Awaitable[None]]
 RoomWelcome = Callable[[AsyncSession, Actor | None, str], Awaitable[dict[str, Any]]]
+# Who an access token belongs to (the account domain's rule), raising `AppError`.
+Authenticate = Callable[[AsyncSession, str], Awaitable[Actor]]
 PresenceHook = Callable[["Realtime", str, list["PresenceChange"]], Awaitable[None]]
 # Presence changes in a room are gathered this long and announced together, so
 # a thousand people arriving cost a few broadcasts, not a thousand.
@@ -201,74 +200,6 @@ class RedisManager(_KickMixin, socketio.AsyncRedisManager):  # type: ignore[misc
                 )
             return
         await super()._handle_emit(message)
-
-
-class Bus:
-    """Where domains' realtime events go after commit.
-
-    In a web process it is the Socket.IO server (reached from worker threads on
-    the server's loop); in a stand-alone worker with Redis, a write-only Redis
-    manager; otherwise events are dropped (no one could receive them).
-    """
-
-    def __init__(self) -> None:
-        self.server: socketio.AsyncServer | None = None
-        self.loop: asyncio.AbstractEventLoop | None = None
-        self.external_url: str | None = None
-        self._external: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = (
-            weakref.WeakKeyDictionary()
-        )
-
-    def attach(self, server: socketio.AsyncServer, loop: asyncio.AbstractEventLoop) -> None:
-        self.server, self.loop = server, loop
-
-    def attach_external(self, redis_url: str) -> None:
-        self.external_url = redis_url
-
-    def detach(self, server: socketio.AsyncServer | None = None) -> None:
-        if server is None or server is self.server:
-            self.server = self.loop = None
-            self.external_url = None
-            self._external.clear()
-
-    def _external_manager(self) -> Any:
-        # A Redis connection belongs to one event loop; worker threads each have their own.
-        loop = asyncio.get_running_loop()
-        manager = self._external.get(loop)
-        if manager is None:
-            manager = self._external[loop] = socketio.AsyncRedisManager(
-                self.external_url, write_only=True
-            )
-        return manager
-
-    async def emit(self, event: str, data: Any, *, room: str) -> None:
-        if self.server is not None and self.loop is not None:
-            coro = self.server.emit(event, data, room=room)
-            try:
-                running = asyncio.get_running_loop()
-            except RuntimeError:
-                running = None
-            if running is self.loop:
-                await coro
-            else:
-                await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, self.loop))
-        elif self.external_url is not None:
-            await self._external_manager().emit(event, data, room=room)
-        else:
-            log.debug("no realtime server: dropped %s to %s", event, room)
-
-    async def kick_user(self, user_id: str) -> None:
-        await self.emit(KICK_EVENT, None, room=f"user:{user_id}")
-
-    async def kick_session(self, session_id: str) -> None:
-        await self.emit(KICK_EVENT, None, room=f"session:{session_id}")
-
-    async def remove_from_room(self, user_id: str, room: str) -> None:
-        """Take every socket of a user out of `room`, on whichever process holds it."""
-        await self.emit(LEAVE_EVENT, {"room": room}, room=f"user:{user_id}")
-
-
-bus = Bus()
 
 
 @dataclass
@@ -469,9 +400,10 @@ class JoinRoom(BaseModel):
 class Realtime:
     """The Socket.IO server and the plumbing every event handler goes through."""
 
-    def __init__(self, settings: Settings, db: Database) -> None:
+    def __init__(self, settings: Settings, db: Database, *, authenticate: Authenticate) -> None:
         self.settings = settings
         self.db = db
+        self.authenticate = authenticate
         manager = RedisManager(settings.redis_url) if settings.redis_url else LocalManager()
         self.sio = socketio.AsyncServer(
             async_mode="asgi",
@@ -506,11 +438,9 @@ class Realtime:
                 token = cookie[ACCESS_COOKIE].value
         actor = None
         if token:
-            from cosmostream.account.service import account_service
-
             try:
                 async with self.db.read() as session:
-                    actor = await account_service.authenticate(session, token)
+                    actor = await self.authenticate(session, token)
             except AppError as exc:
                 raise socketio.exceptions.ConnectionRefusedError(
                     exc.message, exc.to_dict()
@@ -543,9 +473,7 @@ class Realtime:
         token = data.get("token")
         if not token:
             return None
-        from cosmostream.account.service import account_service
-
-        return await account_service.authenticate(session, token)
+        return await self.authenticate(session, token)
 
     # -- events --------------------------------------------------------------
 

@@ -164,14 +164,9 @@ class EmbeddedConsumer:
         self.consumer.scheduler.join(timeout)
 
 
-def load_tasks() -> None:
-    """Import every module that defines tasks so the registry knows them."""
-    import cosmostream.account.tasks
-    import cosmostream.catalog.tasks
-    import cosmostream.engagement.tasks
-    import cosmostream.launch.tasks
-    import cosmostream.mail
-    import cosmostream.mission.tasks
-    import cosmostream.news.tasks
-    import cosmostream.notification.tasks
-    import cosmostream.video.tasks  # noqa: F401
+def registered_tasks() -> tuple[list[str], list[str]]:
+    """The names of the tasks this process knows, and of the periodic ones among them."""
+    registry = huey._registry  # Huey keeps no public listing of its tasks
+    tasks = sorted(cls.__name__ for cls in registry._registry.values())
+    periodic = sorted(cls.__name__ for cls in registry._periodic_tasks)
+    return tasks, periodic

@@ -9,11 +9,12 @@ import httpx
 import pytest
 
 from cosmostream.db import Database
+from cosmostream.domains import navigation
 from cosmostream.models import Role
-from cosmostream.web.templating import NAV
 from tests.account.test_pages import browser_login
 from tests.factories import make_user
 
+NAV = [(link.label, link.href) for link in navigation()]
 LINK = re.compile(r'<a\b[^>]*\bhref="(/[^"#?]*)[^"]*"', re.IGNORECASE)
 
 

@@ -21,14 +21,14 @@ import httpx
 import jwt
 import pytest
 
-from cosmostream import realtime
 from cosmostream.account.schemas import Actor
 from cosmostream.account.service import account_service
+from cosmostream.bus import KICK_EVENT, bus
 from cosmostream.config import Settings
 from cosmostream.db import Database
 from cosmostream.kit.time import utcnow
 from cosmostream.models import Role, User
-from cosmostream.realtime import ACCESS_COOKIE, KICK_EVENT, MAX_EVENT_BYTES
+from cosmostream.realtime import ACCESS_COOKIE, MAX_EVENT_BYTES
 from tests.conftest import REDIS_URL
 from tests.core.realtime_helpers import (
     Disconnected,
@@ -385,7 +385,7 @@ async def test_kick_is_never_delivered_as_an_event(server: Served, sockets: Sock
     user, token = await signed_in(server.db)
     client = await sockets.open(server, token=token)
     anonymous = await sockets.open(server)
-    await realtime.bus.kick_user(str(user.id))
+    await bus.kick_user(str(user.id))
     await client.wait_closed()
     assert client.received(KICK_EVENT) == []
     assert anonymous.received(KICK_EVENT) == []
@@ -488,7 +488,7 @@ async def test_redis_two_servers_share_rooms_and_kicks(
 
         # A service event after commit, through the bus (attached to the last started
         # server), reaches the socket on the other server.
-        assert realtime.bus.server is two.realtime.sio
+        assert bus.server is two.realtime.sio
         async with db.unit_of_work() as session:
             await account_service.follow(session, await actor_for(session, follower_token), user.id)
         assert len(await on_one.wait_event("follow.created")) == 1
@@ -525,7 +525,7 @@ async def test_redis_account_kicks_cross_servers(
         leaving = await sockets.open(one, token=first)
         staying = await sockets.open(one, token=second)
         await until_subscribed(writer, leaving, f"user:{user.id}")
-        assert realtime.bus.server is two.realtime.sio  # the kicks start on server two
+        assert bus.server is two.realtime.sio  # the kicks start on server two
 
         async with db.unit_of_work() as session:
             await account_service.logout(session, await actor_for(session, first))

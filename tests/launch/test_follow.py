@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from cosmostream import realtime
+from cosmostream.bus import bus
 from cosmostream.db import Database
 from cosmostream.kit.time import utcnow
 from cosmostream.launch.errors import LaunchNotFound
@@ -29,7 +29,7 @@ def events(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, Any, str]]:
     def emit(event: str, data: Any, room: str) -> None:
         sent.append((event, data, room))
 
-    monkeypatch.setattr(realtime.bus, "emit", emit)
+    monkeypatch.setattr(bus, "emit", emit)
     return sent
 
 

@@ -209,11 +209,11 @@ async def test_the_demo_loader_puts_launches_in_the_future(db: Database) -> None
 
 
 async def test_periodic_tasks_are_registered_and_do_not_fetch_in_tests(db: Database) -> None:
-    from cosmostream import worker
+    from cosmostream import domains, worker
     from cosmostream.launch.tasks import sync_launches
     from cosmostream.news.tasks import ingest_news
 
-    worker.load_tasks()
+    domains.task_modules()
     names = set(worker.huey._registry._registry)
     wanted = (".launch.sync", ".launch.notify", ".news.ingest")
     assert len({n for n in names if n.endswith(wanted)}) == 3

@@ -183,7 +183,7 @@ class AccountService:
         if auth is not None and auth.revoked_at is None:
             auth.revoked_at = utcnow()
             auth.revoked_reason = "logout"
-        effects.after_commit(_kick_session(actor.session_id))
+        effects.disconnect_session(actor.session_id)
 
     async def logout_refresh_token(self, session: AsyncSession, raw_token: str) -> None:
         """Sign out the session a refresh token belongs to (pages whose access expired)."""
@@ -194,7 +194,7 @@ class AccountService:
         if auth is not None and auth.revoked_at is None:
             auth.revoked_at = utcnow()
             auth.revoked_reason = "logout"
-            effects.after_commit(_kick_session(auth.id))
+            effects.disconnect_session(auth.id)
 
     async def list_sessions(self, session: AsyncSession, actor: Actor) -> list[AuthSession]:
         return await self.list_sessions_of(session, actor.id)
@@ -213,7 +213,7 @@ class AccountService:
         if auth.revoked_at is None:
             auth.revoked_at = utcnow()
             auth.revoked_reason = "revoked"
-        effects.after_commit(_kick_session(session_id))
+        effects.disconnect_session(session_id)
 
     # -- sign-up and sign-in -------------------------------------------------
 
@@ -629,12 +629,6 @@ class AccountService:
 def _require_admin(actor: Actor) -> None:
     if not actor.is_admin:
         raise PermissionDenied()
-
-
-def _kick_session(session_id: uuid.UUID) -> effects.Action:
-    from cosmostream import realtime
-
-    return lambda: realtime.bus.kick_session(str(session_id))
 
 
 def avatar_url(user: User) -> str | None:

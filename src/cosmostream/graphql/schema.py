@@ -1,6 +1,8 @@
-"""The GraphQL schema: one Query and one Mutation merged from the domains."""
+"""The GraphQL schema: one Query and one Mutation merged from the domains, in their order."""
 
 from __future__ import annotations
+
+from functools import cache
 
 import strawberry
 from graphql import GraphQLError
@@ -9,49 +11,15 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
-from cosmostream.account.gql import AccountMutation, AccountQuery
-from cosmostream.catalog.gql import CatalogMutation, CatalogQuery
+from cosmostream import domains
 from cosmostream.config import get_settings
-from cosmostream.engagement.gql import EngagementMutation
-from cosmostream.forum.gql import ForumMutation, ForumQuery
 from cosmostream.graphql.errors import AppErrorMasker
-from cosmostream.launch.gql import LaunchMutation, LaunchQuery
-from cosmostream.mission.gql import MissionQuery
-from cosmostream.news.gql import NewsQuery
-from cosmostream.notification.gql import NotificationMutation
-from cosmostream.search.gql import SearchQuery
-from cosmostream.sky.gql import SkyQuery
-from cosmostream.video.gql import VideoMutation, VideoQuery
-from cosmostream.watch_party.gql import WatchPartyMutation, WatchPartyQuery
+from cosmostream.registry import Domain
 
-Query = merge_types(
-    "Query",
-    (
-        AccountQuery,
-        VideoQuery,
-        CatalogQuery,
-        SearchQuery,
-        ForumQuery,
-        WatchPartyQuery,
-        LaunchQuery,
-        MissionQuery,
-        NewsQuery,
-        SkyQuery,
-    ),
-)
-Mutation = merge_types(
-    "Mutation",
-    (
-        AccountMutation,
-        VideoMutation,
-        CatalogMutation,
-        NotificationMutation,
-        EngagementMutation,
-        ForumMutation,
-        WatchPartyMutation,
-        LaunchMutation,
-    ),
-)
+
+def _root(name: str, parts: list[type | None]) -> type:
+    """One root type from the domains' parts, their fields in the domains' order."""
+    return merge_types(name, tuple(part for part in parts if part is not None))
 
 
 class Schema(strawberry.Schema):
@@ -63,10 +31,17 @@ class Schema(strawberry.Schema):
 
 
 def build_schema() -> strawberry.Schema:
+    """The schema of the registered domains (built once per set of domains)."""
+    return _schema_of(domains.all_domains())
+
+
+@cache
+def _schema_of(every: tuple[Domain, ...]) -> strawberry.Schema:
     settings = get_settings()
     return Schema(
-        query=Query,
-        mutation=Mutation,
+        query=_root("Query", [domain.query for domain in every]),
+        mutation=_root("Mutation", [domain.mutation for domain in every]),
+        types=[t for domain in every for t in domain.gql_types],
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[
             lambda: QueryDepthLimiter(max_depth=settings.graphql_max_depth),

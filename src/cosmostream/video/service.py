@@ -240,12 +240,3 @@ async def authorize_video_room(session: AsyncSession, actor: Actor | None, ident
 
 video_service = VideoService()
 __all__ = ["Upload", "authorize_video_room", "video_service"]
-
-
-def _register_rooms() -> None:
-    from cosmostream import realtime
-
-    realtime.register_room("video", authorize_video_room)
-
-
-_register_rooms()

@@ -90,12 +90,9 @@ def member_joined(party: WatchParty, user: User) -> None:
 
 
 def member_removed(party: WatchParty, user_id: uuid.UUID) -> None:
-    from cosmostream import realtime
-
     # Out of the room first, on every process, then told why: nothing sent to
     # the party after this reaches them.
-    room = party_room(party.id)
-    effects.after_commit(lambda: realtime.bus.remove_from_room(str(user_id), room))
+    effects.remove_from_room(user_id, party_room(party.id))
     effects.publish(f"user:{user_id}", REMOVED, {"partyId": str(party.id)})
 
 

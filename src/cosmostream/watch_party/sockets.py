@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cosmostream.account.schemas import Actor
+from cosmostream.bus import bus
 from cosmostream.errors import NotAuthenticated, PermissionDenied
 from cosmostream.kit.ids import require_uuid
 from cosmostream.realtime import PresenceChange, Realtime, register_room
@@ -195,8 +196,6 @@ def install(rt: Realtime) -> None:
         _, p = args
         party = await watch_party_service.get(session, actor, p.party_id)
         assert actor is not None
-        from cosmostream.realtime import bus
-
         # Every tab of this member leaves; control passes on now, not after the grace.
         await bus.remove_from_room(str(actor.id), events.party_room(party.id))
         rt.after_event(reconcile(str(party.id), leaving=str(actor.id)))

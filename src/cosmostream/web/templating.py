@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -37,16 +38,10 @@ def asset(name: str) -> str:
     return f"/static/dist/{name}?v={version}"
 
 
-# The brand links home and the footer to About: the bar keeps to what fits.
-NAV = [
-    ("Browse", "/browse"),
-    ("Discover", "/discover"),
-    ("Categories", "/categories"),
-    ("Forums", "/forums"),
-    ("Sky map", "/sky-map"),
-    ("Missions", "/missions"),
-    ("News", "/news"),
-]
+def use_navigation(links: Iterable[tuple[str, str]]) -> None:
+    """Set the main navigation, (label, href) in order; the app assembles it from
+    the domains (the brand links home and the footer to About)."""
+    templates.env.globals["nav"] = list(links)
 
 
 def _csrf_input(request: Request) -> Markup:
@@ -54,7 +49,7 @@ def _csrf_input(request: Request) -> Markup:
     return Markup('<input type="hidden" name="csrf_token" value="{}">').format(token)
 
 
-templates.env.globals.update(asset=asset, avatar_url=avatar_url, nav=NAV)
+templates.env.globals.update(asset=asset, avatar_url=avatar_url, nav=[])
 templates.env.filters["device"] = describe_agent
 templates.env.filters["duration"] = formatting.duration
 templates.env.filters["compact"] = formatting.compact

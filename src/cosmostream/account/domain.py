@@ -1,0 +1,13 @@
+"""The account domain's contributions (see `cosmostream.registry`)."""
+
+from cosmostream.account import pages, tasks
+from cosmostream.account.gql import AccountMutation, AccountQuery
+from cosmostream.registry import Domain
+
+domain = Domain(
+    "account",
+    routers=[pages.router],
+    query=AccountQuery,
+    mutation=AccountMutation,
+    tasks=[tasks],
+)

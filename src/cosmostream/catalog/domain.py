@@ -1,0 +1,18 @@
+"""The catalog domain's contributions (see `cosmostream.registry`)."""
+
+from cosmostream.catalog import pages, tasks
+from cosmostream.catalog.gql import CatalogMutation, CatalogQuery
+from cosmostream.registry import Domain, NavLink
+
+domain = Domain(
+    "catalog",
+    routers=[pages.router],
+    query=CatalogQuery,
+    mutation=CatalogMutation,
+    tasks=[tasks],
+    nav=[
+        NavLink("Browse", "/browse", 10),
+        NavLink("Discover", "/discover", 20),
+        NavLink("Categories", "/categories", 30),
+    ],
+)

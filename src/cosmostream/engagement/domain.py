@@ -1,0 +1,12 @@
+"""The engagement domain's contributions (see `cosmostream.registry`)."""
+
+from cosmostream.engagement import api, pages, tasks
+from cosmostream.engagement.gql import EngagementMutation
+from cosmostream.registry import Domain
+
+domain = Domain(
+    "engagement",
+    routers=[pages.router, api.router],
+    mutation=EngagementMutation,
+    tasks=[tasks],
+)

@@ -1,0 +1,13 @@
+"""The launch domain's contributions (see `cosmostream.registry`)."""
+
+from cosmostream.launch import pages, tasks
+from cosmostream.launch.gql import LaunchMutation, LaunchQuery
+from cosmostream.registry import Domain
+
+domain = Domain(
+    "launch",
+    routers=[pages.router],
+    query=LaunchQuery,
+    mutation=LaunchMutation,
+    tasks=[tasks],
+)

@@ -1,0 +1,14 @@
+"""The mission domain's contributions (see `cosmostream.registry`)."""
+
+from cosmostream.mission import pages, sockets, tasks
+from cosmostream.mission.gql import MissionQuery
+from cosmostream.registry import Domain, NavLink
+
+domain = Domain(
+    "mission",
+    routers=[pages.router],
+    query=MissionQuery,
+    sockets=sockets.install,
+    tasks=[tasks],
+    nav=[NavLink("Missions", "/missions", 60)],
+)
