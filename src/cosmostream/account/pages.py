@@ -14,28 +14,17 @@ from fastapi import APIRouter, Request
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
-from cosmostream.account.schemas import ClientInfo, ProfileUpdate, SignupInput
+from cosmostream.account.schemas import ProfileUpdate, SignupInput
 from cosmostream.account.service import account_service
-from cosmostream.db import Database
 from cosmostream.errors import AppError, NotFound, ValidationFailed
 from cosmostream.kit.ids import parse_uuid
 from cosmostream.models import Role
 from cosmostream.web import security
+from cosmostream.web.deps import client_info, database
 from cosmostream.web.forms import read_form, redirect, safe_next, text
 from cosmostream.web.templating import flash, render
 
 router = APIRouter()
-
-
-def _db(request: Request) -> Database:
-    db: Database = request.app.state.db
-    return db
-
-
-def _client(request: Request) -> ClientInfo:
-    return ClientInfo(
-        ip=security.client_ip(request), user_agent=request.headers.get("user-agent", "")
-    )
 
 
 def _login_redirect(request: Request) -> Response:
@@ -58,7 +47,9 @@ async def login_submit(request: Request) -> Response:
     email, password = text(form, "email"), text(form, "password")
     next_url = safe_next(text(form, "next"))
     try:
-        result = await account_service.login(_db(request), email, password, _client(request))
+        result = await account_service.login(
+            database(request), email, password, client_info(request)
+        )
     except AppError as exc:
         return render(
             request,
@@ -76,7 +67,7 @@ async def login_submit(request: Request) -> Response:
 async def logout_submit(request: Request) -> Response:
     await read_form(request)
     actor = security.current_actor(request)
-    async with _db(request).unit_of_work() as session:
+    async with database(request).unit_of_work() as session:
         if actor is not None:
             await account_service.logout(session, actor)
         elif refresh := request.cookies.get(security.REFRESH_COOKIE):
@@ -100,13 +91,13 @@ async def signup_submit(request: Request) -> Response:
     values = {"email": text(form, "email"), "display_name": text(form, "display_name")}
     try:
         result = await account_service.signup(
-            _db(request),
+            database(request),
             SignupInput(
                 email=values["email"],
                 password=text(form, "password"),
                 display_name=values["display_name"],
             ),
-            _client(request),
+            client_info(request),
         )
     except AppError as exc:
         return render(
@@ -127,7 +118,7 @@ async def signup_submit(request: Request) -> Response:
 @router.get("/verify-email")
 async def verify_email(request: Request, token: str = "") -> Response:
     try:
-        async with _db(request).unit_of_work() as session:
+        async with database(request).unit_of_work() as session:
             await account_service.verify_email(session, token)
     except AppError as exc:
         return render(
@@ -153,7 +144,7 @@ async def forgot_submit(request: Request) -> Response:
     form = await read_form(request)
     email = text(form, "email")
     try:
-        await account_service.request_password_reset(_db(request), email, _client(request))
+        await account_service.request_password_reset(database(request), email, client_info(request))
     except AppError as exc:
         return render(
             request,
@@ -169,7 +160,7 @@ async def forgot_submit(request: Request) -> Response:
 async def reset_page(request: Request, token: str = "") -> Response:
     error = None
     try:
-        async with _db(request).read() as session:
+        async with database(request).read() as session:
             await account_service.check_reset_token(session, token)
     except AppError as exc:
         error = exc.message
@@ -186,7 +177,7 @@ async def reset_submit(request: Request) -> Response:
     form = await read_form(request)
     token = text(form, "token")
     try:
-        async with _db(request).unit_of_work() as session:
+        async with database(request).unit_of_work() as session:
             await account_service.reset_password(session, token, text(form, "password"))
     except AppError as exc:
         field_error = exc.message if exc.field else None
@@ -214,7 +205,7 @@ async def onboarding_page(request: Request) -> Response:
     actor = security.current_actor(request)
     if actor is None:
         return _login_redirect(request)
-    async with _db(request).read() as session:
+    async with database(request).read() as session:
         categories = await account_service.list_categories(session)
         chosen = await account_service.favourite_category_slugs(session, actor.id)
     return render(request, "account/onboarding.html", {"categories": categories, "chosen": chosen})
@@ -228,10 +219,10 @@ async def onboarding_submit(request: Request) -> Response:
     form = await read_form(request)
     slugs = [v for v in form.getlist("categories") if isinstance(v, str)]
     try:
-        async with _db(request).unit_of_work() as session:
+        async with database(request).unit_of_work() as session:
             await account_service.set_favourite_categories(session, actor, slugs)
     except AppError as exc:
-        async with _db(request).read() as session:
+        async with database(request).read() as session:
             categories = await account_service.list_categories(session)
         return render(
             request,
@@ -249,7 +240,7 @@ async def onboarding_submit(request: Request) -> Response:
 
 async def _settings_context(request: Request, **extra: Any) -> dict[str, Any]:
     actor = security.require_actor(request)
-    async with _db(request).read() as session:
+    async with database(request).read() as session:
         user = await account_service.get_user(session, actor.id)
         sessions = await account_service.list_sessions(session, actor)
     return {"user": user, "sessions": sessions, "current_session": actor.session_id, **extra}
@@ -265,7 +256,7 @@ async def settings_page(request: Request) -> Response:
 async def _settings_action(request: Request, action: Any, success: str) -> Response:
     """Run one settings change; re-render with the error or redirect with a notice."""
     try:
-        async with _db(request).unit_of_work() as session:
+        async with database(request).unit_of_work() as session:
             result = await action(session)
     except AppError as exc:
         context = await _settings_context(request, error=exc.message, error_field=exc.field)
@@ -316,7 +307,7 @@ async def settings_password(request: Request) -> Response:
     actor = security.require_actor(request)
     form = await read_form(request)
     current, new = text(form, "current_password"), text(form, "new_password")
-    client = _client(request)
+    client = client_info(request)
     return await _settings_action(
         request,
         lambda s: account_service.change_password(s, actor, current, new, client),
@@ -383,7 +374,7 @@ async def public_profile(request: Request, user_id: str) -> Response:
 
 async def _render_profile(request: Request, user_id: uuid.UUID) -> Response:
     actor = security.current_actor(request)
-    async with _db(request).read() as session:
+    async with database(request).read() as session:
         user = await account_service.get_user(session, user_id)
         stats = await account_service.profile_stats(session, user_id)
         following = await account_service.is_following(session, actor, user_id)
@@ -417,7 +408,7 @@ async def _follow(request: Request, user_id: str, *, follow: bool) -> Response:
     uid = parse_uuid(user_id)
     if uid is None:
         raise NotFound("That user does not exist.")
-    async with _db(request).unit_of_work() as session:
+    async with database(request).unit_of_work() as session:
         if follow:
             await account_service.follow(session, actor, uid)
         else:
@@ -433,7 +424,7 @@ async def admin_page(request: Request) -> Response:
     actor = security.current_actor(request)
     if actor is None:
         return _login_redirect(request)
-    async with _db(request).read() as session:
+    async with database(request).read() as session:
         users = await account_service.list_users(session, actor)
         pending = await account_service.list_users(session, actor, pending_creators=True)
     return render(
@@ -449,7 +440,7 @@ async def admin_user_submit(request: Request, user_id: str) -> Response:
     if uid is None:
         raise NotFound()
     action = text(form, "action")
-    async with _db(request).unit_of_work() as session:
+    async with database(request).unit_of_work() as session:
         if action == "role":
             try:
                 role = Role(text(form, "role"))

@@ -24,12 +24,12 @@ from cosmostream.catalog.schemas import (
     VideoSort,
 )
 from cosmostream.catalog.service import catalog_service
-from cosmostream.db import Database
 from cosmostream.errors import AppError, NotFound
 from cosmostream.kit.ids import parse_uuid
 from cosmostream.kit.time import utcnow
 from cosmostream.launch.service import launch_service
 from cosmostream.web import security
+from cosmostream.web.deps import database
 from cosmostream.web.forms import read_form, redirect, safe_next, text
 from cosmostream.web.templating import flash, render
 
@@ -58,11 +58,6 @@ UPLOAD_LABELS = {
 }
 
 E = TypeVar("E", bound=StrEnum)
-
-
-def _db(request: Request) -> Database:
-    db: Database = request.app.state.db
-    return db
 
 
 def _choice(request: Request, name: str, enum: type[E]) -> E | None:
@@ -99,7 +94,7 @@ def _grid(request: Request, template: str, page: VideoPage, context: dict[str, A
 @router.get("/")
 async def home(request: Request) -> Response:
     actor = security.current_actor(request)
-    async with _db(request).read() as session:
+    async with database(request).read() as session:
         rows = await catalog_service.home(session, actor)
         launches = await launch_service.upcoming(session, HOME_LAUNCHES, actor)
     return render(
@@ -116,7 +111,7 @@ async def browse(request: Request) -> Response:
         uploaded=_choice(request, "uploaded", UploadDate),
     )
     after = request.query_params.get("after") or None
-    async with _db(request).read() as session:
+    async with database(request).read() as session:
         categories = await catalog_service.list_categories(session)
         if criteria.category and criteria.category not in {c.slug for c in categories}:
             criteria = VideoFilter(duration=criteria.duration, uploaded=criteria.uploaded)
@@ -139,14 +134,14 @@ async def browse(request: Request) -> Response:
 
 @router.get("/discover")
 async def discover(request: Request) -> Response:
-    async with _db(request).read() as session:
+    async with database(request).read() as session:
         found = await catalog_service.discover(session)
     return render(request, "catalog/discover.html", {"discover": found})
 
 
 @router.get("/categories")
 async def categories(request: Request) -> Response:
-    async with _db(request).read() as session:
+    async with database(request).read() as session:
         summaries = await catalog_service.categories(session)
     return render(request, "catalog/categories.html", {"summaries": summaries})
 
@@ -155,7 +150,7 @@ async def categories(request: Request) -> Response:
 async def category(request: Request, slug: str) -> Response:
     sort = _choice(request, "sort", VideoSort) or VideoSort.NEWEST
     after = request.query_params.get("after") or None
-    async with _db(request).read() as session:
+    async with database(request).read() as session:
         summary = await catalog_service.category(session, slug)
         page = await catalog_service.list_videos(
             session, VideoFilter(category=summary.category.slug), sort, PAGE_SIZE, after
@@ -181,7 +176,7 @@ async def _pick_action(request: Request, video_id: str, pin: bool) -> Response:
     vid = _video_id(video_id)
     back = safe_next(text(form, "next"), "/discover")
     try:
-        async with _db(request).unit_of_work() as session:
+        async with database(request).unit_of_work() as session:
             if pin:
                 await catalog_service.pin(session, actor, vid)
             else:

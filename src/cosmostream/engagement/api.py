@@ -8,12 +8,11 @@ from fastapi import APIRouter, Request
 from pydantic import ValidationError
 from starlette.responses import Response
 
-from cosmostream.account.schemas import ClientInfo
-from cosmostream.db import Database
 from cosmostream.engagement.schemas import VIEWER_COOKIE, PlaybackBeacon
 from cosmostream.engagement.service import engagement_service, viewer_key
 from cosmostream.errors import PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 from cosmostream.web import security
+from cosmostream.web.deps import client_info, database
 
 router = APIRouter()
 
@@ -43,12 +42,9 @@ async def playback_beacon(request: Request) -> Response:
         raise ValidationFailed("That is not a playback event.") from None
     security.check_csrf(request, beacon.csrf)
     actor = security.current_actor(request)
-    client = ClientInfo(
-        ip=security.client_ip(request), user_agent=request.headers.get("user-agent", "")
-    )
+    client = client_info(request)
     viewer = viewer_key(actor, cookie=request.cookies.get(VIEWER_COOKIE), client=client)
-    db: Database = request.app.state.db
-    async with db.unit_of_work() as session:
+    async with database(request).unit_of_work() as session:
         await engagement_service.record_playback(
             session, actor, viewer, beacon.video_id, beacon.position, beacon.event
         )

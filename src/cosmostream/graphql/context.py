@@ -23,6 +23,7 @@ from cosmostream.engagement.schemas import ViewerState
 from cosmostream.errors import NotAuthenticated
 from cosmostream.models import User, Video
 from cosmostream.web import security
+from cosmostream.web.deps import client_info
 
 
 @dataclass
@@ -91,10 +92,7 @@ class Context(BaseContext):
     @property
     def client(self) -> ClientInfo:
         assert isinstance(self.request, Request)
-        return ClientInfo(
-            ip=security.client_ip(self.request),
-            user_agent=self.request.headers.get("user-agent", ""),
-        )
+        return client_info(self.request)
 
     def require_actor(self) -> Actor:
         if self.actor is None:

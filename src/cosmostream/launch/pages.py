@@ -8,12 +8,12 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from cosmostream.account.schemas import Actor
-from cosmostream.db import Database
 from cosmostream.kit.ids import require_uuid
 from cosmostream.kit.time import utcnow
 from cosmostream.launch.errors import LaunchNotFound
 from cosmostream.launch.service import launch_service
 from cosmostream.web import security
+from cosmostream.web.deps import database
 from cosmostream.web.forms import act
 from cosmostream.web.templating import render
 
@@ -22,15 +22,10 @@ router = APIRouter()
 LIST_SIZE = 30
 
 
-def _db(request: Request) -> Database:
-    db: Database = request.app.state.db
-    return db
-
-
 @router.get("/launches")
 async def launches_page(request: Request) -> Response:
     actor = security.current_actor(request)
-    async with _db(request).read() as session:
+    async with database(request).read() as session:
         launches = await launch_service.upcoming(session, LIST_SIZE, actor)
     return render(request, "launch/list.html", {"launches": launches, "now": utcnow()})
 
@@ -39,7 +34,7 @@ async def launches_page(request: Request) -> Response:
 async def launch_page(request: Request, launch_id: str) -> Response:
     actor = security.current_actor(request)
     lid = require_uuid(launch_id, LaunchNotFound)
-    async with _db(request).read() as session:
+    async with database(request).read() as session:
         view = await launch_service.launch(session, lid, actor)
     return render(
         request, "launch/detail.html", {"view": view, "launch": view.launch, "now": utcnow()}

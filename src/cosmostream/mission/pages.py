@@ -9,7 +9,6 @@ from fastapi import APIRouter, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
-from cosmostream.db import Database
 from cosmostream.errors import AppError
 from cosmostream.kit.time import utcnow
 from cosmostream.launch.service import launch_service
@@ -17,6 +16,7 @@ from cosmostream.mission.schemas import MissionInfo
 from cosmostream.mission.service import ISS_SLUG, mission_service
 from cosmostream.news.service import news_service
 from cosmostream.web import security
+from cosmostream.web.deps import database
 from cosmostream.web.templating import render
 
 log = logging.getLogger(__name__)
@@ -33,11 +33,6 @@ KIND_LABELS = {
 }
 
 
-def _db(request: Request) -> Database:
-    db: Database = request.app.state.db
-    return db
-
-
 async def _upcoming_launches(session: AsyncSession, request: Request) -> list[Any]:
     """The launch countdowns shown under the missions."""
     actor = security.current_actor(request)
@@ -46,7 +41,7 @@ async def _upcoming_launches(session: AsyncSession, request: Request) -> list[An
 
 @router.get("/missions")
 async def missions_page(request: Request) -> Response:
-    async with _db(request).read() as session:
+    async with database(request).read() as session:
         missions = await mission_service.all(session)
         launches = await _upcoming_launches(session, request)
     return render(
@@ -65,7 +60,7 @@ async def missions_page(request: Request) -> Response:
 async def mission_page(
     request: Request, slug: str, lat: float | None = None, lon: float | None = None
 ) -> Response:
-    async with _db(request).read() as session:
+    async with database(request).read() as session:
         mission = await mission_service.get(session, slug)
         telemetry = await mission_service.telemetry(session, mission)
         videos = await mission_service.related_videos(session, mission)

@@ -17,6 +17,7 @@ from cosmostream.db import Database
 from cosmostream.kit.ids import parse_uuid
 from cosmostream.notification.service import notification_service
 from cosmostream.web import security
+from cosmostream.web.deps import database
 from cosmostream.web.forms import read_form, redirect, safe_next, text
 from cosmostream.web.templating import render
 
@@ -66,17 +67,12 @@ def _is_fragment(scope: Scope) -> bool:
     return any(name == b"x-fragment" for name, _ in scope.get("headers", ()))
 
 
-def _db(request: Request) -> Database:
-    db: Database = request.app.state.db
-    return db
-
-
 @router.get("/notifications")
 async def notifications_page(request: Request, after: str | None = None) -> Response:
     actor = security.current_actor(request)
     if actor is None:
         return redirect("/login?next=/notifications")
-    async with _db(request).read() as session:
+    async with database(request).read() as session:
         page = await notification_service.list_for(session, actor, first=PAGE_SIZE, after=after)
     return render(request, "notification/list.html", {"page": page, "after": after})
 
@@ -90,6 +86,6 @@ async def mark_read_submit(request: Request) -> Response:
     ids = [i for i in (parse_uuid(v) for v in raw) if i is not None]
     # Malformed ids are as unknown as other people's: nothing to mark (never "all").
     if ids or not raw:
-        async with _db(request).unit_of_work() as session:
+        async with database(request).unit_of_work() as session:
             await notification_service.mark_read(session, actor, ids or None)
     return redirect(safe_next(text(form, "next"), "/notifications"))

@@ -18,11 +18,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from cosmostream.account.schemas import Actor, ClientInfo
+from cosmostream.account.schemas import Actor
 from cosmostream.config import Settings
 from cosmostream.db import Database
 from cosmostream.errors import AppError, PayloadTooLarge, render_json
 from cosmostream.web import security
+from cosmostream.web.deps import client_info
 
 SKIP_AUTH_PREFIXES = ("/static/", "/media/", "/healthz", "/readyz", "/socket.io", "/metrics")
 
@@ -196,11 +197,7 @@ class ActorMiddleware:
                     actor = None
             if actor is None and refresh:
                 try:
-                    client = ClientInfo(
-                        ip=security.client_ip(request),
-                        user_agent=request.headers.get("user-agent", ""),
-                    )
-                    result = await account_service.refresh(self.db, refresh, client)
+                    result = await account_service.refresh(self.db, refresh, client_info(request))
                     actor = Actor(user=result.user, session_id=result.session_id)
                     security.set_auth_cookies(cookie_response, self.settings, result)
                 except AppError:

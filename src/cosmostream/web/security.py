@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 
 from cosmostream.account.schemas import Actor, AuthResult
@@ -100,5 +100,5 @@ def require_actor(request: Request) -> Actor:
     return actor
 
 
-def client_ip(request: Request) -> str:
+def client_ip(request: HTTPConnection) -> str:
     return request.client.host if request.client else ""

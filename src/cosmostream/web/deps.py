@@ -1,0 +1,50 @@
+"""What every HTTP transport needs from a request, in one place: the database,
+the actor, the client and ids taken from the path.
+
+Use them as FastAPI dependencies (`db: DbDep`, `actor: ActorDep`,
+`video_id: Annotated[uuid.UUID, Depends(path_uuid("video_id", VideoNotFound))]`)
+or call them with the request.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends
+from starlette.requests import HTTPConnection, Request
+
+from cosmostream.account.schemas import Actor, ClientInfo
+from cosmostream.db import Database
+from cosmostream.kit.ids import require_uuid
+from cosmostream.web import security
+
+
+def database(request: HTTPConnection) -> Database:
+    """The app's database (sessions come from `read()` and `unit_of_work()`)."""
+    db: Database = request.app.state.db
+    return db
+
+
+def client_info(request: HTTPConnection) -> ClientInfo:
+    """Who is calling, as sessions and throttles record it."""
+    return ClientInfo(
+        ip=security.client_ip(request), user_agent=request.headers.get("user-agent", "")
+    )
+
+
+def path_uuid(name: str, error: type[Exception]) -> Callable[[Request], uuid.UUID]:
+    """A dependency reading the UUID path parameter `name`; anything else raises
+    `error()` (a not-found, so a malformed id looks like a missing one)."""
+
+    def read(request: Request) -> uuid.UUID:
+        return require_uuid(request.path_params[name], error)
+
+    return read
+
+
+DbDep = Annotated[Database, Depends(database)]
+ActorDep = Annotated[Actor | None, Depends(security.current_actor)]
+RequiredActorDep = Annotated[Actor, Depends(security.require_actor)]
+ClientDep = Annotated[ClientInfo, Depends(client_info)]
