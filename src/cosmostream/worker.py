@@ -146,8 +146,8 @@ class EmbeddedConsumer:
     web server does, so we start and stop the worker threads ourselves.
     """
 
-    def __init__(self, workers: int) -> None:
-        self.consumer = Consumer(huey, workers=workers, worker_type="thread", periodic=True)
+    def __init__(self, workers: int, *, periodic: bool = True) -> None:
+        self.consumer = Consumer(huey, workers=workers, worker_type="thread", periodic=periodic)
 
     def start(self) -> None:
         self.consumer.scheduler.start()

@@ -28,7 +28,8 @@ async def test_queued_task_survives_until_a_worker_runs_it(
     async with db.unit_of_work():
         outgoing.queue(outgoing.Mail(to="later@example.com", subject="Later", text="queued"))
     assert worker.huey.pending_count() == 1
-    consumer = worker.EmbeddedConsumer(workers=1)
+    # No scheduler: periodic ticks enqueued at start would race the count below.
+    consumer = worker.EmbeddedConsumer(workers=1, periodic=False)
     consumer.start()
     try:
         mail.wait_for("later@example.com")
