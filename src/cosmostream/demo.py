@@ -21,20 +21,25 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cosmostream import demo_media
-from cosmostream.account.schemas import Actor
-from cosmostream.account.service import account_service
+from cosmostream import demo_media, domains
+from cosmostream.account.demo import (
+    ACCOUNTS,
+    ADA,
+    ADMIN,
+    CARL,
+    VERA,
+    DemoAccount,
+    demo_actor,
+    demo_users,
+)
 from cosmostream.catalog.service import catalog_service
 from cosmostream.config import Settings
 from cosmostream.db import Database
 from cosmostream.forum.service import forum_service
 from cosmostream.kit.ids import uuid7
 from cosmostream.kit.time import utcnow
-from cosmostream.launch.fixtures import load_demo_launches
 from cosmostream.models import (
-    Category,
     Comment,
-    Follow,
     ForumCategory,
     Notification,
     Role,
@@ -48,67 +53,9 @@ from cosmostream.models import (
     VideoStatus,
     WatchHistory,
 )
-from cosmostream.news.fixtures import load_demo_news
 from cosmostream.storage import storage_from_settings
 from cosmostream.video.schemas import VideoCreate
 from cosmostream.video.service import video_service
-
-CATEGORIES = [
-    ("planets", "Planets", "Worlds of the Solar System and beyond.", "planet"),
-    ("stars", "Stars", "How stars are born, live and die.", "star"),
-    ("galaxies", "Galaxies", "Spirals, ellipticals and the cosmic web.", "galaxy"),
-    ("cosmology", "Cosmology", "The origin, shape and fate of the universe.", "cosmology"),
-    ("missions", "Missions", "Probes, rovers and crewed flights.", "satellite"),
-    ("rockets", "Rockets", "Launch vehicles, engines and launches.", "rocket"),
-    ("telescopes", "Telescopes", "From backyard refractors to JWST.", "telescope"),
-    ("astrophotography", "Astrophotography", "Capturing the night sky.", "camera"),
-    ("education", "Education", "Lessons and courses for every level.", "education"),
-]
-
-
-@dataclass(frozen=True)
-class DemoAccount:
-    email: str
-    password: str
-    role: Role
-    display_name: str
-    bio: str
-
-
-ACCOUNTS = [
-    DemoAccount(
-        "admin@example.com",
-        "orbital-admin-2026",
-        Role.ADMIN,
-        "Mission Control",
-        "Keeps the lights on at CosmoStream.",
-    ),
-    DemoAccount(
-        "vera@example.com",
-        "dark-matter-halo",
-        Role.CREATOR,
-        "Vera Nebula",
-        "Astrophysicist. Galaxy rotation curves and the dark universe.",
-    ),
-    DemoAccount(
-        "carl@example.com",
-        "pale-blue-dot-42",
-        Role.CREATOR,
-        "Carl Orbit",
-        "Launch photographer and rocket nerd.",
-    ),
-    DemoAccount(
-        "ada@example.com",
-        "stargazer-viewer",
-        Role.VIEWER,
-        "Ada Stargazer",
-        "Backyard astronomer with an 8-inch Dobsonian.",
-    ),
-]
-ADMIN, VERA, CARL, ADA = (a.email for a in ACCOUNTS)
-# Who follows whom: the viewer follows both creators, who follow each other.
-FOLLOWS = [(ADA, VERA), (ADA, CARL), (CARL, VERA), (VERA, CARL), (ADMIN, VERA)]
-ADA_TOPICS = ["planets", "astrophotography", "rockets"]
 
 
 @dataclass(frozen=True)
@@ -336,65 +283,18 @@ STAFF_PICKS = ["Saturn's rings", "TESS", "How to find the Andromeda"]
 
 
 async def load_demo(session: AsyncSession) -> list[DemoAccount]:
-    """Create what is missing; running it twice changes nothing. Returns new accounts."""
-    existing = {c.slug: c for c in await session.scalars(select(Category))}
-    for position, (slug, name, description, icon) in enumerate(CATEGORIES):
-        category = existing.get(slug)
-        if category is None:
-            session.add(
-                Category(
-                    slug=slug, name=name, description=description, icon=icon, position=position
-                )
-            )
-        else:
-            category.icon = icon  # demo data is upgraded in place
-    created: list[DemoAccount] = []
-    users = await _accounts(session)
-    for account in ACCOUNTS:
-        if account.email in users:
-            continue
-        user = await account_service.create_user(
-            session,
-            email=account.email,
-            password=account.password,
-            role=account.role,
-            display_name=account.display_name,
-            check_password=False,
-        )
-        user.bio = account.bio
-        created.append(account)
-        users[account.email] = user
-    await session.flush()
-    for follower, followee in FOLLOWS:
-        if await session.get(Follow, (users[follower].id, users[followee].id)) is None:
-            session.add(Follow(follower_id=users[follower].id, followee_id=users[followee].id))
-    if any(a.email == ADA for a in created):
-        await account_service.set_favourite_categories(session, _actor(users[ADA]), ADA_TOPICS)
+    """Every domain's demo data, in the domains' order: what is missing is made,
+    running it twice changes nothing. Returns the demo accounts that are new."""
+    before = await demo_users(session)
+    for domain in domains.all_domains():
+        if domain.demo is not None:
+            await domain.demo(session)
     await load_demo_forum(session)
-    await load_demo_missions(session)
-    await load_demo_launches(session)
-    await load_demo_news(session)
-    return created
-
-
-async def load_demo_missions(session: AsyncSession) -> int:
-    """Missions, the element snapshot and Horizons tables (see `mission_service.load_demo`)."""
-    from cosmostream.mission.service import mission_service
-
-    return await mission_service.load_demo(session)
+    return [a for a in ACCOUNTS if a.email not in before]
 
 
 async def is_empty(session: AsyncSession) -> bool:
     return await session.scalar(select(User.id).limit(1)) is None
-
-
-async def _accounts(session: AsyncSession) -> dict[str, User]:
-    emails = [a.email for a in ACCOUNTS]
-    return {u.email: u for u in await session.scalars(select(User).where(User.email.in_(emails)))}
-
-
-def _actor(user: User) -> Actor:
-    return Actor(user=user, session_id=uuid7())
 
 
 # -- forums -----------------------------------------------------------------------
@@ -597,7 +497,7 @@ async def load_demo_forum(session: AsyncSession) -> int:
     categories = {c.slug: c for c in await session.scalars(select(ForumCategory))}
     titles = [t.title for t in THREADS]
     existing = set(await session.scalars(select(Thread.title).where(Thread.title.in_(titles))))
-    users = await _accounts(session)
+    users = await demo_users(session)
     made = 0
     for demo_thread in THREADS:
         if demo_thread.title in existing or demo_thread.author not in users:
@@ -616,7 +516,7 @@ async def _demo_thread(
     gap = timedelta(hours=min(6.0, spec.age_hours / (len(spec.replies) + len(spec.chat) + 2)))
     author = users[spec.author]
     thread = await forum_service.create_thread(
-        session, _actor(author), category_id, spec.title, spec.body
+        session, demo_actor(author), category_id, spec.title, spec.body
     )
     posts = (await forum_service.posts(session, thread.id)).items
     when = start
@@ -625,17 +525,17 @@ async def _demo_thread(
     for email, body in spec.replies:
         if email in users:
             when += gap
-            post = await forum_service.reply(session, _actor(users[email]), thread.id, body)
+            post = await forum_service.reply(session, demo_actor(users[email]), thread.id, body)
             post.created_at = when
             posts.append(post)
     for email, index in spec.likes:
         if email in users and index < len(posts) and posts[index].author_id != users[email].id:
-            await forum_service.like_post(session, _actor(users[email]), posts[index].id)
+            await forum_service.like_post(session, demo_actor(users[email]), posts[index].id)
     for email, body in spec.chat:
         if email in users:
             when += gap / 4
             message = await forum_service.post_chat_message(
-                session, _actor(users[email]), thread.id, body
+                session, demo_actor(users[email]), thread.id, body
             )
             message.created_at = when
     thread.created_at = start
@@ -644,9 +544,9 @@ async def _demo_thread(
     admin = users.get(ADMIN)
     if admin is not None and admin.role is Role.ADMIN:
         if spec.pinned:
-            await forum_service.pin_thread(session, _actor(admin), thread.id, True)
+            await forum_service.pin_thread(session, demo_actor(admin), thread.id, True)
         if spec.locked:
-            await forum_service.lock_thread(session, _actor(admin), thread.id, True)
+            await forum_service.lock_thread(session, demo_actor(admin), thread.id, True)
 
 
 # -- videos -----------------------------------------------------------------------
@@ -654,7 +554,7 @@ async def _demo_thread(
 
 async def missing_clips(session: AsyncSession, count: int) -> list[DemoClip]:
     """The first `count` demo clips that have no video yet (by creator and title)."""
-    users = await _accounts(session)
+    users = await demo_users(session)
     # A creator account deleted since the first run simply gets no videos.
     wanted = [c for c in CLIPS[: max(0, count)] if c.creator in users]
     owners = [users[c.creator].id for c in wanted]
@@ -703,7 +603,7 @@ async def _create_videos(
 ) -> dict[str, Video]:
     from cosmostream import effects
 
-    users = await _accounts(session)
+    users = await demo_users(session)
     storage = storage_from_settings(settings)
     now = utcnow()
     made: dict[str, Video] = {}
@@ -713,7 +613,7 @@ async def _create_videos(
         owner = users[clip.creator]
         video = await video_service.create(
             session,
-            _actor(owner),
+            demo_actor(owner),
             VideoCreate(
                 title=clip.title,
                 description=clip.description,
@@ -751,7 +651,7 @@ async def _seed_engagement(session: AsyncSession, videos: dict[str, Video]) -> N
     processed. Every counter on the video is kept equal to the rows behind it
     (likes, comments) or to the sum of its daily stats (views, watch time).
     """
-    users = await _accounts(session)
+    users = await demo_users(session)
     now = utcnow()
     clips = {c.title: c for c in CLIPS}
     daily: dict[tuple[uuid.UUID, object], VideoDailyStats] = {}

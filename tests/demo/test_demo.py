@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from cosmostream import demo, demo_media
+from cosmostream.catalog import demo as catalog_demo
 from cosmostream.config import Settings
 from cosmostream.db import Database
 from cosmostream.kit.time import aware, utcnow
@@ -51,7 +52,7 @@ def test_every_scene_draws_a_distinct_frame() -> None:
     # Every demo clip uses a scene that exists, and no two clips look alike.
     scenes = [clip.scene for clip in demo.CLIPS]
     assert set(scenes) <= set(demo_media.SCENES) and len(set(scenes)) == len(scenes)
-    assert {clip.category for clip in demo.CLIPS} == {slug for slug, *_ in demo.CATEGORIES}
+    assert {clip.category for clip in demo.CLIPS} == {slug for slug, *_ in catalog_demo.CATEGORIES}
     assert {clip.creator for clip in demo.CLIPS} == {demo.VERA, demo.CARL}
     assert all(3 <= clip.seconds <= 6 for clip in demo.CLIPS)
 

@@ -1,6 +1,7 @@
 """The account domain's contributions (see `cosmostream.registry`)."""
 
 from cosmostream.account import pages, tasks
+from cosmostream.account.demo import load_demo_accounts
 from cosmostream.account.gql import AccountMutation, AccountQuery
 from cosmostream.registry import Domain
 
@@ -10,4 +11,5 @@ domain = Domain(
     query=AccountQuery,
     mutation=AccountMutation,
     tasks=[tasks],
+    demo=load_demo_accounts,
 )

@@ -1,6 +1,7 @@
 """The catalog domain's contributions (see `cosmostream.registry`)."""
 
 from cosmostream.catalog import pages, tasks
+from cosmostream.catalog.demo import load_demo_categories
 from cosmostream.catalog.gql import CatalogMutation, CatalogQuery
 from cosmostream.registry import Domain, NavLink
 
@@ -15,4 +16,5 @@ domain = Domain(
         NavLink("Discover", "/discover", 20),
         NavLink("Categories", "/categories", 30),
     ],
+    demo=load_demo_categories,
 )

@@ -2,6 +2,7 @@
 
 from cosmostream.mission import pages, sockets, tasks
 from cosmostream.mission.gql import MissionQuery
+from cosmostream.mission.service import mission_service
 from cosmostream.registry import Domain, NavLink
 
 domain = Domain(
@@ -11,4 +12,5 @@ domain = Domain(
     sockets=sockets.install,
     tasks=[tasks],
     nav=[NavLink("Missions", "/missions", 60)],
+    demo=mission_service.load_demo,
 )
