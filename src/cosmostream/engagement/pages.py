@@ -2,48 +2,34 @@
 
 Every action is a plain form post that works without JavaScript (answered with
 a 303 back to where it came from); watch.js enhances the same forms in place.
-The watch page itself lives in video/pages.py and takes its engagement context
-from `watch_context` here.
+The watch page itself lives in video/pages.py and takes its engagement parts
+from `engagement/views.py`.
 """
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from fastapi import APIRouter, Request
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from cosmostream.account.schemas import Actor
-from cosmostream.db import Database
 from cosmostream.engagement.errors import CommentNotFound
-from cosmostream.engagement.schemas import VIEWER_COOKIE, CommentSort, WatchState
 from cosmostream.engagement.service import (
     can_delete_comment,
     can_edit_comment,
     engagement_service,
-    new_viewer_cookie,
 )
-from cosmostream.errors import AppError
-from cosmostream.kit.ids import parse_uuid
-from cosmostream.models import Video
+from cosmostream.engagement.views import comment_sort
+from cosmostream.kit.ids import require_uuid
 from cosmostream.video.errors import VideoNotFound
 from cosmostream.web import security
+from cosmostream.web.deps import database
 from cosmostream.web.forms import act, redirect, text
 from cosmostream.web.templating import render
 
 router = APIRouter()
-
-VIEWER_COOKIE_MAX_AGE = 365 * 24 * 3600
-
-
-def _db(request: Request) -> Database:
-    db: Database = request.app.state.db
-    return db
 
 
 def _login_redirect(request: Request) -> Response:
@@ -51,84 +37,13 @@ def _login_redirect(request: Request) -> Response:
     return redirect(f"/login?next={target}")
 
 
-def _uuid(value: str, error: type[AppError]) -> uuid.UUID:
-    parsed = parse_uuid(value)
-    if parsed is None:
-        raise error()
-    return parsed
-
-
-def _sort(value: str | None) -> CommentSort:
-    try:
-        return CommentSort(value or CommentSort.NEWEST)
-    except ValueError:
-        return CommentSort.NEWEST
-
-
-_TIME = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s?)?")
-
-
-def _start(value: str | None) -> float | None:
-    """`?t=` of a shared link: `90`, `90s` or `1m30s` like other video sites."""
-    match = _TIME.fullmatch((value or "").strip().lower())
-    if not value or match is None or not any(match.groups()):
-        return None
-    hours, minutes, seconds = (float(g) if g else 0.0 for g in match.groups())
-    total = hours * 3600 + minutes * 60 + seconds
-    return total if total < 10**7 else None
-
-
-# -- the watch page -----------------------------------------------------------
-
-
-async def watch_state(
-    request: Request, session: AsyncSession, actor: Actor | None, video: Video
-) -> WatchState:
-    """For video/pages.py: the viewer's engagement with `video` (inside its read session)."""
-    return await engagement_service.watch_state(
-        session,
-        actor,
-        video,
-        comments_after=request.query_params.get("comments_after") or None,
-        comment_sort=_sort(request.query_params.get("comments")),
-    )
-
-
-def watch_context(request: Request, state: WatchState) -> dict[str, Any]:
-    """Template variables of the watch page's engagement parts."""
-    return {
-        "engagement": state,
-        "comments": state.comments,
-        "comment_sort": _sort(request.query_params.get("comments")).value,
-        # An explicit ?t= (a shared link) wins over the remembered position.
-        "start_at": _start(request.query_params.get("t")),
-        "resume_at": state.resume_at,
-        "can_edit_comment": can_edit_comment,
-        "can_delete_comment": can_delete_comment,
-    }
-
-
-def remember_viewer(request: Request, response: Response) -> None:
-    """Give an anonymous browser its random viewer id, for counting its views once."""
-    if security.current_actor(request) is None and not request.cookies.get(VIEWER_COOKIE):
-        response.set_cookie(
-            VIEWER_COOKIE,
-            new_viewer_cookie(),
-            max_age=VIEWER_COOKIE_MAX_AGE,
-            httponly=True,
-            samesite="lax",
-            secure=request.app.state.settings.secure_cookies,
-            path="/",
-        )
-
-
 @router.get("/video/{video_id}/comments")
 async def comments_fragment(request: Request, video_id: str) -> Response:
     """One page of comments as HTML list items (watch.js's "More comments")."""
     actor = security.current_actor(request)
-    vid = _uuid(video_id, VideoNotFound)
-    sort = _sort(request.query_params.get("comments"))
-    async with _db(request).read() as session:
+    vid = require_uuid(video_id, VideoNotFound)
+    sort = comment_sort(request.query_params.get("comments"))
+    async with database(request).read() as session:
         page = await engagement_service.list_comments(
             session,
             actor,
@@ -152,7 +67,7 @@ async def comments_fragment(request: Request, video_id: str) -> Response:
 
 @router.post("/video/{video_id}/like")
 async def like_submit(request: Request, video_id: str) -> Response:
-    vid = _uuid(video_id, VideoNotFound)
+    vid = require_uuid(video_id, VideoNotFound)
     return await act(
         request, lambda s, a, f: engagement_service.like(s, a, vid), back=f"/video/{vid}"
     )
@@ -160,7 +75,7 @@ async def like_submit(request: Request, video_id: str) -> Response:
 
 @router.post("/video/{video_id}/unlike")
 async def unlike_submit(request: Request, video_id: str) -> Response:
-    vid = _uuid(video_id, VideoNotFound)
+    vid = require_uuid(video_id, VideoNotFound)
     return await act(
         request, lambda s, a, f: engagement_service.unlike(s, a, vid), back=f"/video/{vid}"
     )
@@ -168,7 +83,7 @@ async def unlike_submit(request: Request, video_id: str) -> Response:
 
 @router.post("/video/{video_id}/save")
 async def save_submit(request: Request, video_id: str) -> Response:
-    vid = _uuid(video_id, VideoNotFound)
+    vid = require_uuid(video_id, VideoNotFound)
     return await act(
         request,
         lambda s, a, f: engagement_service.save(s, a, vid),
@@ -179,7 +94,7 @@ async def save_submit(request: Request, video_id: str) -> Response:
 
 @router.post("/video/{video_id}/unsave")
 async def unsave_submit(request: Request, video_id: str) -> Response:
-    vid = _uuid(video_id, VideoNotFound)
+    vid = require_uuid(video_id, VideoNotFound)
     return await act(
         request,
         lambda s, a, f: engagement_service.unsave(s, a, vid),
@@ -190,11 +105,11 @@ async def unsave_submit(request: Request, video_id: str) -> Response:
 
 @router.post("/video/{video_id}/comments")
 async def comment_submit(request: Request, video_id: str) -> Response:
-    vid = _uuid(video_id, VideoNotFound)
+    vid = require_uuid(video_id, VideoNotFound)
 
     def parent(form: FormData) -> uuid.UUID | None:
         raw = text(form, "parent_id")
-        return _uuid(raw, CommentNotFound) if raw else None
+        return require_uuid(raw, CommentNotFound) if raw else None
 
     return await act(
         request,
@@ -206,7 +121,7 @@ async def comment_submit(request: Request, video_id: str) -> Response:
 
 @router.post("/comments/{comment_id}/edit")
 async def comment_edit_submit(request: Request, comment_id: str) -> Response:
-    cid = _uuid(comment_id, CommentNotFound)
+    cid = require_uuid(comment_id, CommentNotFound)
     return await act(
         request,
         lambda s, a, f: engagement_service.edit_comment(s, a, cid, text(f, "body")),
@@ -217,7 +132,7 @@ async def comment_edit_submit(request: Request, comment_id: str) -> Response:
 
 @router.post("/comments/{comment_id}/delete")
 async def comment_delete_submit(request: Request, comment_id: str) -> Response:
-    cid = _uuid(comment_id, CommentNotFound)
+    cid = require_uuid(comment_id, CommentNotFound)
     return await act(
         request,
         lambda s, a, f: engagement_service.delete_comment(s, a, cid),
@@ -229,7 +144,7 @@ async def comment_delete_submit(request: Request, comment_id: str) -> Response:
 
 @router.post("/comments/{comment_id}/report")
 async def comment_report_submit(request: Request, comment_id: str) -> Response:
-    cid = _uuid(comment_id, CommentNotFound)
+    cid = require_uuid(comment_id, CommentNotFound)
     return await act(
         request,
         lambda s, a, f: engagement_service.report_comment(s, a, cid, text(f, "reason")),
@@ -247,7 +162,7 @@ async def history_page(request: Request) -> Response:
     actor = security.current_actor(request)
     if actor is None:
         return _login_redirect(request)
-    async with _db(request).read() as session:
+    async with database(request).read() as session:
         page = await engagement_service.history(
             session, actor, first=24, after=request.query_params.get("after") or None
         )
@@ -260,7 +175,7 @@ async def history_page(request: Request) -> Response:
 
 @router.post("/library/history/{video_id}/remove")
 async def history_remove_submit(request: Request, video_id: str) -> Response:
-    vid = _uuid(video_id, VideoNotFound)
+    vid = require_uuid(video_id, VideoNotFound)
     return await act(
         request,
         lambda s, a, f: engagement_service.remove_from_history(s, a, vid),
@@ -306,7 +221,7 @@ async def _library_page(
     actor = security.current_actor(request)
     if actor is None:
         return _login_redirect(request)
-    async with _db(request).read() as session:
+    async with database(request).read() as session:
         page = await fetch(
             session, actor, first=24, after=request.query_params.get("after") or None
         )
@@ -318,7 +233,7 @@ async def dashboard_page(request: Request) -> Response:
     actor = security.current_actor(request)
     if actor is None:
         return _login_redirect(request)
-    async with _db(request).read() as session:
+    async with database(request).read() as session:
         dashboard = await engagement_service.dashboard(session, actor)
     progress = {i.video.id: i.progress for i in dashboard.continue_watching}
     return render(

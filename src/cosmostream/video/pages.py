@@ -10,7 +10,7 @@ from starlette.responses import Response
 from cosmostream.account.service import account_service
 from cosmostream.catalog.service import catalog_service
 from cosmostream.db import Database
-from cosmostream.engagement import pages as engagement_pages
+from cosmostream.engagement import views as engagement_views
 from cosmostream.errors import AppError, NotFound
 from cosmostream.kit.ids import parse_uuid
 from cosmostream.models import Visibility
@@ -85,7 +85,7 @@ async def watch_page(request: Request, video_id: str) -> Response:
         staff_picked = bool(actor and actor.is_admin and video.listed) and (
             await catalog_service.is_picked(session, video.id)
         )
-        engagement = await engagement_pages.watch_state(request, session, actor, video)
+        engagement = await engagement_views.watch_state(request, session, actor, video)
     hls_url = media_url(video, f"hls/{video.id}/master.m3u8", "hls") if video.playable else None
     posters = video.images.get("poster") or {}
     response = render(
@@ -101,10 +101,10 @@ async def watch_page(request: Request, video_id: str) -> Response:
             "storyboard_url": media_url(video, video.images.get("storyboard_vtt")),
             "up_next": up_next,
             "staff_picked": staff_picked,
-            **engagement_pages.watch_context(request, engagement),
+            **engagement_views.watch_context(request, engagement),
         },
     )
-    engagement_pages.remember_viewer(request, response)
+    engagement_views.remember_viewer(request, response)
     return response
 
 
