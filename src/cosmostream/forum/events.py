@@ -10,8 +10,8 @@ import uuid
 from typing import Any
 
 from cosmostream import effects
+from cosmostream.account.people import person
 from cosmostream.forum.markdown import render_markdown
-from cosmostream.kit.people import person
 from cosmostream.models import ChatMessage, Post, Thread, User
 
 CHAT_MESSAGE = "forum.chat.message"

@@ -17,6 +17,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cosmostream.account.people import people
 from cosmostream.account.schemas import Actor
 from cosmostream.errors import NotAuthenticated, PermissionDenied, ValidationFailed
 from cosmostream.forum import events
@@ -52,7 +53,6 @@ from cosmostream.forum.schemas import (
     clean_title,
 )
 from cosmostream.kit.pagination import BadCursor, Page, decode_cursor, encode_cursor, page_size
-from cosmostream.kit.people import people
 from cosmostream.kit.time import utcnow
 from cosmostream.models import ChatMessage, ForumCategory, Post, Thread
 

@@ -14,13 +14,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cosmostream.account.people import people, person
 from cosmostream.account.schemas import Actor
 from cosmostream.errors import NotAuthenticated, PermissionDenied
 from cosmostream.forum import events
 from cosmostream.forum.errors import ThreadNotFound
 from cosmostream.forum.service import forum_service
 from cosmostream.kit.ids import require_uuid
-from cosmostream.kit.people import people, person
 from cosmostream.realtime import PresenceChange, Realtime, register_room
 
 

@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from cosmostream import effects
-from cosmostream.kit.people import person
+from cosmostream.account.people import person
 from cosmostream.models import User, WatchParty, WatchPartyMember, WatchPartyMessage
 from cosmostream.watch_party.schemas import epoch_ms
 

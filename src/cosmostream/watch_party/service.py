@@ -20,9 +20,9 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cosmostream.account.people import people
 from cosmostream.account.schemas import Actor
 from cosmostream.errors import NotAuthenticated, PermissionDenied, ValidationFailed
-from cosmostream.kit.people import people
 from cosmostream.kit.time import utcnow
 from cosmostream.models import Video, Visibility, WatchParty, WatchPartyMember, WatchPartyMessage
 from cosmostream.video.errors import VideoNotFound

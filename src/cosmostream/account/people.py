@@ -8,19 +8,17 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cosmostream.account.repository import user_repository
+from cosmostream.account.service import avatar_url
 from cosmostream.models import User
 
 
 def person(user: User) -> dict[str, Any]:
-    from cosmostream.account.service import avatar_url
-
     return {"id": str(user.id), "name": user.display_name, "avatarUrl": avatar_url(user)}
 
 
 async def people(session: AsyncSession, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, User]:
     """Users by id, in one query."""
-    from cosmostream.account.repository import user_repository
-
     wanted: Sequence[uuid.UUID] = list(dict.fromkeys(ids))
     if not wanted:
         return {}
