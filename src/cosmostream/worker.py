@@ -21,6 +21,7 @@ from huey import Huey, MemoryHuey
 from huey.consumer import Consumer
 from huey.storage import RedisStorage, SqliteStorage
 
+from cosmostream import effects
 from cosmostream.config import Settings, get_settings, use_settings
 from cosmostream.db import Database, WriteSession
 
@@ -88,9 +89,15 @@ def task(
 
             return loop.run_until_complete(unit())
 
-        return huey.task(name=name, retries=retries, retry_delay=retry_delay, **options)(run)
+        registered = huey.task(name=name, retries=retries, retry_delay=retry_delay, **options)
+        return _register(name, registered(run))
 
     return decorate
+
+
+def _register(name: str, task: Any) -> Any:
+    effects.register_task(name, task)
+    return task
 
 
 def job(
@@ -107,7 +114,8 @@ def job(
             loop, db = _thread_loop()
             return loop.run_until_complete(fn(db, *args, **kwargs))
 
-        return huey.task(name=name, retries=retries, retry_delay=retry_delay, **options)(run)
+        registered = huey.task(name=name, retries=retries, retry_delay=retry_delay, **options)
+        return _register(name, registered(run))
 
     return decorate
 
@@ -134,7 +142,7 @@ def periodic_task(
 
             return loop.run_until_complete(unit())
 
-        return huey.periodic_task(schedule, name=name)(run)
+        return _register(name, huey.periodic_task(schedule, name=name)(run))
 
     return decorate
 

@@ -40,8 +40,9 @@ from cosmostream.kit.time import utcnow
 from cosmostream.models import Upload, Video, VideoStatus
 from cosmostream.storage import S3Storage, s3_error_code, storage_from_settings
 from cosmostream.video.errors import UploadNotFound, UploadTooLarge, VideoNotFound
+from cosmostream.video.policy import can_manage
 from cosmostream.video.repository import upload_repository, video_repository
-from cosmostream.video.service import can_manage, video_service
+from cosmostream.video.service import video_service
 
 log = logging.getLogger(__name__)
 

@@ -22,9 +22,10 @@ import os
 import shutil
 import threading
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
-from typing import Any
 
 from huey import crontab
 
@@ -39,7 +40,7 @@ from cosmostream.models import Video, VideoStatus
 from cosmostream.storage import LocalStorage, S3Storage, SyncState, storage_from_settings
 from cosmostream.video.repository import video_repository
 from cosmostream.video.s3_uploads import s3_upload_service
-from cosmostream.video.service import publish_status, video_service
+from cosmostream.video.service import video_service
 from cosmostream.video.uploads import upload_service
 from cosmostream.worker import job, periodic_task
 
@@ -73,21 +74,12 @@ class _Progress:
             return self.value
 
 
-async def _update(
-    db: Database, video_id: uuid.UUID, *, alive: bool = True, **fields: Any
-) -> Video | None:
-    """Commit progress; `alive` refreshes the heartbeat that marks the job as taken."""
+async def _step(db: Database, video_id: uuid.UUID, change: Callable[[Video], object]) -> None:
+    """Commit one transition of the video's state; nothing when it was deleted meanwhile."""
     async with db.unit_of_work() as session:
         video = await video_repository.get_for_update(session, video_id)
-        if video is None:
-            return None
-        for name, value in fields.items():
-            setattr(video, name, value)
-        video.heartbeat_at = utcnow() if alive else None
-        if video.status is VideoStatus.READY:
-            await video_service.refresh_listing(session, video)
-        publish_status(video)
-        return video
+        if video is not None:
+            change(video)
 
 
 @job("video.process", retries=MAX_ATTEMPTS - 1, retry_delay=20)
@@ -101,12 +93,8 @@ async def process_video(db: Database, video_id_text: str) -> str:
             return "skipped"
         if video.heartbeat_at is not None and video.heartbeat_at > utcnow() - STALLED_AFTER:
             return "busy"  # another worker is on it (a duplicate from recovery)
-        video.attempts += 1
-        video.heartbeat_at = utcnow()
-        video.status_message = "Checking the file…"
-        attempt = video.attempts
+        attempt = video_service.start_attempt(video)
         source_key = video.source_key
-        publish_status(video)
     storage = storage_from_settings(settings)
     job_dir = settings.work_dir / str(video_id)
     outputs: _Outputs = (
@@ -117,16 +105,10 @@ async def process_video(db: Database, video_id_text: str) -> str:
     try:
         return await _run(db, video_id, source_key, job_dir, outputs)
     except MediaRejected as rejected:
-        await _update(
+        await _step(
             db,
             video_id,
-            alive=False,
-            status=VideoStatus.REJECTED,
-            status_message=rejected.message,
-            status_code=rejected.code,
-            playable=False,
-            source_key=None,
-            source_size=None,
+            partial(video_service.mark_rejected, message=rejected.message, code=rejected.code),
         )
         await asyncio.to_thread(storage.delete_prefix, f"originals/{video_id}")
         await asyncio.to_thread(storage.delete_prefix, f"hls/{video_id}")
@@ -134,18 +116,9 @@ async def process_video(db: Database, video_id_text: str) -> str:
     except TranscodeFailed as failed:
         log.warning("processing %s failed (attempt %d): %s", video_id, attempt, failed)
         if getattr(failed, "transient", False) and attempt < MAX_ATTEMPTS:
-            await _update(
-                db, video_id, alive=False, status_message="Processing hit a problem; retrying…"
-            )
+            await _step(db, video_id, video_service.mark_retrying)
             raise  # Huey retries after the delay
-        await _update(
-            db,
-            video_id,
-            alive=False,
-            status=VideoStatus.FAILED,
-            status_code=failed.code,
-            status_message="Processing failed. You can try again from your content page.",
-        )
+        await _step(db, video_id, partial(video_service.mark_failed, code=failed.code))
         return "failed"
     finally:
         shutil.rmtree(job_dir, ignore_errors=True)
@@ -271,15 +244,12 @@ async def _run(
         probe, source, ProbeLimits(max_bytes=settings.max_upload_bytes)
     )
     rungs: list[Rung] = plan_ladder(info)
-    await _update(
+    await _step(
         db,
         video_id,
-        duration_seconds=info.duration,
-        width=info.width,
-        height=info.height,
-        status_message="Encoding…",
-        processing_progress=0.0,
-        playable=False,
+        partial(
+            video_service.report_probe, duration=info.duration, width=info.width, height=info.height
+        ),
     )
     out_dir = outputs.hls_dir
     await outputs.start_hls()
@@ -308,20 +278,26 @@ async def _run(
             await asyncio.to_thread(transcode.write_master_playlist, out_dir, rungs, info)
             if await outputs.publish_hls():
                 playable = True
-                await _update(db, video_id, playable=True, processing_progress=progress.get() * 0.9)
+                await _step(
+                    db,
+                    video_id,
+                    partial(video_service.mark_playable, progress=progress.get() * 0.9),
+                )
         elif not runner.done():
             await outputs.publish_hls()
-            await _update(db, video_id, processing_progress=progress.get() * 0.9)
+            await _step(
+                db, video_id, partial(video_service.report_progress, progress=progress.get() * 0.9)
+            )
     runner.result()  # re-raise a transcode failure
     await asyncio.to_thread(transcode.finalize_playlists, out_dir)
     await asyncio.to_thread(transcode.write_master_playlist, out_dir, rungs, info)
     await outputs.publish_hls(final=True)
-    await _update(
+    await _step(
         db,
         video_id,
-        playable=True,
-        processing_progress=0.92,
-        status_message="Making the poster and previews…",
+        partial(
+            video_service.mark_playable, progress=0.92, message="Making the poster and previews…"
+        ),
     )
     image_dir = outputs.image_dir
     await outputs.start_images()
@@ -336,24 +312,23 @@ async def _run(
     def key(path: Path) -> str:
         return f"images/{video_id}/{path.relative_to(image_dir).as_posix()}"
 
-    await _update(
-        db,
-        video_id,
-        alive=False,
-        status=VideoStatus.READY,
-        status_message="",
-        processing_progress=1.0,
-        playable=True,
-        processed_at=utcnow(),
-        renditions=renditions,
-        images={
-            # "player"/"card" are WebP; the JPEGs serve clients without WebP.
-            "poster": {name.removesuffix("_webp"): key(path) for name, path in posters.items()},
-            "candidates": [key(p) for p in candidates],
-            "storyboard": key(sheet),
-            "storyboard_vtt": key(vtt),
-        },
-    )
+    async with db.unit_of_work() as session:
+        video = await video_repository.get_for_update(session, video_id)
+        if video is not None:
+            await video_service.mark_ready(
+                session,
+                video,
+                renditions=renditions,
+                images={
+                    # "player"/"card" are WebP; the JPEGs serve clients without WebP.
+                    "poster": {
+                        name.removesuffix("_webp"): key(path) for name, path in posters.items()
+                    },
+                    "candidates": [key(p) for p in candidates],
+                    "storyboard": key(sheet),
+                    "storyboard_vtt": key(vtt),
+                },
+            )
     return "ready"
 
 
