@@ -63,16 +63,17 @@ class PresignedPart:
 
 
 def s3_mode() -> bool:
-    return get_settings().storage_backend == "s3"
+    """Whether clients upload straight to the bucket (else with tus, through the app)."""
+    return storage_from_settings(get_settings()).s3_bucket() is not None
 
 
 def s3_storage() -> S3Storage:
-    storage = storage_from_settings(get_settings())
-    if not isinstance(storage, S3Storage):
+    bucket = storage_from_settings(get_settings()).s3_bucket()
+    if bucket is None:
         raise Conflict(
             "This server stores files locally: upload with tus at /uploads/.", code="not_s3"
         )
-    return storage
+    return bucket
 
 
 def part_size_for(size: int, preferred: int | None = None) -> int:

@@ -26,7 +26,7 @@ from cosmostream.kit.ids import parse_uuid
 from cosmostream.kit.time import utcnow
 from cosmostream.models import Upload, Video, VideoStatus, Visibility
 from cosmostream.search.service import search_service
-from cosmostream.storage import S3Storage, storage_from_settings
+from cosmostream.storage import storage_from_settings
 from cosmostream.video.errors import InvalidVideoState, QuotaExceeded, UploadTooLarge, VideoNotFound
 from cosmostream.video.policy import can_manage, can_view
 from cosmostream.video.repository import upload_repository, video_repository
@@ -160,8 +160,9 @@ class VideoService:
         await session.delete(video)
 
         def remove_files() -> None:
-            if multipart is not None and isinstance(storage, S3Storage):
-                storage.abort_multipart(*multipart)
+            bucket = storage.s3_bucket()
+            if multipart is not None and bucket is not None:
+                bucket.abort_multipart(*multipart)
             for prefix in (f"originals/{video_id}", f"hls/{video_id}", f"images/{video_id}"):
                 storage.delete_prefix(prefix)
             if part is not None:

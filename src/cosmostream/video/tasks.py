@@ -37,7 +37,7 @@ from cosmostream.media.errors import MediaRejected, TranscodeFailed
 from cosmostream.media.ladder import Rung, plan_ladder
 from cosmostream.media.probe import ProbeLimits, ProbeResult, probe
 from cosmostream.models import Video, VideoStatus
-from cosmostream.storage import LocalStorage, S3Storage, SyncState, storage_from_settings
+from cosmostream.storage import Storage, SyncState, storage_from_settings
 from cosmostream.video.repository import video_repository
 from cosmostream.video.s3_uploads import s3_upload_service
 from cosmostream.video.service import video_service
@@ -97,11 +97,7 @@ async def process_video(db: Database, video_id_text: str) -> str:
         source_key = video.source_key
     storage = storage_from_settings(settings)
     job_dir = settings.work_dir / str(video_id)
-    outputs: _Outputs = (
-        _LocalOutputs(storage, video_id)
-        if isinstance(storage, LocalStorage)
-        else _S3Outputs(storage, video_id, job_dir)
-    )
+    outputs = _Outputs(storage, video_id, job_dir)
     try:
         return await _run(db, video_id, source_key, job_dir, outputs)
     except MediaRejected as rejected:
@@ -125,77 +121,44 @@ async def process_video(db: Database, video_id_text: str) -> str:
 
 
 class _Outputs:
-    """Where a job's files go. Locally: straight into the served directories."""
+    """Where a job's files go. When the storage is this machine's disk, straight into
+    the served directories; otherwise into the job directory, mirrored to the
+    storage as they are finished (every couple of seconds, so viewers get the
+    first segments early)."""
 
-    hls_dir: Path
-    image_dir: Path
-    poll_seconds: float = HEARTBEAT_SECONDS
-
-    async def fetch(self, source_key: str, job_dir: Path, source: Path) -> None:
-        raise NotImplementedError
-
-    async def start_hls(self) -> None:
-        shutil.rmtree(self.hls_dir, ignore_errors=True)  # a re-run starts clean
-        self.hls_dir.mkdir(parents=True)
-
-    async def publish_hls(self, *, final: bool = False) -> bool:
-        """Make what is encoded so far visible; False if that failed (retried later)."""
-        return True
-
-    async def start_images(self) -> None:
-        shutil.rmtree(self.image_dir, ignore_errors=True)
-        self.image_dir.mkdir(parents=True)
-
-    async def publish_images(self) -> None:
-        return None
-
-
-class _LocalOutputs(_Outputs):
-    def __init__(self, storage: LocalStorage, video_id: uuid.UUID) -> None:
-        self.storage = storage
-        self.hls_dir = storage.path(f"hls/{video_id}")
-        self.image_dir = storage.path(f"images/{video_id}")
-
-    async def fetch(self, source_key: str, job_dir: Path, source: Path) -> None:
-        await asyncio.to_thread(_prepare_job, job_dir, self.storage.path(source_key), source)
-
-
-class _S3Outputs(_Outputs):
-    """Encode into the job directory and mirror finished files to the bucket."""
-
-    poll_seconds = S3_SYNC_SECONDS
     SKIP = ("*.tmp",)  # ffmpeg's temp_file names and our own atomic writes
 
-    def __init__(self, storage: S3Storage, video_id: uuid.UUID, job_dir: Path) -> None:
+    def __init__(self, storage: Storage, video_id: uuid.UUID, job_dir: Path) -> None:
         self.storage = storage
         self.hls_prefix = f"hls/{video_id}"
         self.image_prefix = f"images/{video_id}"
-        self.hls_dir = job_dir / "hls"
-        self.image_dir = job_dir / "images"
+        self.hls_dir = storage.local_path(self.hls_prefix) or job_dir / "hls"
+        self.image_dir = storage.local_path(self.image_prefix) or job_dir / "images"
+        self.poll_seconds = HEARTBEAT_SECONDS if storage.is_local else S3_SYNC_SECONDS
         self.hls_state: SyncState = {}
 
     async def fetch(self, source_key: str, job_dir: Path, source: Path) -> None:
-        def download() -> None:
+        """A fresh job directory holding only (a copy of, or a link to) the original."""
+
+        def prepare() -> None:
             shutil.rmtree(job_dir, ignore_errors=True)
             job_dir.mkdir(parents=True)
-            self.storage.download(source_key, source)
+            self.storage.fetch(source_key, source)
 
         try:
-            await asyncio.to_thread(download)
+            await asyncio.to_thread(prepare)
         except FileNotFoundError:
-            raise TranscodeFailed(detail=f"{source_key} is not in the bucket") from None
+            raise TranscodeFailed(detail=f"{source_key} is missing from storage") from None
         except Exception as exc:
             raise _storage_failed(exc) from exc
 
     async def start_hls(self) -> None:
-        await super().start_hls()
+        """A re-run starts clean, here and in the storage."""
         self.hls_state.clear()
-        try:
-            await asyncio.to_thread(self.storage.delete_prefix, self.hls_prefix)
-        except Exception as exc:
-            raise _storage_failed(exc) from exc
+        await self._start(self.hls_dir, self.hls_prefix)
 
     async def publish_hls(self, *, final: bool = False) -> bool:
+        """Make what is encoded so far visible; False if that failed (retried later)."""
         try:
             await asyncio.to_thread(
                 self.storage.sync_dir,
@@ -212,17 +175,24 @@ class _S3Outputs(_Outputs):
         return True
 
     async def start_images(self) -> None:
-        await super().start_images()
-        try:
-            await asyncio.to_thread(self.storage.delete_prefix, self.image_prefix)
-        except Exception as exc:
-            raise _storage_failed(exc) from exc
+        await self._start(self.image_dir, self.image_prefix)
 
     async def publish_images(self) -> None:
         try:
             await asyncio.to_thread(
                 self.storage.sync_dir, self.image_dir, self.image_prefix, skip=self.SKIP
             )
+        except Exception as exc:
+            raise _storage_failed(exc) from exc
+
+    async def _start(self, directory: Path, prefix: str) -> None:
+        def clear() -> None:
+            self.storage.delete_prefix(prefix)
+            shutil.rmtree(directory, ignore_errors=True)
+            directory.mkdir(parents=True)
+
+        try:
+            await asyncio.to_thread(clear)
         except Exception as exc:
             raise _storage_failed(exc) from exc
 
@@ -332,16 +302,6 @@ async def _run(
     return "ready"
 
 
-def _prepare_job(job_dir: Path, original: Path, source: Path) -> None:
-    """A fresh job directory holding only (a link to) the original."""
-    shutil.rmtree(job_dir, ignore_errors=True)
-    job_dir.mkdir(parents=True)
-    try:
-        os.link(original, source)
-    except OSError:
-        shutil.copyfile(original, source)
-
-
 async def recover_stalled(session: WriteSession) -> int:
     """Re-enqueue videos whose processing stopped reporting (crash, restart, kill)."""
     ids = await video_repository.stalled(session, utcnow() - STALLED_AFTER)
@@ -355,7 +315,7 @@ async def recover_stalled(session: WriteSession) -> int:
 async def purge_uploads(session: WriteSession) -> int:
     """Forget expired uploads; with S3, abort them and orphaned multipart uploads first."""
     aborted = 0
-    if get_settings().storage_backend == "s3":
+    if storage_from_settings(get_settings()).s3_bucket() is not None:
         aborted = await s3_upload_service.purge(session)
     return aborted + await upload_service.purge_expired(session)
 
