@@ -35,7 +35,7 @@ import stat as stat_module
 import time
 import uuid
 from collections.abc import Callable
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -236,11 +236,7 @@ async def _variants_finished(storage: S3Storage, keys: list[str]) -> bool:
     return bool(keys) and all(await asyncio.gather(*(ended(k) for k in keys)))
 
 
-async def _ladder_finished(directory: object) -> bool:
-    from pathlib import Path
-
-    assert isinstance(directory, Path)
-
+async def _ladder_finished(directory: Path) -> bool:
     def check() -> bool:
         variants = list(directory.glob("v*/index.m3u8"))
         return bool(variants) and all("#EXT-X-ENDLIST" in v.read_text() for v in variants)
