@@ -239,6 +239,7 @@ class VideoService:
 
     def report_probe(self, video: Video, *, duration: float, width: int, height: int) -> None:
         """The original was probed and is being encoded (from the start on a re-run)."""
+        _require_processing(video)
         video.duration_seconds = duration
         video.width, video.height = width, height
         video.playable = False
