@@ -5,6 +5,11 @@ is set. Tasks are async functions; the wrapper runs each one on its worker
 thread's own event loop, inside one unit of work, so a task commits once at
 the end and its side effects (e-mails, realtime events, more tasks) leave only
 after that commit. Tasks take ids, reload state and are safe to retry.
+
+Each decorator also registers its task by name with `effects`, which is how
+services enqueue one (`effects.enqueue("video.process", id)`) without importing
+the module that defines it. The registry lives in `effects` because `db`
+imports `effects`: the other way round would be an import cycle.
 """
 
 from __future__ import annotations
