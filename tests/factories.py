@@ -91,11 +91,11 @@ async def make_video(
     duration: float = 60.0,
 ) -> Any:
     """A video as the pipeline leaves it (READY, playable), without running ffmpeg:
-    created by the service, then finished the way `video.process` finishes."""
+    created by the service, then moved through the states `video.process` moves
+    it through; `ready=False` leaves the draft awaiting its upload."""
     from cosmostream.account.schemas import Actor
     from cosmostream.kit.ids import uuid7
-    from cosmostream.kit.time import utcnow
-    from cosmostream.models import VideoStatus, Visibility
+    from cosmostream.models import Visibility
     from cosmostream.video.repository import video_repository
     from cosmostream.video.schemas import VideoCreate
     from cosmostream.video.service import video_service
@@ -114,16 +114,29 @@ async def make_video(
         )
         video = await video_service.create(session, actor, data)
         if ready:
-            video.status = VideoStatus.READY
-            video.playable = True
-            video.processing_progress = 1.0
-            video.processed_at = utcnow()
-            video.duration_seconds = duration
-            video.width, video.height = 640, 360
-            video.images = {"poster": {"card": f"images/{video.id}/poster_card.webp"}}
-            await video_service.refresh_listing(session, video)
+            await finish_processing(
+                session,
+                video,
+                duration=duration,
+                images={"poster": {"card": f"images/{video.id}/poster_card.webp"}},
+            )
         full = await video_repository.get_full(session, video.id)
     return full
+
+
+async def finish_processing(
+    session: Any,
+    video: Any,
+    *,
+    duration: float = 60.0,
+    images: dict[str, Any] | None = None,
+) -> None:
+    """Move a draft to READY the way `video.process` does, without a worker or ffmpeg."""
+    from cosmostream.video.service import video_service
+
+    video_service.mark_processing(video)
+    video_service.report_probe(video, duration=duration, width=640, height=360)
+    await video_service.mark_ready(session, video, renditions=[], images=images or {})
 
 
 @contextmanager

@@ -4,6 +4,10 @@ Services call `enqueue`, `publish` and `disconnect_user` freely; nothing leaves
 the process until the surrounding transaction has committed, and everything is
 dropped when it rolls back. Files written during the unit of work can register
 an `on_rollback` clean-up so a failed request leaves nothing behind.
+
+Tasks are enqueued by their registered name (`enqueue("video.process", id)`),
+so a service never imports the module that defines a task: the task
+decorators of `worker` register every task here as its module is loaded.
 """
 
 from __future__ import annotations
@@ -77,8 +81,24 @@ def on_rollback(action: Action) -> None:
     current().on_rollback.append(action)
 
 
-def enqueue(task: Any, *args: Any, **kwargs: Any) -> None:
-    """Enqueue a Huey task once the transaction has committed."""
+_tasks: dict[str, Callable[..., Any]] = {}
+
+
+def register_task(name: str, task: Callable[..., Any]) -> None:
+    """Make a task enqueueable by name (called by the `worker` decorators)."""
+    _tasks[name] = task
+
+
+def enqueue(name: str, *args: Any, **kwargs: Any) -> None:
+    """Enqueue the task registered as `name` once the transaction has committed.
+
+    The name is resolved now, inside the transaction: an unknown one raises
+    `LookupError` and rolls the unit of work back instead of failing unseen
+    after commit.
+    """
+    task = _tasks.get(name)
+    if task is None:
+        raise LookupError(f"no task is registered as {name!r}")
     after_commit(lambda: task(*args, **kwargs))
 
 

@@ -50,7 +50,7 @@ def render(template: str, to: str, subject: str, **context: Any) -> Mail:
 
 def queue(mail: Mail) -> None:
     """Send after the current unit of work commits."""
-    effects.enqueue(send_mail, asdict(mail))
+    effects.enqueue("mail.send", asdict(mail))
 
 
 def build_message(mail: Mail, settings: Settings) -> EmailMessage:

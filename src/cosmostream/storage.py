@@ -31,7 +31,14 @@ from cosmostream.config import Settings
 
 
 class Storage(Protocol):
-    """What every backend offers (blocking calls: use `asyncio.to_thread` in async code)."""
+    """What every backend offers (blocking calls: use `asyncio.to_thread` in async code).
+
+    Where the backends differ, they answer here rather than callers asking
+    which backend they hold: whether a key is a file the app can send itself
+    (`local_path`), how a program gets a local copy (`fetch`), how files
+    written on this machine are stored (`sync_dir`), and whether there is a
+    bucket for what only S3 does (`s3_bucket`: presigned uploads and downloads).
+    """
 
     is_local: bool
 
@@ -46,6 +53,31 @@ class Storage(Protocol):
     def exists(self, key: str) -> bool: ...
 
     def url(self, key: str) -> str: ...
+
+    def local_path(self, key: str) -> Path | None:
+        """Where `key` is on this machine's disk; None when it is not (a bucket)."""
+        ...
+
+    def fetch(self, key: str, dest: Path) -> None:
+        """Put a copy of `key` at `dest` for a program to read (`FileNotFoundError` if missing)."""
+        ...
+
+    def sync_dir(
+        self,
+        local_dir: Path,
+        prefix: str,
+        *,
+        skip: Iterable[str] = (),
+        state: SyncState | None = None,
+    ) -> list[str]:
+        """Store the new or changed files of `local_dir` under `<prefix>/…`; returns their keys."""
+        ...
+
+    def s3_bucket(self) -> S3Storage | None:
+        """The S3 bucket, for presigned multipart uploads straight from clients and
+        presigned downloads; None on local disk, where uploads come through the app
+        (tus) and the app serves the files."""
+        ...
 
 
 def check_key(key: str) -> str:
@@ -105,6 +137,43 @@ class LocalStorage:
 
     def url(self, key: str) -> str:
         return f"{self.base_url}/{key}"
+
+    def local_path(self, key: str) -> Path:
+        return self.path(key)
+
+    def fetch(self, key: str, dest: Path) -> None:
+        """A hard link to the stored file (a copy across disks): no bytes are moved."""
+        original = self.path(key)
+        try:
+            os.link(original, dest)
+        except OSError:
+            shutil.copyfile(original, dest)
+
+    def sync_dir(
+        self,
+        local_dir: Path,
+        prefix: str,
+        *,
+        skip: Iterable[str] = (),
+        state: SyncState | None = None,
+    ) -> list[str]:
+        """Copy the files of `local_dir` under `<prefix>/…`; nothing when `local_dir` is
+        that directory already (files written in place, as the pipeline does)."""
+        target = self.path(prefix)
+        if local_dir.resolve() == target.resolve():
+            return []
+        patterns = list(skip)
+        copied: list[str] = []
+        for path in sorted(local_dir.rglob("*")):
+            if not path.is_file() or any(fnmatch.fnmatch(path.name, p) for p in patterns):
+                continue
+            rel = path.relative_to(local_dir).as_posix()
+            self.put_bytes(f"{prefix}/{rel}", path.read_bytes())
+            copied.append(f"{prefix}/{rel}")
+        return copied
+
+    def s3_bucket(self) -> None:
+        return None
 
 
 CONTENT_TYPES = {
@@ -241,6 +310,15 @@ class S3Storage:
     def url(self, key: str) -> str:
         """The object's public address: the CDN when configured, else the bucket."""
         return f"{self.public_base_url}/{quote(check_key(key), safe='/')}"
+
+    def local_path(self, key: str) -> None:
+        return None
+
+    def fetch(self, key: str, dest: Path) -> None:
+        self.download(key, dest)
+
+    def s3_bucket(self) -> S3Storage:
+        return self
 
     # -- S3 only -------------------------------------------------------------
 
@@ -463,7 +541,7 @@ _s3_lock = threading.Lock()
 _s3_storages: dict[tuple[Any, ...], S3Storage] = {}
 
 
-def storage_from_settings(settings: Settings) -> LocalStorage | S3Storage:
+def storage_from_settings(settings: Settings) -> Storage:
     """The configured backend; S3 storages (and their boto3 client) are made once."""
     if settings.storage_backend != "s3":
         return LocalStorage(settings.media_dir)
@@ -476,10 +554,10 @@ def storage_from_settings(settings: Settings) -> LocalStorage | S3Storage:
         settings.cloudfront_domain,
     )
     with _s3_lock:
-        storage = _s3_storages.get(key)
-        if storage is None:
-            storage = _s3_storages[key] = S3Storage.from_settings(settings)
-    return storage
+        s3 = _s3_storages.get(key)
+        if s3 is None:
+            s3 = _s3_storages[key] = S3Storage.from_settings(settings)
+    return s3
 
 
 if TYPE_CHECKING:  # both backends offer the common interface

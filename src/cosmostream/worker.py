@@ -5,6 +5,11 @@ is set. Tasks are async functions; the wrapper runs each one on its worker
 thread's own event loop, inside one unit of work, so a task commits once at
 the end and its side effects (e-mails, realtime events, more tasks) leave only
 after that commit. Tasks take ids, reload state and are safe to retry.
+
+Each decorator also registers its task by name with `effects`, which is how
+services enqueue one (`effects.enqueue("video.process", id)`) without importing
+the module that defines it. The registry lives in `effects` because `db`
+imports `effects`: the other way round would be an import cycle.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from huey import Huey, MemoryHuey
 from huey.consumer import Consumer
 from huey.storage import RedisStorage, SqliteStorage
 
+from cosmostream import effects
 from cosmostream.config import Settings, get_settings, use_settings
 from cosmostream.db import Database, WriteSession
 
@@ -88,9 +94,15 @@ def task(
 
             return loop.run_until_complete(unit())
 
-        return huey.task(name=name, retries=retries, retry_delay=retry_delay, **options)(run)
+        registered = huey.task(name=name, retries=retries, retry_delay=retry_delay, **options)
+        return _register(name, registered(run))
 
     return decorate
+
+
+def _register(name: str, task: Any) -> Any:
+    effects.register_task(name, task)
+    return task
 
 
 def job(
@@ -107,7 +119,8 @@ def job(
             loop, db = _thread_loop()
             return loop.run_until_complete(fn(db, *args, **kwargs))
 
-        return huey.task(name=name, retries=retries, retry_delay=retry_delay, **options)(run)
+        registered = huey.task(name=name, retries=retries, retry_delay=retry_delay, **options)
+        return _register(name, registered(run))
 
     return decorate
 
@@ -134,7 +147,7 @@ def periodic_task(
 
             return loop.run_until_complete(unit())
 
-        return huey.periodic_task(schedule, name=name)(run)
+        return _register(name, huey.periodic_task(schedule, name=name)(run))
 
     return decorate
 

@@ -69,3 +69,28 @@ async def test_outbox_when_no_smtp(db: Database, settings: object) -> None:
 def test_effects_need_a_unit_of_work() -> None:
     with pytest.raises(RuntimeError):
         effects.after_commit(lambda: None)
+
+
+async def test_tasks_are_enqueued_by_name_after_commit_only(db: Database) -> None:
+    data = {"to": "x@example.com", "subject": "named", "text": "named", "html": None}
+    before = huey.pending_count()
+    with pytest.raises(RuntimeError):
+        async with db.unit_of_work():
+            effects.enqueue("mail.send", data)
+            raise RuntimeError("rolled back")
+    assert huey.pending_count() == before
+    async with db.unit_of_work():
+        effects.enqueue("mail.send", data)
+        assert huey.pending_count() == before
+    assert huey.pending_count() == before + 1
+
+
+async def test_an_unknown_task_name_fails_the_unit_of_work(db: Database) -> None:
+    ran: list[str] = []
+    before = huey.pending_count()
+    with pytest.raises(LookupError, match=r"mail\.sned"):
+        async with db.unit_of_work():
+            effects.after_commit(lambda: ran.append("committed"))
+            effects.enqueue("mail.sned", {})
+    assert ran == []
+    assert huey.pending_count() == before

@@ -9,13 +9,13 @@ from cosmostream.account.schemas import ProfileUpdate
 from cosmostream.account.service import account_service
 from cosmostream.db import Database
 from cosmostream.kit.pagination import BadCursor, encode_cursor
-from cosmostream.kit.time import utcnow
-from cosmostream.models import Role, VideoStatus, Visibility
+from cosmostream.models import Role, Visibility
 from cosmostream.search.schemas import SuggestionKind
 from cosmostream.search.service import search_service
+from cosmostream.video.repository import video_repository
 from cosmostream.video.schemas import VideoUpdate
 from cosmostream.video.service import video_service
-from tests.factories import make_user, make_video
+from tests.factories import finish_processing, make_user, make_video
 from tests.search.helpers import actor_of, all_ids, search, titles
 
 
@@ -231,21 +231,12 @@ async def test_index_follows_edits_visibility_and_deletion(db: Database) -> None
 
 
 async def test_video_becoming_ready_is_indexed(db: Database) -> None:
-    from cosmostream.video import tasks
-
     owner = await make_user(db, role=Role.CREATOR)
     video = await make_video(db, owner, title="Transit of Venus", ready=False)
     assert await titles(db, "venus") == []
-    # The way the pipeline finishes a video.
-    await tasks._update(
-        db,
-        video.id,
-        alive=False,
-        status=VideoStatus.READY,
-        playable=True,
-        processing_progress=1.0,
-        processed_at=utcnow(),
-    )
+    async with db.unit_of_work() as session:
+        locked = await video_repository.get_for_update(session, video.id)
+        await finish_processing(session, locked)
     assert await titles(db, "venus") == ["Transit of Venus"]
 
 

@@ -42,8 +42,6 @@ from cosmostream.models import (
     Video,
     VideoDailyStats,
     VideoLike,
-    VideoStatus,
-    Visibility,
     WatchHistory,
 )
 
@@ -56,18 +54,6 @@ def _insert(session: AsyncSession, table: Any) -> Any:
     if session.get_bind().dialect.name == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)
-
-
-def viewable_by(user_id: uuid.UUID | None, is_admin: bool) -> ColumnElement[bool]:
-    """`video.service.can_view` as SQL, to filter the videos of a viewer's own lists."""
-    if is_admin:
-        return true()
-    public = and_(
-        Video.visibility != Visibility.PRIVATE,
-        Video.playable.is_(True),
-        Video.status.in_([VideoStatus.PROCESSING, VideoStatus.READY]),
-    )
-    return or_(Video.owner_id == user_id, public) if user_id else public
 
 
 def _card_options(query: Select[*Ts]) -> Select[*Ts]:

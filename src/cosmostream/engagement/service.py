@@ -2,7 +2,7 @@
 
 Rules in one place:
 - Only signed-in users like, save, comment and report, and only on videos they
-  may watch (`video.service.can_view`); anyone who may watch a video plays it.
+  may watch (`video.policy.can_view`); anyone who may watch a video plays it.
 - Counters on the video (likes, comments, views, watch time) and the per-day
   statistics behind trending change in SQL, inside the caller's unit of work.
 - Watch time is measured by the server between a viewer's events, never taken
@@ -31,7 +31,6 @@ from cosmostream.engagement.repository import (
     library_repository,
     playback_repository,
     stats_repository,
-    viewable_by,
 )
 from cosmostream.engagement.schemas import (
     COMPLETED_FRACTION,
@@ -64,8 +63,9 @@ from cosmostream.kit.pagination import Page, decode_cursor, encode_cursor, page_
 from cosmostream.kit.time import utcnow
 from cosmostream.models import Comment, PlaybackEvent, User, Video
 from cosmostream.video.errors import VideoNotFound
+from cosmostream.video.policy import can_view, viewable_clause
 from cosmostream.video.repository import video_repository
-from cosmostream.video.service import can_view, video_service
+from cosmostream.video.service import video_service
 
 DASHBOARD_ROW = 12
 ACTIVITY_ITEMS = 10
@@ -477,7 +477,7 @@ class EngagementService:
         rows = await history_repository.page(
             session,
             actor.id,
-            viewable_by(actor.id, actor.is_admin),
+            viewable_clause(actor),
             limit=first + 1,
             after=_after(after, name),
             unfinished=unfinished,
@@ -522,7 +522,7 @@ class EngagementService:
         rows = await library_repository.saved_page(
             session,
             actor.id,
-            viewable_by(actor.id, actor.is_admin),
+            viewable_clause(actor),
             limit=first + 1,
             after=_after(after, "saved"),
         )
@@ -561,7 +561,7 @@ class EngagementService:
     async def dashboard(self, session: AsyncSession, actor: Actor | None) -> Dashboard:
         """The viewer's dashboard: continue watching, saved, following, recent activity."""
         actor = _require(actor)
-        visible = viewable_by(actor.id, actor.is_admin)
+        visible = viewable_clause(actor)
         watching = await self.history(session, actor, first=DASHBOARD_ROW, unfinished=True)
         saved = await self.saved(session, actor, first=DASHBOARD_ROW)
         following = await self.following(session, actor, first=DASHBOARD_ROW)

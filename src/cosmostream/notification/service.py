@@ -28,8 +28,8 @@ from cosmostream.notification.schemas import (
     NotificationKind,
     NotificationPage,
 )
+from cosmostream.video.policy import can_view
 from cosmostream.video.repository import video_repository
-from cosmostream.video.service import can_view
 
 NEW_EVENT = "notification.new"
 READ_EVENT = "notification.read"
@@ -65,17 +65,6 @@ def _launch_url(launch_id: uuid.UUID) -> str:
 
 
 class NotificationService:
-    def video_published(self, video: Video) -> None:
-        """A video became public for the first time: tell its creator's followers.
-
-        Called inside the unit of work that lists the video; the fan-out runs as
-        a task after commit, so a creator with many followers does not hold up
-        the transaction that published.
-        """
-        from cosmostream.notification.tasks import notify_video_published
-
-        effects.enqueue(notify_video_published, str(video.id))
-
     async def fan_out_video_published(self, session: AsyncSession, video_id: uuid.UUID) -> int:
         """Notify every follower of the video's creator once; returns how many were new.
 

@@ -26,6 +26,7 @@ from cosmostream.errors import (
 )
 from cosmostream.kit.ids import parse_uuid
 from cosmostream.models import Upload
+from cosmostream.storage import storage_from_settings
 from cosmostream.video.errors import UploadNotFound, UploadTooLarge
 from cosmostream.video.uploads import SUPPORTED_CHECKSUMS, Checksum, upload_service
 from cosmostream.web import security
@@ -58,7 +59,7 @@ def _check_version(request: Request) -> None:
 
 def _check_backend() -> None:
     """With S3 storage, files go straight to the bucket: there is no tus upload."""
-    if get_settings().storage_backend == "s3":
+    if storage_from_settings(get_settings()).s3_bucket() is not None:
         raise Conflict(
             "This server uses S3 uploads: see upload.protocol in createVideo's answer "
             "(presignVideoUploadParts, completeVideoUpload).",

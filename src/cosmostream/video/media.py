@@ -35,7 +35,7 @@ import stat as stat_module
 import time
 import uuid
 from collections.abc import Callable
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -46,9 +46,10 @@ from cosmostream.config import get_settings
 from cosmostream.db import Database
 from cosmostream.errors import NotFound
 from cosmostream.kit.ids import parse_uuid
-from cosmostream.models import Video, VideoStatus, Visibility
-from cosmostream.storage import LocalStorage, S3Storage, storage_from_settings
+from cosmostream.models import Video, Visibility
+from cosmostream.storage import S3Storage, storage_from_settings
 from cosmostream.video import media_tokens
+from cosmostream.video.policy import can_view
 from cosmostream.video.repository import video_repository
 
 router = APIRouter()
@@ -83,12 +84,8 @@ async def _is_public(db: Database, video_id: uuid.UUID) -> bool:
         return cached[1]
     async with db.read() as session:
         video: Video | None = await video_repository.get(session, video_id)
-    public = bool(
-        video
-        and video.visibility is Visibility.PUBLIC
-        and video.playable
-        and video.status in (VideoStatus.PROCESSING, VideoStatus.READY)
-    )
+    # Public and watchable by anyone; unlisted videos need the signed query.
+    public = bool(video and video.visibility is Visibility.PUBLIC and can_view(None, video))
     if len(_public_cache) > 10_000:
         _public_cache.clear()
     _public_cache[video_id] = (now + _CACHE_SECONDS, public)
@@ -133,9 +130,13 @@ async def _serve(request: Request, kind: str, video_id_text: str, path: str) -> 
     if not signed and not await _is_public(request.app.state.db, video_id):
         raise NotFound()
     storage = storage_from_settings(get_settings())
-    if isinstance(storage, S3Storage):
-        return await _serve_s3(request, storage, f"{kind}/{video_id}/{pure.as_posix()}", signed)
-    file = storage.path(f"{kind}/{video_id}/{pure.as_posix()}")
+    key = f"{kind}/{video_id}/{pure.as_posix()}"
+    bucket = storage.s3_bucket()
+    if bucket is not None:
+        return await _serve_s3(request, bucket, key, signed)
+    file = storage.local_path(key)
+    if file is None:
+        raise NotFound()
     try:
         info = file.stat()  # handed to the response, so it is not taken twice
     except OSError:
@@ -235,11 +236,7 @@ async def _variants_finished(storage: S3Storage, keys: list[str]) -> bool:
     return bool(keys) and all(await asyncio.gather(*(ended(k) for k in keys)))
 
 
-async def _ladder_finished(directory: object) -> bool:
-    from pathlib import Path
-
-    assert isinstance(directory, Path)
-
+async def _ladder_finished(directory: Path) -> bool:
     def check() -> bool:
         variants = list(directory.glob("v*/index.m3u8"))
         return bool(variants) and all("#EXT-X-ENDLIST" in v.read_text() for v in variants)
@@ -303,16 +300,15 @@ class SegmentFastPath:
             or any(name == b"range" for name, _ in scope["headers"])
         ):
             return False
-        storage = storage_from_settings(get_settings())
-        if not isinstance(storage, LocalStorage):
-            return False
+        file = storage_from_settings(get_settings()).local_path(f"hls/{video_id}/{pure.as_posix()}")
+        if file is None:
+            return False  # not on this machine's disk: the app redirects to the bucket
         query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
         signed = media_tokens.verify(
             media_tokens.prefix_for(video_id, "hls"), query.get("md5"), query.get("expires")
         )
         if not signed and not await _is_public(self.db, video_id):
             return False  # the app answers 404 the usual way
-        file = storage.path(f"hls/{video_id}/{pure.as_posix()}")
         try:
             info = await asyncio.to_thread(file.stat)
         except OSError:

@@ -40,8 +40,9 @@ from cosmostream.kit.time import utcnow
 from cosmostream.models import Upload, Video, VideoStatus
 from cosmostream.storage import S3Storage, s3_error_code, storage_from_settings
 from cosmostream.video.errors import UploadNotFound, UploadTooLarge, VideoNotFound
+from cosmostream.video.policy import can_manage
 from cosmostream.video.repository import upload_repository, video_repository
-from cosmostream.video.service import can_manage, video_service
+from cosmostream.video.service import video_service
 
 log = logging.getLogger(__name__)
 
@@ -62,16 +63,17 @@ class PresignedPart:
 
 
 def s3_mode() -> bool:
-    return get_settings().storage_backend == "s3"
+    """Whether clients upload straight to the bucket (else with tus, through the app)."""
+    return storage_from_settings(get_settings()).s3_bucket() is not None
 
 
 def s3_storage() -> S3Storage:
-    storage = storage_from_settings(get_settings())
-    if not isinstance(storage, S3Storage):
+    bucket = storage_from_settings(get_settings()).s3_bucket()
+    if bucket is None:
         raise Conflict(
             "This server stores files locally: upload with tus at /uploads/.", code="not_s3"
         )
-    return storage
+    return bucket
 
 
 def part_size_for(size: int, preferred: int | None = None) -> int:

@@ -1,14 +1,19 @@
 """Videos: drafts, metadata, visibility, processing state and deletion.
 
-Who may see a video: its owner and admins always; anyone with the link when
-it is unlisted; everyone when it is public. A video can be watched as soon as
-it is playable, which happens while it is still being processed.
+Who may see a video is `video.policy`. A video's status moves only through
+the transitions below (`create_draft`, `mark_processing`, `report_progress`,
+`mark_playable`, `mark_ready`, `mark_rejected`, `mark_failed`), used by the
+upload services, the processing job and the test factories alike; each one
+checks the move is allowed and tells the `video:{id}` room. A video can be
+watched as soon as it is playable, which happens while it is still being
+processed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import uuid
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,28 +22,33 @@ from cosmostream.account.repository import category_repository
 from cosmostream.account.schemas import Actor
 from cosmostream.config import get_settings
 from cosmostream.errors import NotAuthenticated, PermissionDenied, ValidationFailed
+from cosmostream.kit.ids import parse_uuid
 from cosmostream.kit.time import utcnow
 from cosmostream.models import Upload, Video, VideoStatus, Visibility
-from cosmostream.storage import S3Storage, storage_from_settings
+from cosmostream.search.service import search_service
+from cosmostream.storage import storage_from_settings
 from cosmostream.video.errors import InvalidVideoState, QuotaExceeded, UploadTooLarge, VideoNotFound
+from cosmostream.video.policy import can_manage, can_view
 from cosmostream.video.repository import upload_repository, video_repository
 from cosmostream.video.schemas import VideoCreate, VideoUpdate
+
+# The statuses each status may move to. PROCESSING → PROCESSING is a job
+# started again (a stalled worker's video picked up by recovery).
+NEXT_STATUSES: dict[VideoStatus, frozenset[VideoStatus]] = {
+    VideoStatus.UPLOADING: frozenset({VideoStatus.PROCESSING}),
+    VideoStatus.PROCESSING: frozenset(
+        {VideoStatus.PROCESSING, VideoStatus.READY, VideoStatus.FAILED, VideoStatus.REJECTED}
+    ),
+    VideoStatus.FAILED: frozenset({VideoStatus.PROCESSING}),
+    VideoStatus.READY: frozenset(),
+    VideoStatus.REJECTED: frozenset(),
+}
+FAILED_MESSAGE = "Processing failed. You can try again from your content page."
+RETRYING_MESSAGE = "Processing hit a problem; retrying…"
 
 
 def video_room(video_id: uuid.UUID) -> str:
     return f"video:{video_id}"
-
-
-def can_manage(actor: Actor | None, video: Video) -> bool:
-    return actor is not None and (actor.id == video.owner_id or actor.is_admin)
-
-
-def can_view(actor: Actor | None, video: Video) -> bool:
-    if can_manage(actor, video):
-        return True
-    if video.visibility is Visibility.PRIVATE:
-        return False
-    return video.playable and video.status in (VideoStatus.PROCESSING, VideoStatus.READY)
 
 
 class VideoService:
@@ -55,9 +65,15 @@ class VideoService:
         used += await upload_repository.pending_bytes(session, actor.id)
         if used + data.size > settings.user_quota_bytes:
             raise QuotaExceeded()
+        return await self.create_draft(session, actor.id, data)
+
+    async def create_draft(
+        self, session: AsyncSession, owner_id: uuid.UUID, data: VideoCreate
+    ) -> Video:
+        """The first state of every video: a draft (UPLOADING) awaiting its file."""
         category_id = await self._category_id(session, data.category_slug)
         video = Video(
-            owner_id=actor.id,
+            owner_id=owner_id,
             title=data.title,
             description=data.description.strip(),
             category_id=category_id,
@@ -140,14 +156,13 @@ class VideoService:
             if upload and upload.s3_key and upload.s3_upload_id and not upload.completed_at
             else None
         )
-        from cosmostream.search.service import search_service
-
         await search_service.remove(session, video.id)
         await session.delete(video)
 
         def remove_files() -> None:
-            if multipart is not None and isinstance(storage, S3Storage):
-                storage.abort_multipart(*multipart)
+            bucket = storage.s3_bucket()
+            if multipart is not None and bucket is not None:
+                bucket.abort_multipart(*multipart)
             for prefix in (f"originals/{video_id}", f"hls/{video_id}", f"images/{video_id}"):
                 storage.delete_prefix(prefix)
             if part is not None:
@@ -185,9 +200,6 @@ class VideoService:
         (public and ready), the first publication time, the search index, and
         the followers' notification on first publication. Call after any change
         of visibility, status or searchable text."""
-        from cosmostream.notification.service import notification_service
-        from cosmostream.search.service import search_service
-
         listed = video.visibility is Visibility.PUBLIC and video.status is VideoStatus.READY
         first = listed and video.published_at is None
         video.listed = listed
@@ -196,18 +208,117 @@ class VideoService:
         await session.flush()
         await search_service.sync(session, video)
         if first:
-            notification_service.video_published(video)
+            # The fan-out runs as a task after commit, so a creator with many
+            # followers does not hold up the transaction that published.
+            effects.enqueue("notification.video_published", str(video.id))
+
+    # -- the processing state machine ------------------------------------------
+    # Transitions work on a video the caller has loaded for update in its unit of
+    # work; they check the move, change the state and tell the `video:{id}` room.
 
     def start_processing(self, video: Video) -> None:
-        from cosmostream.video.tasks import process_video
+        """Queue the processing job for a video whose original is stored."""
+        self.mark_processing(video)
+        effects.enqueue("video.process", str(video.id))
 
-        video.status = VideoStatus.PROCESSING
+    def mark_processing(self, video: Video) -> None:
+        """Waiting for a worker (after the upload, a retry, or a stalled job)."""
+        _move(video, VideoStatus.PROCESSING)
         video.status_message = "Waiting for a worker…"
         video.status_code = None
         video.processing_progress = 0.0
         video.heartbeat_at = None
-        effects.enqueue(process_video, str(video.id))
         publish_status(video)
+
+    def start_attempt(self, video: Video) -> int:
+        """A worker takes the job; returns which attempt this is."""
+        _require_processing(video)
+        video.attempts += 1
+        self.report_progress(video, message="Checking the file…")
+        return video.attempts
+
+    def report_probe(self, video: Video, *, duration: float, width: int, height: int) -> None:
+        """The original was probed and is being encoded (from the start on a re-run)."""
+        _require_processing(video)
+        video.duration_seconds = duration
+        video.width, video.height = width, height
+        video.playable = False
+        self.report_progress(video, progress=0.0, message="Encoding…")
+
+    def report_progress(
+        self, video: Video, *, progress: float | None = None, message: str | None = None
+    ) -> None:
+        """Progress of the running job; also its heartbeat, which marks the job as taken."""
+        _require_processing(video)
+        if progress is not None:
+            video.processing_progress = progress
+        if message is not None:
+            video.status_message = message
+        video.heartbeat_at = utcnow()
+        publish_status(video)
+
+    def mark_playable(self, video: Video, *, progress: float, message: str | None = None) -> None:
+        """Every rung has its first segments: viewers can start watching."""
+        _require_processing(video)
+        video.playable = True
+        self.report_progress(video, progress=progress, message=message)
+
+    def mark_retrying(self, video: Video) -> None:
+        """The job hit a transient problem and lets go until the queue retries it."""
+        _require_processing(video)
+        video.status_message = RETRYING_MESSAGE
+        video.heartbeat_at = None
+        publish_status(video)
+
+    async def mark_ready(
+        self,
+        session: AsyncSession,
+        video: Video,
+        *,
+        renditions: list[dict[str, Any]],
+        images: dict[str, Any],
+    ) -> None:
+        """Processing is done: the whole ladder and the images are stored."""
+        _move(video, VideoStatus.READY)
+        video.status_message = ""
+        video.processing_progress = 1.0
+        video.playable = True
+        video.processed_at = utcnow()
+        video.renditions = renditions
+        video.images = images
+        video.heartbeat_at = None
+        await self.refresh_listing(session, video)
+        publish_status(video)
+
+    def mark_rejected(self, video: Video, *, message: str, code: str) -> None:
+        """The file is not a video we accept; its original is dropped."""
+        _move(video, VideoStatus.REJECTED)
+        video.status_message = message
+        video.status_code = code
+        video.playable = False
+        video.source_key = None
+        video.source_size = None
+        video.heartbeat_at = None
+        publish_status(video)
+
+    def mark_failed(self, video: Video, *, code: str) -> None:
+        """Processing failed for good; the owner may start it again (`retry`)."""
+        _move(video, VideoStatus.FAILED)
+        video.status_code = code
+        video.status_message = FAILED_MESSAGE
+        video.heartbeat_at = None
+        publish_status(video)
+
+
+def _move(video: Video, status: VideoStatus) -> None:
+    if status not in NEXT_STATUSES[video.status]:
+        raise InvalidVideoState(f"A {video.status.value} video cannot become {status.value}.")
+    video.status = status
+
+
+def _require_processing(video: Video) -> None:
+    if video.status is not VideoStatus.PROCESSING:
+        raise InvalidVideoState(f"A {video.status.value} video is not being processed.")
 
 
 def status_payload(video: Video) -> dict[str, object]:
@@ -226,8 +337,6 @@ def publish_status(video: Video) -> None:
 
 async def authorize_video_room(session: AsyncSession, actor: Actor | None, ident: str) -> None:
     """Processing status is for the people who may manage the video."""
-    from cosmostream.kit.ids import parse_uuid
-
     if actor is None:
         raise NotAuthenticated()
     video_id = parse_uuid(ident)
@@ -239,4 +348,4 @@ async def authorize_video_room(session: AsyncSession, actor: Actor | None, ident
 
 
 video_service = VideoService()
-__all__ = ["Upload", "authorize_video_room", "video_service"]
+__all__ = ["Upload", "authorize_video_room", "can_manage", "can_view", "video_service"]

@@ -22,9 +22,10 @@ import os
 import shutil
 import threading
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
-from typing import Any
 
 from huey import crontab
 
@@ -36,10 +37,10 @@ from cosmostream.media.errors import MediaRejected, TranscodeFailed
 from cosmostream.media.ladder import Rung, plan_ladder
 from cosmostream.media.probe import ProbeLimits, ProbeResult, probe
 from cosmostream.models import Video, VideoStatus
-from cosmostream.storage import LocalStorage, S3Storage, SyncState, storage_from_settings
+from cosmostream.storage import Storage, SyncState, storage_from_settings
 from cosmostream.video.repository import video_repository
 from cosmostream.video.s3_uploads import s3_upload_service
-from cosmostream.video.service import publish_status, video_service
+from cosmostream.video.service import video_service
 from cosmostream.video.uploads import upload_service
 from cosmostream.worker import job, periodic_task
 
@@ -73,21 +74,12 @@ class _Progress:
             return self.value
 
 
-async def _update(
-    db: Database, video_id: uuid.UUID, *, alive: bool = True, **fields: Any
-) -> Video | None:
-    """Commit progress; `alive` refreshes the heartbeat that marks the job as taken."""
+async def _step(db: Database, video_id: uuid.UUID, change: Callable[[Video], object]) -> None:
+    """Commit one transition of the video's state; nothing when it was deleted meanwhile."""
     async with db.unit_of_work() as session:
         video = await video_repository.get_for_update(session, video_id)
-        if video is None:
-            return None
-        for name, value in fields.items():
-            setattr(video, name, value)
-        video.heartbeat_at = utcnow() if alive else None
-        if video.status is VideoStatus.READY:
-            await video_service.refresh_listing(session, video)
-        publish_status(video)
-        return video
+        if video is not None:
+            change(video)
 
 
 @job("video.process", retries=MAX_ATTEMPTS - 1, retry_delay=20)
@@ -101,32 +93,18 @@ async def process_video(db: Database, video_id_text: str) -> str:
             return "skipped"
         if video.heartbeat_at is not None and video.heartbeat_at > utcnow() - STALLED_AFTER:
             return "busy"  # another worker is on it (a duplicate from recovery)
-        video.attempts += 1
-        video.heartbeat_at = utcnow()
-        video.status_message = "Checking the file…"
-        attempt = video.attempts
+        attempt = video_service.start_attempt(video)
         source_key = video.source_key
-        publish_status(video)
     storage = storage_from_settings(settings)
     job_dir = settings.work_dir / str(video_id)
-    outputs: _Outputs = (
-        _LocalOutputs(storage, video_id)
-        if isinstance(storage, LocalStorage)
-        else _S3Outputs(storage, video_id, job_dir)
-    )
+    outputs = _Outputs(storage, video_id, job_dir)
     try:
         return await _run(db, video_id, source_key, job_dir, outputs)
     except MediaRejected as rejected:
-        await _update(
+        await _step(
             db,
             video_id,
-            alive=False,
-            status=VideoStatus.REJECTED,
-            status_message=rejected.message,
-            status_code=rejected.code,
-            playable=False,
-            source_key=None,
-            source_size=None,
+            partial(video_service.mark_rejected, message=rejected.message, code=rejected.code),
         )
         await asyncio.to_thread(storage.delete_prefix, f"originals/{video_id}")
         await asyncio.to_thread(storage.delete_prefix, f"hls/{video_id}")
@@ -134,95 +112,53 @@ async def process_video(db: Database, video_id_text: str) -> str:
     except TranscodeFailed as failed:
         log.warning("processing %s failed (attempt %d): %s", video_id, attempt, failed)
         if getattr(failed, "transient", False) and attempt < MAX_ATTEMPTS:
-            await _update(
-                db, video_id, alive=False, status_message="Processing hit a problem; retrying…"
-            )
+            await _step(db, video_id, video_service.mark_retrying)
             raise  # Huey retries after the delay
-        await _update(
-            db,
-            video_id,
-            alive=False,
-            status=VideoStatus.FAILED,
-            status_code=failed.code,
-            status_message="Processing failed. You can try again from your content page.",
-        )
+        await _step(db, video_id, partial(video_service.mark_failed, code=failed.code))
         return "failed"
     finally:
         shutil.rmtree(job_dir, ignore_errors=True)
 
 
 class _Outputs:
-    """Where a job's files go. Locally: straight into the served directories."""
+    """Where a job's files go. When the storage is this machine's disk, straight into
+    the served directories; otherwise into the job directory, mirrored to the
+    storage as they are finished (every couple of seconds, so viewers get the
+    first segments early)."""
 
-    hls_dir: Path
-    image_dir: Path
-    poll_seconds: float = HEARTBEAT_SECONDS
-
-    async def fetch(self, source_key: str, job_dir: Path, source: Path) -> None:
-        raise NotImplementedError
-
-    async def start_hls(self) -> None:
-        shutil.rmtree(self.hls_dir, ignore_errors=True)  # a re-run starts clean
-        self.hls_dir.mkdir(parents=True)
-
-    async def publish_hls(self, *, final: bool = False) -> bool:
-        """Make what is encoded so far visible; False if that failed (retried later)."""
-        return True
-
-    async def start_images(self) -> None:
-        shutil.rmtree(self.image_dir, ignore_errors=True)
-        self.image_dir.mkdir(parents=True)
-
-    async def publish_images(self) -> None:
-        return None
-
-
-class _LocalOutputs(_Outputs):
-    def __init__(self, storage: LocalStorage, video_id: uuid.UUID) -> None:
-        self.storage = storage
-        self.hls_dir = storage.path(f"hls/{video_id}")
-        self.image_dir = storage.path(f"images/{video_id}")
-
-    async def fetch(self, source_key: str, job_dir: Path, source: Path) -> None:
-        await asyncio.to_thread(_prepare_job, job_dir, self.storage.path(source_key), source)
-
-
-class _S3Outputs(_Outputs):
-    """Encode into the job directory and mirror finished files to the bucket."""
-
-    poll_seconds = S3_SYNC_SECONDS
     SKIP = ("*.tmp",)  # ffmpeg's temp_file names and our own atomic writes
 
-    def __init__(self, storage: S3Storage, video_id: uuid.UUID, job_dir: Path) -> None:
+    def __init__(self, storage: Storage, video_id: uuid.UUID, job_dir: Path) -> None:
         self.storage = storage
         self.hls_prefix = f"hls/{video_id}"
         self.image_prefix = f"images/{video_id}"
-        self.hls_dir = job_dir / "hls"
-        self.image_dir = job_dir / "images"
+        self.hls_dir = storage.local_path(self.hls_prefix) or job_dir / "hls"
+        self.image_dir = storage.local_path(self.image_prefix) or job_dir / "images"
+        self.poll_seconds = HEARTBEAT_SECONDS if storage.is_local else S3_SYNC_SECONDS
         self.hls_state: SyncState = {}
 
     async def fetch(self, source_key: str, job_dir: Path, source: Path) -> None:
-        def download() -> None:
+        """A fresh job directory holding only (a copy of, or a link to) the original."""
+
+        def prepare() -> None:
             shutil.rmtree(job_dir, ignore_errors=True)
             job_dir.mkdir(parents=True)
-            self.storage.download(source_key, source)
+            self.storage.fetch(source_key, source)
 
         try:
-            await asyncio.to_thread(download)
+            await asyncio.to_thread(prepare)
         except FileNotFoundError:
-            raise TranscodeFailed(detail=f"{source_key} is not in the bucket") from None
+            raise TranscodeFailed(detail=f"{source_key} is missing from storage") from None
         except Exception as exc:
             raise _storage_failed(exc) from exc
 
     async def start_hls(self) -> None:
-        await super().start_hls()
+        """A re-run starts clean, here and in the storage."""
         self.hls_state.clear()
-        try:
-            await asyncio.to_thread(self.storage.delete_prefix, self.hls_prefix)
-        except Exception as exc:
-            raise _storage_failed(exc) from exc
+        await self._start(self.hls_dir, self.hls_prefix)
 
     async def publish_hls(self, *, final: bool = False) -> bool:
+        """Make what is encoded so far visible; False if that failed (retried later)."""
         try:
             await asyncio.to_thread(
                 self.storage.sync_dir,
@@ -239,17 +175,24 @@ class _S3Outputs(_Outputs):
         return True
 
     async def start_images(self) -> None:
-        await super().start_images()
-        try:
-            await asyncio.to_thread(self.storage.delete_prefix, self.image_prefix)
-        except Exception as exc:
-            raise _storage_failed(exc) from exc
+        await self._start(self.image_dir, self.image_prefix)
 
     async def publish_images(self) -> None:
         try:
             await asyncio.to_thread(
                 self.storage.sync_dir, self.image_dir, self.image_prefix, skip=self.SKIP
             )
+        except Exception as exc:
+            raise _storage_failed(exc) from exc
+
+    async def _start(self, directory: Path, prefix: str) -> None:
+        def clear() -> None:
+            self.storage.delete_prefix(prefix)
+            shutil.rmtree(directory, ignore_errors=True)
+            directory.mkdir(parents=True)
+
+        try:
+            await asyncio.to_thread(clear)
         except Exception as exc:
             raise _storage_failed(exc) from exc
 
@@ -271,15 +214,12 @@ async def _run(
         probe, source, ProbeLimits(max_bytes=settings.max_upload_bytes)
     )
     rungs: list[Rung] = plan_ladder(info)
-    await _update(
+    await _step(
         db,
         video_id,
-        duration_seconds=info.duration,
-        width=info.width,
-        height=info.height,
-        status_message="Encoding…",
-        processing_progress=0.0,
-        playable=False,
+        partial(
+            video_service.report_probe, duration=info.duration, width=info.width, height=info.height
+        ),
     )
     out_dir = outputs.hls_dir
     await outputs.start_hls()
@@ -308,20 +248,26 @@ async def _run(
             await asyncio.to_thread(transcode.write_master_playlist, out_dir, rungs, info)
             if await outputs.publish_hls():
                 playable = True
-                await _update(db, video_id, playable=True, processing_progress=progress.get() * 0.9)
+                await _step(
+                    db,
+                    video_id,
+                    partial(video_service.mark_playable, progress=progress.get() * 0.9),
+                )
         elif not runner.done():
             await outputs.publish_hls()
-            await _update(db, video_id, processing_progress=progress.get() * 0.9)
+            await _step(
+                db, video_id, partial(video_service.report_progress, progress=progress.get() * 0.9)
+            )
     runner.result()  # re-raise a transcode failure
     await asyncio.to_thread(transcode.finalize_playlists, out_dir)
     await asyncio.to_thread(transcode.write_master_playlist, out_dir, rungs, info)
     await outputs.publish_hls(final=True)
-    await _update(
+    await _step(
         db,
         video_id,
-        playable=True,
-        processing_progress=0.92,
-        status_message="Making the poster and previews…",
+        partial(
+            video_service.mark_playable, progress=0.92, message="Making the poster and previews…"
+        ),
     )
     image_dir = outputs.image_dir
     await outputs.start_images()
@@ -336,35 +282,24 @@ async def _run(
     def key(path: Path) -> str:
         return f"images/{video_id}/{path.relative_to(image_dir).as_posix()}"
 
-    await _update(
-        db,
-        video_id,
-        alive=False,
-        status=VideoStatus.READY,
-        status_message="",
-        processing_progress=1.0,
-        playable=True,
-        processed_at=utcnow(),
-        renditions=renditions,
-        images={
-            # "player"/"card" are WebP; the JPEGs serve clients without WebP.
-            "poster": {name.removesuffix("_webp"): key(path) for name, path in posters.items()},
-            "candidates": [key(p) for p in candidates],
-            "storyboard": key(sheet),
-            "storyboard_vtt": key(vtt),
-        },
-    )
+    async with db.unit_of_work() as session:
+        video = await video_repository.get_for_update(session, video_id)
+        if video is not None:
+            await video_service.mark_ready(
+                session,
+                video,
+                renditions=renditions,
+                images={
+                    # "player"/"card" are WebP; the JPEGs serve clients without WebP.
+                    "poster": {
+                        name.removesuffix("_webp"): key(path) for name, path in posters.items()
+                    },
+                    "candidates": [key(p) for p in candidates],
+                    "storyboard": key(sheet),
+                    "storyboard_vtt": key(vtt),
+                },
+            )
     return "ready"
-
-
-def _prepare_job(job_dir: Path, original: Path, source: Path) -> None:
-    """A fresh job directory holding only (a link to) the original."""
-    shutil.rmtree(job_dir, ignore_errors=True)
-    job_dir.mkdir(parents=True)
-    try:
-        os.link(original, source)
-    except OSError:
-        shutil.copyfile(original, source)
 
 
 async def recover_stalled(session: WriteSession) -> int:
@@ -380,7 +315,7 @@ async def recover_stalled(session: WriteSession) -> int:
 async def purge_uploads(session: WriteSession) -> int:
     """Forget expired uploads; with S3, abort them and orphaned multipart uploads first."""
     aborted = 0
-    if get_settings().storage_backend == "s3":
+    if storage_from_settings(get_settings()).s3_bucket() is not None:
         aborted = await s3_upload_service.purge(session)
     return aborted + await upload_service.purge_expired(session)
 

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cosmostream import effects
 from cosmostream.account.schemas import Actor
 from cosmostream.config import get_settings
 from cosmostream.db import Database
@@ -183,8 +184,6 @@ class UploadService:
             raise Conflict("A finished upload cannot be terminated.", code="upload_complete")
         await session.delete(upload)
         path = part_path(upload.id)
-        from cosmostream import effects
-
         effects.after_commit(lambda: path.unlink(missing_ok=True))
 
     async def purge_expired(self, session: AsyncSession) -> int:
