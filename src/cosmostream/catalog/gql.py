@@ -16,7 +16,8 @@ from cosmostream.graphql.relay import VideoConnection, connection
 from cosmostream.kit.ids import parse_uuid
 from cosmostream.models import Video as VideoModel
 from cosmostream.video.errors import VideoNotFound
-from cosmostream.video.gql import Video, media_url
+from cosmostream.video.gql import Video
+from cosmostream.video.urls import media_url
 
 
 @strawberry.enum(description="Orderings of video listings (each newest-id first on ties).")

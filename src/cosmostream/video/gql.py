@@ -15,12 +15,12 @@ from cosmostream.kit.ids import parse_uuid
 from cosmostream.models import Video as VideoModel
 from cosmostream.models import VideoStatus as VideoStatusModel
 from cosmostream.models import Visibility as VisibilityModel
-from cosmostream.video import media_tokens
 from cosmostream.video.errors import VideoNotFound
 from cosmostream.video.s3_uploads import PROTOCOL as S3_PROTOCOL
 from cosmostream.video.s3_uploads import s3_mode, s3_upload_service
 from cosmostream.video.schemas import VideoCreate, VideoUpdate
 from cosmostream.video.service import can_manage, video_service
+from cosmostream.video.urls import media_url
 
 if TYPE_CHECKING:
     from cosmostream.engagement.gql import CommentConnection, CommentSort
@@ -47,16 +47,6 @@ class Rendition:
     height: int
     width: int
     bandwidth: int
-
-
-def media_url(video: VideoModel, key: str | None, kind: str = "images") -> str | None:
-    """URL of a stored file of the video, signed when the video is not public."""
-    if not key:
-        return None
-    url = f"/media/{key}"
-    if video.visibility is not VisibilityModel.PUBLIC:
-        url += "?" + media_tokens.token_query(video.id, kind)
-    return url
 
 
 @strawberry.type

@@ -14,9 +14,9 @@ from cosmostream.engagement import pages as engagement_pages
 from cosmostream.errors import AppError, NotFound
 from cosmostream.kit.ids import parse_uuid
 from cosmostream.models import Visibility
-from cosmostream.video.gql import media_url
 from cosmostream.video.schemas import VideoUpdate
 from cosmostream.video.service import can_manage, video_service
+from cosmostream.video.urls import media_url
 from cosmostream.web import security
 from cosmostream.web.forms import read_form, redirect, text
 from cosmostream.web.templating import flash, render
