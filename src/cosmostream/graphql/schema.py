@@ -10,14 +10,18 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from cosmostream.account.gql import AccountMutation, AccountQuery
+from cosmostream.catalog import gql as catalog_gql
 from cosmostream.catalog.gql import CatalogMutation, CatalogQuery
 from cosmostream.config import get_settings
+from cosmostream.engagement import gql as engagement_gql
 from cosmostream.engagement.gql import EngagementMutation
 from cosmostream.forum.gql import ForumMutation, ForumQuery
 from cosmostream.graphql.errors import AppErrorMasker
+from cosmostream.graphql.hubs import extend_hubs
 from cosmostream.launch.gql import LaunchMutation, LaunchQuery
 from cosmostream.mission.gql import MissionQuery
 from cosmostream.news.gql import NewsQuery
+from cosmostream.notification import gql as notification_gql
 from cosmostream.notification.gql import NotificationMutation
 from cosmostream.search.gql import SearchQuery
 from cosmostream.sky.gql import SkyQuery
@@ -53,6 +57,9 @@ Mutation = merge_types(
     ),
 )
 
+# In domain order, which is the order of the fields they add to a hub.
+HUB_FIELDS = (*catalog_gql.HUB_FIELDS, *notification_gql.HUB_FIELDS, *engagement_gql.HUB_FIELDS)
+
 
 class Schema(strawberry.Schema):
     def process_errors(
@@ -64,6 +71,7 @@ class Schema(strawberry.Schema):
 
 def build_schema() -> strawberry.Schema:
     settings = get_settings()
+    extend_hubs(HUB_FIELDS)
     return Schema(
         query=Query,
         mutation=Mutation,
