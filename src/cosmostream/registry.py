@@ -49,6 +49,8 @@ class Domain:
     - `query` / `mutation`: Strawberry types merged into the schema's root types.
     - `gql_types`: extra Strawberry types the schema must know (types only reached
       through interfaces or contributed fields).
+    - `hub_fields`: the fields the domain adds to the hub types `User`, `Me`,
+      `Category` and `Video` (see `graphql/hubs.py`), in order.
     - `sockets`: installs the domain's Socket.IO rooms and events on the server.
     - `tasks`: the modules that define the domain's Huey tasks and periodic tasks;
       the web process and the worker both import them, so a task enqueued by
@@ -64,6 +66,7 @@ class Domain:
     query: type | None = None
     mutation: type | None = None
     gql_types: Sequence[type] = ()
+    hub_fields: Sequence[type] = ()
     sockets: Callable[[Realtime], None] | None = None
     tasks: Sequence[ModuleType] = ()
     middleware: Sequence[Middleware] = ()

@@ -1,210 +1,22 @@
-"""GraphQL for accounts: auth flow, profile, following and roles."""
+"""GraphQL for accounts: auth flow, profile, following and roles.
+
+The `User`, `Me` and `Category` types are hubs, in graphql/hubs.py.
+"""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from enum import Enum
-from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from cosmostream.account.schemas import Actor, AuthResult, ProfileUpdate, SignupInput
-from cosmostream.account.service import account_service, avatar_url
+from cosmostream.account.schemas import AuthResult, ProfileUpdate, SignupInput
+from cosmostream.account.service import account_service
 from cosmostream.errors import NotFound
 from cosmostream.graphql.context import Info
+from cosmostream.graphql.hubs import Category, Me, Role, User
 from cosmostream.kit.ids import parse_uuid
 from cosmostream.models import Role as RoleModel
-from cosmostream.models import User as UserModel
-
-if TYPE_CHECKING:
-    from cosmostream.catalog.gql import VideoSort
-    from cosmostream.engagement.gql import FollowingConnection, HistoryConnection
-    from cosmostream.graphql.relay import VideoConnection
-    from cosmostream.notification.gql import NotificationConnection
-
-
-@strawberry.enum
-class Role(Enum):
-    VIEWER = "viewer"
-    CREATOR = "creator"
-    ADMIN = "admin"
-
-
-@strawberry.type
-class Category:
-    id: strawberry.ID
-    slug: str
-    name: str
-    description: str
-    icon: str
-
-    @strawberry.field(description="How many public videos it has.")
-    async def video_count(self, info: Info) -> int:
-        from cosmostream.catalog.gql import category_video_count
-
-        return await category_video_count(info, self)
-
-    @strawberry.field(description="The poster of its most viewed video, or null.")
-    async def cover_url(self, info: Info) -> str | None:
-        from cosmostream.catalog.gql import category_cover_url
-
-        return await category_cover_url(info, self)
-
-    @strawberry.field(description="Its public videos (sort defaults to NEWEST, first <= 100).")
-    async def videos(
-        self,
-        info: Info,
-        sort: Annotated[VideoSort, strawberry.lazy("cosmostream.catalog.gql")] | None = None,
-        first: int = 24,
-        after: str | None = None,
-    ) -> Annotated[VideoConnection, strawberry.lazy("cosmostream.graphql.relay")]:
-        from cosmostream.catalog.gql import category_videos
-
-        return await category_videos(info, self, sort, first, after)
-
-
-@strawberry.type
-class User:
-    model: strawberry.Private[UserModel]
-
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(str(self.model.id))
-
-    @strawberry.field
-    def display_name(self) -> str:
-        return self.model.display_name
-
-    @strawberry.field
-    def bio(self) -> str:
-        return self.model.bio
-
-    @strawberry.field
-    def avatar_url(self) -> str | None:
-        return avatar_url(self.model)
-
-    @strawberry.field
-    def role(self) -> Role:
-        return Role(self.model.role.value)
-
-    @strawberry.field
-    def created_at(self) -> datetime:
-        return self.model.created_at
-
-    @strawberry.field(description="Visible to the user themself and to admins only.")
-    def email(self, info: Info) -> str | None:
-        actor = info.context.actor
-        if actor is not None and (actor.id == self.model.id or actor.is_admin):
-            return self.model.email
-        return None
-
-    @strawberry.field
-    def email_verified(self, info: Info) -> bool | None:
-        actor = info.context.actor
-        if actor is not None and (actor.id == self.model.id or actor.is_admin):
-            return self.model.email_verified_at is not None
-        return None
-
-    @strawberry.field
-    async def follower_count(self, info: Info) -> int:
-        return (await info.context.loaders.follow_counts.load(self.model.id))[0]
-
-    @strawberry.field
-    async def following_count(self, info: Info) -> int:
-        return (await info.context.loaders.follow_counts.load(self.model.id))[1]
-
-
-@strawberry.type
-class Session:
-    id: strawberry.ID
-    created_at: datetime
-    last_used_at: datetime
-    user_agent: str
-    ip_address: str
-    current: bool
-
-
-@strawberry.type(description="The signed-in user, with what only they can see.")
-class Me(User):
-    session_id: strawberry.Private[uuid.UUID]
-
-    @strawberry.field
-    def email(self) -> str:
-        return self.model.email
-
-    @strawberry.field
-    def email_verified(self) -> bool:
-        return self.model.email_verified_at is not None
-
-    @strawberry.field
-    async def sessions(self, info: Info) -> list[Session]:
-        async with info.context.db.read() as session:
-            rows = await account_service.list_sessions_of(session, self.model.id)
-        return [
-            Session(
-                id=strawberry.ID(str(s.id)),
-                created_at=s.created_at,
-                last_used_at=s.last_used_at,
-                user_agent=s.user_agent,
-                ip_address=s.ip_address,
-                current=s.id == self.session_id,
-            )
-            for s in rows
-        ]
-
-    @strawberry.field
-    async def favourite_categories(self, info: Info) -> list[Category]:
-        async with info.context.db.read() as session:
-            slugs = await account_service.favourite_category_slugs(session, self.model.id)
-            categories = await account_service.list_categories(session)
-        return [_category(c) for c in categories if c.slug in slugs]
-
-    @strawberry.field(description="Your notifications, newest first (the latest 500 are kept).")
-    async def notifications(
-        self, info: Info, first: int = 20, after: str | None = None
-    ) -> Annotated[NotificationConnection, strawberry.lazy("cosmostream.notification.gql")]:
-        from cosmostream.notification.gql import notifications_of
-
-        reader = Actor(user=self.model, session_id=self.session_id)
-        return await notifications_of(info, reader, first, after)
-
-    @strawberry.field
-    async def unread_notification_count(self, info: Info) -> int:
-        from cosmostream.notification.gql import unread_count_of
-
-        return await unread_count_of(info, Actor(user=self.model, session_id=self.session_id))
-
-    @strawberry.field(description="Videos you watched, most recently watched first.")
-    async def history(
-        self, info: Info, first: int = 20, after: str | None = None
-    ) -> Annotated[HistoryConnection, strawberry.lazy("cosmostream.engagement.gql")]:
-        from cosmostream.engagement.gql import history_of
-
-        reader = Actor(user=self.model, session_id=self.session_id)
-        return await history_of(info, reader, first, after)
-
-    @strawberry.field(description="Your saved videos, most recently saved first.")
-    async def saved(
-        self, info: Info, first: int = 20, after: str | None = None
-    ) -> Annotated[VideoConnection, strawberry.lazy("cosmostream.graphql.relay")]:
-        from cosmostream.engagement.gql import saved_of
-
-        reader = Actor(user=self.model, session_id=self.session_id)
-        return await saved_of(info, reader, first, after)
-
-    @strawberry.field(description="Creators you follow, most recently followed first.")
-    async def following(
-        self, info: Info, first: int = 20, after: str | None = None
-    ) -> Annotated[FollowingConnection, strawberry.lazy("cosmostream.engagement.gql")]:
-        from cosmostream.engagement.gql import following_of
-
-        reader = Actor(user=self.model, session_id=self.session_id)
-        return await following_of(info, reader, first, after)
-
-    @strawberry.field(description="While true, what you watch is not added to your history.")
-    def history_paused(self) -> bool:
-        return self.model.history_paused
 
 
 @strawberry.type
@@ -224,16 +36,6 @@ class AuthPayload:
             refresh_token_expires_at=result.refresh_expires_at,
             user=Me(model=result.user, session_id=result.session_id),
         )
-
-
-def _category(c: object) -> Category:
-    return Category(
-        id=strawberry.ID(str(c.id)),  # type: ignore[attr-defined]
-        slug=c.slug,  # type: ignore[attr-defined]
-        name=c.name,  # type: ignore[attr-defined]
-        description=c.description,  # type: ignore[attr-defined]
-        icon=c.icon,  # type: ignore[attr-defined]
-    )
 
 
 @strawberry.input(name="SignupInput")
@@ -281,7 +83,7 @@ class AccountQuery:
     @strawberry.field
     async def categories(self, info: Info) -> list[Category]:
         async with info.context.db.read() as session:
-            return [_category(c) for c in await account_service.list_categories(session)]
+            return [Category.from_model(c) for c in await account_service.list_categories(session)]
 
 
 @strawberry.type

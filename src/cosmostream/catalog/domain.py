@@ -2,7 +2,7 @@
 
 from cosmostream.catalog import pages, tasks
 from cosmostream.catalog.demo import load_demo_categories
-from cosmostream.catalog.gql import CatalogMutation, CatalogQuery
+from cosmostream.catalog.gql import HUB_FIELDS, CatalogMutation, CatalogQuery
 from cosmostream.registry import Domain, NavLink
 
 domain = Domain(
@@ -17,4 +17,5 @@ domain = Domain(
         NavLink("Categories", "/categories", 30),
     ],
     demo=load_demo_categories,
+    hub_fields=HUB_FIELDS,
 )

@@ -8,15 +8,13 @@ from enum import Enum
 
 import strawberry
 
-from cosmostream.account.gql import Category, User, _category
 from cosmostream.catalog import schemas
 from cosmostream.catalog.service import catalog_service
 from cosmostream.graphql.context import Info
-from cosmostream.graphql.relay import VideoConnection, connection
+from cosmostream.graphql.hubs import Category, User, Video, VideoConnection, video_connection
 from cosmostream.kit.ids import parse_uuid
-from cosmostream.models import Video as VideoModel
 from cosmostream.video.errors import VideoNotFound
-from cosmostream.video.gql import Video, media_url
+from cosmostream.video.urls import media_url
 
 
 @strawberry.enum(description="Orderings of video listings (each newest-id first on ties).")
@@ -87,38 +85,48 @@ def _filter(info: Info, value: VideoFilter | None) -> schemas.VideoFilter:
 
 
 def _connection(page: schemas.VideoPage) -> VideoConnection:
-    return connection(page.videos, page.cursor, page.has_next)
+    return video_connection(page.videos, page.cursor, page.has_next)
 
 
-# -- fields other types delegate to (Category in account/gql, Video in video/gql) --
+@strawberry.type
+class CategoryCatalogFields(Category):
+    """What the catalog adds to `Category`."""
+
+    @strawberry.field(description="How many public videos it has.")
+    async def video_count(self, info: Info) -> int:
+        stats = await info.context.loaders.category_stats.load(uuid.UUID(str(self.id)))
+        return stats.video_count
+
+    @strawberry.field(description="The poster of its most viewed video, or null.")
+    async def cover_url(self, info: Info) -> str | None:
+        stats = await info.context.loaders.category_stats.load(uuid.UUID(str(self.id)))
+        if stats.cover is None:
+            return None
+        posters = stats.cover.images.get("poster") or {}
+        return media_url(stats.cover, posters.get("card") or posters.get("player"))
+
+    @strawberry.field(description="Its public videos (sort defaults to NEWEST, first <= 100).")
+    async def videos(
+        self, info: Info, sort: VideoSort | None = None, first: int = 24, after: str | None = None
+    ) -> VideoConnection:
+        async with info.context.db.read() as session:
+            page = await catalog_service.list_videos(
+                session, schemas.VideoFilter(category=self.slug), _sort(sort), first, after
+            )
+        return _connection(page)
 
 
-async def category_video_count(info: Info, category: Category) -> int:
-    stats = await info.context.loaders.category_stats.load(uuid.UUID(str(category.id)))
-    return stats.video_count
+@strawberry.type
+class VideoCatalogFields(Video):
+    """What the catalog adds to `Video`."""
+
+    @strawberry.field(description="Related public videos: shared tags first, then its category.")
+    async def up_next(self, info: Info, first: int = 8) -> list[Video]:
+        request = schemas.UpNextRequest.of(self.model, first)
+        return [Video(model=v) for v in await info.context.loaders.up_next.load(request)]
 
 
-async def category_cover_url(info: Info, category: Category) -> str | None:
-    stats = await info.context.loaders.category_stats.load(uuid.UUID(str(category.id)))
-    if stats.cover is None:
-        return None
-    posters = stats.cover.images.get("poster") or {}
-    return media_url(stats.cover, posters.get("card") or posters.get("player"))
-
-
-async def category_videos(
-    info: Info, category: Category, sort: VideoSort | None, first: int, after: str | None
-) -> VideoConnection:
-    async with info.context.db.read() as session:
-        page = await catalog_service.list_videos(
-            session, schemas.VideoFilter(category=category.slug), _sort(sort), first, after
-        )
-    return _connection(page)
-
-
-async def up_next(info: Info, video: VideoModel, first: int) -> list[Video]:
-    request = schemas.UpNextRequest.of(video, first)
-    return [Video(model=v) for v in await info.context.loaders.up_next.load(request)]
+HUB_FIELDS = (CategoryCatalogFields, VideoCatalogFields)
 
 
 @strawberry.type
@@ -171,7 +179,7 @@ class CatalogQuery:
     async def category(self, info: Info, slug: str) -> Category | None:
         async with info.context.db.read() as session:
             found = await catalog_service.find_category(session, slug)
-        return _category(found) if found else None
+        return Category.from_model(found) if found else None
 
 
 def _video_id(value: strawberry.ID) -> uuid.UUID:

@@ -1,7 +1,7 @@
 """The engagement domain's contributions (see `cosmostream.registry`)."""
 
 from cosmostream.engagement import api, pages, tasks
-from cosmostream.engagement.gql import EngagementMutation
+from cosmostream.engagement.gql import HUB_FIELDS, EngagementMutation
 from cosmostream.registry import Domain
 
 domain = Domain(
@@ -9,4 +9,5 @@ domain = Domain(
     routers=[pages.router, api.router],
     mutation=EngagementMutation,
     tasks=[tasks],
+    hub_fields=HUB_FIELDS,
 )

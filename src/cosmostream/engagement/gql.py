@@ -1,20 +1,18 @@
 """GraphQL for engagement: likes, saves, comments, playback, the viewer's library.
 
-The `Video` fields (`viewerHasLiked`, `viewerHasSaved`, `viewerPosition`,
-`comments`) and the `Me` fields (`history`, `saved`, `following`,
-`historyPaused`) are declared on those types and delegate here.
+Engagement extends two hubs (graphql/hubs.py): `Video` with its counters and the
+viewer's likes, saves, position and comments, `Me` with the viewer's library.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from enum import Enum
 
 import strawberry
 
-from cosmostream.account.gql import Me, User
-from cosmostream.account.schemas import Actor
 from cosmostream.engagement.errors import CommentNotFound
 from cosmostream.engagement.schemas import (
     VIEWER_COOKIE,
@@ -31,12 +29,12 @@ from cosmostream.engagement.service import (
     viewer_key,
 )
 from cosmostream.graphql.context import Info
-from cosmostream.graphql.relay import PageInfo, VideoConnection, connection, page_info
+from cosmostream.graphql.hubs import Me, User, Video, VideoConnection, video_connection
+from cosmostream.graphql.relay import Connection, Edge, connection, page_info
 from cosmostream.kit.ids import parse_uuid
 from cosmostream.models import Comment as CommentModel
 from cosmostream.models import Video as VideoModel
 from cosmostream.video.errors import VideoNotFound
-from cosmostream.video.gql import Video
 
 
 @strawberry.enum(name="PlaybackEvent")
@@ -122,22 +120,6 @@ def _thread(thread: CommentThread) -> Comment:
 
 
 @strawberry.type
-class CommentEdge:
-    cursor: str
-    node: Comment
-
-
-@strawberry.type
-class CommentConnection:
-    edges: list[CommentEdge]
-    page_info: PageInfo
-
-    @strawberry.field
-    def nodes(self) -> list[Comment]:
-        return [e.node for e in self.edges]
-
-
-@strawberry.type
 class HistoryEntry:
     item: strawberry.Private[HistoryItem]
 
@@ -166,30 +148,20 @@ class HistoryEntry:
         return self.item.entry.updated_at
 
 
+# Named after the list, not after the node type (HistoryEntryEdge).
 @strawberry.type
-class HistoryEdge:
-    cursor: str
-    node: HistoryEntry
-
-
-@strawberry.type
-class HistoryConnection:
-    edges: list[HistoryEdge]
-    page_info: PageInfo
-
-    @strawberry.field
-    def nodes(self) -> list[HistoryEntry]:
-        return [e.node for e in self.edges]
+class HistoryEdge(Edge[HistoryEntry]):
+    pass
 
 
 @strawberry.type
-class FollowingEdge:
-    cursor: str
+class HistoryConnection(Connection[HistoryEntry]):
+    edges: Sequence[HistoryEdge]
+
+
+@strawberry.type
+class FollowingEdge(Edge[User]):
     item: strawberry.Private[FollowedCreatorModel]
-
-    @strawberry.field
-    def node(self) -> User:
-        return User(model=self.item.user)
 
     @strawberry.field
     def followed_at(self) -> datetime:
@@ -201,13 +173,8 @@ class FollowingEdge:
 
 
 @strawberry.type
-class FollowingConnection:
-    edges: list[FollowingEdge]
-    page_info: PageInfo
-
-    @strawberry.field
-    def nodes(self) -> list[User]:
-        return [User(model=e.item.user) for e in self.edges]
+class FollowingConnection(Connection[User]):
+    edges: Sequence[FollowingEdge]
 
 
 @strawberry.type
@@ -236,61 +203,106 @@ def _id(value: strawberry.ID | None, error: type[Exception]) -> uuid.UUID:
     return parsed
 
 
-# -- delegates for fields declared on Video and Me -------------------------------
-
-
-async def comments_of(
-    info: Info,
-    video: VideoModel,
-    first: int,
-    after: str | None,
-    sort: CommentSort | None,
-) -> CommentConnection:
-    order = CommentSortModel(sort.value) if sort else CommentSortModel.NEWEST
-    async with info.context.db.read() as session:
-        page = await engagement_service.list_comments(
-            session, info.context.actor, video.id, first=first, after=after, sort=order
-        )
-    edges = [
-        CommentEdge(cursor=c, node=_thread(t))
-        for t, c in zip(page.items, page.cursors, strict=True)
-    ]
-    return CommentConnection(edges=edges, page_info=page_info(page))
-
-
-async def history_of(info: Info, reader: Actor, first: int, after: str | None) -> HistoryConnection:
-    async with info.context.db.read() as session:
-        page = await engagement_service.history(session, reader, first=first, after=after)
-    edges = [
-        HistoryEdge(cursor=c, node=HistoryEntry(item=i))
-        for i, c in zip(page.items, page.cursors, strict=True)
-    ]
-    return HistoryConnection(edges=edges, page_info=page_info(page))
-
-
-async def saved_of(info: Info, reader: Actor, first: int, after: str | None) -> VideoConnection:
-    async with info.context.db.read() as session:
-        page = await engagement_service.saved(session, reader, first=first, after=after)
-    cursors = {v.id: c for v, c in zip(page.items, page.cursors, strict=True)}
-    return connection(page.items, lambda v: cursors[v.id], page.has_next)
-
-
-async def following_of(
-    info: Info, reader: Actor, first: int, after: str | None
-) -> FollowingConnection:
-    async with info.context.db.read() as session:
-        page = await engagement_service.following(session, reader, first=first, after=after)
-    edges = [FollowingEdge(cursor=c, item=i) for i, c in zip(page.items, page.cursors, strict=True)]
-    return FollowingConnection(edges=edges, page_info=page_info(page))
-
-
-async def viewer_state_of(info: Info, video: VideoModel) -> tuple[bool, bool, float | None]:
+async def _viewer_state(info: Info, video: VideoModel) -> tuple[bool, bool, float | None]:
     """(liked, saved, position) for the signed-in viewer, batched per request."""
     actor = info.context.actor
     if actor is None:
         return False, False, None
     state = await info.context.loaders.viewer_states.load((actor.id, video.id))
     return state.liked, state.saved, state.position
+
+
+@strawberry.type
+class VideoEngagementFields(Video):
+    """What engagement adds to `Video`."""
+
+    @strawberry.field
+    def view_count(self) -> int:
+        return self.model.view_count
+
+    @strawberry.field
+    def like_count(self) -> int:
+        return self.model.like_count
+
+    @strawberry.field
+    def comment_count(self) -> int:
+        return self.model.comment_count
+
+    @strawberry.field(description="Whether you like it (false when signed out).")
+    async def viewer_has_liked(self, info: Info) -> bool:
+        return (await _viewer_state(info, self.model))[0]
+
+    @strawberry.field(description="Whether it is in your saved videos (false when signed out).")
+    async def viewer_has_saved(self, info: Info) -> bool:
+        return (await _viewer_state(info, self.model))[1]
+
+    @strawberry.field(description="Where you stopped watching it, in seconds (null if never).")
+    async def viewer_position(self, info: Info) -> float | None:
+        return (await _viewer_state(info, self.model))[2]
+
+    @strawberry.field(description="Top-level comments with their first replies (newest first).")
+    async def comments(
+        self,
+        info: Info,
+        first: int = 20,
+        after: str | None = None,
+        sort: CommentSort | None = None,
+    ) -> Connection[Comment]:
+        order = CommentSortModel(sort.value) if sort else CommentSortModel.NEWEST
+        async with info.context.db.read() as session:
+            page = await engagement_service.list_comments(
+                session, info.context.actor, self.model.id, first=first, after=after, sort=order
+            )
+        return connection(page, _thread)
+
+
+@strawberry.type
+class MeEngagementFields(Me):
+    """What engagement adds to `Me`: the viewer's library."""
+
+    @strawberry.field(description="Videos you watched, most recently watched first.")
+    async def history(
+        self, info: Info, first: int = 20, after: str | None = None
+    ) -> HistoryConnection:
+        async with info.context.db.read() as session:
+            page = await engagement_service.history(
+                session, self.as_actor(), first=first, after=after
+            )
+        edges = [
+            HistoryEdge(cursor=c, node=HistoryEntry(item=i))
+            for i, c in zip(page.items, page.cursors, strict=True)
+        ]
+        return HistoryConnection(edges=edges, page_info=page_info(page))
+
+    @strawberry.field(description="Your saved videos, most recently saved first.")
+    async def saved(self, info: Info, first: int = 20, after: str | None = None) -> VideoConnection:
+        async with info.context.db.read() as session:
+            page = await engagement_service.saved(
+                session, self.as_actor(), first=first, after=after
+            )
+        cursors = {v.id: c for v, c in zip(page.items, page.cursors, strict=True)}
+        return video_connection(page.items, lambda v: cursors[v.id], page.has_next)
+
+    @strawberry.field(description="Creators you follow, most recently followed first.")
+    async def following(
+        self, info: Info, first: int = 20, after: str | None = None
+    ) -> FollowingConnection:
+        async with info.context.db.read() as session:
+            page = await engagement_service.following(
+                session, self.as_actor(), first=first, after=after
+            )
+        edges = [
+            FollowingEdge(cursor=c, node=User(model=i.user), item=i)
+            for i, c in zip(page.items, page.cursors, strict=True)
+        ]
+        return FollowingConnection(edges=edges, page_info=page_info(page))
+
+    @strawberry.field(description="While true, what you watch is not added to your history.")
+    def history_paused(self) -> bool:
+        return self.model.history_paused
+
+
+HUB_FIELDS = (VideoEngagementFields, MeEngagementFields)
 
 
 @strawberry.type

@@ -7,7 +7,6 @@ from datetime import datetime
 
 import strawberry
 
-from cosmostream.account.gql import User
 from cosmostream.forum.errors import (
     ChatMessageNotFound,
     ForumCategoryNotFound,
@@ -18,7 +17,8 @@ from cosmostream.forum.markdown import render_markdown
 from cosmostream.forum.schemas import DEFAULT_CHAT_PAGE, DEFAULT_PAGE
 from cosmostream.forum.service import can_delete_post, can_edit_post, forum_service, is_moderator
 from cosmostream.graphql.context import Info
-from cosmostream.graphql.relay import PageInfo, page_info
+from cosmostream.graphql.hubs import User
+from cosmostream.graphql.relay import Connection, connection
 from cosmostream.kit.ids import parse_uuid
 from cosmostream.models import ChatMessage as ChatMessageModel
 from cosmostream.models import ForumCategory as ForumCategoryModel
@@ -97,22 +97,6 @@ class ForumPost:
 
 
 @strawberry.type
-class ForumPostEdge:
-    cursor: str
-    node: ForumPost
-
-
-@strawberry.type
-class ForumPostConnection:
-    edges: list[ForumPostEdge]
-    page_info: PageInfo
-
-    @strawberry.field
-    def nodes(self) -> list[ForumPost]:
-        return [e.node for e in self.edges]
-
-
-@strawberry.type
 class ForumCategory:
     model: strawberry.Private[ForumCategoryModel]
 
@@ -139,17 +123,10 @@ class ForumCategory:
     @strawberry.field(description="Live threads, pinned first, then by latest activity.")
     async def threads(
         self, info: Info, first: int = DEFAULT_PAGE, after: str | None = None
-    ) -> ForumThreadConnection:
+    ) -> Connection[ForumThread]:
         async with info.context.db.read() as session:
             page = await forum_service.threads(session, self.model.id, first=first, after=after)
-        edges = [
-            ForumThreadEdge(cursor=c, node=ForumThread(model=t))
-            for t, c in zip(page.items, page.cursors, strict=True)
-        ]
-        return ForumThreadConnection(
-            edges=edges,
-            page_info=page_info(page),
-        )
+        return connection(page, lambda t: ForumThread(model=t))
 
 
 @strawberry.type
@@ -199,33 +176,10 @@ class ForumThread:
     @strawberry.field(description="The posts, oldest first; deleted ones as placeholders.")
     async def posts(
         self, info: Info, first: int = DEFAULT_PAGE, after: str | None = None
-    ) -> ForumPostConnection:
+    ) -> Connection[ForumPost]:
         async with info.context.db.read() as session:
             page = await forum_service.posts(session, self.model.id, first=first, after=after)
-        edges = [
-            ForumPostEdge(cursor=c, node=ForumPost(model=p))
-            for p, c in zip(page.items, page.cursors, strict=True)
-        ]
-        return ForumPostConnection(
-            edges=edges,
-            page_info=page_info(page),
-        )
-
-
-@strawberry.type
-class ForumThreadEdge:
-    cursor: str
-    node: ForumThread
-
-
-@strawberry.type
-class ForumThreadConnection:
-    edges: list[ForumThreadEdge]
-    page_info: PageInfo
-
-    @strawberry.field
-    def nodes(self) -> list[ForumThread]:
-        return [e.node for e in self.edges]
+        return connection(page, lambda p: ForumPost(model=p))
 
 
 @strawberry.type

@@ -1,15 +1,20 @@
-"""Relay-style connections shared by every paginated video list."""
+"""Relay-style connections: one generic `Connection[T]` / `Edge[T]` for every list.
+
+Strawberry names a specialisation after its node type (`Connection[Comment]` is
+`CommentConnection`); a subclass gives a connection another name or more fields.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import strawberry
 
 from cosmostream.kit.pagination import Page
-from cosmostream.models import Video as VideoModel
-from cosmostream.video.gql import Video
+
+ItemT = TypeVar("ItemT")
+NodeT = TypeVar("NodeT")
 
 
 @strawberry.type
@@ -24,27 +29,23 @@ def page_info(page: Page[Any]) -> PageInfo:
 
 
 @strawberry.type
-class VideoEdge:
+class Edge(Generic[NodeT]):
     cursor: str
-    node: Video
+    node: NodeT
 
 
 @strawberry.type
-class VideoConnection:
-    edges: list[VideoEdge]
+class Connection(Generic[NodeT]):
+    # A Sequence, so that a subclass can narrow it to its own edge type.
+    edges: Sequence[Edge[NodeT]]
     page_info: PageInfo
-    nodes: list[Video] = strawberry.field(
-        description="The videos of the edges, for clients that skip the cursors."
-    )
+
+    @strawberry.field
+    def nodes(self) -> list[NodeT]:
+        return [e.node for e in self.edges]
 
 
-def connection(
-    videos: Sequence[VideoModel], cursor_of: Callable[[VideoModel], str], has_next: bool
-) -> VideoConnection:
-    """A connection over one page of videos, `cursor_of` making each edge's cursor."""
-    edges = [VideoEdge(cursor=cursor_of(v), node=Video(model=v)) for v in videos]
-    return VideoConnection(
-        edges=edges,
-        nodes=[e.node for e in edges],
-        page_info=PageInfo(has_next_page=has_next, end_cursor=edges[-1].cursor if edges else None),
-    )
+def connection(page: Page[ItemT], node: Callable[[ItemT], NodeT]) -> Connection[NodeT]:
+    """A connection over one page of a keyset-paginated list, `node` wrapping each item."""
+    edges = [Edge(cursor=c, node=node(i)) for i, c in zip(page.items, page.cursors, strict=True)]
+    return Connection(edges=edges, page_info=page_info(page))

@@ -14,6 +14,7 @@ from strawberry.types import ExecutionContext
 from cosmostream import domains
 from cosmostream.config import get_settings
 from cosmostream.graphql.errors import AppErrorMasker
+from cosmostream.graphql.hubs import extend_hubs
 from cosmostream.registry import Domain
 
 
@@ -38,6 +39,8 @@ def build_schema() -> strawberry.Schema:
 @cache
 def _schema_of(every: tuple[Domain, ...]) -> strawberry.Schema:
     settings = get_settings()
+    # In domain order, which is the order of the fields they add to a hub.
+    extend_hubs([fields for domain in every for fields in domain.hub_fields])
     return Schema(
         query=_root("Query", [domain.query for domain in every]),
         mutation=_root("Mutation", [domain.mutation for domain in every]),

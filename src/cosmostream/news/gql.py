@@ -7,7 +7,7 @@ from datetime import datetime
 import strawberry
 
 from cosmostream.graphql.context import Info
-from cosmostream.graphql.relay import PageInfo, page_info
+from cosmostream.graphql.relay import Connection, connection
 from cosmostream.news.schemas import TOPICS, ArticleView
 from cosmostream.news.service import news_service
 
@@ -68,22 +68,6 @@ class NewsArticle:
 
 
 @strawberry.type
-class NewsArticleEdge:
-    cursor: str
-    node: NewsArticle
-
-
-@strawberry.type
-class NewsArticleConnection:
-    edges: list[NewsArticleEdge]
-    page_info: PageInfo
-
-    @strawberry.field
-    def nodes(self) -> list[NewsArticle]:
-        return [e.node for e in self.edges]
-
-
-@strawberry.type
 class NewsSource:
     key: str
     name: str
@@ -100,14 +84,10 @@ class NewsQuery:
         topic: str | None = None,
         first: int = 20,
         after: str | None = None,
-    ) -> NewsArticleConnection:
+    ) -> Connection[NewsArticle]:
         async with info.context.db.read() as session:
             page = await news_service.latest(session, source, topic, first, after)
-        edges = [
-            NewsArticleEdge(cursor=c, node=NewsArticle(view=v))
-            for v, c in zip(page.items, page.cursors, strict=True)
-        ]
-        return NewsArticleConnection(edges=edges, page_info=page_info(page))
+        return connection(page, lambda v: NewsArticle(view=v))
 
     @strawberry.field(description="Every news source with stored articles.")
     async def news_sources(self, info: Info) -> list[NewsSource]:

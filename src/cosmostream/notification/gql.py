@@ -1,5 +1,5 @@
-"""GraphQL for notifications: `me { notifications unreadNotificationCount }` and
-`markNotificationsRead`. The `Me` fields in account/gql.py delegate here."""
+"""GraphQL for notifications: `me { notifications unreadNotificationCount }` (fields
+this domain adds to the `Me` hub) and `markNotificationsRead`."""
 
 from __future__ import annotations
 
@@ -9,15 +9,13 @@ from enum import Enum
 
 import strawberry
 
-from cosmostream.account.gql import User
-from cosmostream.account.schemas import Actor
 from cosmostream.errors import ValidationFailed
 from cosmostream.graphql.context import Info
-from cosmostream.graphql.relay import PageInfo, page_info
+from cosmostream.graphql.hubs import Me, User, Video
+from cosmostream.graphql.relay import Connection, connection
 from cosmostream.kit.ids import parse_uuid
 from cosmostream.notification.schemas import NotificationItem
 from cosmostream.notification.service import notification_service
-from cosmostream.video.gql import Video
 
 
 @strawberry.enum
@@ -64,45 +62,32 @@ class Notification:
 
 
 @strawberry.type
-class NotificationEdge:
-    cursor: str
-    node: Notification
-
-
-@strawberry.type
-class NotificationConnection:
-    edges: list[NotificationEdge]
-    page_info: PageInfo
-
-    @strawberry.field
-    def nodes(self) -> list[Notification]:
-        return [e.node for e in self.edges]
-
-
-@strawberry.type
 class MarkNotificationsReadPayload:
     marked: int
     unread_count: int
 
 
-async def notifications_of(
-    info: Info, reader: Actor, first: int, after: str | None
-) -> NotificationConnection:
-    async with info.context.db.read() as session:
-        page = await notification_service.list_for(session, reader, first=first, after=after)
-    edges = [
-        NotificationEdge(cursor=cursor, node=Notification(item=item))
-        for item, cursor in zip(page.items, page.cursors, strict=True)
-    ]
-    return NotificationConnection(
-        edges=edges,
-        page_info=page_info(page),
-    )
+@strawberry.type
+class MeNotificationFields(Me):
+    """What notifications add to `Me`."""
+
+    @strawberry.field(description="Your notifications, newest first (the latest 500 are kept).")
+    async def notifications(
+        self, info: Info, first: int = 20, after: str | None = None
+    ) -> Connection[Notification]:
+        async with info.context.db.read() as session:
+            page = await notification_service.list_for(
+                session, self.as_actor(), first=first, after=after
+            )
+        return connection(page, lambda item: Notification(item=item))
+
+    @strawberry.field
+    async def unread_notification_count(self, info: Info) -> int:
+        async with info.context.db.read() as session:
+            return await notification_service.unread_count(session, self.as_actor())
 
 
-async def unread_count_of(info: Info, reader: Actor) -> int:
-    async with info.context.db.read() as session:
-        return await notification_service.unread_count(session, reader)
+HUB_FIELDS = (MeNotificationFields,)
 
 
 def _ids(values: list[strawberry.ID] | None) -> list[uuid.UUID] | None:

@@ -7,23 +7,15 @@ from enum import Enum
 import strawberry
 
 from cosmostream.graphql.context import Info
-from cosmostream.graphql.relay import PageInfo
+from cosmostream.graphql.hubs import Video
+from cosmostream.graphql.relay import Edge, PageInfo
 from cosmostream.search.schemas import COUNT_CAP, DEFAULT_PAGE, SearchHit
 from cosmostream.search.service import search_service
-from cosmostream.video.gql import Video
 
 
 @strawberry.type
-class SearchEdge:
+class SearchEdge(Edge[Video]):
     hit: strawberry.Private[SearchHit]
-
-    @strawberry.field
-    def cursor(self) -> str:
-        return self.hit.cursor
-
-    @strawberry.field
-    def node(self) -> Video:
-        return Video(model=self.hit.video)
 
     @strawberry.field(
         description="The title as HTML: escaped, matched words in <mark>. Safe to insert."
@@ -38,6 +30,7 @@ class SearchEdge:
         return str(self.hit.snippet_html)
 
 
+# Not a `Connection`: it has never had `nodes`, and has a total count.
 @strawberry.type
 class SearchConnection:
     edges: list[SearchEdge]
@@ -82,7 +75,9 @@ class SearchQuery:
         async with info.context.db.read() as session:
             page = await search_service.search(session, info.context.actor, query, first, after)
         return SearchConnection(
-            edges=[SearchEdge(hit=h) for h in page.hits],
+            edges=[
+                SearchEdge(cursor=h.cursor, node=Video(model=h.video), hit=h) for h in page.hits
+            ],
             page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.end_cursor),
             query=query,
         )

@@ -1,212 +1,26 @@
-"""GraphQL for videos: drafts and their upload target, status, metadata, management."""
+"""GraphQL for videos: drafts and their upload target, status, metadata, management.
+
+The `Video` type is a hub, in graphql/hubs.py.
+"""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from enum import Enum
-from typing import TYPE_CHECKING, Annotated
 
 import strawberry
+from pydantic import ValidationError
 
-from cosmostream.account.gql import Category, User, _category
+from cosmostream.errors import ValidationFailed
 from cosmostream.graphql.context import Info
+from cosmostream.graphql.hubs import Video, Visibility
 from cosmostream.kit.ids import parse_uuid
-from cosmostream.models import Video as VideoModel
-from cosmostream.models import VideoStatus as VideoStatusModel
 from cosmostream.models import Visibility as VisibilityModel
-from cosmostream.video import media_tokens
 from cosmostream.video.errors import VideoNotFound
 from cosmostream.video.s3_uploads import PROTOCOL as S3_PROTOCOL
 from cosmostream.video.s3_uploads import s3_mode, s3_upload_service
 from cosmostream.video.schemas import VideoCreate, VideoUpdate
-from cosmostream.video.service import can_manage, video_service
-
-if TYPE_CHECKING:
-    from cosmostream.engagement.gql import CommentConnection, CommentSort
-
-
-@strawberry.enum
-class VideoStatus(Enum):
-    UPLOADING = "uploading"
-    PROCESSING = "processing"
-    READY = "ready"
-    FAILED = "failed"
-    REJECTED = "rejected"
-
-
-@strawberry.enum
-class Visibility(Enum):
-    PUBLIC = "public"
-    UNLISTED = "unlisted"
-    PRIVATE = "private"
-
-
-@strawberry.type
-class Rendition:
-    height: int
-    width: int
-    bandwidth: int
-
-
-def media_url(video: VideoModel, key: str | None, kind: str = "images") -> str | None:
-    """URL of a stored file of the video, signed when the video is not public."""
-    if not key:
-        return None
-    url = f"/media/{key}"
-    if video.visibility is not VisibilityModel.PUBLIC:
-        url += "?" + media_tokens.token_query(video.id, kind)
-    return url
-
-
-@strawberry.type
-class Video:
-    model: strawberry.Private[VideoModel]
-
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(str(self.model.id))
-
-    @strawberry.field
-    def title(self) -> str:
-        return self.model.title
-
-    @strawberry.field
-    def description(self) -> str:
-        return self.model.description
-
-    @strawberry.field
-    def visibility(self) -> Visibility:
-        return Visibility(self.model.visibility.value)
-
-    @strawberry.field
-    def status(self) -> VideoStatus:
-        return VideoStatus(self.model.status.value)
-
-    @strawberry.field
-    def processing_progress(self) -> float:
-        return round(self.model.processing_progress, 4)
-
-    @strawberry.field
-    def status_message(self) -> str:
-        return self.model.status_message
-
-    @strawberry.field(description="Machine-readable reason when REJECTED or FAILED.")
-    def status_code(self) -> str | None:
-        return self.model.status_code
-
-    @strawberry.field
-    def playable(self) -> bool:
-        return self.model.playable
-
-    @strawberry.field(description="The HLS master playlist, once the video is playable.")
-    def hls_url(self) -> str | None:
-        if not self.model.playable:
-            return None
-        return media_url(self.model, f"hls/{self.model.id}/master.m3u8", "hls")
-
-    @strawberry.field
-    def poster_url(self, size: str = "player") -> str | None:
-        posters = self.model.images.get("poster") or {}
-        return media_url(self.model, posters.get(size) or posters.get("player"))
-
-    @strawberry.field
-    def thumbnail_candidates(self) -> list[str]:
-        return [
-            u
-            for u in (media_url(self.model, k) for k in self.model.images.get("candidates", []))
-            if u
-        ]
-
-    @strawberry.field
-    def storyboard_vtt_url(self) -> str | None:
-        return media_url(self.model, self.model.images.get("storyboard_vtt"))
-
-    @strawberry.field
-    def duration_seconds(self) -> float | None:
-        return self.model.duration_seconds
-
-    @strawberry.field
-    def renditions(self) -> list[Rendition]:
-        return [
-            Rendition(
-                height=int(r["height"]), width=int(r["width"]), bandwidth=int(r.get("bandwidth", 0))
-            )
-            for r in self.model.renditions
-        ]
-
-    @strawberry.field
-    def tags(self) -> list[str]:
-        return [t.tag for t in self.model.tags]
-
-    @strawberry.field
-    def category(self) -> Category | None:
-        return _category(self.model.category) if self.model.category else None
-
-    @strawberry.field
-    async def owner(self, info: Info) -> User | None:
-        user = await info.context.loaders.users.load(self.model.owner_id)
-        return User(model=user) if user else None
-
-    @strawberry.field
-    def created_at(self) -> datetime:
-        return self.model.created_at
-
-    @strawberry.field(description="When the video was first public and ready.")
-    def published_at(self) -> datetime | None:
-        return self.model.published_at
-
-    @strawberry.field(description="Related public videos: shared tags first, then its category.")
-    async def up_next(self, info: Info, first: int = 8) -> list[Video]:
-        from cosmostream.catalog.gql import up_next
-
-        return await up_next(info, self.model, first)
-
-    @strawberry.field
-    def view_count(self) -> int:
-        return self.model.view_count
-
-    @strawberry.field
-    def like_count(self) -> int:
-        return self.model.like_count
-
-    @strawberry.field
-    def comment_count(self) -> int:
-        return self.model.comment_count
-
-    @strawberry.field(description="Whether you like it (false when signed out).")
-    async def viewer_has_liked(self, info: Info) -> bool:
-        from cosmostream.engagement.gql import viewer_state_of
-
-        return (await viewer_state_of(info, self.model))[0]
-
-    @strawberry.field(description="Whether it is in your saved videos (false when signed out).")
-    async def viewer_has_saved(self, info: Info) -> bool:
-        from cosmostream.engagement.gql import viewer_state_of
-
-        return (await viewer_state_of(info, self.model))[1]
-
-    @strawberry.field(description="Where you stopped watching it, in seconds (null if never).")
-    async def viewer_position(self, info: Info) -> float | None:
-        from cosmostream.engagement.gql import viewer_state_of
-
-        return (await viewer_state_of(info, self.model))[2]
-
-    @strawberry.field(description="Top-level comments with their first replies (newest first).")
-    async def comments(
-        self,
-        info: Info,
-        first: int = 20,
-        after: str | None = None,
-        sort: Annotated[CommentSort, strawberry.lazy("cosmostream.engagement.gql")] | None = None,
-    ) -> Annotated[CommentConnection, strawberry.lazy("cosmostream.engagement.gql")]:
-        from cosmostream.engagement.gql import comments_of
-
-        return await comments_of(info, self.model, first, after, sort)
-
-    @strawberry.field
-    def can_manage(self, info: Info) -> bool:
-        return can_manage(info.context.actor, self.model)
+from cosmostream.video.service import video_service
 
 
 @strawberry.type
@@ -258,10 +72,6 @@ def _video_id(value: strawberry.ID) -> uuid.UUID:
 
 
 def _validated(model: type, **fields: object) -> object:
-    from pydantic import ValidationError
-
-    from cosmostream.errors import ValidationFailed
-
     try:
         return model(**fields)
     except ValidationError as exc:
@@ -406,6 +216,3 @@ class VideoMutation:
         async with info.context.unit_of_work() as session:
             video = await video_service.choose_thumbnail(session, actor, _video_id(id), index)
         return Video(model=video)
-
-
-__all__ = ["VideoMutation", "VideoQuery", "VideoStatusModel"]

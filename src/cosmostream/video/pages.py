@@ -14,10 +14,10 @@ from cosmostream.engagement import views as engagement_views
 from cosmostream.errors import AppError, NotFound
 from cosmostream.kit.ids import parse_uuid
 from cosmostream.models import Visibility
-from cosmostream.video.gql import media_url
 from cosmostream.video.policy import can_manage
 from cosmostream.video.schemas import VideoUpdate
 from cosmostream.video.service import video_service
+from cosmostream.video.urls import media_url
 from cosmostream.web import security
 from cosmostream.web.forms import read_form, redirect, text
 from cosmostream.web.templating import flash, render

@@ -13,12 +13,11 @@ from datetime import datetime
 
 import strawberry
 
-from cosmostream.account.gql import User
 from cosmostream.graphql.context import Info
+from cosmostream.graphql.hubs import User, Video
 from cosmostream.kit.ids import require_uuid
 from cosmostream.models import WatchParty as WatchPartyModel
 from cosmostream.video.errors import VideoNotFound
-from cosmostream.video.gql import Video
 from cosmostream.watch_party.errors import NotInParty, WatchPartyNotFound
 from cosmostream.watch_party.schemas import Action
 from cosmostream.watch_party.service import watch_party_service

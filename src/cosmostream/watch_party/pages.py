@@ -11,7 +11,7 @@ from cosmostream.db import Database
 from cosmostream.errors import AppError
 from cosmostream.kit.ids import parse_uuid, require_uuid
 from cosmostream.models import WatchParty
-from cosmostream.video.gql import media_url
+from cosmostream.video.urls import media_url
 from cosmostream.watch_party import events
 from cosmostream.watch_party.errors import WatchPartyNotFound
 from cosmostream.watch_party.service import can_control, watch_party_service

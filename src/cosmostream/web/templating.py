@@ -15,6 +15,7 @@ from starlette.responses import HTMLResponse
 
 from cosmostream.account.service import avatar_url
 from cosmostream.kit.agents import describe as describe_agent
+from cosmostream.video.urls import media_url
 from cosmostream.web import formatting, security
 
 WEB_DIR = Path(__file__).parent
@@ -57,8 +58,6 @@ templates.env.filters["ago"] = formatting.ago
 
 
 def _poster_url(video: Any, size: str = "card") -> str | None:
-    from cosmostream.video.gql import media_url
-
     posters = video.images.get("poster") or {}
     return media_url(video, posters.get(size) or posters.get("player"))
 
