@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from cosmostream.kit.time import utcnow
-from cosmostream.models import Comment, CommentReport, Video, VideoDailyStats
+from cosmostream.models import Comment, Report, Video, VideoDailyStats
 from tests.engagement.conftest import ROLES, Cast, error_code
 from tests.factories import recorded_queries, selects
 
@@ -145,7 +145,7 @@ async def test_report_comment_once_and_never_ones_own(cast: Cast, who: str) -> N
         again = await cast.gql(who, REPORT, {"id": cid, "reason": "again"})
         assert error_code(again) == "already_reported"
     async with cast.db.read() as session:
-        reports = list(await session.scalars(select(CommentReport)))
+        reports = list(await session.scalars(select(Report)))
     if expected is None:
         assert [(r.reporter_id, r.reason) for r in reports] == [
             (cast.users[who].id, "spam and more")

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from cosmostream.config import Settings
 from cosmostream.engagement.schemas import PlaybackEventKind
 from cosmostream.engagement.service import engagement_service
-from cosmostream.models import Comment, CommentReport, PlaybackEvent, SavedVideo, VideoLike
+from cosmostream.models import Comment, PlaybackEvent, Report, SavedVideo, VideoLike
 from cosmostream.video.schemas import VideoUpdate
 from cosmostream.video.service import video_service
 from cosmostream.web.security import make_csrf_token
@@ -157,7 +157,7 @@ async def test_comment_forms_escape_html_and_keep_line_breaks(cast: Cast) -> Non
     assert reported.headers["location"] == f"/video/{cast.public.id}#comment-{stored.id}"
     again = await post(cast.client, f"/comments/{stored.id}/report", other, reason="nasty")
     assert again.status_code == 303  # back to the video, with the reason as a notice
-    assert await count(cast, CommentReport) == 1
+    assert await count(cast, Report) == 1
 
 
 async def test_comment_edit_and_delete_forms(cast: Cast) -> None:

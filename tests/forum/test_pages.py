@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from cosmostream.forum.service import forum_service
-from cosmostream.models import ChatMessage, ForumReport, Post, PostLike, Thread, User
+from cosmostream.models import ChatMessage, Post, PostLike, Report, Thread, User
 from tests.factories import PASSWORD, actor, csrf, make_user, recorded_queries, selects
 from tests.forum.conftest import Forum
 
@@ -293,7 +293,7 @@ async def test_report_a_post_once(forum: Forum) -> None:
     author = await as_user(forum, "author")
     own = await post(forum, f"/forums/posts/{first.id}/report", author)
     assert "You cannot report your own post." in await follow(forum, own)
-    assert await count(forum, ForumReport) == 1
+    assert await count(forum, Report) == 1
 
 
 async def test_markdown_is_sanitised_on_output(forum: Forum) -> None:

@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 
 from cosmostream.errors import NotAuthenticated, PermissionDenied, ValidationFailed
 from cosmostream.forum.errors import (
-    AlreadyReported,
     ChatMessageNotFound,
     OwnPost,
     PostNotFound,
@@ -18,7 +17,8 @@ from cosmostream.forum.errors import (
 )
 from cosmostream.forum.markdown import render_markdown
 from cosmostream.forum.service import forum_service
-from cosmostream.models import ForumReport, Post, PostLike, Thread
+from cosmostream.models import Post, PostLike, Report, Thread
+from cosmostream.moderation.errors import AlreadyReported
 from tests.factories import actor
 from tests.forum.conftest import Forum
 
@@ -145,7 +145,7 @@ async def test_reports_once_and_never_your_own(forum: Forum) -> None:
     async with forum.db.unit_of_work() as session:
         await forum_service.report_post(session, actor(forum.users["other"]), post.id, "")
     async with forum.db.read() as session:
-        reasons = list(await session.scalars(select(ForumReport.reason).order_by(ForumReport.id)))
+        reasons = list(await session.scalars(select(Report.reason).order_by(Report.id)))
     assert reasons == ["spam", ""]
 
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from cosmostream.account.service import account_service
+from cosmostream.chat.schemas import MAX_CHAT_LENGTH
 from cosmostream.config import Settings
-from cosmostream.forum.schemas import MAX_CHAT_LENGTH
 from cosmostream.forum.service import forum_service
 from cosmostream.models import ChatMessage, Role, Thread, User
 from cosmostream.realtime import MAX_EVENT_BYTES

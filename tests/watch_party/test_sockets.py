@@ -13,12 +13,14 @@ from typing import Any
 
 import pytest
 
+from cosmostream.chat.service import chat_service
 from cosmostream.config import Settings
 from cosmostream.errors import NotAuthenticated
 from cosmostream.kit.time import utcnow
 from cosmostream.models import Role, User, WatchParty
 from cosmostream.realtime import MAX_EVENT_BYTES
-from cosmostream.watch_party.repository import message_repository, party_repository
+from cosmostream.watch_party.events import PARTY_CHAT
+from cosmostream.watch_party.repository import party_repository
 from cosmostream.watch_party.schemas import live_position
 from cosmostream.watch_party.service import watch_party_service
 from tests.core.realtime_helpers import Served, SocketClient, Sockets, serve, signed_in
@@ -208,7 +210,7 @@ async def test_chat_is_stored_then_broadcast_and_moderated(party: Party) -> None
         [message] = await client.wait_event("watch.chat.message")
         assert message["body"] == "Launch!" and message["author"]["name"] == "Guest"
     async with party.served.db.read() as session:
-        [stored] = await message_repository.history(session, party.party.id, 10)
+        [stored] = await chat_service.history(session, PARTY_CHAT, party.party.id, limit=10)
     assert str(stored.id) == ack["message"]["id"]
     outsider, _ = await party.open("outsider", join=False)
     refused = await outsider.call("watch.chat.send", {"partyId": party.id, "body": "hi"})

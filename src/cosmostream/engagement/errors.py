@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from cosmostream.errors import Conflict, NotFound, PermissionDenied
+from cosmostream.errors import NotFound, PermissionDenied
+from cosmostream.moderation import errors as moderation_errors
 
 
 class CommentNotFound(NotFound):
@@ -8,8 +9,7 @@ class CommentNotFound(NotFound):
     message = "That comment does not exist."
 
 
-class AlreadyReported(Conflict):
-    code = "already_reported"
+class AlreadyReported(moderation_errors.AlreadyReported):
     message = "You have already reported this comment."
 
 

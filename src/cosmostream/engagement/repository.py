@@ -1,4 +1,4 @@
-"""SQL for likes, saves, comments and reports, playback, watch history and the library.
+"""SQL for likes, saves, comments, playback, watch history and the library.
 
 Counters are changed with SQL arithmetic (`x = x + 1`) and daily statistics
 with an upsert, so concurrent requests never lose an update. Lists are
@@ -25,15 +25,13 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from cosmostream.engagement.schemas import CommentSort, Counts, ViewerState
-from cosmostream.kit.ids import uuid7
+from cosmostream.kit.sql import insert, insert_ignore
 from cosmostream.models import (
     Comment,
-    CommentReport,
     Follow,
     PlaybackEvent,
     PlaybackState,
@@ -47,13 +45,6 @@ from cosmostream.models import (
 
 Keyset = tuple[Any, uuid.UUID]
 Ts = TypeVarTuple("Ts")
-
-
-def _insert(session: AsyncSession, table: Any) -> Any:
-    """The dialect's own INSERT, which knows ON CONFLICT (SQLite and PostgreSQL alike)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(table)
-    return sqlite.insert(table)
 
 
 def _card_options(query: Select[*Ts]) -> Select[*Ts]:
@@ -124,7 +115,7 @@ class StatsRepository:
         watch_seconds: float = 0.0,
     ) -> None:
         """Add to one video's statistics of one UTC day (net: an unlike subtracts)."""
-        stmt = _insert(session, VideoDailyStats).values(
+        stmt = insert(session, VideoDailyStats).values(
             video_id=video_id,
             day=day,
             views=views,
@@ -177,13 +168,9 @@ class LibraryRepository:
         now: datetime,
     ) -> bool:
         """Insert the (user, video) row unless it exists; True when it is new."""
-        stmt = (
-            _insert(session, model)
-            .values(user_id=user_id, video_id=video_id, created_at=now)
-            .on_conflict_do_nothing()
-            .returning(model.video_id)
+        return await insert_ignore(
+            session, model, user_id=user_id, video_id=video_id, created_at=now
         )
-        return (await session.execute(stmt)).first() is not None
 
     @staticmethod
     async def _remove(
@@ -431,50 +418,22 @@ class CommentRepository:
         )
         return [(c, v) for c, v in rows]
 
-    async def add_report(
-        self,
-        session: AsyncSession,
-        comment_id: uuid.UUID,
-        reporter_id: uuid.UUID,
-        reason: str,
-        now: datetime,
-    ) -> bool:
-        """False when this user had already reported this comment."""
-        stmt = (
-            _insert(session, CommentReport)
-            .values(
-                id=uuid7(),
-                comment_id=comment_id,
-                reporter_id=reporter_id,
-                reason=reason,
-                created_at=now,
-            )
-            .on_conflict_do_nothing()
-            .returning(CommentReport.id)
-        )
-        return (await session.execute(stmt)).first() is not None
-
 
 class PlaybackRepository:
     async def lock_state(
         self, session: AsyncSession, video_id: uuid.UUID, viewer_key: str, now: datetime
     ) -> tuple[PlaybackState, bool]:
         """The viewer's state for the video, locked for this transaction; True when new."""
-        created = (
-            await session.execute(
-                _insert(session, PlaybackState)
-                .values(
-                    video_id=video_id,
-                    viewer_key=viewer_key,
-                    last_event_at=now,
-                    last_position=0.0,
-                    playing=False,
-                    pending_seconds=0.0,
-                )
-                .on_conflict_do_nothing()
-                .returning(PlaybackState.video_id)
-            )
-        ).first() is not None
+        created = await insert_ignore(
+            session,
+            PlaybackState,
+            video_id=video_id,
+            viewer_key=viewer_key,
+            last_event_at=now,
+            last_position=0.0,
+            playing=False,
+            pending_seconds=0.0,
+        )
         state = await session.scalar(
             select(PlaybackState)
             .where(PlaybackState.video_id == video_id, PlaybackState.viewer_key == viewer_key)
@@ -507,7 +466,7 @@ class HistoryRepository:
         completed: bool,
         now: datetime,
     ) -> None:
-        stmt = _insert(session, WatchHistory).values(
+        stmt = insert(session, WatchHistory).values(
             user_id=user_id,
             video_id=video_id,
             position=position,

@@ -14,7 +14,6 @@ from cosmostream.kit.pagination import Page
 from cosmostream.models import Comment, User, Video, WatchHistory
 
 MAX_COMMENT_LENGTH = 5000
-MAX_REPORT_REASON = 500
 DEFAULT_PAGE = 20
 MAX_PAGE = 100
 # Replies shown under each top-level comment of a page; `reply_count` tells the rest.
@@ -61,15 +60,6 @@ def clean_comment_body(body: str) -> str:
     if len(text) > MAX_COMMENT_LENGTH:
         raise ValidationFailed(
             f"Comments can be at most {MAX_COMMENT_LENGTH:,} characters.", field="body"
-        )
-    return text
-
-
-def clean_report_reason(reason: str) -> str:
-    text = " ".join(reason.split())
-    if len(text) > MAX_REPORT_REASON:
-        raise ValidationFailed(
-            f"Keep the reason under {MAX_REPORT_REASON} characters.", field="reason"
         )
     return text
 

@@ -55,13 +55,14 @@ from cosmostream.engagement.schemas import (
     ViewerState,
     WatchState,
     clean_comment_body,
-    clean_report_reason,
 )
 from cosmostream.errors import NotAuthenticated, PermissionDenied
 from cosmostream.kit.crypto import hash_token, new_token
 from cosmostream.kit.pagination import Page, decode_cursor, encode_cursor, page_size
 from cosmostream.kit.time import utcnow
 from cosmostream.models import Comment, PlaybackEvent, User, Video
+from cosmostream.moderation.schemas import ReportSubject
+from cosmostream.moderation.service import moderation_service
 from cosmostream.video.errors import VideoNotFound
 from cosmostream.video.policy import can_view, viewable_clause
 from cosmostream.video.repository import video_repository
@@ -294,11 +295,16 @@ class EngagementService:
         """Flag a comment for the moderators: once per user, never one's own."""
         actor = _require(actor)
         comment, _ = await self._comment_and_video(session, actor, comment_id)
-        if comment.author_id == actor.id:
-            raise OwnComment()
-        text = clean_report_reason(reason)
-        if not await comment_repository.add_report(session, comment.id, actor.id, text, utcnow()):
-            raise AlreadyReported()
+        await moderation_service.report(
+            session,
+            actor,
+            ReportSubject.COMMENT,
+            comment.id,
+            comment.author_id,
+            reason,
+            own=OwnComment(),
+            again=AlreadyReported(),
+        )
         return comment
 
     async def list_comments(

@@ -28,11 +28,6 @@ class ThreadLocked(Conflict):
     message = "This thread is locked: it takes no new replies."
 
 
-class AlreadyReported(Conflict):
-    code = "already_reported"
-    message = "You have already reported this."
-
-
 class OwnPost(PermissionDenied):
     code = "own_post"
     message = "You cannot report your own post."

@@ -11,11 +11,11 @@ from typing import Any
 
 from cosmostream import effects
 from cosmostream.account.people import person
+from cosmostream.chat.schemas import ChatRoom
+from cosmostream.forum.errors import ChatMessageNotFound
 from cosmostream.forum.markdown import render_markdown
 from cosmostream.models import ChatMessage, Post, Thread, User
 
-CHAT_MESSAGE = "forum.chat.message"
-CHAT_DELETED = "forum.chat.deleted"
 TYPING = "forum.typing"
 PRESENCE = "forum.presence"
 POST_NEW = "forum.post.new"
@@ -25,18 +25,19 @@ THREAD_UPDATED = "forum.thread.updated"
 THREAD_DELETED = "forum.thread.deleted"
 
 
+# The thread's live chat: `forum.chat.message` and `forum.chat.deleted` events,
+# `forum.chat.send` and `forum.chat.delete` socket events.
+THREAD_CHAT = ChatRoom(
+    kind="thread",
+    key="threadId",
+    events="forum.chat",
+    column=ChatMessage.thread_id,
+    not_found=ChatMessageNotFound,
+)
+
+
 def thread_room(thread_id: uuid.UUID | str) -> str:
-    return f"thread:{thread_id}"
-
-
-def chat_payload(message: ChatMessage, author: User | None) -> dict[str, Any]:
-    return {
-        "id": str(message.id),
-        "threadId": str(message.thread_id),
-        "body": message.body,
-        "author": person(author) if author else None,
-        "createdAt": message.created_at.isoformat(),
-    }
+    return THREAD_CHAT.room(thread_id)
 
 
 def post_payload(post: Post, author: User) -> dict[str, Any]:
@@ -50,18 +51,6 @@ def post_payload(post: Post, author: User) -> dict[str, Any]:
         "likeCount": post.like_count,
         "opening": post.opening,
     }
-
-
-def chat_posted(message: ChatMessage, author: User) -> None:
-    effects.publish(thread_room(message.thread_id), CHAT_MESSAGE, chat_payload(message, author))
-
-
-def chat_deleted(message: ChatMessage) -> None:
-    effects.publish(
-        thread_room(message.thread_id),
-        CHAT_DELETED,
-        {"threadId": str(message.thread_id), "id": str(message.id)},
-    )
 
 
 def post_changed(post: Post, author: User, *, new: bool) -> None:

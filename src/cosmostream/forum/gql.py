@@ -7,6 +7,7 @@ from datetime import datetime
 
 import strawberry
 
+from cosmostream.chat.schemas import DEFAULT_CHAT_PAGE
 from cosmostream.forum.errors import (
     ChatMessageNotFound,
     ForumCategoryNotFound,
@@ -14,7 +15,7 @@ from cosmostream.forum.errors import (
     ThreadNotFound,
 )
 from cosmostream.forum.markdown import render_markdown
-from cosmostream.forum.schemas import DEFAULT_CHAT_PAGE, DEFAULT_PAGE
+from cosmostream.forum.schemas import DEFAULT_PAGE
 from cosmostream.forum.service import can_delete_post, can_edit_post, forum_service, is_moderator
 from cosmostream.graphql.context import Info
 from cosmostream.graphql.hubs import User

@@ -22,6 +22,7 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from cosmostream.account.schemas import Actor
+from cosmostream.chat.schemas import MAX_CHAT_LENGTH
 from cosmostream.db import Database
 from cosmostream.errors import AppError
 from cosmostream.forum.errors import (
@@ -31,12 +32,7 @@ from cosmostream.forum.errors import (
     ThreadNotFound,
 )
 from cosmostream.forum.markdown import render_markdown
-from cosmostream.forum.schemas import (
-    MAX_CHAT_LENGTH,
-    MAX_POST_LENGTH,
-    MAX_TITLE_LENGTH,
-    ThreadListing,
-)
+from cosmostream.forum.schemas import MAX_POST_LENGTH, MAX_TITLE_LENGTH, ThreadListing
 from cosmostream.forum.service import can_delete_post, can_edit_post, forum_service, is_moderator
 from cosmostream.kit.ids import require_uuid
 from cosmostream.models import Post

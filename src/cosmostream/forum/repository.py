@@ -1,9 +1,9 @@
 """SQL for the forums.
 
 Counters (replies, likes) change with SQL arithmetic so concurrent requests
-never lose an update; likes and reports are inserted with ON CONFLICT DO
-NOTHING so a repeat is a no-op the service can detect. Lists are keyset
-paginated and load their rows in a fixed number of queries.
+never lose an update; likes are inserted with ON CONFLICT DO NOTHING so a
+repeat is a no-op the service can detect. Lists are keyset paginated and
+load their rows in a fixed number of queries.
 """
 
 from __future__ import annotations
@@ -14,24 +14,16 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, delete, func, or_, select, true, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from cosmostream.kit.ids import uuid7
-from cosmostream.models import ChatMessage, ForumCategory, ForumReport, Post, PostLike, Thread
+from cosmostream.kit.sql import insert_ignore
+from cosmostream.models import ForumCategory, Post, PostLike, Thread
 
 # (pinned, last activity, id) of the last thread a client saw.
 ThreadKeyset = tuple[bool, datetime, uuid.UUID]
 # (created at, id) of the last post a client saw.
 PostKeyset = tuple[datetime, uuid.UUID]
-
-
-def _insert(session: AsyncSession, table: Any) -> Any:
-    """The dialect's own INSERT, which knows ON CONFLICT (SQLite and PostgreSQL alike)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(table)
-    return sqlite.insert(table)
 
 
 def escape_like(text: str) -> str:
@@ -164,13 +156,9 @@ class PostRepository:
         self, session: AsyncSession, user_id: uuid.UUID, post_id: uuid.UUID, now: datetime
     ) -> bool:
         """True when the like is new (a second like changes nothing)."""
-        stmt = (
-            _insert(session, PostLike)
-            .values(user_id=user_id, post_id=post_id, created_at=now)
-            .on_conflict_do_nothing()
-            .returning(PostLike.post_id)
+        return await insert_ignore(
+            session, PostLike, user_id=user_id, post_id=post_id, created_at=now
         )
-        return (await session.execute(stmt)).first() is not None
 
     async def remove_like(
         self, session: AsyncSession, user_id: uuid.UUID, post_id: uuid.UUID
@@ -222,73 +210,6 @@ class PostRepository:
         )
 
 
-class ChatRepository:
-    async def get(self, session: AsyncSession, message_id: uuid.UUID) -> ChatMessage | None:
-        return await session.scalar(
-            select(ChatMessage)
-            .where(ChatMessage.id == message_id)
-            .execution_options(populate_existing=True)
-        )
-
-    async def history(
-        self,
-        session: AsyncSession,
-        thread_id: uuid.UUID,
-        *,
-        limit: int,
-        before: ChatMessage | None,
-    ) -> list[ChatMessage]:
-        """The newest `limit` live messages before `before`, oldest first."""
-        query = select(ChatMessage).where(
-            ChatMessage.thread_id == thread_id, ChatMessage.deleted_at.is_(None)
-        )
-        if before is not None:
-            query = query.where(
-                or_(
-                    ChatMessage.created_at < before.created_at,
-                    and_(ChatMessage.created_at == before.created_at, ChatMessage.id < before.id),
-                )
-            )
-        rows = list(
-            await session.scalars(
-                query.order_by(ChatMessage.created_at.desc(), ChatMessage.id.desc()).limit(limit)
-            )
-        )
-        rows.reverse()
-        return rows
-
-
-class ReportRepository:
-    async def add(
-        self,
-        session: AsyncSession,
-        reporter_id: uuid.UUID,
-        reason: str,
-        now: datetime,
-        *,
-        post_id: uuid.UUID | None = None,
-        chat_message_id: uuid.UUID | None = None,
-    ) -> bool:
-        """False when this user had already reported this item."""
-        stmt = (
-            _insert(session, ForumReport)
-            .values(
-                id=uuid7(),
-                post_id=post_id,
-                chat_message_id=chat_message_id,
-                reporter_id=reporter_id,
-                reason=reason,
-                created_at=now,
-                resolved_at=None,
-            )
-            .on_conflict_do_nothing()
-            .returning(ForumReport.id)
-        )
-        return (await session.execute(stmt)).first() is not None
-
-
 category_repository = CategoryRepository()
 thread_repository = ThreadRepository()
 post_repository = PostRepository()
-chat_repository = ChatRepository()
-report_repository = ReportRepository()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from cosmostream.chat.schemas import clean_text
 from cosmostream.errors import ValidationFailed
 from cosmostream.kit.pagination import Page
 from cosmostream.models import ChatMessage, ForumCategory, Post, Thread, User
@@ -12,13 +13,9 @@ from cosmostream.models import ChatMessage, ForumCategory, Post, Thread, User
 MIN_TITLE_LENGTH = 3
 MAX_TITLE_LENGTH = 200
 MAX_POST_LENGTH = 20_000
-MAX_CHAT_LENGTH = 2_000
-MAX_REPORT_REASON = 500
 MAX_SEARCH_LENGTH = 100
 DEFAULT_PAGE = 20
 MAX_PAGE = 100
-DEFAULT_CHAT_PAGE = 50
-MAX_CHAT_PAGE = 100
 
 
 def clean_title(title: str) -> str:
@@ -31,31 +28,9 @@ def clean_title(title: str) -> str:
     return text
 
 
-def _clean_text(body: str, maximum: int, what: str) -> str:
-    text = body.replace("\r\n", "\n").replace("\r", "\n").strip()
-    if not text:
-        raise ValidationFailed("Write something first.", field="body")
-    if len(text) > maximum:
-        raise ValidationFailed(f"{what} can be at most {maximum:,} characters.", field="body")
-    return text
-
-
 def clean_post_body(body: str) -> str:
     """Markdown source of 1-20,000 characters with normalised line breaks."""
-    return _clean_text(body, MAX_POST_LENGTH, "Posts")
-
-
-def clean_chat_body(body: str) -> str:
-    return _clean_text(body, MAX_CHAT_LENGTH, "Chat messages")
-
-
-def clean_report_reason(reason: str) -> str:
-    text = " ".join(reason.split())
-    if len(text) > MAX_REPORT_REASON:
-        raise ValidationFailed(
-            f"Keep the reason under {MAX_REPORT_REASON} characters.", field="reason"
-        )
-    return text
+    return clean_text(body, MAX_POST_LENGTH, "Posts")
 
 
 def clean_search(query: str) -> str:

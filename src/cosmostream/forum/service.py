@@ -19,42 +19,39 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cosmostream.account.people import people
 from cosmostream.account.schemas import Actor
-from cosmostream.errors import NotAuthenticated, PermissionDenied, ValidationFailed
+from cosmostream.chat.schemas import DEFAULT_CHAT_PAGE, clean_chat_body, clean_chat_limit
+from cosmostream.chat.service import chat_service
+from cosmostream.errors import NotAuthenticated, PermissionDenied
 from cosmostream.forum import events
 from cosmostream.forum.errors import (
-    AlreadyReported,
-    ChatMessageNotFound,
     ForumCategoryNotFound,
     OwnPost,
     PostNotFound,
     ThreadLocked,
     ThreadNotFound,
 )
+from cosmostream.forum.events import THREAD_CHAT
 from cosmostream.forum.repository import (
     PostKeyset,
     ThreadKeyset,
     category_repository,
-    chat_repository,
     post_repository,
-    report_repository,
     thread_repository,
 )
 from cosmostream.forum.schemas import (
-    DEFAULT_CHAT_PAGE,
     DEFAULT_PAGE,
-    MAX_CHAT_PAGE,
     MAX_PAGE,
     ThreadListing,
     ThreadView,
-    clean_chat_body,
     clean_post_body,
-    clean_report_reason,
     clean_search,
     clean_title,
 )
 from cosmostream.kit.pagination import BadCursor, Page, decode_cursor, encode_cursor, page_size
 from cosmostream.kit.time import utcnow
 from cosmostream.models import ChatMessage, ForumCategory, Post, Thread
+from cosmostream.moderation.schemas import ReportSubject
+from cosmostream.moderation.service import moderation_service
 
 THREAD_SORT = "forum_threads"
 POST_SORT = "forum_posts"
@@ -314,11 +311,9 @@ class ForumService:
         """Flag a post for the moderators: once per user, never one's own."""
         actor = _require(actor)
         post, _ = await self._live_post(session, post_id)
-        if post.author_id == actor.id:
-            raise OwnPost()
-        text = clean_report_reason(reason)
-        if not await report_repository.add(session, actor.id, text, utcnow(), post_id=post.id):
-            raise AlreadyReported()
+        await moderation_service.report(
+            session, actor, ReportSubject.POST, post.id, post.author_id, reason, own=OwnPost()
+        )
         return post
 
     # -- moderation ------------------------------------------------------------
@@ -380,19 +375,12 @@ class ForumService:
     async def post_chat_message(
         self, session: AsyncSession, actor: Actor | None, thread_id: uuid.UUID, body: str
     ) -> ChatMessage:
-        """Store a chat message in a thread. It is stored (and committed) before it
-        is broadcast, so what a member sees live is always in the history."""
+        """Send a chat message to a thread: anyone signed in, while it is open."""
         actor = _require(actor)
         text = clean_chat_body(body)
         thread = await self._live_thread(session, thread_id)
         self._check_open(actor, thread)
-        message = ChatMessage(
-            thread_id=thread.id, author_id=actor.id, body=text, created_at=utcnow()
-        )
-        session.add(message)
-        await session.flush()
-        events.chat_posted(message, actor.user)
-        return message
+        return await chat_service.post(session, THREAD_CHAT, thread.id, actor.user, text)
 
     async def chat_history(
         self,
@@ -402,45 +390,36 @@ class ForumService:
         limit: int = DEFAULT_CHAT_PAGE,
     ) -> list[ChatMessage]:
         """The newest `limit` live messages (before the message `before`), oldest first."""
-        if not 1 <= limit <= MAX_CHAT_PAGE:
-            raise ValidationFailed(f"Ask for 1-{MAX_CHAT_PAGE} messages.", field="limit")
+        limit = clean_chat_limit(limit)
         thread = await self.thread(session, thread_id)
-        anchor: ChatMessage | None = None
-        if before is not None:
-            anchor = await chat_repository.get(session, before)
-            if anchor is None or anchor.thread_id != thread.id:
-                raise ChatMessageNotFound()
-        return await chat_repository.history(session, thread.id, limit=limit, before=anchor)
+        return await chat_service.history(
+            session, THREAD_CHAT, thread.id, before=before, limit=limit
+        )
 
     async def delete_chat_message(
         self, session: AsyncSession, actor: Actor | None, message_id: uuid.UUID
     ) -> ChatMessage:
         """Remove a chat message (its author or a moderator)."""
         actor = _require(actor)
-        message = await chat_repository.get(session, message_id)
-        if message is None or message.deleted_at is not None:
-            raise ChatMessageNotFound()
-        if message.author_id != actor.id and not is_moderator(actor):
-            raise PermissionDenied("You can only delete your own messages.")
-        message.deleted_at = utcnow()
-        await session.flush()
-        events.chat_deleted(message)
-        return message
+        message = await chat_service.message(session, THREAD_CHAT, message_id)
+        return await chat_service.delete(
+            session, THREAD_CHAT, message, actor.id, moderator=is_moderator(actor)
+        )
 
     async def report_chat_message(
         self, session: AsyncSession, actor: Actor | None, message_id: uuid.UUID, reason: str
     ) -> ChatMessage:
         actor = _require(actor)
-        message = await chat_repository.get(session, message_id)
-        if message is None or message.deleted_at is not None:
-            raise ChatMessageNotFound()
-        if message.author_id == actor.id:
-            raise OwnPost("You cannot report your own message.")
-        text = clean_report_reason(reason)
-        if not await report_repository.add(
-            session, actor.id, text, utcnow(), chat_message_id=message.id
-        ):
-            raise AlreadyReported()
+        message = await chat_service.message(session, THREAD_CHAT, message_id)
+        await moderation_service.report(
+            session,
+            actor,
+            ReportSubject.CHAT_MESSAGE,
+            message.id,
+            message.author_id,
+            reason,
+            own=OwnPost("You cannot report your own message."),
+        )
         return message
 
     # -- pages -----------------------------------------------------------------
@@ -484,9 +463,7 @@ class ForumService:
         the viewer likes; in the same number of queries however long the thread."""
         thread = await self.thread(session, thread_id)
         posts = await self.posts(session, thread.id, first=first, after=after)
-        chat = await chat_repository.history(
-            session, thread.id, limit=DEFAULT_CHAT_PAGE, before=None
-        )
+        chat = await chat_service.history(session, THREAD_CHAT, thread.id)
         authors = await people(
             session,
             [thread.author_id, *(p.author_id for p in posts.items), *(m.author_id for m in chat)],

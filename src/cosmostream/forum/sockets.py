@@ -16,11 +16,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cosmostream.account.people import people, person
 from cosmostream.account.schemas import Actor
+from cosmostream.chat import events as chat_events
+from cosmostream.chat.handlers import delete_handler, send_handler
+from cosmostream.chat.schemas import DeleteChatMessage, SendChatMessage
 from cosmostream.errors import NotAuthenticated, PermissionDenied
 from cosmostream.forum import events
 from cosmostream.forum.errors import ThreadNotFound
 from cosmostream.forum.service import forum_service
 from cosmostream.kit.ids import require_uuid
+from cosmostream.models import ChatMessage
 from cosmostream.realtime import PresenceChange, Realtime, register_room
 
 
@@ -28,15 +32,8 @@ class _Payload(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class SendChat(_Payload):
+class SendChat(SendChatMessage):
     thread_id: uuid.UUID = Field(alias="threadId")
-    # The service enforces the real limit with a clear message; this only
-    # refuses absurd payloads before they reach it.
-    body: str = Field(max_length=8_000)
-
-
-class DeleteChat(_Payload):
-    message_id: uuid.UUID = Field(alias="messageId")
 
 
 class Typing(_Payload):
@@ -58,7 +55,10 @@ def install(rt: Realtime) -> None:
         # Authors and people present in one query.
         found = await people(session, [*(m.author_id for m in history), *here])
         return {
-            "history": [events.chat_payload(m, found.get(m.author_id)) for m in history],
+            "history": [
+                chat_events.message_payload(events.THREAD_CHAT, m, found.get(m.author_id))
+                for m in history
+            ],
             "present": [person(found[i]) for i in here if i in found],
         }
 
@@ -79,19 +79,6 @@ def install(rt: Realtime) -> None:
 
     register_room("thread", authorize_thread_room, welcome=welcome, on_presence=on_presence)
 
-    async def send_chat(session: AsyncSession, actor: Actor | None, args: Any) -> dict[str, Any]:
-        _, payload = args
-        message = await forum_service.post_chat_message(
-            session, actor, payload.thread_id, payload.body
-        )
-        assert actor is not None
-        return {"message": events.chat_payload(message, actor.user)}
-
-    async def delete_chat(session: AsyncSession, actor: Actor | None, args: Any) -> dict[str, Any]:
-        _, payload = args
-        message = await forum_service.delete_chat_message(session, actor, payload.message_id)
-        return {"id": str(message.id)}
-
     async def typing(session: AsyncSession, actor: Actor | None, args: Any) -> dict[str, Any]:
         sid, payload = args
         if actor is None:
@@ -107,6 +94,10 @@ def install(rt: Realtime) -> None:
         )
         return {}
 
-    rt.on("forum.chat.send", SendChat, send_chat)
-    rt.on("forum.chat.delete", DeleteChat, delete_chat)
+    async def post_chat(session: AsyncSession, actor: Actor | None, p: SendChat) -> ChatMessage:
+        return await forum_service.post_chat_message(session, actor, p.thread_id, p.body)
+
+    chat = events.THREAD_CHAT
+    rt.on(chat.send_event, SendChat, send_handler(chat, post_chat))
+    rt.on(chat.delete_event, DeleteChatMessage, delete_handler(forum_service.delete_chat_message))
     rt.on("forum.typing", Typing, typing, writes=False)

@@ -13,9 +13,9 @@ from cosmostream.models.account import (
     UserFavouriteCategory,
 )
 from cosmostream.models.base import Base
+from cosmostream.models.chat import ChatMessage
 from cosmostream.models.engagement import (
     Comment,
-    CommentReport,
     CreatorRanking,
     Notification,
     PlaybackEvent,
@@ -26,17 +26,11 @@ from cosmostream.models.engagement import (
     VideoLike,
     WatchHistory,
 )
-from cosmostream.models.forum import (
-    ChatMessage,
-    ForumCategory,
-    ForumReport,
-    Post,
-    PostLike,
-    Thread,
-)
+from cosmostream.models.forum import ForumCategory, Post, PostLike, Thread
 from cosmostream.models.ingest import IngestState
 from cosmostream.models.launch import Launch, LaunchFollow
 from cosmostream.models.mission import HorizonsTable, Mission, SatelliteElements
+from cosmostream.models.moderation import Report
 from cosmostream.models.news import (
     NewsArticle,
     NewsArticleLaunch,
@@ -44,7 +38,7 @@ from cosmostream.models.news import (
     NewsArticleTopic,
 )
 from cosmostream.models.video import Upload, Video, VideoStatus, VideoTag, Visibility
-from cosmostream.models.watch_party import WatchParty, WatchPartyMember, WatchPartyMessage
+from cosmostream.models.watch_party import WatchParty, WatchPartyMember
 
 __all__ = [
     "ActionToken",
@@ -54,11 +48,9 @@ __all__ = [
     "Category",
     "ChatMessage",
     "Comment",
-    "CommentReport",
     "CreatorRanking",
     "Follow",
     "ForumCategory",
-    "ForumReport",
     "HorizonsTable",
     "IngestState",
     "Launch",
@@ -74,6 +66,7 @@ __all__ = [
     "Post",
     "PostLike",
     "RefreshToken",
+    "Report",
     "Role",
     "SatelliteElements",
     "SavedVideo",
@@ -92,5 +85,4 @@ __all__ = [
     "WatchHistory",
     "WatchParty",
     "WatchPartyMember",
-    "WatchPartyMessage",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cosmostream.kit.time import utcnow
@@ -64,20 +64,6 @@ class Comment(IdMixin, Base):
     deleted_at: Mapped[datetime | None]
 
     author: Mapped[User] = relationship(lazy="raise")
-
-
-class CommentReport(IdMixin, Base):
-    __tablename__ = "comment_reports"
-    __table_args__ = (
-        UniqueConstraint("comment_id", "reporter_id"),
-        Index("ix_comment_reports_open", "resolved_at", "created_at"),
-    )
-
-    comment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
-    reporter_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    reason: Mapped[str] = mapped_column(String(500), default="")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    resolved_at: Mapped[datetime | None]
 
 
 class WatchHistory(Base):

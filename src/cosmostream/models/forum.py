@@ -1,4 +1,4 @@
-"""Forums: categories, threads, posts and their likes, the live chat of a thread, reports."""
+"""Forums: categories, threads, posts and their likes (chat and reports: `chat`, `moderation`)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,10 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import (
-    CheckConstraint,
     ForeignKey,
     Index,
     String,
     Text,
-    UniqueConstraint,
     false,
     text,
 )
@@ -94,37 +92,3 @@ class PostLike(Base):
         ForeignKey("forum_posts.id", ondelete="CASCADE"), primary_key=True
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class ChatMessage(IdMixin, Base):
-    __tablename__ = "forum_chat_messages"
-    __table_args__ = (Index("ix_forum_chat_messages_thread_created", "thread_id", "created_at"),)
-
-    thread_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("forum_threads.id", ondelete="CASCADE"))
-    author_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    body: Mapped[str] = mapped_column(String(2000))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    deleted_at: Mapped[datetime | None]
-
-
-class ForumReport(IdMixin, Base):
-    """A post or a chat message flagged for the moderators, once per reporter."""
-
-    __tablename__ = "forum_reports"
-    __table_args__ = (
-        UniqueConstraint("post_id", "reporter_id"),
-        UniqueConstraint("chat_message_id", "reporter_id"),
-        CheckConstraint("(post_id IS NULL) <> (chat_message_id IS NULL)", name="one_target"),
-        Index("ix_forum_reports_open", "resolved_at", "created_at"),
-    )
-
-    post_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("forum_posts.id", ondelete="CASCADE")
-    )
-    chat_message_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("forum_chat_messages.id", ondelete="CASCADE")
-    )
-    reporter_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    reason: Mapped[str] = mapped_column(String(500), default="", server_default="")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    resolved_at: Mapped[datetime | None]

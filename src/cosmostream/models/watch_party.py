@@ -1,4 +1,4 @@
-"""Watch parties: a shared, server-authoritative playback state, its members and chat."""
+"""Watch parties: a shared, server-authoritative playback state, and its members (chat: `chat`)."""
 
 from __future__ import annotations
 
@@ -46,14 +46,3 @@ class WatchPartyMember(Base):
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Removed by the host: the invite no longer lets them in.
     removed_at: Mapped[datetime | None]
-
-
-class WatchPartyMessage(IdMixin, Base):
-    __tablename__ = "watch_party_messages"
-    __table_args__ = (Index("ix_watch_party_messages_party_created", "party_id", "created_at"),)
-
-    party_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("watch_parties.id", ondelete="CASCADE"))
-    author_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    body: Mapped[str] = mapped_column(String(2000))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    deleted_at: Mapped[datetime | None]

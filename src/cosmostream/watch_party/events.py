@@ -7,7 +7,9 @@ from typing import Any
 
 from cosmostream import effects
 from cosmostream.account.people import person
-from cosmostream.models import User, WatchParty, WatchPartyMember, WatchPartyMessage
+from cosmostream.chat.schemas import ChatRoom
+from cosmostream.models import ChatMessage, User, WatchParty, WatchPartyMember
+from cosmostream.watch_party.errors import PartyMessageNotFound
 from cosmostream.watch_party.schemas import epoch_ms
 
 STATE = "watch.state"
@@ -16,12 +18,21 @@ MEMBER = "watch.member"
 PRESENCE = "watch.presence"
 REMOVED = "watch.removed"
 ENDED = "watch.ended"
-CHAT_MESSAGE = "watch.chat.message"
-CHAT_DELETED = "watch.chat.deleted"
+
+
+# The party's chat: `watch.chat.message` and `watch.chat.deleted` events,
+# `watch.chat.send` and `watch.chat.delete` socket events.
+PARTY_CHAT = ChatRoom(
+    kind="watch",
+    key="partyId",
+    events="watch.chat",
+    column=ChatMessage.party_id,
+    not_found=PartyMessageNotFound,
+)
 
 
 def party_room(party_id: uuid.UUID | str) -> str:
-    return f"watch:{party_id}"
+    return PARTY_CHAT.room(party_id)
 
 
 def state_payload(party: WatchParty) -> dict[str, Any]:
@@ -52,16 +63,6 @@ def members_payload(
         for m in members
         if m.user_id in users
     ]
-
-
-def message_payload(message: WatchPartyMessage, author: User | None) -> dict[str, Any]:
-    return {
-        "id": str(message.id),
-        "partyId": str(message.party_id),
-        "body": message.body,
-        "author": person(author) if author else None,
-        "createdAt": message.created_at.isoformat(),
-    }
 
 
 def state_changed(party: WatchParty, by: uuid.UUID) -> None:
@@ -98,15 +99,3 @@ def member_removed(party: WatchParty, user_id: uuid.UUID) -> None:
 
 def ended(party: WatchParty) -> None:
     effects.publish(party_room(party.id), ENDED, {"partyId": str(party.id)})
-
-
-def chat_posted(message: WatchPartyMessage, author: User) -> None:
-    effects.publish(party_room(message.party_id), CHAT_MESSAGE, message_payload(message, author))
-
-
-def chat_deleted(message: WatchPartyMessage) -> None:
-    effects.publish(
-        party_room(message.party_id),
-        CHAT_DELETED,
-        {"partyId": str(message.party_id), "id": str(message.id)},
-    )

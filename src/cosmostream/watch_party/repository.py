@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cosmostream.models import WatchParty, WatchPartyMember, WatchPartyMessage
+from cosmostream.models import WatchParty, WatchPartyMember
 
 
 class WatchPartyRepository:
@@ -35,27 +35,4 @@ class WatchPartyRepository:
         )
 
 
-class PartyMessageRepository:
-    async def get(self, session: AsyncSession, message_id: uuid.UUID) -> WatchPartyMessage | None:
-        return await session.get(WatchPartyMessage, message_id, populate_existing=True)
-
-    async def history(
-        self, session: AsyncSession, party_id: uuid.UUID, limit: int
-    ) -> list[WatchPartyMessage]:
-        """The newest `limit` live messages, oldest first."""
-        rows = list(
-            await session.scalars(
-                select(WatchPartyMessage)
-                .where(
-                    WatchPartyMessage.party_id == party_id, WatchPartyMessage.deleted_at.is_(None)
-                )
-                .order_by(WatchPartyMessage.created_at.desc(), WatchPartyMessage.id.desc())
-                .limit(limit)
-            )
-        )
-        rows.reverse()
-        return rows
-
-
 party_repository = WatchPartyRepository()
-message_repository = PartyMessageRepository()

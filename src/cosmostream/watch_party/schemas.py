@@ -6,14 +6,10 @@ import enum
 from datetime import datetime
 
 from cosmostream.errors import ValidationFailed
-from cosmostream.forum.schemas import clean_chat_body
 from cosmostream.models import WatchParty
 
 MIN_RATE = 0.25
 MAX_RATE = 2.0
-CHAT_HISTORY = 50
-
-__all__ = ["CHAT_HISTORY", "Action", "clean_chat_body", "clean_position", "clean_rate"]
 
 
 class Action(enum.StrEnum):

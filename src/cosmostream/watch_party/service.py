@@ -22,9 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cosmostream.account.people import people
 from cosmostream.account.schemas import Actor
+from cosmostream.chat.schemas import clean_chat_body
+from cosmostream.chat.service import chat_service
 from cosmostream.errors import NotAuthenticated, PermissionDenied, ValidationFailed
 from cosmostream.kit.time import utcnow
-from cosmostream.models import Video, Visibility, WatchParty, WatchPartyMember, WatchPartyMessage
+from cosmostream.models import ChatMessage, Video, Visibility, WatchParty, WatchPartyMember
 from cosmostream.video.errors import VideoNotFound
 from cosmostream.video.repository import video_repository
 from cosmostream.watch_party import events
@@ -33,16 +35,14 @@ from cosmostream.watch_party.errors import (
     NotHost,
     NotInControl,
     NotInParty,
-    PartyMessageNotFound,
     RemovedFromParty,
     WatchPartyEnded,
     WatchPartyNotFound,
 )
-from cosmostream.watch_party.repository import message_repository, party_repository
+from cosmostream.watch_party.events import PARTY_CHAT
+from cosmostream.watch_party.repository import party_repository
 from cosmostream.watch_party.schemas import (
-    CHAT_HISTORY,
     Action,
-    clean_chat_body,
     clean_position,
     clean_rate,
     live_position,
@@ -265,40 +265,30 @@ class WatchPartyService:
 
     async def post_message(
         self, session: AsyncSession, actor: Actor | None, party_id: uuid.UUID, body: str
-    ) -> WatchPartyMessage:
+    ) -> ChatMessage:
         """Store a chat message; it reaches the room only after it is committed."""
         actor = _require(actor)
         text = clean_chat_body(body)
         party = await self._live(session, party_id)
         await self._member(session, party, actor)
-        message = WatchPartyMessage(
-            party_id=party.id, author_id=actor.id, body=text, created_at=utcnow()
-        )
-        session.add(message)
-        await session.flush()
-        events.chat_posted(message, actor.user)
-        return message
+        return await chat_service.post(session, PARTY_CHAT, party.id, actor.user, text)
 
     async def delete_message(
         self, session: AsyncSession, actor: Actor | None, message_id: uuid.UUID
-    ) -> WatchPartyMessage:
+    ) -> ChatMessage:
         """Remove a message: its author, the host or an admin."""
         actor = _require(actor)
-        message = await message_repository.get(session, message_id)
-        if message is None or message.deleted_at is not None:
-            raise PartyMessageNotFound()
-        party = await self.get(session, actor, message.party_id)
-        if actor.id not in (message.author_id, party.host_id) and not actor.is_admin:
-            raise PermissionDenied("You can only delete your own messages.")
-        message.deleted_at = utcnow()
-        await session.flush()
-        events.chat_deleted(message)
-        return message
+        message = await chat_service.message(session, PARTY_CHAT, message_id)
+        party = await self.get(session, actor, PARTY_CHAT.room_id(message))
+        moderator = actor.id == party.host_id or actor.is_admin
+        return await chat_service.delete(
+            session, PARTY_CHAT, message, actor.id, moderator=moderator
+        )
 
     async def history(self, session: AsyncSession, party: WatchParty) -> list[dict[str, object]]:
-        messages = await message_repository.history(session, party.id, CHAT_HISTORY)
-        authors = await people(session, (m.author_id for m in messages))
-        return [events.message_payload(m, authors.get(m.author_id)) for m in messages]
+        """The latest chat messages, as events carry them."""
+        messages = await chat_service.history(session, PARTY_CHAT, party.id)
+        return await chat_service.payloads(session, PARTY_CHAT, messages)
 
     # -- helpers -------------------------------------------------------------------
 

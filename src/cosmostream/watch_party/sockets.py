@@ -18,8 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cosmostream.account.schemas import Actor
 from cosmostream.bus import bus
+from cosmostream.chat.handlers import delete_handler, send_handler
+from cosmostream.chat.schemas import DeleteChatMessage, SendChatMessage
 from cosmostream.errors import NotAuthenticated, PermissionDenied
 from cosmostream.kit.ids import require_uuid
+from cosmostream.models import ChatMessage
 from cosmostream.realtime import PresenceChange, Realtime, register_room
 from cosmostream.watch_party import events
 from cosmostream.watch_party.errors import WatchPartyNotFound
@@ -49,12 +52,8 @@ class Buffering(_PartyPayload):
     buffering: bool
 
 
-class SendChat(_PartyPayload):
-    body: str = Field(max_length=8_000)
-
-
-class DeleteChat(_Payload):
-    message_id: uuid.UUID = Field(alias="messageId")
+class SendChat(SendChatMessage):
+    party_id: uuid.UUID = Field(alias="partyId")
 
 
 class MemberAction(_PartyPayload):
@@ -164,17 +163,6 @@ def install(rt: Realtime) -> None:
             rt.presence_changed(room, str(actor.id))
         return {}
 
-    async def send_chat(session: AsyncSession, actor: Actor | None, args: Any) -> dict[str, Any]:
-        _, p = args
-        message = await watch_party_service.post_message(session, actor, p.party_id, p.body)
-        assert actor is not None
-        return {"message": events.message_payload(message, actor.user)}
-
-    async def delete_chat(session: AsyncSession, actor: Actor | None, args: Any) -> dict[str, Any]:
-        _, p = args
-        message = await watch_party_service.delete_message(session, actor, p.message_id)
-        return {"id": str(message.id)}
-
     async def transfer(session: AsyncSession, actor: Actor | None, args: Any) -> dict[str, Any]:
         _, p = args
         party = await watch_party_service.transfer_host(session, actor, p.party_id, p.user_id)
@@ -204,8 +192,13 @@ def install(rt: Realtime) -> None:
     rt.on("watch.clock", Clock, clock, writes=False)
     rt.on("watch.control", Control, control)
     rt.on("watch.buffering", Buffering, buffering, writes=False)
-    rt.on("watch.chat.send", SendChat, send_chat)
-    rt.on("watch.chat.delete", DeleteChat, delete_chat)
+
+    async def post_chat(session: AsyncSession, actor: Actor | None, p: SendChat) -> ChatMessage:
+        return await watch_party_service.post_message(session, actor, p.party_id, p.body)
+
+    chat = events.PARTY_CHAT
+    rt.on(chat.send_event, SendChat, send_handler(chat, post_chat))
+    rt.on(chat.delete_event, DeleteChatMessage, delete_handler(watch_party_service.delete_message))
     rt.on("watch.transfer", MemberAction, transfer)
     rt.on("watch.mode", Mode, mode)
     rt.on("watch.remove", MemberAction, remove)

@@ -1,0 +1,1 @@
+"""Live chat of every room that has one: forum threads and watch parties."""

@@ -1,0 +1,1 @@
+"""Moderation: reports about anything reportable, filed one way (the review queue comes later)."""
