@@ -1,4 +1,10 @@
-"""The `cosmostream` command: run the roles, migrate, load demo data, manage users."""
+"""The `cosmostream` command: run the roles, migrate, load demo data, manage users.
+
+Each command imports what it needs inside its body, on purpose: `cosmostream
+--help`, `migrate` and `user` must not pay for importing every domain, the
+GraphQL schema and the media stack (about a second), and a worker must not
+import the web server.
+"""
 
 from __future__ import annotations
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cosmostream import demo_media, domains
+from cosmostream import demo_media, domains, effects, worker
 from cosmostream.account.demo import (
     ACCOUNTS,
     ADA,
@@ -601,8 +601,6 @@ async def add_demo_videos(
 async def _create_videos(
     session: AsyncSession, settings: Settings, clips: list[DemoClip], files: dict[str, Path]
 ) -> dict[str, Video]:
-    from cosmostream import effects
-
     users = await demo_users(session)
     storage = storage_from_settings(settings)
     now = utcnow()
@@ -788,8 +786,6 @@ async def wait_for_processing(
 async def wait_for_queue(timeout: float = 30.0) -> None:
     """Wait (at most `timeout`) until the task queue is empty, e.g. for the
     notification tasks that follow a publication."""
-    from cosmostream import worker
-
     for _ in range(int(timeout / 0.2)):
         if not worker.huey.pending_count():
             return

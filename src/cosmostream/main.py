@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -233,8 +234,6 @@ def served_app() -> Any:
     Granian does not read X-Forwarded-* itself, so the same trusted-proxy rule
     as with Uvicorn is applied here.
     """
-    import os
-
     from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
     settings = get_settings()

@@ -31,7 +31,7 @@ from cosmostream.kit.ids import uuid7
 from cosmostream.main import create_app
 from cosmostream.models import Role, Upload, Video, VideoStatus
 from cosmostream.storage import S3Storage, storage_from_settings
-from cosmostream.video import media
+from cosmostream.video import public_cache
 from cosmostream.video.s3_uploads import max_part_number, part_size_for
 from cosmostream.video.tasks import purge_uploads
 from cosmostream.worker import huey
@@ -516,7 +516,7 @@ async def test_processing_and_serving_from_the_bucket(
     # Made private: strangers get nothing; the owner's signed URL gives presigned URIs.
     update = """mutation($id: ID!) { updateVideo(id: $id, input: {visibility: PRIVATE}) { id } }"""
     assert "errors" not in (await gql(s3_client, update, {"id": video_id}, token=token)).json()
-    media.forget(uuid.UUID(video_id))
+    public_cache.forget(uuid.UUID(video_id))
     assert (await s3_client.get(f"/media/hls/{video_id}/master.m3u8")).status_code == 404
     assert (await s3_client.get(f"/media/hls/{video_id}/v0/init_0.mp4")).status_code == 404
     signed_url = (await gql(s3_client, VIDEO, {"id": video_id}, token=token)).json()["data"][

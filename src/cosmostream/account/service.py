@@ -65,6 +65,7 @@ from cosmostream.models import (
     Role,
     User,
 )
+from cosmostream.search.service import search_service
 from cosmostream.storage import storage_from_settings
 
 
@@ -430,8 +431,6 @@ class AccountService:
         if data.display_name is not None:
             name = clean_display_name(data.display_name)
             if name != user.display_name:
-                from cosmostream.search.service import search_service
-
                 user.display_name = name
                 # Videos are found by their creator's name too.
                 await search_service.reindex_owner(session, user.id)

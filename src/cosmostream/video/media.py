@@ -32,8 +32,6 @@ from __future__ import annotations
 import asyncio
 import posixpath
 import stat as stat_module
-import time
-import uuid
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -46,11 +44,9 @@ from cosmostream.config import get_settings
 from cosmostream.db import Database
 from cosmostream.errors import NotFound
 from cosmostream.kit.ids import parse_uuid
-from cosmostream.models import Video, Visibility
 from cosmostream.storage import S3Storage, storage_from_settings
 from cosmostream.video import media_tokens
-from cosmostream.video.policy import can_view
-from cosmostream.video.repository import video_repository
+from cosmostream.video.public_cache import is_public
 
 router = APIRouter()
 
@@ -70,30 +66,6 @@ class _MediaFile(FileResponse):
     # Under Uvicorn each chunk is one worker-thread hop: 1 MiB covers most
     # segments in one or two reads (see docs/benchmarks.md, segment delivery).
     chunk_size = 1 << 20
-
-
-_public_cache: dict[uuid.UUID, tuple[float, bool]] = {}
-_CACHE_SECONDS = 5.0
-
-
-async def _is_public(db: Database, video_id: uuid.UUID) -> bool:
-    """Whether anyone may fetch this video's media (cached for a few seconds)."""
-    now = time.monotonic()
-    cached = _public_cache.get(video_id)
-    if cached and cached[0] > now:
-        return cached[1]
-    async with db.read() as session:
-        video: Video | None = await video_repository.get(session, video_id)
-    # Public and watchable by anyone; unlisted videos need the signed query.
-    public = bool(video and video.visibility is Visibility.PUBLIC and can_view(None, video))
-    if len(_public_cache) > 10_000:
-        _public_cache.clear()
-    _public_cache[video_id] = (now + _CACHE_SECONDS, public)
-    return public
-
-
-def forget(video_id: uuid.UUID) -> None:
-    _public_cache.pop(video_id, None)
 
 
 def rewrite_playlist(text: str, query: str) -> str:
@@ -127,7 +99,7 @@ async def _serve(request: Request, kind: str, video_id_text: str, path: str) -> 
     signed = media_tokens.verify(
         media_tokens.prefix_for(video_id, kind), params.get("md5"), params.get("expires")
     )
-    if not signed and not await _is_public(request.app.state.db, video_id):
+    if not signed and not await is_public(request.app.state.db, video_id):
         raise NotFound()
     storage = storage_from_settings(get_settings())
     key = f"{kind}/{video_id}/{pure.as_posix()}"
@@ -307,7 +279,7 @@ class SegmentFastPath:
         signed = media_tokens.verify(
             media_tokens.prefix_for(video_id, "hls"), query.get("md5"), query.get("expires")
         )
-        if not signed and not await _is_public(self.db, video_id):
+        if not signed and not await is_public(self.db, video_id):
             return False  # the app answers 404 the usual way
         try:
             info = await asyncio.to_thread(file.stat)

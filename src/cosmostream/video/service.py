@@ -27,6 +27,7 @@ from cosmostream.kit.time import utcnow
 from cosmostream.models import Upload, Video, VideoStatus, Visibility
 from cosmostream.search.service import search_service
 from cosmostream.storage import storage_from_settings
+from cosmostream.video import public_cache
 from cosmostream.video.errors import InvalidVideoState, QuotaExceeded, UploadTooLarge, VideoNotFound
 from cosmostream.video.policy import can_manage, can_view
 from cosmostream.video.repository import upload_repository, video_repository
@@ -132,10 +133,8 @@ class VideoService:
             video.category_id = await self._category_id(session, data.category_slug or None)
         if data.visibility is not None:
             video.visibility = data.visibility
-            from cosmostream.video import media
-
             # This process's media visibility cache must not serve it for 5 more seconds.
-            effects.after_commit(lambda: media.forget(video_id))
+            effects.after_commit(lambda: public_cache.forget(video_id))
         if data.tags is not None:
             await video_repository.set_tags(session, video, data.tags)
         await session.flush()

@@ -29,6 +29,7 @@ from cosmostream.kit.time import utcnow
 from cosmostream.models import ChatMessage, Video, Visibility, WatchParty, WatchPartyMember
 from cosmostream.video.errors import VideoNotFound
 from cosmostream.video.repository import video_repository
+from cosmostream.video.service import video_service
 from cosmostream.watch_party import events
 from cosmostream.watch_party.errors import (
     BadInvite,
@@ -66,8 +67,6 @@ class WatchPartyService:
         self, session: AsyncSession, actor: Actor | None, video_id: uuid.UUID
     ) -> WatchParty:
         """Start a party on a video the actor may watch; the actor hosts it."""
-        from cosmostream.video.service import video_service
-
         actor = _require(actor)
         video = await video_service.get(session, actor, video_id)
         if not video.playable:

@@ -13,6 +13,7 @@ from starlette.responses import RedirectResponse, Response
 from cosmostream.account.schemas import Actor
 from cosmostream.errors import AppError
 from cosmostream.web import security
+from cosmostream.web.templating import flash
 
 FormAction = Callable[[AsyncSession, Actor, FormData], Awaitable[Any]]
 
@@ -58,8 +59,6 @@ async def act(
     in `next` (else `back`). On success the answer goes to `then(result)` —
     or, with `next_first`, to the form's `next` when it has one.
     """
-    from cosmostream.web.templating import flash
-
     form = await read_form(request)
     actor = security.current_actor(request)
     posted_next = safe_next(text(form, "next"), "")

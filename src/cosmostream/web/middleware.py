@@ -19,6 +19,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cosmostream.account.schemas import Actor
+from cosmostream.account.service import account_service
 from cosmostream.config import Settings
 from cosmostream.db import Database
 from cosmostream.errors import AppError, PayloadTooLarge, render_json
@@ -162,8 +163,6 @@ class ActorMiddleware:
         if scope["path"].startswith(SKIP_AUTH_PREFIXES):
             await self.app(scope, receive, send)
             return
-
-        from cosmostream.account.service import account_service
 
         request = Request(scope)
         cookie_response = Response()

@@ -14,7 +14,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from cosmostream.account.service import avatar_url
+from cosmostream.config import get_settings
 from cosmostream.kit.agents import describe as describe_agent
+from cosmostream.kit.crypto import constant_time_equal, sign
 from cosmostream.video.urls import media_url
 from cosmostream.web import formatting, security
 
@@ -97,9 +99,6 @@ FLASH_COOKIE = "cs_flash"
 
 def flash(response: Any, message: str, kind: str = "info") -> None:
     """A one-time notice shown on the next page (signed so it cannot be forged)."""
-    from cosmostream.config import get_settings
-    from cosmostream.kit.crypto import sign
-
     payload = f"{kind}|{message}"
     mac = sign(get_settings().secret_key, "flash:" + payload)[:16]
     response.set_cookie(
@@ -108,8 +107,6 @@ def flash(response: Any, message: str, kind: str = "info") -> None:
 
 
 def read_flash(request: Request) -> dict[str, str] | None:
-    from cosmostream.kit.crypto import constant_time_equal, sign
-
     raw = request.cookies.get(FLASH_COOKIE)
     if not raw or raw.count("|") < 2:
         return None

@@ -1,0 +1,40 @@
+"""Whether anyone may fetch a video's media, cached for a few seconds per process.
+
+Media requests (segments above all) ask this on every fetch; a visibility
+change forgets the video here after its commit, so this process never serves
+it for the remaining seconds (other processes may, for at most that long).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+from cosmostream.db import Database
+from cosmostream.models import Video, Visibility
+from cosmostream.video.policy import can_view
+from cosmostream.video.repository import video_repository
+
+_public_cache: dict[uuid.UUID, tuple[float, bool]] = {}
+_CACHE_SECONDS = 5.0
+
+
+async def is_public(db: Database, video_id: uuid.UUID) -> bool:
+    """Whether anyone may fetch this video's media (cached for a few seconds)."""
+    now = time.monotonic()
+    cached = _public_cache.get(video_id)
+    if cached and cached[0] > now:
+        return cached[1]
+    async with db.read() as session:
+        video: Video | None = await video_repository.get(session, video_id)
+    # Public and watchable by anyone; unlisted videos need the signed query.
+    public = bool(video and video.visibility is Visibility.PUBLIC and can_view(None, video))
+    if len(_public_cache) > 10_000:
+        _public_cache.clear()
+    _public_cache[video_id] = (now + _CACHE_SECONDS, public)
+    return public
+
+
+def forget(video_id: uuid.UUID) -> None:
+    """Drop what is cached about the video (its visibility has just changed)."""
+    _public_cache.pop(video_id, None)
