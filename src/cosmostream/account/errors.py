@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from cosmostream.errors import AppError, NotAuthenticated, ValidationFailed
+from cosmostream.errors import AppError, NotAuthenticated, NotFound, ValidationFailed
 
 
 class InvalidCredentials(NotAuthenticated):
@@ -41,3 +41,7 @@ class InvalidLink(AppError):
 class InvalidImage(ValidationFailed):
     code = "invalid_image"
     message = "That file is not an image we can use. Upload a JPEG, PNG, WebP or GIF."
+
+
+class UserNotFound(NotFound):
+    message = "That user does not exist."

@@ -5,17 +5,16 @@ The `User`, `Me` and `Category` types are hubs, in graphql/hubs.py.
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 
 import strawberry
 
+from cosmostream.account.errors import UserNotFound
 from cosmostream.account.schemas import AuthResult, ProfileUpdate, SignupInput
 from cosmostream.account.service import account_service
-from cosmostream.errors import NotFound
 from cosmostream.graphql.context import Info
 from cosmostream.graphql.hubs import Category, Me, Role, User
-from cosmostream.kit.ids import parse_uuid
+from cosmostream.kit.ids import parse_uuid, require_uuid
 from cosmostream.models import Role as RoleModel
 
 
@@ -54,13 +53,6 @@ class UpdateProfileInput:
 @strawberry.type
 class OkPayload:
     ok: bool = True
-
-
-def _uuid(value: strawberry.ID) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise NotFound("That user does not exist.") from None
 
 
 @strawberry.type
@@ -160,21 +152,25 @@ class AccountMutation:
     async def follow_user(self, info: Info, user_id: strawberry.ID) -> User:
         actor = info.context.require_actor()
         async with info.context.unit_of_work() as session:
-            user = await account_service.follow(session, actor, _uuid(user_id))
+            user = await account_service.follow(session, actor, require_uuid(user_id, UserNotFound))
         return User(model=user)
 
     @strawberry.mutation
     async def unfollow_user(self, info: Info, user_id: strawberry.ID) -> User:
         actor = info.context.require_actor()
         async with info.context.unit_of_work() as session:
-            user = await account_service.unfollow(session, actor, _uuid(user_id))
+            user = await account_service.unfollow(
+                session, actor, require_uuid(user_id, UserNotFound)
+            )
         return User(model=user)
 
     @strawberry.mutation
     async def revoke_session(self, info: Info, session_id: strawberry.ID) -> OkPayload:
         actor = info.context.require_actor()
         async with info.context.unit_of_work() as session:
-            await account_service.revoke_session(session, actor, _uuid(session_id))
+            await account_service.revoke_session(
+                session, actor, require_uuid(session_id, UserNotFound)
+            )
         return OkPayload()
 
     @strawberry.mutation
@@ -189,7 +185,7 @@ class AccountMutation:
         actor = info.context.require_actor()
         async with info.context.unit_of_work() as session:
             user = await account_service.set_role(
-                session, actor, _uuid(user_id), RoleModel(role.value)
+                session, actor, require_uuid(user_id, UserNotFound), RoleModel(role.value)
             )
         return User(model=user)
 
@@ -197,5 +193,7 @@ class AccountMutation:
     async def set_user_disabled(self, info: Info, user_id: strawberry.ID, disabled: bool) -> User:
         actor = info.context.require_actor()
         async with info.context.unit_of_work() as session:
-            user = await account_service.set_disabled(session, actor, _uuid(user_id), disabled)
+            user = await account_service.set_disabled(
+                session, actor, require_uuid(user_id, UserNotFound), disabled
+            )
         return User(model=user)

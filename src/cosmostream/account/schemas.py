@@ -8,7 +8,7 @@ from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, Field, field_validator
 
 from cosmostream.account.errors import InvalidCredentials
-from cosmostream.errors import ValidationFailed
+from cosmostream.errors import NotAuthenticated, ValidationFailed
 from cosmostream.models import Role, User
 
 
@@ -81,6 +81,13 @@ class Actor:
     @property
     def is_creator(self) -> bool:
         return self.user.role in (Role.CREATOR, Role.ADMIN)
+
+
+def require_signed_in(actor: Actor | None) -> Actor:
+    """The actor, or `NotAuthenticated` for a signed-out caller (in services)."""
+    if actor is None:
+        raise NotAuthenticated()
+    return actor
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from cosmostream.engagement.service import (
 from cosmostream.graphql.context import Info
 from cosmostream.graphql.hubs import Me, User, Video, VideoConnection, video_connection
 from cosmostream.graphql.relay import Connection, Edge, connection, page_info
-from cosmostream.kit.ids import parse_uuid
+from cosmostream.kit.ids import require_uuid
 from cosmostream.models import Comment as CommentModel
 from cosmostream.models import Video as VideoModel
 from cosmostream.video.errors import VideoNotFound
@@ -196,13 +196,6 @@ class DeleteCommentPayload:
     )
 
 
-def _id(value: strawberry.ID | None, error: type[Exception]) -> uuid.UUID:
-    parsed = parse_uuid(str(value)) if value is not None else None
-    if parsed is None:
-        raise error()
-    return parsed
-
-
 async def _viewer_state(info: Info, video: VideoModel) -> tuple[bool, bool, float | None]:
     """(liked, saved, position) for the signed-in viewer, batched per request."""
     actor = info.context.actor
@@ -311,28 +304,36 @@ class EngagementMutation:
     async def like_video(self, info: Info, video_id: strawberry.ID) -> Video:
         actor = info.context.require_actor()
         async with info.context.unit_of_work() as session:
-            result = await engagement_service.like(session, actor, _id(video_id, VideoNotFound))
+            result = await engagement_service.like(
+                session, actor, require_uuid(video_id, VideoNotFound)
+            )
         return Video(model=result.video)
 
     @strawberry.mutation
     async def unlike_video(self, info: Info, video_id: strawberry.ID) -> Video:
         actor = info.context.require_actor()
         async with info.context.unit_of_work() as session:
-            result = await engagement_service.unlike(session, actor, _id(video_id, VideoNotFound))
+            result = await engagement_service.unlike(
+                session, actor, require_uuid(video_id, VideoNotFound)
+            )
         return Video(model=result.video)
 
     @strawberry.mutation(description="Add a video to your saved videos.")
     async def save_video(self, info: Info, video_id: strawberry.ID) -> Video:
         actor = info.context.require_actor()
         async with info.context.unit_of_work() as session:
-            result = await engagement_service.save(session, actor, _id(video_id, VideoNotFound))
+            result = await engagement_service.save(
+                session, actor, require_uuid(video_id, VideoNotFound)
+            )
         return Video(model=result.video)
 
     @strawberry.mutation
     async def unsave_video(self, info: Info, video_id: strawberry.ID) -> Video:
         actor = info.context.require_actor()
         async with info.context.unit_of_work() as session:
-            result = await engagement_service.unsave(session, actor, _id(video_id, VideoNotFound))
+            result = await engagement_service.unsave(
+                session, actor, require_uuid(video_id, VideoNotFound)
+            )
         return Video(model=result.video)
 
     @strawberry.mutation(
@@ -347,8 +348,8 @@ class EngagementMutation:
         parent_id: strawberry.ID | None = None,
     ) -> Comment:
         actor = info.context.require_actor()
-        vid = _id(video_id, VideoNotFound)
-        parent = _id(parent_id, CommentNotFound) if parent_id is not None else None
+        vid = require_uuid(video_id, VideoNotFound)
+        parent = require_uuid(parent_id, CommentNotFound) if parent_id is not None else None
         async with info.context.unit_of_work() as session:
             posted = await engagement_service.add_comment(session, actor, vid, body, parent)
         return Comment(model=posted.comment, video_owner_id=posted.video_owner_id, reply_models=[])
@@ -358,7 +359,7 @@ class EngagementMutation:
         actor = info.context.require_actor()
         async with info.context.unit_of_work() as session:
             posted = await engagement_service.edit_comment(
-                session, actor, _id(id, CommentNotFound), body
+                session, actor, require_uuid(id, CommentNotFound), body
             )
         return Comment(model=posted.comment, video_owner_id=posted.video_owner_id, reply_models=[])
 
@@ -368,7 +369,9 @@ class EngagementMutation:
     async def delete_comment(self, info: Info, id: strawberry.ID) -> DeleteCommentPayload:
         actor = info.context.require_actor()
         async with info.context.unit_of_work() as session:
-            done = await engagement_service.delete_comment(session, actor, _id(id, CommentNotFound))
+            done = await engagement_service.delete_comment(
+                session, actor, require_uuid(id, CommentNotFound)
+            )
         return DeleteCommentPayload(
             video_id=strawberry.ID(str(done.video_id)), placeholder=done.placeholder
         )
@@ -378,7 +381,7 @@ class EngagementMutation:
         actor = info.context.require_actor()
         async with info.context.unit_of_work() as session:
             await engagement_service.report_comment(
-                session, actor, _id(id, CommentNotFound), reason
+                session, actor, require_uuid(id, CommentNotFound), reason
             )
         return True
 
@@ -398,7 +401,7 @@ class EngagementMutation:
                 session,
                 actor,
                 viewer,
-                _id(video_id, VideoNotFound),
+                require_uuid(video_id, VideoNotFound),
                 position,
                 PlaybackEventKind(event.value),
             )
@@ -414,7 +417,7 @@ class EngagementMutation:
         actor = info.context.require_actor()
         async with info.context.unit_of_work() as session:
             await engagement_service.remove_from_history(
-                session, actor, _id(video_id, VideoNotFound)
+                session, actor, require_uuid(video_id, VideoNotFound)
             )
         return True
 

@@ -21,7 +21,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cosmostream.account.repository import follow_repository, user_repository
-from cosmostream.account.schemas import Actor, ClientInfo
+from cosmostream.account.schemas import Actor, ClientInfo, require_signed_in
 from cosmostream.config import get_settings
 from cosmostream.engagement.errors import AlreadyReported, CommentNotFound, OwnComment
 from cosmostream.engagement.repository import (
@@ -73,12 +73,6 @@ ACTIVITY_ITEMS = 10
 MAX_COMMENT_PAGE = 50
 # Playback states idle this long can no longer affect a view; the raw events stay.
 PLAYBACK_STATE_TTL = timedelta(days=2)
-
-
-def _require(actor: Actor | None) -> Actor:
-    if actor is None:
-        raise NotAuthenticated()
-    return actor
 
 
 def _after(cursor: str | None, sort: str) -> Keyset | None:
@@ -158,7 +152,7 @@ class EngagementService:
         like: bool,
         on: bool,
     ) -> VideoEngagement:
-        actor = _require(actor)
+        actor = require_signed_in(actor)
         video = await video_service.get(session, actor, video_id)
         now = utcnow()
         if like:
@@ -199,7 +193,7 @@ class EngagementService:
     ) -> PostedComment:
         """Comment on a video, or reply to a comment. A reply to a reply joins
         the same thread: replies are one level deep."""
-        actor = _require(actor)
+        actor = require_signed_in(actor)
         text = clean_comment_body(body)
         video = await video_service.get(session, actor, video_id)
         parent: Comment | None = None
@@ -244,7 +238,7 @@ class EngagementService:
         self, session: AsyncSession, actor: Actor | None, comment_id: uuid.UUID, body: str
     ) -> PostedComment:
         """Change the text of one's own comment (marked as edited)."""
-        actor = _require(actor)
+        actor = require_signed_in(actor)
         comment, video = await self._comment_and_video(session, actor, comment_id)
         if not can_edit_comment(actor, comment):
             raise PermissionDenied("Only its author can edit a comment.")
@@ -266,7 +260,7 @@ class EngagementService:
         the conversation under it keeps its context; when its last reply goes,
         the placeholder goes too.
         """
-        actor = _require(actor)
+        actor = require_signed_in(actor)
         comment, video = await self._comment_and_video(session, actor, comment_id)
         if not can_delete_comment(actor, comment, video.owner_id):
             raise PermissionDenied("You can only delete your own comments.")
@@ -293,7 +287,7 @@ class EngagementService:
         self, session: AsyncSession, actor: Actor | None, comment_id: uuid.UUID, reason: str
     ) -> Comment:
         """Flag a comment for the moderators: once per user, never one's own."""
-        actor = _require(actor)
+        actor = require_signed_in(actor)
         comment, _ = await self._comment_and_video(session, actor, comment_id)
         await moderation_service.report(
             session,
@@ -477,7 +471,7 @@ class EngagementService:
     ) -> Page[HistoryItem]:
         """Videos the viewer watched, most recently watched first. Videos they
         may no longer see (made private, deleted) are left out."""
-        actor = _require(actor)
+        actor = require_signed_in(actor)
         first = page_size(first, MAX_PAGE)
         name = "history:unfinished" if unfinished else "history"
         rows = await history_repository.page(
@@ -495,18 +489,18 @@ class EngagementService:
     async def remove_from_history(
         self, session: AsyncSession, actor: Actor | None, video_id: uuid.UUID
     ) -> None:
-        actor = _require(actor)
+        actor = require_signed_in(actor)
         await history_repository.remove(session, actor.id, video_id)
 
     async def clear_history(self, session: AsyncSession, actor: Actor | None) -> int:
-        actor = _require(actor)
+        actor = require_signed_in(actor)
         return await history_repository.clear(session, actor.id)
 
     async def set_history_paused(
         self, session: AsyncSession, actor: Actor | None, paused: bool
     ) -> User:
         """While paused, watching adds nothing to the history (views still count)."""
-        actor = _require(actor)
+        actor = require_signed_in(actor)
         user = await user_repository.get_for_update(session, actor.id)
         if user is None:
             raise NotAuthenticated()
@@ -523,7 +517,7 @@ class EngagementService:
         after: str | None = None,
     ) -> Page[Video]:
         """Saved videos, most recently saved first; ones the viewer may no longer see are hidden."""
-        actor = _require(actor)
+        actor = require_signed_in(actor)
         first = page_size(first, MAX_PAGE)
         rows = await library_repository.saved_page(
             session,
@@ -546,7 +540,7 @@ class EngagementService:
     ) -> Page[FollowedCreator]:
         """Creators the viewer follows, most recently followed first, each with
         their follower count and latest public video."""
-        actor = _require(actor)
+        actor = require_signed_in(actor)
         first = page_size(first, MAX_PAGE)
         rows = await library_repository.following_page(
             session, actor.id, limit=first + 1, after=_after(after, "following")
@@ -566,7 +560,7 @@ class EngagementService:
 
     async def dashboard(self, session: AsyncSession, actor: Actor | None) -> Dashboard:
         """The viewer's dashboard: continue watching, saved, following, recent activity."""
-        actor = _require(actor)
+        actor = require_signed_in(actor)
         visible = viewable_clause(actor)
         watching = await self.history(session, actor, first=DASHBOARD_ROW, unfinished=True)
         saved = await self.saved(session, actor, first=DASHBOARD_ROW)

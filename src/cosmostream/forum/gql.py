@@ -20,18 +20,11 @@ from cosmostream.forum.service import can_delete_post, can_edit_post, forum_serv
 from cosmostream.graphql.context import Info
 from cosmostream.graphql.hubs import User
 from cosmostream.graphql.relay import Connection, connection
-from cosmostream.kit.ids import parse_uuid
+from cosmostream.kit.ids import parse_uuid, require_uuid
 from cosmostream.models import ChatMessage as ChatMessageModel
 from cosmostream.models import ForumCategory as ForumCategoryModel
 from cosmostream.models import Post as PostModel
 from cosmostream.models import Thread as ThreadModel
-
-
-def _id(value: strawberry.ID | None, error: type[Exception]) -> uuid.UUID:
-    parsed = parse_uuid(str(value)) if value is not None else None
-    if parsed is None:
-        raise error()
-    return parsed
 
 
 async def _author(info: Info, user_id: uuid.UUID) -> User | None:
@@ -253,8 +246,8 @@ class ForumQuery:
         before: strawberry.ID | None = None,
         limit: int = DEFAULT_CHAT_PAGE,
     ) -> list[ForumChatMessage]:
-        tid = _id(thread_id, ThreadNotFound)
-        anchor = _id(before, ChatMessageNotFound) if before is not None else None
+        tid = require_uuid(thread_id, ThreadNotFound)
+        anchor = require_uuid(before, ChatMessageNotFound) if before is not None else None
         async with info.context.db.read() as session:
             found = await forum_service.chat_history(session, tid, before=anchor, limit=limit)
         return [ForumChatMessage(model=m) for m in found]
@@ -269,7 +262,7 @@ class ForumMutation:
         self, info: Info, category_id: strawberry.ID, title: str, body: str
     ) -> ForumThread:
         actor = info.context.require_actor()
-        cid = _id(category_id, ForumCategoryNotFound)
+        cid = require_uuid(category_id, ForumCategoryNotFound)
         async with info.context.unit_of_work() as session:
             thread = await forum_service.create_thread(session, actor, cid, title, body)
         return ForumThread(model=thread)
@@ -277,7 +270,7 @@ class ForumMutation:
     @strawberry.mutation(description="Reply to a thread (Markdown, at most 20,000 characters).")
     async def reply_to_thread(self, info: Info, thread_id: strawberry.ID, body: str) -> ForumPost:
         actor = info.context.require_actor()
-        tid = _id(thread_id, ThreadNotFound)
+        tid = require_uuid(thread_id, ThreadNotFound)
         async with info.context.unit_of_work() as session:
             post = await forum_service.reply(session, actor, tid, body)
         return ForumPost(model=post)
@@ -286,42 +279,46 @@ class ForumMutation:
     async def edit_post(self, info: Info, id: strawberry.ID, body: str) -> ForumPost:
         actor = info.context.require_actor()
         async with info.context.unit_of_work() as session:
-            post = await forum_service.edit_post(session, actor, _id(id, PostNotFound), body)
+            post = await forum_service.edit_post(
+                session, actor, require_uuid(id, PostNotFound), body
+            )
         return ForumPost(model=post)
 
     @strawberry.mutation(description="Delete a post: its author or a moderator.")
     async def delete_post(self, info: Info, id: strawberry.ID) -> ForumPost:
         actor = info.context.require_actor()
         async with info.context.unit_of_work() as session:
-            post = await forum_service.delete_post(session, actor, _id(id, PostNotFound))
+            post = await forum_service.delete_post(session, actor, require_uuid(id, PostNotFound))
         return ForumPost(model=post)
 
     @strawberry.mutation(description="Like a post (liking twice is one like).")
     async def like_post(self, info: Info, id: strawberry.ID) -> ForumPost:
         actor = info.context.require_actor()
         async with info.context.unit_of_work() as session:
-            post = await forum_service.like_post(session, actor, _id(id, PostNotFound))
+            post = await forum_service.like_post(session, actor, require_uuid(id, PostNotFound))
         return ForumPost(model=post)
 
     @strawberry.mutation
     async def unlike_post(self, info: Info, id: strawberry.ID) -> ForumPost:
         actor = info.context.require_actor()
         async with info.context.unit_of_work() as session:
-            post = await forum_service.unlike_post(session, actor, _id(id, PostNotFound))
+            post = await forum_service.unlike_post(session, actor, require_uuid(id, PostNotFound))
         return ForumPost(model=post)
 
     @strawberry.mutation(description="Report a post to the moderators (once; not your own).")
     async def report_post(self, info: Info, id: strawberry.ID, reason: str = "") -> bool:
         actor = info.context.require_actor()
         async with info.context.unit_of_work() as session:
-            await forum_service.report_post(session, actor, _id(id, PostNotFound), reason)
+            await forum_service.report_post(session, actor, require_uuid(id, PostNotFound), reason)
         return True
 
     @strawberry.mutation(description="Pin or unpin a thread (moderators).")
     async def pin_thread(self, info: Info, id: strawberry.ID, pinned: bool = True) -> ForumThread:
         actor = info.context.require_actor()
         async with info.context.unit_of_work() as session:
-            thread = await forum_service.pin_thread(session, actor, _id(id, ThreadNotFound), pinned)
+            thread = await forum_service.pin_thread(
+                session, actor, require_uuid(id, ThreadNotFound), pinned
+            )
         return ForumThread(model=thread)
 
     @strawberry.mutation(description="Lock or unlock a thread (moderators).")
@@ -329,7 +326,7 @@ class ForumMutation:
         actor = info.context.require_actor()
         async with info.context.unit_of_work() as session:
             thread = await forum_service.lock_thread(
-                session, actor, _id(id, ThreadNotFound), locked
+                session, actor, require_uuid(id, ThreadNotFound), locked
             )
         return ForumThread(model=thread)
 
@@ -338,8 +335,8 @@ class ForumMutation:
         self, info: Info, id: strawberry.ID, category_id: strawberry.ID
     ) -> ForumThread:
         actor = info.context.require_actor()
-        tid = _id(id, ThreadNotFound)
-        cid = _id(category_id, ForumCategoryNotFound)
+        tid = require_uuid(id, ThreadNotFound)
+        cid = require_uuid(category_id, ForumCategoryNotFound)
         async with info.context.unit_of_work() as session:
             thread = await forum_service.move_thread(session, actor, tid, cid)
         return ForumThread(model=thread)
@@ -348,7 +345,7 @@ class ForumMutation:
     async def delete_thread(self, info: Info, id: strawberry.ID) -> bool:
         actor = info.context.require_actor()
         async with info.context.unit_of_work() as session:
-            await forum_service.delete_thread(session, actor, _id(id, ThreadNotFound))
+            await forum_service.delete_thread(session, actor, require_uuid(id, ThreadNotFound))
         return True
 
     @strawberry.mutation(
@@ -358,7 +355,7 @@ class ForumMutation:
         self, info: Info, thread_id: strawberry.ID, body: str
     ) -> ForumChatMessage:
         actor = info.context.require_actor()
-        tid = _id(thread_id, ThreadNotFound)
+        tid = require_uuid(thread_id, ThreadNotFound)
         async with info.context.unit_of_work() as session:
             message = await forum_service.post_chat_message(session, actor, tid, body)
         return ForumChatMessage(model=message)

@@ -23,7 +23,6 @@ from starlette.responses import Response
 
 from cosmostream.account.schemas import Actor
 from cosmostream.chat.schemas import MAX_CHAT_LENGTH
-from cosmostream.db import Database
 from cosmostream.errors import AppError
 from cosmostream.forum.errors import (
     ChatMessageNotFound,
@@ -37,17 +36,13 @@ from cosmostream.forum.service import can_delete_post, can_edit_post, forum_serv
 from cosmostream.kit.ids import require_uuid
 from cosmostream.models import Post
 from cosmostream.web import security
+from cosmostream.web.deps import database
 from cosmostream.web.forms import act, read_form, redirect, text
 from cosmostream.web.templating import flash, render
 
 router = APIRouter()
 
 LIMITS = {"title": MAX_TITLE_LENGTH, "post": MAX_POST_LENGTH, "chat": MAX_CHAT_LENGTH}
-
-
-def _db(request: Request) -> Database:
-    db: Database = request.app.state.db
-    return db
 
 
 def _here(request: Request) -> str:
@@ -78,7 +73,7 @@ async def _index(
     query = " ".join(params.get("q", "").split()) or None
     # A refused new thread is shown again over every category's threads.
     slug = None if draft is not None else params.get("category") or None
-    async with _db(request).read() as session:
+    async with database(request).read() as session:
         listing = await forum_service.listing(
             session, category_slug=slug, query=query, after=params.get("after") or None
         )
@@ -111,7 +106,7 @@ async def new_thread_submit(request: Request) -> Response:
     draft = {name: text(form, name) for name in ("category_id", "title", "body")}
     try:
         category_id = require_uuid(draft["category_id"], ForumCategoryNotFound)
-        async with _db(request).unit_of_work() as session:
+        async with database(request).unit_of_work() as session:
             thread = await forum_service.create_thread(
                 session, actor, category_id, draft["title"], draft["body"]
             )
@@ -131,7 +126,7 @@ async def thread_page(request: Request, thread_id: str) -> Response:
     actor = security.current_actor(request)
     tid = require_uuid(thread_id, ThreadNotFound)
     after = request.query_params.get("after") or None
-    async with _db(request).read() as session:
+    async with database(request).read() as session:
         view = await forum_service.thread_view(session, actor, tid, after=after)
     posts = view.posts
     return render(

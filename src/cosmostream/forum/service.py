@@ -18,10 +18,10 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cosmostream.account.people import people
-from cosmostream.account.schemas import Actor
+from cosmostream.account.schemas import Actor, require_signed_in
 from cosmostream.chat.schemas import DEFAULT_CHAT_PAGE, clean_chat_body, clean_chat_limit
 from cosmostream.chat.service import chat_service
-from cosmostream.errors import NotAuthenticated, PermissionDenied
+from cosmostream.errors import PermissionDenied
 from cosmostream.forum import events
 from cosmostream.forum.errors import (
     ForumCategoryNotFound,
@@ -55,12 +55,6 @@ from cosmostream.moderation.service import moderation_service
 
 THREAD_SORT = "forum_threads"
 POST_SORT = "forum_posts"
-
-
-def _require(actor: Actor | None) -> Actor:
-    if actor is None:
-        raise NotAuthenticated()
-    return actor
 
 
 def is_moderator(actor: Actor | None) -> bool:
@@ -204,7 +198,7 @@ class ForumService:
         body: str,
     ) -> Thread:
         """Start a thread with its opening post."""
-        actor = _require(actor)
+        actor = require_signed_in(actor)
         clean = clean_title(title)
         text = clean_post_body(body)
         category = await category_repository.get(session, category_id)
@@ -233,7 +227,7 @@ class ForumService:
         self, session: AsyncSession, actor: Actor | None, thread_id: uuid.UUID, body: str
     ) -> Post:
         """Add a post to a thread; a locked thread refuses all but moderators."""
-        actor = _require(actor)
+        actor = require_signed_in(actor)
         text = clean_post_body(body)
         thread = await self._live_thread(session, thread_id, for_update=True)
         self._check_open(actor, thread)
@@ -251,7 +245,7 @@ class ForumService:
         self, session: AsyncSession, actor: Actor | None, post_id: uuid.UUID, body: str
     ) -> Post:
         """Change the text of one's own post (marked as edited)."""
-        actor = _require(actor)
+        actor = require_signed_in(actor)
         post, thread = await self._live_post(session, post_id)
         if not can_edit_post(actor, post):
             raise PermissionDenied("Only its author can edit a post.")
@@ -268,7 +262,7 @@ class ForumService:
         self, session: AsyncSession, actor: Actor | None, post_id: uuid.UUID
     ) -> Post:
         """Delete a post (its author or a moderator); it stays as a placeholder."""
-        actor = _require(actor)
+        actor = require_signed_in(actor)
         post, thread = await self._live_post(session, post_id)
         if not can_delete_post(actor, post):
             raise PermissionDenied("You can only delete your own posts.")
@@ -284,7 +278,7 @@ class ForumService:
         self, session: AsyncSession, actor: Actor | None, post_id: uuid.UUID
     ) -> Post:
         """Like a post; liking twice is one like."""
-        actor = _require(actor)
+        actor = require_signed_in(actor)
         post, _ = await self._live_post(session, post_id)
         if await post_repository.add_like(session, actor.id, post.id, utcnow()):
             await post_repository.change_likes(session, post.id, 1)
@@ -293,7 +287,7 @@ class ForumService:
     async def unlike_post(
         self, session: AsyncSession, actor: Actor | None, post_id: uuid.UUID
     ) -> Post:
-        actor = _require(actor)
+        actor = require_signed_in(actor)
         post, _ = await self._live_post(session, post_id)
         if await post_repository.remove_like(session, actor.id, post.id):
             await post_repository.change_likes(session, post.id, -1)
@@ -309,7 +303,7 @@ class ForumService:
         self, session: AsyncSession, actor: Actor | None, post_id: uuid.UUID, reason: str
     ) -> Post:
         """Flag a post for the moderators: once per user, never one's own."""
-        actor = _require(actor)
+        actor = require_signed_in(actor)
         post, _ = await self._live_post(session, post_id)
         await moderation_service.report(
             session, actor, ReportSubject.POST, post.id, post.author_id, reason, own=OwnPost()
@@ -321,7 +315,7 @@ class ForumService:
     async def _moderated(
         self, session: AsyncSession, actor: Actor | None, thread_id: uuid.UUID
     ) -> Thread:
-        actor = _require(actor)
+        actor = require_signed_in(actor)
         if not is_moderator(actor):
             raise PermissionDenied("Only moderators can do that.")
         return await self._live_thread(session, thread_id, for_update=True)
@@ -376,7 +370,7 @@ class ForumService:
         self, session: AsyncSession, actor: Actor | None, thread_id: uuid.UUID, body: str
     ) -> ChatMessage:
         """Send a chat message to a thread: anyone signed in, while it is open."""
-        actor = _require(actor)
+        actor = require_signed_in(actor)
         text = clean_chat_body(body)
         thread = await self._live_thread(session, thread_id)
         self._check_open(actor, thread)
@@ -400,7 +394,7 @@ class ForumService:
         self, session: AsyncSession, actor: Actor | None, message_id: uuid.UUID
     ) -> ChatMessage:
         """Remove a chat message (its author or a moderator)."""
-        actor = _require(actor)
+        actor = require_signed_in(actor)
         message = await chat_service.message(session, THREAD_CHAT, message_id)
         return await chat_service.delete(
             session, THREAD_CHAT, message, actor.id, moderator=is_moderator(actor)
@@ -409,7 +403,7 @@ class ForumService:
     async def report_chat_message(
         self, session: AsyncSession, actor: Actor | None, message_id: uuid.UUID, reason: str
     ) -> ChatMessage:
-        actor = _require(actor)
+        actor = require_signed_in(actor)
         message = await chat_service.message(session, THREAD_CHAT, message_id)
         await moderation_service.report(
             session,

@@ -28,9 +28,9 @@ def parse_uuid(value: str | uuid.UUID) -> uuid.UUID | None:
         return None
 
 
-def require_uuid(value: str | uuid.UUID, error: type[Exception]) -> uuid.UUID:
+def require_uuid(value: str | uuid.UUID | None, error: type[Exception]) -> uuid.UUID:
     """Parse an id from untrusted input, raising `error()` (a not-found) when it is not one."""
-    parsed = parse_uuid(value)
+    parsed = parse_uuid(value) if value is not None else None
     if parsed is None:
         raise error()
     return parsed

@@ -16,7 +16,6 @@ from starlette.responses import Response
 
 from cosmostream.account.schemas import Actor
 from cosmostream.config import get_settings
-from cosmostream.db import Database
 from cosmostream.errors import (
     AppError,
     BadRequest,
@@ -30,6 +29,7 @@ from cosmostream.storage import storage_from_settings
 from cosmostream.video.errors import UploadNotFound, UploadTooLarge
 from cosmostream.video.uploads import SUPPORTED_CHECKSUMS, Checksum, upload_service
 from cosmostream.web import security
+from cosmostream.web.deps import database
 
 router = APIRouter(prefix="/uploads")
 
@@ -40,11 +40,6 @@ METADATA_KEYS = {"videoId", "filename", "filetype"}
 
 def _tus_headers(extra: dict[str, str] | None = None) -> dict[str, str]:
     return {"Tus-Resumable": TUS_VERSION, **(extra or {})}
-
-
-def _db(request: Request) -> Database:
-    db: Database = request.app.state.db
-    return db
 
 
 def _check_version(request: Request) -> None:
@@ -138,7 +133,7 @@ async def create(request: Request) -> Response:
     video_id = parse_uuid(metadata.get("videoId", ""))
     if video_id is None:
         raise BadRequest("Upload-Metadata must name the draft video (videoId).", code="no_video")
-    async with _db(request).unit_of_work() as session:
+    async with database(request).unit_of_work() as session:
         upload = await upload_service.create(
             session, actor, video_id, length, metadata.get("filename", "")
         )
@@ -155,7 +150,7 @@ async def head(request: Request, upload_id: str) -> Response:
     _check_version(request)
     _check_backend()
     actor = security.current_actor(request)
-    async with _db(request).read() as session:
+    async with database(request).read() as session:
         upload = await upload_service.get(session, actor, _upload_id(upload_id))
     headers = {
         "Upload-Offset": str(upload.offset),
@@ -181,7 +176,7 @@ async def patch(request: Request, upload_id: str) -> Response:
         raise BadRequest("Upload-Offset is required.", code="upload_offset")
     checksum = Checksum.parse(request.headers.get("upload-checksum"))
     upload = await upload_service.append(
-        _db(request), actor, _upload_id(upload_id), int(raw_offset), request.stream(), checksum
+        database(request), actor, _upload_id(upload_id), int(raw_offset), request.stream(), checksum
     )
     headers = {"Upload-Offset": str(upload.offset)}
     if upload.completed_at is None:
@@ -194,6 +189,6 @@ async def terminate(request: Request, upload_id: str) -> Response:
     _check_version(request)
     _check_backend()
     actor = _actor(request)
-    async with _db(request).unit_of_work() as session:
+    async with database(request).unit_of_work() as session:
         await upload_service.terminate(session, actor, _upload_id(upload_id))
     return Response(status_code=204, headers=_tus_headers())

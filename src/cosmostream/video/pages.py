@@ -2,39 +2,26 @@
 
 from __future__ import annotations
 
-import uuid
-
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from cosmostream.account.service import account_service
 from cosmostream.catalog.service import catalog_service
-from cosmostream.db import Database
 from cosmostream.engagement import views as engagement_views
-from cosmostream.errors import AppError, NotFound
-from cosmostream.kit.ids import parse_uuid
+from cosmostream.errors import AppError
+from cosmostream.kit.ids import require_uuid
 from cosmostream.models import Visibility
+from cosmostream.video.errors import VideoNotFound
 from cosmostream.video.policy import can_manage
 from cosmostream.video.schemas import VideoUpdate
 from cosmostream.video.service import video_service
 from cosmostream.video.urls import media_url
 from cosmostream.web import security
+from cosmostream.web.deps import database
 from cosmostream.web.forms import read_form, redirect, text
 from cosmostream.web.templating import flash, render
 
 router = APIRouter()
-
-
-def _db(request: Request) -> Database:
-    db: Database = request.app.state.db
-    return db
-
-
-def _id(value: str) -> uuid.UUID:
-    video_id = parse_uuid(value)
-    if video_id is None:
-        raise NotFound("That video does not exist.")
-    return video_id
 
 
 @router.get("/upload")
@@ -42,7 +29,7 @@ async def upload_page(request: Request) -> Response:
     actor = security.current_actor(request)
     if actor is None:
         return redirect("/login?next=/upload")
-    async with _db(request).read() as session:
+    async with database(request).read() as session:
         categories = await account_service.list_categories(session)
     return render(
         request,
@@ -60,7 +47,7 @@ async def content_page(request: Request) -> Response:
     actor = security.current_actor(request)
     if actor is None:
         return redirect("/login?next=/content")
-    async with _db(request).read() as session:
+    async with database(request).read() as session:
         videos = await video_service.list_mine(session, actor)
         categories = await account_service.list_categories(session)
     return render(
@@ -78,8 +65,8 @@ async def content_page(request: Request) -> Response:
 @router.get("/video/{video_id}")
 async def watch_page(request: Request, video_id: str) -> Response:
     actor = security.current_actor(request)
-    async with _db(request).read() as session:
-        video = await video_service.get(session, actor, _id(video_id))
+    async with database(request).read() as session:
+        video = await video_service.get(session, actor, require_uuid(video_id, VideoNotFound))
         owner = await account_service.get_user(session, video.owner_id)
         following = await account_service.is_following(session, actor, video.owner_id)
         up_next = await catalog_service.up_next(session, video)
@@ -111,7 +98,7 @@ async def watch_page(request: Request, video_id: str) -> Response:
 
 async def _content_action(request: Request, action: object, success: str) -> Response:
     try:
-        async with _db(request).unit_of_work() as session:
+        async with database(request).unit_of_work() as session:
             await action(session)  # type: ignore[operator]
     except AppError as exc:
         response = redirect("/content")
@@ -138,7 +125,7 @@ async def edit_submit(request: Request, video_id: str) -> Response:
         tags=tags,
         visibility=visibility,
     )
-    vid = _id(video_id)
+    vid = require_uuid(video_id, VideoNotFound)
     return await _content_action(
         request, lambda s: video_service.update(s, actor, vid, data), "Saved."
     )
@@ -148,7 +135,7 @@ async def edit_submit(request: Request, video_id: str) -> Response:
 async def delete_submit(request: Request, video_id: str) -> Response:
     actor = security.require_actor(request)
     await read_form(request)
-    vid = _id(video_id)
+    vid = require_uuid(video_id, VideoNotFound)
     return await _content_action(
         request,
         lambda s: video_service.delete(s, actor, vid),
@@ -160,7 +147,7 @@ async def delete_submit(request: Request, video_id: str) -> Response:
 async def retry_submit(request: Request, video_id: str) -> Response:
     actor = security.require_actor(request)
     await read_form(request)
-    vid = _id(video_id)
+    vid = require_uuid(video_id, VideoNotFound)
     return await _content_action(
         request, lambda s: video_service.retry(s, actor, vid), "Processing started again."
     )
@@ -171,7 +158,7 @@ async def thumbnail_submit(request: Request, video_id: str) -> Response:
     actor = security.require_actor(request)
     form = await read_form(request)
     index = text(form, "index")
-    vid = _id(video_id)
+    vid = require_uuid(video_id, VideoNotFound)
     return await _content_action(
         request,
         lambda s: video_service.choose_thumbnail(

@@ -7,7 +7,6 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from cosmostream.db import Database
 from cosmostream.errors import AppError
 from cosmostream.kit.ids import parse_uuid, require_uuid
 from cosmostream.models import WatchParty
@@ -16,15 +15,11 @@ from cosmostream.watch_party import events
 from cosmostream.watch_party.errors import WatchPartyNotFound
 from cosmostream.watch_party.service import can_control, watch_party_service
 from cosmostream.web import security
+from cosmostream.web.deps import database
 from cosmostream.web.forms import read_form, redirect, text
 from cosmostream.web.templating import flash, render
 
 router = APIRouter()
-
-
-def _db(request: Request) -> Database:
-    db: Database = request.app.state.db
-    return db
 
 
 def invite_url(request: Request, party: WatchParty) -> str:
@@ -40,7 +35,7 @@ async def start_party(request: Request, video_id: str) -> Response:
         return redirect(f"/login?next=/video/{quote(video_id)}")
     vid = parse_uuid(video_id)
     try:
-        async with _db(request).unit_of_work() as session:
+        async with database(request).unit_of_work() as session:
             if vid is None:
                 raise WatchPartyNotFound("That video does not exist.")
             party = await watch_party_service.start(session, actor, vid)
@@ -60,7 +55,7 @@ async def party_page(request: Request, party_id: str, invite: str | None = None)
     if actor is None:
         target = f"/watch-party/{pid}" + (f"?invite={quote(invite)}" if invite else "")
         return redirect(f"/login?next={quote(target, safe='')}")
-    async with _db(request).read() as session:
+    async with database(request).read() as session:
         party = await watch_party_service.find(session, pid)
         if not await watch_party_service.is_member(session, actor, party):
             # Not a member yet: with an invite, offer to join; without, it does not exist.
@@ -103,7 +98,7 @@ async def join_party(request: Request, party_id: str) -> Response:
     if actor is None:
         return redirect(f"/login?next={quote(f'/watch-party/{pid}?invite={invite}', safe='')}")
     try:
-        async with _db(request).unit_of_work() as session:
+        async with database(request).unit_of_work() as session:
             await watch_party_service.join(session, actor, pid, invite)
     except AppError as exc:
         response = redirect("/")

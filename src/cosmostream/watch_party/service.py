@@ -21,10 +21,10 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cosmostream.account.people import people
-from cosmostream.account.schemas import Actor
+from cosmostream.account.schemas import Actor, require_signed_in
 from cosmostream.chat.schemas import clean_chat_body
 from cosmostream.chat.service import chat_service
-from cosmostream.errors import NotAuthenticated, PermissionDenied, ValidationFailed
+from cosmostream.errors import PermissionDenied, ValidationFailed
 from cosmostream.kit.time import utcnow
 from cosmostream.models import ChatMessage, Video, Visibility, WatchParty, WatchPartyMember
 from cosmostream.video.errors import VideoNotFound
@@ -50,12 +50,6 @@ from cosmostream.watch_party.schemas import (
 )
 
 
-def _require(actor: Actor | None) -> Actor:
-    if actor is None:
-        raise NotAuthenticated()
-    return actor
-
-
 def can_control(actor: Actor | None, party: WatchParty) -> bool:
     return actor is not None and (party.everyone_controls or actor.id == party.host_id)
 
@@ -67,7 +61,7 @@ class WatchPartyService:
         self, session: AsyncSession, actor: Actor | None, video_id: uuid.UUID
     ) -> WatchParty:
         """Start a party on a video the actor may watch; the actor hosts it."""
-        actor = _require(actor)
+        actor = require_signed_in(actor)
         video = await video_service.get(session, actor, video_id)
         if not video.playable:
             raise ValidationFailed("This video cannot be played yet.", field="videoId")
@@ -96,7 +90,7 @@ class WatchPartyService:
         self, session: AsyncSession, actor: Actor | None, party_id: uuid.UUID, invite: str
     ) -> WatchParty:
         """Become a member with the party's invite token (joining twice is a no-op)."""
-        actor = _require(actor)
+        actor = require_signed_in(actor)
         party = await self._live(session, party_id)
         member = await party_repository.member(session, party.id, actor.id)
         if member is not None:
@@ -114,7 +108,7 @@ class WatchPartyService:
         self, session: AsyncSession, actor: Actor | None, party_id: uuid.UUID
     ) -> WatchParty:
         """A party, for its members only (ended parties included)."""
-        actor = _require(actor)
+        actor = require_signed_in(actor)
         party = await self.find(session, party_id)
         await self._member(session, party, actor)
         return party
@@ -169,7 +163,7 @@ class WatchPartyService:
         rate: float | None = None,
     ) -> WatchParty:
         """Change the shared playback state: play, pause or seek at a position, or the speed."""
-        actor = _require(actor)
+        actor = require_signed_in(actor)
         party = await self._live(session, party_id, for_update=True)
         await self._member(session, party, actor)
         if not can_control(actor, party):
@@ -266,7 +260,7 @@ class WatchPartyService:
         self, session: AsyncSession, actor: Actor | None, party_id: uuid.UUID, body: str
     ) -> ChatMessage:
         """Store a chat message; it reaches the room only after it is committed."""
-        actor = _require(actor)
+        actor = require_signed_in(actor)
         text = clean_chat_body(body)
         party = await self._live(session, party_id)
         await self._member(session, party, actor)
@@ -276,7 +270,7 @@ class WatchPartyService:
         self, session: AsyncSession, actor: Actor | None, message_id: uuid.UUID
     ) -> ChatMessage:
         """Remove a message: its author, the host or an admin."""
-        actor = _require(actor)
+        actor = require_signed_in(actor)
         message = await chat_service.message(session, PARTY_CHAT, message_id)
         party = await self.get(session, actor, PARTY_CHAT.room_id(message))
         moderator = actor.id == party.host_id or actor.is_admin
@@ -309,7 +303,7 @@ class WatchPartyService:
     async def _hosted(
         self, session: AsyncSession, actor: Actor | None, party_id: uuid.UUID
     ) -> WatchParty:
-        actor = _require(actor)
+        actor = require_signed_in(actor)
         party = await self._live(session, party_id, for_update=True)
         if actor.id != party.host_id:
             await self._member(session, party, actor)
