@@ -21,14 +21,14 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import socketio
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cosmostream.account.schemas import Actor
-from cosmostream.bus import KICK_EVENT, LEAVE_EVENT
+from cosmostream.bus import KICK_EVENT, LEAVE_EVENT, bus
 from cosmostream.config import Settings
 from cosmostream.db import Database
 from cosmostream.errors import AppError, NotAuthenticated, NotFound, PermissionDenied
@@ -390,7 +390,19 @@ def error_payload(error: AppError) -> dict[str, Any]:
     return {"ok": False, "error": error.to_dict()}
 
 
-Handler = Callable[[AsyncSession, Actor | None, Any], Awaitable[Any]]
+P = TypeVar("P", bound=BaseModel)
+
+
+@dataclass(frozen=True, slots=True)
+class SocketEvent(Generic[P]):
+    """One incoming event, checked and validated: the socket it came from and its payload."""
+
+    sid: str
+    payload: P
+
+
+# What `Realtime.on` calls; the dict it returns is merged into the acknowledgement.
+EventHandler = Callable[[AsyncSession, Actor | None, SocketEvent[P]], Awaitable[dict[str, Any]]]
 
 
 class JoinRoom(BaseModel):
@@ -478,11 +490,11 @@ class Realtime:
     # -- events --------------------------------------------------------------
 
     def on(
-        self, event: str, schema: type[BaseModel] | None, handler: Handler, *, writes: bool = True
+        self, event: str, schema: type[P], handler: EventHandler[P], *, writes: bool = True
     ) -> None:
         """Register an event handler behind the shared checks.
 
-        The handler gets (session, actor, (sid, payload)) in one unit of work
+        The handler gets (session, actor, SocketEvent(sid, payload)) in one unit of work
         (a read session when `writes` is false); what it returns is the
         acknowledgement. Errors become `{"ok": false, "error": {...}}`.
         """
@@ -506,17 +518,15 @@ class Realtime:
                 return error_payload(AppError("Malformed payload.", code="bad_payload"))
             if size > MAX_EVENT_BYTES:
                 return error_payload(AppError("Message too large.", code="payload_too_large"))
-            payload: Any = data
-            if schema is not None:
-                try:
-                    payload = schema.model_validate(data)
-                except ValidationError:
-                    return error_payload(AppError("Malformed payload.", code="bad_payload"))
+            try:
+                payload = schema.model_validate(data)
+            except ValidationError:
+                return error_payload(AppError("Malformed payload.", code="bad_payload"))
             try:
                 scope = self.db.unit_of_work() if writes else self.db.read()
                 async with scope as session:
                     actor = await self._actor(session, session_data)
-                    result = await handler(session, actor, (sid, payload))
+                    result = await handler(session, actor, SocketEvent(sid, payload))
             except AppError as exc:
                 if exc.status == 401 and session_data.get("token"):
                     # The socket's own sign-in has ended (logout, disable, expiry).
@@ -525,12 +535,14 @@ class Realtime:
             except Exception:
                 log.exception("socket event %s failed", event)
                 return error_payload(AppError("Something went wrong.", code="internal_error"))
-            return {"ok": True, **(result or {})}
+            return {"ok": True, **result}
 
         self.sio.on(event, wrapped)
 
-    async def _join(self, session: AsyncSession, actor: Actor | None, args: Any) -> dict[str, Any]:
-        sid, payload = args
+    async def _join(
+        self, session: AsyncSession, actor: Actor | None, event: SocketEvent[JoinRoom]
+    ) -> dict[str, Any]:
+        sid, payload = event.sid, event.payload
         name, _, ident = payload.room.partition(":")
         kind = _room_kinds.get(name)
         if kind is None or not ident or len(payload.room) > 120:
@@ -543,8 +555,10 @@ class Realtime:
         welcome = await kind.welcome(session, actor, ident) if kind.welcome else {}
         return {"room": payload.room, **welcome}
 
-    async def _leave(self, session: AsyncSession, actor: Actor | None, args: Any) -> dict[str, Any]:
-        sid, payload = args
+    async def _leave(
+        self, session: AsyncSession, actor: Actor | None, event: SocketEvent[JoinRoom]
+    ) -> dict[str, Any]:
+        sid, payload = event.sid, event.payload
         if payload.room.startswith(("user:", "session:")):
             raise PermissionDenied("That room cannot be left.")
         await self.sio.leave_room(sid, payload.room)
@@ -597,3 +611,8 @@ class Realtime:
 
     async def emit(self, event: str, data: Any, *, room: str, skip_sid: str | None = None) -> None:
         await self.sio.emit(event, data, room=room, skip_sid=skip_sid)
+
+    async def remove_from_room(self, user_id: str, room: str) -> None:
+        """Take every socket of a user out of `room` now, on whichever process holds it
+        (handlers that commit nothing; a service does this through `effects`)."""
+        await bus.remove_from_room(user_id, room)

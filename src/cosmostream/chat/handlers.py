@@ -13,36 +13,28 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cosmostream.account.schemas import Actor
 from cosmostream.chat import events
-from cosmostream.chat.schemas import ChatRoom, SendChatMessage
-from cosmostream.models import ChatMessage, User
+from cosmostream.chat.schemas import ChatRoom, DeleteChatMessage, SendChatMessage
+from cosmostream.models import ChatMessage
+from cosmostream.realtime import EventHandler, SocketEvent
 
-
-class Speaker(Protocol):
-    """The signed-in actor of a socket event, as far as chat reads it."""
-
-    @property
-    def user(self) -> User: ...
-
-
-# The actor type of the realtime layer, passed through to the room's service.
-A = TypeVar("A", bound=Speaker | None)
 S = TypeVar("S", bound=SendChatMessage)
-Handler = Callable[[AsyncSession, A, Any], Awaitable[dict[str, Any]]]
 
 
 def send_handler(
-    room: ChatRoom, post: Callable[[AsyncSession, A, S], Awaitable[ChatMessage]]
-) -> Handler[A]:
+    room: ChatRoom, post: Callable[[AsyncSession, Actor | None, S], Awaitable[ChatMessage]]
+) -> EventHandler[S]:
     """`<events>.send`: post the message; the acknowledgement carries it."""
 
-    async def send_chat(session: AsyncSession, actor: A, args: Any) -> dict[str, Any]:
-        _, payload = args
-        message = await post(session, actor, payload)
+    async def send_chat(
+        session: AsyncSession, actor: Actor | None, event: SocketEvent[S]
+    ) -> dict[str, Any]:
+        message = await post(session, actor, event.payload)
         assert actor is not None  # the room refuses anonymous writers
         return {"message": events.message_payload(room, message, actor.user)}
 
@@ -50,13 +42,14 @@ def send_handler(
 
 
 def delete_handler(
-    delete: Callable[[AsyncSession, A, uuid.UUID], Awaitable[ChatMessage]],
-) -> Handler[A]:
+    delete: Callable[[AsyncSession, Actor | None, uuid.UUID], Awaitable[ChatMessage]],
+) -> EventHandler[DeleteChatMessage]:
     """`<events>.delete`: delete the message; the acknowledgement carries its id."""
 
-    async def delete_chat(session: AsyncSession, actor: A, args: Any) -> dict[str, Any]:
-        _, payload = args
-        message = await delete(session, actor, payload.message_id)
+    async def delete_chat(
+        session: AsyncSession, actor: Actor | None, event: SocketEvent[DeleteChatMessage]
+    ) -> dict[str, Any]:
+        message = await delete(session, actor, event.payload.message_id)
         return {"id": str(message.id)}
 
     return delete_chat

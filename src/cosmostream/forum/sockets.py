@@ -25,7 +25,7 @@ from cosmostream.forum.errors import ThreadNotFound
 from cosmostream.forum.service import forum_service
 from cosmostream.kit.ids import require_uuid
 from cosmostream.models import ChatMessage
-from cosmostream.realtime import PresenceChange, Realtime, register_room
+from cosmostream.realtime import PresenceChange, Realtime, SocketEvent, register_room
 
 
 class _Payload(BaseModel):
@@ -79,8 +79,10 @@ def install(rt: Realtime) -> None:
 
     register_room("thread", authorize_thread_room, welcome=welcome, on_presence=on_presence)
 
-    async def typing(session: AsyncSession, actor: Actor | None, args: Any) -> dict[str, Any]:
-        sid, payload = args
+    async def typing(
+        session: AsyncSession, actor: Actor | None, event: SocketEvent[Typing]
+    ) -> dict[str, Any]:
+        sid, payload = event.sid, event.payload
         if actor is None:
             raise NotAuthenticated()
         room = events.thread_room(payload.thread_id)

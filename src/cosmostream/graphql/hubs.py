@@ -35,7 +35,7 @@ from cosmostream.graphql.relay import Connection, Edge, PageInfo
 from cosmostream.models import Category as CategoryModel
 from cosmostream.models import User as UserModel
 from cosmostream.models import Video as VideoModel
-from cosmostream.video.service import can_manage
+from cosmostream.video.policy import can_manage
 from cosmostream.video.urls import media_url
 
 

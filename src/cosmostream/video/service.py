@@ -347,4 +347,4 @@ async def authorize_video_room(session: AsyncSession, actor: Actor | None, ident
 
 
 video_service = VideoService()
-__all__ = ["Upload", "authorize_video_room", "can_manage", "can_view", "video_service"]
+__all__ = ["Upload", "authorize_video_room", "video_service"]

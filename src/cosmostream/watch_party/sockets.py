@@ -17,13 +17,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cosmostream.account.schemas import Actor
-from cosmostream.bus import bus
 from cosmostream.chat.handlers import delete_handler, send_handler
 from cosmostream.chat.schemas import DeleteChatMessage, SendChatMessage
 from cosmostream.errors import NotAuthenticated, PermissionDenied
 from cosmostream.kit.ids import require_uuid
 from cosmostream.models import ChatMessage
-from cosmostream.realtime import PresenceChange, Realtime, register_room
+from cosmostream.realtime import PresenceChange, Realtime, SocketEvent, register_room
 from cosmostream.watch_party import events
 from cosmostream.watch_party.errors import WatchPartyNotFound
 from cosmostream.watch_party.schemas import Action
@@ -143,19 +142,25 @@ def install(rt: Realtime) -> None:
             raise PermissionDenied("Join the party first.")
         return room
 
-    async def clock(session: AsyncSession, actor: Actor | None, args: Any) -> dict[str, Any]:
-        _, payload = args
+    async def clock(
+        session: AsyncSession, actor: Actor | None, event: SocketEvent[Clock]
+    ) -> dict[str, Any]:
+        payload = event.payload
         return {"t": payload.t, "serverTime": server_time()}
 
-    async def control(session: AsyncSession, actor: Actor | None, args: Any) -> dict[str, Any]:
-        _, p = args
+    async def control(
+        session: AsyncSession, actor: Actor | None, event: SocketEvent[Control]
+    ) -> dict[str, Any]:
+        p = event.payload
         party = await watch_party_service.control(
             session, actor, p.party_id, p.action, p.position, p.rate
         )
         return {"state": events.state_payload(party)}
 
-    async def buffering(session: AsyncSession, actor: Actor | None, args: Any) -> dict[str, Any]:
-        sid, p = args
+    async def buffering(
+        session: AsyncSession, actor: Actor | None, event: SocketEvent[Buffering]
+    ) -> dict[str, Any]:
+        sid, p = event.sid, event.payload
         if actor is None:
             raise NotAuthenticated()
         room = in_room(sid, p.party_id)
@@ -163,29 +168,37 @@ def install(rt: Realtime) -> None:
             rt.presence_changed(room, str(actor.id))
         return {}
 
-    async def transfer(session: AsyncSession, actor: Actor | None, args: Any) -> dict[str, Any]:
-        _, p = args
+    async def transfer(
+        session: AsyncSession, actor: Actor | None, event: SocketEvent[MemberAction]
+    ) -> dict[str, Any]:
+        p = event.payload
         party = await watch_party_service.transfer_host(session, actor, p.party_id, p.user_id)
         return {"party": events.party_payload(party)}
 
-    async def mode(session: AsyncSession, actor: Actor | None, args: Any) -> dict[str, Any]:
-        _, p = args
+    async def mode(
+        session: AsyncSession, actor: Actor | None, event: SocketEvent[Mode]
+    ) -> dict[str, Any]:
+        p = event.payload
         party = await watch_party_service.set_everyone_controls(
             session, actor, p.party_id, p.everyone_controls
         )
         return {"party": events.party_payload(party)}
 
-    async def remove(session: AsyncSession, actor: Actor | None, args: Any) -> dict[str, Any]:
-        _, p = args
+    async def remove(
+        session: AsyncSession, actor: Actor | None, event: SocketEvent[MemberAction]
+    ) -> dict[str, Any]:
+        p = event.payload
         party = await watch_party_service.remove_member(session, actor, p.party_id, p.user_id)
         return {"party": events.party_payload(party)}
 
-    async def leave(session: AsyncSession, actor: Actor | None, args: Any) -> dict[str, Any]:
-        _, p = args
+    async def leave(
+        session: AsyncSession, actor: Actor | None, event: SocketEvent[_PartyPayload]
+    ) -> dict[str, Any]:
+        p = event.payload
         party = await watch_party_service.get(session, actor, p.party_id)
         assert actor is not None
         # Every tab of this member leaves; control passes on now, not after the grace.
-        await bus.remove_from_room(str(actor.id), events.party_room(party.id))
+        await rt.remove_from_room(str(actor.id), events.party_room(party.id))
         rt.after_event(reconcile(str(party.id), leaving=str(actor.id)))
         return {}
 
