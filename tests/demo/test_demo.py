@@ -13,6 +13,7 @@ from cosmostream import demo, demo_media
 from cosmostream.catalog import demo as catalog_demo
 from cosmostream.config import Settings
 from cosmostream.db import Database
+from cosmostream.forum import demo as forum_demo
 from cosmostream.kit.time import aware, utcnow
 from cosmostream.media.probe import ProbeLimits, probe
 from cosmostream.models import (
@@ -150,9 +151,9 @@ async def test_demo_forum_threads_are_made_once(db: Database, client: httpx.Asyn
         posts = list(await session.scalars(select(Post)))
         likes = list(await session.scalars(select(PostLike)))
         chats = list(await session.scalars(select(ChatMessage)))
-    assert sorted(slugs) == sorted(slug for slug, *_ in demo.FORUM_CATEGORIES)
-    assert set(threads) == {t.title for t in demo.THREADS}
-    assert [t.title for t in threads.values() if t.pinned] == [demo.THREADS[0].title]
+    assert sorted(slugs) == sorted(slug for slug, *_ in forum_demo.FORUM_CATEGORIES)
+    assert set(threads) == {t.title for t in forum_demo.THREADS}
+    assert [t.title for t in threads.values() if t.pinned] == [forum_demo.THREADS[0].title]
     assert len([t for t in threads.values() if t.locked]) == 1
     assert len({m.thread_id for m in chats}) == 2
     now = utcnow()
@@ -176,7 +177,7 @@ async def test_demo_forum_threads_are_made_once(db: Database, client: httpx.Asyn
     # Twice: nothing new.
     async with db.unit_of_work() as session:
         assert await demo.load_demo(session) == []
-        assert await demo.load_demo_forum(session) == 0
+        assert await forum_demo.load_demo_forum(session) == 0
     async with db.read() as session:
         for model, expected in (
             (ForumCategory, len(slugs)),

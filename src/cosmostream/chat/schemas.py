@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import InstrumentedAttribute
 
 from cosmostream.errors import NotFound, ValidationFailed
+from cosmostream.kit.text import clean_text
 from cosmostream.models import ChatMessage
 
 MAX_CHAT_LENGTH = 2_000
@@ -63,16 +64,6 @@ class ChatRoom:
     @property
     def delete_event(self) -> str:
         return f"{self.events}.delete"
-
-
-def clean_text(body: str, maximum: int, what: str) -> str:
-    """Multi-line user text: line breaks normalised, trimmed, 1 to `maximum` characters."""
-    text = body.replace("\r\n", "\n").replace("\r", "\n").strip()
-    if not text:
-        raise ValidationFailed("Write something first.", field="body")
-    if len(text) > maximum:
-        raise ValidationFailed(f"{what} can be at most {maximum:,} characters.", field="body")
-    return text
 
 
 def clean_chat_body(body: str) -> str:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from cosmostream.chat.schemas import clean_text
 from cosmostream.errors import ValidationFailed
 from cosmostream.kit.pagination import Page
+from cosmostream.kit.text import clean_text
 from cosmostream.models import ChatMessage, ForumCategory, Post, Thread, User
 
 MIN_TITLE_LENGTH = 3
