@@ -20,6 +20,7 @@ DOMAINS: tuple[str, ...] = (
     "catalog",
     "search",
     "notification",
+    "moderation",
     "engagement",
     "forum",
     "watch_party",
