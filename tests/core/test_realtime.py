@@ -29,7 +29,7 @@ from cosmostream.db import Database
 from cosmostream.kit.time import utcnow
 from cosmostream.models import Role, User
 from cosmostream.realtime import ACCESS_COOKIE, KICK_EVENT, MAX_EVENT_BYTES
-from tests.conftest import REDIS_URL
+from tests.conftest import REDIS_URL, redis_pubsub
 from tests.core.realtime_helpers import (
     Disconnected,
     Served,
@@ -51,11 +51,6 @@ needs_redis = pytest.mark.skipif(
 
 
 # -- fixtures and small helpers -----------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def _cheap_hashing(cheap_password_hashing: None) -> None:
-    """Users are made by the dozen here; see tests/conftest.py."""
 
 
 @pytest.fixture
@@ -460,6 +455,7 @@ def redis_settings(settings: Settings) -> Settings:
 
 
 @needs_redis
+@redis_pubsub
 async def test_redis_two_servers_share_rooms_and_kicks(
     redis_settings: Settings, sockets: Sockets
 ) -> None:
@@ -509,6 +505,7 @@ async def test_redis_two_servers_share_rooms_and_kicks(
 
 
 @needs_redis
+@redis_pubsub
 async def test_redis_account_kicks_cross_servers(
     redis_settings: Settings, sockets: Sockets
 ) -> None:
@@ -547,6 +544,7 @@ LOGOUT = "mutation { logout { ok } }"
 
 
 @needs_redis
+@redis_pubsub
 async def test_two_web_processes_deliver_each_others_events(
     redis_settings: Settings, sockets: Sockets, tmp_path: Path
 ) -> None:

@@ -67,12 +67,15 @@ SKIP_E2E = os.environ.get("COSMOSTREAM_SKIP_E2E") == "1"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if not SKIP_E2E:
-        return
     skip = pytest.mark.skip(reason="COSMOSTREAM_SKIP_E2E=1")
     for item in items:
-        if item.get_closest_marker("e2e"):
+        if not item.get_closest_marker("e2e"):
+            continue
+        if SKIP_E2E:
             item.add_marker(skip)
+        # The server and the browser are per module: pytest-xdist keeps a module's
+        # browser tests on one worker, so each module starts them once.
+        item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
 
 
 def _free_port() -> int:
