@@ -46,8 +46,8 @@ def worker_redis_url(url: str | None) -> str | None:
     """The configured Redis database number plus the xdist worker's index (gw0, gw1, ...).
 
     Queues, presence keys and flushes of one worker never meet another's. Socket.IO's
-    pub/sub channel is shared by every database, which is why the tests that publish
-    on it run on one worker (the `redis_pubsub` group).
+    pub/sub channel is the same in every database, but its messages go to rooms and
+    sockets named by random ids, so a worker's servers never deliver another's.
     """
     if not url:
         return None
@@ -60,9 +60,6 @@ def worker_redis_url(url: str | None) -> str | None:
 PG_URL = os.environ.get("COSMOSTREAM_TEST_DATABASE_URL")
 REDIS_URL = worker_redis_url(os.environ.get("COSMOSTREAM_TEST_REDIS_URL"))
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
-# For tests that publish on Socket.IO's Redis channel, which no database number
-# separates: pytest-xdist runs them all on one worker, one after the other.
-redis_pubsub = pytest.mark.xdist_group("redis_pubsub")
 
 
 def free_port() -> int:

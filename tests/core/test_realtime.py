@@ -29,7 +29,7 @@ from cosmostream.db import Database
 from cosmostream.kit.time import utcnow
 from cosmostream.models import Role, User
 from cosmostream.realtime import ACCESS_COOKIE, KICK_EVENT, MAX_EVENT_BYTES
-from tests.conftest import REDIS_URL, redis_pubsub
+from tests.conftest import REDIS_URL
 from tests.core.realtime_helpers import (
     Disconnected,
     Served,
@@ -455,7 +455,6 @@ def redis_settings(settings: Settings) -> Settings:
 
 
 @needs_redis
-@redis_pubsub
 async def test_redis_two_servers_share_rooms_and_kicks(
     redis_settings: Settings, sockets: Sockets
 ) -> None:
@@ -505,7 +504,6 @@ async def test_redis_two_servers_share_rooms_and_kicks(
 
 
 @needs_redis
-@redis_pubsub
 async def test_redis_account_kicks_cross_servers(
     redis_settings: Settings, sockets: Sockets
 ) -> None:
@@ -544,7 +542,6 @@ LOGOUT = "mutation { logout { ok } }"
 
 
 @needs_redis
-@redis_pubsub
 async def test_two_web_processes_deliver_each_others_events(
     redis_settings: Settings, sockets: Sockets, tmp_path: Path
 ) -> None:

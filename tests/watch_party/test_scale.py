@@ -13,7 +13,7 @@ from cosmostream.db import Database
 from cosmostream.forum.service import forum_service
 from cosmostream.models import Role
 from cosmostream.watch_party.service import watch_party_service
-from tests.conftest import REDIS_URL, redis_pubsub
+from tests.conftest import REDIS_URL
 from tests.core.realtime_helpers import (
     Sockets,
     redis_writer,
@@ -24,13 +24,9 @@ from tests.core.realtime_helpers import (
 from tests.factories import actor, make_user, make_video
 from tests.forum.conftest import make_category
 
-pytestmark = [
-    pytest.mark.skipif(
-        not REDIS_URL,
-        reason="set COSMOSTREAM_TEST_REDIS_URL (e.g. redis://127.0.0.1:6379/0) to run",
-    ),
-    redis_pubsub,
-]
+pytestmark = pytest.mark.skipif(
+    not REDIS_URL, reason="set COSMOSTREAM_TEST_REDIS_URL (e.g. redis://127.0.0.1:6379/0) to run"
+)
 
 
 async def test_two_processes_share_thread_chat_presence_and_parties(
