@@ -39,8 +39,12 @@ demo: migrate
 run: install assets demo
 	$(BIN)/cosmostream run --host $(HOST) --port $(PORT)
 
+# Every core: one pytest-xdist worker per CPU, each with its own databases (tests/conftest.py).
+# A test file stays on one worker, so module fixtures (a browser test's server) start once.
+PYTEST_WORKERS ?= auto
+
 test: install-dev assets
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check src tests benchmarks migrations tools

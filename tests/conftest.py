@@ -3,6 +3,10 @@
 Every database test runs on SQLite and, when COSMOSTREAM_TEST_DATABASE_URL is
 set, on PostgreSQL too. Migrations run once per backend per session; each test
 then gets a clean copy (SQLite: a copied file; PostgreSQL: truncated tables).
+
+The suite runs on every core with pytest-xdist. A session is one worker
+process: it migrates its own PostgreSQL database (named by pid) and uses a
+Redis database of its own (see `worker_redis_url`).
 """
 
 from __future__ import annotations
@@ -21,21 +25,40 @@ from email import message_from_bytes
 from email.message import Message
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
+from argon2 import PasswordHasher
 
 from cosmostream import worker
+from cosmostream.account import passwords
 from cosmostream.config import Environment, Settings, normalize_database_url, use_settings
 from cosmostream.db import Database
 from cosmostream.main import create_app
 from cosmostream.migrate import upgrade
 from cosmostream.models import Base
 
+
+def worker_redis_url(url: str | None) -> str | None:
+    """The configured Redis database number plus the xdist worker's index (gw0, gw1, ...).
+
+    Queues, presence keys and flushes of one worker never meet another's. Socket.IO's
+    pub/sub channel is the same in every database, but its messages go to rooms and
+    sockets named by random ids, so a worker's servers never deliver another's.
+    """
+    if not url:
+        return None
+    worker_id = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    parts = urlsplit(url)
+    database = int(parts.path.strip("/") or 0) + int(worker_id.removeprefix("gw"))
+    return parts._replace(path=f"/{database}").geturl()
+
+
 PG_URL = os.environ.get("COSMOSTREAM_TEST_DATABASE_URL")
-REDIS_URL = os.environ.get("COSMOSTREAM_TEST_REDIS_URL")
+REDIS_URL = worker_redis_url(os.environ.get("COSMOSTREAM_TEST_REDIS_URL"))
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
 
@@ -78,6 +101,17 @@ def pg_database() -> Iterator[str]:
     asyncio.run(drop())
 
 
+# The tables that hold rows, in one query. A test leaves rows in a few tables only,
+# and truncating just those is several times cheaper than truncating all of them
+# (each TRUNCATE replaces the files of the table and of its indexes).
+TABLES_WITH_ROWS = sa.union_all(
+    *(
+        sa.select(sa.literal(table.name)).where(sa.exists().select_from(table))
+        for table in Base.metadata.sorted_tables
+    )
+)
+
+
 @pytest.fixture(params=BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
@@ -88,9 +122,11 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
     async def truncate() -> None:
         engine = sa.ext.asyncio.create_async_engine(url)
-        tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
         async with engine.begin() as conn:
-            await conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            used = (await conn.execute(TABLES_WITH_ROWS)).scalars().all()
+            if used:
+                tables = ", ".join(f'"{name}"' for name in used)
+                await conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         await engine.dispose()
 
     asyncio.run(truncate())
@@ -117,17 +153,22 @@ class MailSink:
         raise AssertionError(f"no mail for {to} within {timeout}s (have {len(self.messages)})")
 
 
-@pytest.fixture
-def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """For tests that make users by the dozen: argon2's defaults cost ~0.3 s each.
-    Request it (or wrap it in an autouse fixture) where hashing is not under test."""
-    from argon2 import PasswordHasher
+CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+CHEAP_DUMMY_HASH = CHEAP_HASHER.hash("cosmostream-timing-equaliser")
 
-    from cosmostream.account import passwords
 
-    monkeypatch.setattr(
-        passwords, "hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    )
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cheap argon2 parameters for every test: the defaults cost ~0.3 s a hash or a login.
+
+    The dummy hash that unknown accounts are verified against gets the same cheap
+    parameters, so both login paths still cost the same. Tests of hashing itself are
+    marked `real_password_hashing` and keep argon2's defaults.
+    """
+    if request.node.get_closest_marker("real_password_hashing"):
+        return
+    monkeypatch.setattr(passwords, "hasher", CHEAP_HASHER)
+    monkeypatch.setattr(passwords, "_DUMMY_HASH", CHEAP_DUMMY_HASH)
 
 
 @pytest.fixture

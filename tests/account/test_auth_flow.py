@@ -117,6 +117,7 @@ async def test_login_messages_do_not_reveal_accounts(
     assert {r.status_code for r in (wrong_password, unknown_user, malformed)} == {200}
 
 
+@pytest.mark.real_password_hashing
 async def test_login_timing_is_similar_for_unknown_accounts(db: Database) -> None:
     """Unknown accounts still pay for a password hash (no timing oracle).
 

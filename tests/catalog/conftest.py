@@ -23,11 +23,6 @@ CATEGORIES = [
 ROLES = ("anonymous", "viewer", "creator", "admin")
 
 
-@pytest.fixture(autouse=True)
-def _cheap_hashing(cheap_password_hashing: None) -> None:
-    """Users are made by the dozen here; see tests/conftest.py."""
-
-
 @pytest.fixture
 async def categories(db: Database) -> dict[str, Category]:
     async with db.unit_of_work() as session:

@@ -18,11 +18,6 @@ NAV = [(link.label, link.href) for link in navigation()]
 LINK = re.compile(r'<a\b[^>]*\bhref="(/[^"#?]*)[^"]*"', re.IGNORECASE)
 
 
-@pytest.fixture(autouse=True)
-def _cheap_hashing(cheap_password_hashing: None) -> None:
-    """Users are made here; see tests/conftest.py."""
-
-
 def _menu_links(html: str) -> set[str]:
     """Links in the site header: the main navigation and the account menu."""
     header = html[html.index('<header class="site-header">') : html.index("</header>")]

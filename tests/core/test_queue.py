@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 
 import pytest
@@ -11,9 +10,7 @@ from cosmostream import mail as outgoing
 from cosmostream import worker
 from cosmostream.config import Settings
 from cosmostream.db import Database
-from tests.conftest import MailSink
-
-REDIS_URL = os.environ.get("COSMOSTREAM_TEST_REDIS_URL")
+from tests.conftest import REDIS_URL, MailSink
 
 
 async def test_sqlite_queue_is_the_default(settings: Settings, app: object) -> None:

@@ -53,11 +53,6 @@ needs_redis = pytest.mark.skipif(
 # -- fixtures and small helpers -----------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def _cheap_hashing(cheap_password_hashing: None) -> None:
-    """Users are made by the dozen here; see tests/conftest.py."""
-
-
 @pytest.fixture
 async def sockets() -> AsyncIterator[Sockets]:
     opened = Sockets()

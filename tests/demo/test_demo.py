@@ -35,11 +35,6 @@ from cosmostream.models import (
 from cosmostream.storage import storage_from_settings
 
 
-@pytest.fixture(autouse=True)
-def _cheap_hashing(cheap_password_hashing: None) -> None:
-    """Users are made by the dozen here; see tests/conftest.py."""
-
-
 def test_every_scene_draws_a_distinct_frame() -> None:
     canvas = demo_media.Canvas(160, 90, seed=3)
     frames = {}

@@ -2,7 +2,9 @@
 
 The server is started exactly as an operator would start it — `cosmostream
 migrate`, `cosmostream demo`, `cosmostream run` — on SQLite in a throw-away data
-directory, and the browser talks to it over loopback only.
+directory, and the browser talks to it over loopback only. Migrating and loading
+the demo are done once per session; each module's server runs on a copy of that
+data directory, as fresh as if both commands had been run for it.
 
 Chromium missing is a failure, not a skip: set COSMOSTREAM_SKIP_E2E=1 to opt out
 of the browser tests on a machine that cannot run them.
@@ -144,15 +146,15 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait(timeout=5)
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+@pytest.fixture(scope="session")
+def demo_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`cosmostream migrate` and `cosmostream demo`, run once: every module's server
+    starts on a copy of this data directory."""
     if not COSMOSTREAM.exists():
         pytest.fail(f"{COSMOSTREAM} is missing; install the project into .venv first")
-    _ensure_assets()
-    root = tmp_path_factory.mktemp("e2e-server")
+    root = tmp_path_factory.mktemp("e2e-demo")
     data_dir = root / "data"
-    port = _free_port()
-    env = _server_env(data_dir, port)
+    env = _server_env(data_dir, _free_port())
     # Run from the sandbox so a developer's .env in the repository is not read.
     # The demo's videos are left out: drawing and transcoding them would only
     # compete with the browser for the CPU; tests make the videos they need.
@@ -164,6 +166,19 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             f"cosmostream {' '.join(command)} failed ({done.returncode}):\n"
             f"{done.stdout.decode(errors='replace')}\n{done.stderr.decode(errors='replace')}"
         )
+    return data_dir
+
+
+@pytest.fixture(scope="module")
+def live_server(
+    tmp_path_factory: pytest.TempPathFactory, demo_data_dir: Path
+) -> Iterator[LiveServer]:
+    _ensure_assets()
+    root = tmp_path_factory.mktemp("e2e-server")
+    data_dir = root / "data"
+    shutil.copytree(demo_data_dir, data_dir)
+    port = _free_port()
+    env = _server_env(data_dir, port)
 
     log_path = root / "server.log"
     with log_path.open("wb") as log:

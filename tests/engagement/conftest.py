@@ -16,11 +16,6 @@ from tests.factories import PASSWORD, csrf, gql, login, make_user, make_video
 ROLES = ("anonymous", "viewer", "owner", "other", "admin")
 
 
-@pytest.fixture(autouse=True)
-def _cheap_hashing(cheap_password_hashing: None) -> None:
-    """Users are made by the dozen here; see tests/conftest.py."""
-
-
 @dataclass
 class Cast:
     """A creator with a public, an unlisted and a private video, two viewers and an admin."""

@@ -16,11 +16,6 @@ from tests.factories import gql, login, make_user
 ROLES = ("anonymous", "viewer", "author", "other", "admin")
 
 
-@pytest.fixture(autouse=True)
-def _cheap_hashing(cheap_password_hashing: None) -> None:
-    """Users are made by the dozen here; see tests/conftest.py."""
-
-
 @dataclass
 class Forum:
     db: Database

@@ -10,11 +10,6 @@ from cosmostream.launch.service import launch_service
 from tests.launch.helpers import BASE, FIRST_URL, future_payload, serving
 
 
-@pytest.fixture(autouse=True)
-def _cheap_hashing(cheap_password_hashing: None) -> None:
-    """Several users per test."""
-
-
 @pytest.fixture
 async def synced(db: Database) -> None:
     """The six recorded launches, the first lifting off three hours from now."""

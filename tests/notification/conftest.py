@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from cosmostream.account.service import account_service
@@ -14,11 +13,6 @@ from cosmostream.models import Category, Notification, User
 from cosmostream.notification.service import notification_service
 from tests.core.test_realtime import server, sockets  # noqa: F401 - shared fixtures
 from tests.factories import actor, make_video
-
-
-@pytest.fixture(autouse=True)
-def _cheap_hashing(cheap_password_hashing: None) -> None:
-    """Users are made by the dozen here; see tests/conftest.py."""
 
 
 async def follow(db: Database, follower: User, followee: User) -> None:

@@ -43,11 +43,6 @@ REMOVE = (
 WHO = ("anonymous", "outsider", "member", "host", "admin")
 
 
-@pytest.fixture(autouse=True)
-def _cheap_hashing(cheap_password_hashing: None) -> None:
-    """Users are made by the dozen here; see tests/conftest.py."""
-
-
 @dataclass
 class World:
     db: Database

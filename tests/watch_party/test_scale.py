@@ -29,11 +29,6 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-@pytest.fixture(autouse=True)
-def _cheap_hashing(cheap_password_hashing: None) -> None:
-    """Users are made by the dozen here; see tests/conftest.py."""
-
-
 async def test_two_processes_share_thread_chat_presence_and_parties(
     settings: Settings, tmp_path: Path
 ) -> None:

@@ -30,11 +30,6 @@ QUIET = 0.4
 GRACE = 0.3
 
 
-@pytest.fixture(autouse=True)
-def _cheap_hashing(cheap_password_hashing: None) -> None:
-    """Users are made by the dozen here; see tests/conftest.py."""
-
-
 @pytest.fixture
 async def server(settings: Settings) -> AsyncIterator[Served]:
     async with serve(settings.model_copy(update={"presence_grace_seconds": GRACE})) as served:
