@@ -10,11 +10,16 @@ from typing import Any
 
 import httpx
 
+from cosmostream import domains
 from cosmostream.account.schemas import ClientInfo
 from cosmostream.account.service import account_service
 from cosmostream.db import Database
 from cosmostream.kit.time import Clock
 from cosmostream.models import Role, User
+
+# The services enqueue tasks by name: a process that makes data with these
+# factories (a test, or a seeding script) must know every domain's tasks.
+domains.task_modules()
 
 _counter = itertools.count(1)
 PASSWORD = "correct horse battery"
