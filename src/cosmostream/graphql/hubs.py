@@ -1,5 +1,3 @@
-# Like every gql module (see pyproject.toml): strawberry.field(...) is untyped.
-# mypy: disable-error-code="untyped-decorator"
 """The hub types every domain's GraphQL returns or extends: `User`, `Me`, `Category`, `Video`.
 
 Each hub is declared here once, with the fields of the domain that owns it
