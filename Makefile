@@ -40,11 +40,12 @@ run: install assets demo
 	$(BIN)/cosmostream run --host $(HOST) --port $(PORT)
 
 # Every core: one pytest-xdist worker per CPU, each with its own databases (tests/conftest.py).
-# A test file stays on one worker, so module fixtures (a browser test's server) start once.
+# worksteal gives each worker a contiguous share of the tests (a module's tests stay together,
+# so its fixtures, such as a browser test's server, start once), then rebalances at the end.
 PYTEST_WORKERS ?= auto
 
 test: install-dev assets
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check src tests benchmarks migrations tools

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -70,6 +70,18 @@ async def csrf(client: httpx.AsyncClient, path: str = "/login") -> str:
     token = client.cookies.get("cs_csrf")
     assert token
     return token
+
+
+@contextmanager
+def stopped_clock() -> Iterator[None]:
+    """Run with the application's clock stopped at this instant: from here on it moves
+    only by `shift_time`, however long the steps in between take."""
+    previous = Clock.stopped_at
+    Clock.stopped_at = previous or datetime.now(UTC)
+    try:
+        yield
+    finally:
+        Clock.stopped_at = previous
 
 
 @contextmanager

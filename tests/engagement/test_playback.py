@@ -23,7 +23,7 @@ from cosmostream.engagement.service import engagement_service, viewer_key
 from cosmostream.kit.time import utcnow
 from cosmostream.models import PlaybackEvent, PlaybackState, Video, VideoDailyStats, WatchHistory
 from tests.engagement.conftest import ROLES, Cast, error_code
-from tests.factories import actor, make_video, shift_time
+from tests.factories import actor, make_video, shift_time, stopped_clock
 
 START, HEARTBEAT, PAUSE, SEEK, END = (
     PlaybackEventKind.START,
@@ -38,6 +38,13 @@ mutation($id: ID!, $position: Float!, $event: PlaybackEvent!) {
     recorded countedView watchedSeconds viewCount
   }
 }"""
+
+
+@pytest.fixture(autouse=True)
+def _stopped_clock() -> Iterator[None]:
+    """Only `shift_time` moves the clock here, so a slow machine adds no watch time."""
+    with stopped_clock():
+        yield
 
 
 @contextmanager

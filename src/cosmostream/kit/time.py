@@ -4,13 +4,15 @@ from datetime import UTC, datetime, timedelta
 
 
 class Clock:
-    """The one source of "now". Tests move it forward to cross expiry limits."""
+    """The one source of "now". Tests move it forward to cross expiry limits, and may
+    stop it (`stopped_at`) so that it moves only when they move it."""
 
     offset: timedelta = timedelta(0)
+    stopped_at: datetime | None = None
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC) + Clock.offset
+    return (Clock.stopped_at or datetime.now(UTC)) + Clock.offset
 
 
 def aware(value: datetime) -> datetime:
