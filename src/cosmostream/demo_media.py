@@ -11,9 +11,11 @@ a clip (and its poster) looks the same on every machine.
 from __future__ import annotations
 
 import math
+import multiprocessing
 import random
 from array import array
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
@@ -899,9 +901,6 @@ def render_clips(jobs: list[ClipJob], workers: int = 1) -> list[Path]:
     """
     if workers <= 1 or len(jobs) <= 1:
         return [_render_job(job) for job in jobs]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context) as pool:
         return list(pool.map(_render_job, jobs))

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import redis.asyncio as aioredis
 import socketio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -19,6 +20,7 @@ from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from cosmostream import domains, realtime, worker
 from cosmostream.account.service import account_service
@@ -177,8 +179,6 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
             ok = False
         if settings.redis_url:
             try:
-                import redis.asyncio as aioredis
-
                 client = aioredis.from_url(settings.redis_url)
                 try:
                     await asyncio.wait_for(client.ping(), timeout=3)
@@ -234,8 +234,6 @@ def served_app() -> Any:
     Granian does not read X-Forwarded-* itself, so the same trusted-proxy rule
     as with Uvicorn is applied here.
     """
-    from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
-
     settings = get_settings()
     embedded = os.environ.get("COSMOSTREAM_SERVE_EMBEDDED_WORKER", "1") == "1"
     asgi = create_asgi(settings, embedded_worker=embedded)

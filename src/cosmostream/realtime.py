@@ -23,8 +23,11 @@ from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from typing import Any, Generic, TypeVar
 
+import redis.asyncio as aioredis
 import socketio
+from engineio import packet as eio_packet
 from pydantic import BaseModel, ValidationError
+from socketio import packet
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cosmostream.account.schemas import Actor
@@ -142,9 +145,6 @@ async def fan_out(
     on each socket in turn does the same work without them (the sockets'
     queues are unbounded, so no send waits on a slow client).
     """
-    from engineio import packet as eio_packet
-    from socketio import packet
-
     skip = skip_sid if isinstance(skip_sid, list) else [skip_sid]
     encoded = manager.server.packet_class(
         packet.EVENT, namespace=namespace, data=[event, *args]
@@ -289,8 +289,6 @@ class Presence:
 
     def _client(self) -> Any:
         if self._redis is None:
-            import redis.asyncio as aioredis
-
             assert self.redis_url is not None
             self._redis = aioredis.from_url(self.redis_url)
         if self._refresher is None or self._refresher.done():

@@ -225,6 +225,8 @@ class S3Storage:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> S3Storage:
+        # boto3 and botocore take about a third of a second to import: only
+        # S3 deployments pay for them.
         import boto3.session
         from botocore.config import Config
 

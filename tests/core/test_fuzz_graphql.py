@@ -8,6 +8,7 @@ and authenticated variants are both exercised.
 from __future__ import annotations
 
 import tempfile
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -53,13 +54,17 @@ def _activate() -> None:
 @pytest.fixture(scope="module")
 def token() -> Any:
     _activate()
+    # Under xdist's worksteal a worker may run this module's tests in two
+    # stretches, setting this fixture up twice against the same database.
+    email = f"fuzzer-{uuid.uuid4().hex[:8]}@example.com"
     with TestClient(APP) as client:
         response = client.post(
             "/graphql",
             json={
-                "query": """mutation { signup(input: {
-            email: "fuzzer@example.com", password: "fuzzing all day", displayName: "Fuzz"})
-            { accessToken } }"""
+                "query": """mutation($email: String!) { signup(input: {
+            email: $email, password: "fuzzing all day", displayName: "Fuzz"})
+            { accessToken } }""",
+                "variables": {"email": email},
             },
         )
         yield str(response.json()["data"]["signup"]["accessToken"])

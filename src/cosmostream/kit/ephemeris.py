@@ -12,7 +12,7 @@ import warnings
 from functools import lru_cache
 from typing import Any
 
-from skyfield.api import Loader, Timescale
+from skyfield.api import Loader, Timescale, load_constellation_map, load_constellation_names
 
 AU_KM = 149_597_870.7  # the IAU astronomical unit
 
@@ -43,16 +43,12 @@ def ephemeris() -> Any:
 @lru_cache(maxsize=1)
 def constellation_map() -> Any:
     """Position → IAU constellation abbreviation (Skyfield's shipped boundaries)."""
-    from skyfield.api import load_constellation_map
-
     return load_constellation_map()
 
 
 @lru_cache(maxsize=1)
 def constellation_names() -> dict[str, str]:
     """IAU abbreviation → constellation name."""
-    from skyfield.api import load_constellation_names
-
     return dict(load_constellation_names())
 
 

@@ -27,6 +27,7 @@ from datetime import timedelta
 from functools import partial
 from pathlib import Path
 
+import imageio_ffmpeg
 from huey import crontab
 
 from cosmostream.config import get_settings
@@ -53,8 +54,6 @@ STALLED_AFTER = timedelta(minutes=2)
 
 
 def ffmpeg_path() -> str:
-    import imageio_ffmpeg
-
     return os.environ.get("FFMPEG_PATH") or imageio_ffmpeg.get_ffmpeg_exe()
 
 
