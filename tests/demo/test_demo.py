@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from cosmostream import demo, demo_media
+from cosmostream.account.service import account_service
 from cosmostream.catalog import demo as catalog_demo
 from cosmostream.config import Settings
 from cosmostream.db import Database
@@ -135,6 +136,17 @@ async def test_no_videos_when_asked_for_none(db: Database, settings: Settings) -
     assert await demo.add_demo_videos(db, settings, 0) == []
     async with db.read() as session:
         assert await session.scalar(select(func.count()).select_from(Video)) == 0
+
+
+async def test_the_demo_viewer_starts_with_her_favourite_topics(db: Database) -> None:
+    for _ in range(2):
+        async with db.unit_of_work() as session:
+            await demo.load_demo(session)
+    async with db.read() as session:
+        ada = await session.scalar(select(User).where(User.email == demo.ADA))
+        assert ada is not None
+        topics = await account_service.favourite_category_slugs(session, ada.id)
+    assert topics == set(catalog_demo.ADA_TOPICS)
 
 
 async def test_demo_forum_threads_are_made_once(db: Database, client: httpx.AsyncClient) -> None:

@@ -25,7 +25,7 @@ ADA_TOPICS = ["planets", "astrophotography", "rockets"]
 
 async def load_demo_categories(session: AsyncSession) -> int:
     """The missing categories (icons upgraded in place), and the demo viewer's
-    favourite topics until she has chosen some. Returns how many categories are new."""
+    favourite topics while she has none. Returns how many categories are new."""
     existing = {c.slug: c for c in await session.scalars(select(Category))}
     made = 0
     for position, (slug, name, description, icon) in enumerate(CATEGORIES):
@@ -41,6 +41,6 @@ async def load_demo_categories(session: AsyncSession) -> int:
             category.icon = icon  # demo data is upgraded in place
     await session.flush()
     ada = (await demo_users(session)).get(ADA)
-    if ada is not None and ada.onboarded_at is None:  # she has not chosen topics yet
+    if ada is not None and not await account_service.favourite_category_slugs(session, ada.id):
         await account_service.set_favourite_categories(session, demo_actor(ada), ADA_TOPICS)
     return made

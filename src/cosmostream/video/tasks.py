@@ -303,12 +303,19 @@ async def _run(
 
 async def recover_stalled(session: WriteSession) -> int:
     """Re-enqueue videos whose processing stopped reporting (crash, restart, kill)."""
-    ids = await video_repository.stalled(session, utcnow() - STALLED_AFTER)
+    before = utcnow() - STALLED_AFTER
+    ids = await video_repository.stalled(session, before)
+    recovered = 0
     for video_id in ids:
         video = await video_repository.get_for_update(session, video_id)
-        if video is not None:
-            video_service.start_processing(video)
-    return len(ids)
+        # Locked now: a job may have finished it, or reported, since the select.
+        if video is None or video.status is not VideoStatus.PROCESSING:
+            continue
+        if video.heartbeat_at is not None and video.heartbeat_at >= before:
+            continue
+        video_service.start_processing(video)
+        recovered += 1
+    return recovered
 
 
 async def purge_uploads(session: WriteSession) -> int:
