@@ -3,9 +3,12 @@
 - `acyclic_modules`: no import cycle between any two modules of a package,
   function-local imports included (import-linter's own `acyclic_siblings`
   only looks at siblings).
-- `domain_transports`: no domain imports another domain's transports. A
-  domain is a subpackage with a `domain.py`, so a new domain is covered as
-  soon as it exists.
+- `domain_transports`: no domain imports another domain's transports.
+- `core`: the core modules import no domain and none of the `forbidden`
+  modules, directly or through others.
+
+A domain is a subpackage with a `domain.py`, so a new domain is covered by
+every contract as soon as it exists.
 """
 
 from __future__ import annotations
@@ -66,6 +69,47 @@ def _cycles(graph: grimp.ImportGraph, package: str) -> list[list[str]]:
     return found
 
 
+def _domains(graph: grimp.ImportGraph, root: str) -> set[str]:
+    """The packages of `root` that have a `domain.py`."""
+    return {
+        m.split(".")[1]
+        for m in graph.modules
+        if m.count(".") == 2 and m.startswith(root + ".") and m.endswith(".domain")
+    }
+
+
+class CoreContract(Contract):
+    """The core modules import no domain and no module of `forbidden`, even indirectly."""
+
+    root = fields.StringField()
+    core = fields.ListField(subfield=fields.StringField())
+    forbidden = fields.ListField(subfield=fields.StringField())
+
+    def check(self, graph: grimp.ImportGraph, verbose: bool) -> ContractCheck:
+        root = str(self.root)
+        targets = sorted(
+            {f"{root}.{d}" for d in _domains(graph, root)} | {str(f) for f in self.forbidden}  # type: ignore[attr-defined]
+        )
+        broken: list[dict[str, Any]] = []
+        for source in (str(c) for c in self.core):  # type: ignore[attr-defined]
+            for target in targets:
+                if target not in graph.modules:
+                    continue
+                chains = graph.find_shortest_chains(
+                    importer=source, imported=target, as_packages=True
+                )
+                for chain in sorted(chains):
+                    broken.append({"source": source, "target": target, "chain": list(chain)})
+        return ContractCheck(kept=not broken, metadata={"broken": broken})
+
+    def render_broken_contract(self, check: ContractCheck) -> None:
+        for item in check.metadata["broken"]:
+            output.print_error(f"{item['source']} must not import {item['target']}:")
+            output.indent_cursor()
+            output.print_error(" -> ".join(item["chain"]))
+            output.new_line()
+
+
 class AcyclicModulesContract(Contract):
     """No module of `package` imports, directly or through others, a module that imports it."""
 
@@ -107,11 +151,7 @@ class DomainTransportsContract(Contract):
     def check(self, graph: grimp.ImportGraph, verbose: bool) -> ContractCheck:
         root = str(self.root)
         kinds = {str(t) for t in self.transports}  # type: ignore[attr-defined]
-        domains = {
-            m.split(".")[1]
-            for m in graph.modules
-            if m.count(".") == 2 and m.startswith(root + ".") and m.endswith(".domain")
-        }
+        domains = _domains(graph, root)
         broken: list[dict[str, Any]] = []
         for importer in sorted(graph.modules):
             parts = importer.split(".")
