@@ -40,8 +40,8 @@ run: install assets demo
 	$(BIN)/cosmostream run --host $(HOST) --port $(PORT)
 
 # Every core: one pytest-xdist worker per CPU, each with its own databases (tests/conftest.py).
-# worksteal gives each worker a contiguous share of the tests (a module's tests stay together,
-# so its fixtures, such as a browser test's server, start once), then rebalances at the end.
+# worksteal hands out tests in order, so a module's tests mostly stay on one worker;
+# module fixtures must still allow being set up again on the same worker.
 PYTEST_WORKERS ?= auto
 
 test: install-dev assets

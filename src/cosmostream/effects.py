@@ -89,6 +89,11 @@ def register_task(name: str, task: Callable[..., Any]) -> None:
     _tasks[name] = task
 
 
+def forget_task(name: str) -> None:
+    """Unregister a task name (a domain unloaded, as tests do with a throw-away one)."""
+    _tasks.pop(name, None)
+
+
 def enqueue(name: str, *args: Any, **kwargs: Any) -> None:
     """Enqueue the task registered as `name` once the transaction has committed.
 

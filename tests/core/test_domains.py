@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 import cosmostream
-from cosmostream import domains, worker
+from cosmostream import domains, effects, worker
 from cosmostream.config import Settings
 from cosmostream.graphql.schema import build_schema
 from cosmostream.main import create_app
@@ -105,7 +105,10 @@ def throwaway(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     monkeypatch.setattr(domains, "DOMAINS", (*domains.DOMAINS, "throwaway"))
     domains.all_domains.cache_clear()
     yield "throwaway"
+    monkeypatch.undo()  # the registry as it was, before it is read again below
     domains.all_domains.cache_clear()
+    templating.use_navigation((link.label, link.href) for link in domains.navigation())
+    effects.forget_task("throwaway.refresh")
     for name in [m for m in sys.modules if m.startswith("cosmostream.throwaway")]:
         del sys.modules[name]
     registry = worker.huey._registry

@@ -14,10 +14,11 @@ from fastapi import APIRouter, Request
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
+from cosmostream.account.errors import UserNotFound
 from cosmostream.account.schemas import ProfileUpdate, SignupInput
 from cosmostream.account.service import account_service
 from cosmostream.errors import AppError, NotFound, ValidationFailed
-from cosmostream.kit.ids import parse_uuid
+from cosmostream.kit.ids import require_uuid
 from cosmostream.models import Role
 from cosmostream.web import security
 from cosmostream.web.deps import client_info, database
@@ -319,9 +320,7 @@ async def settings_password(request: Request) -> Response:
 async def settings_revoke_session(request: Request, session_id: str) -> Response:
     actor = security.require_actor(request)
     await read_form(request)
-    sid = parse_uuid(session_id)
-    if sid is None:
-        raise NotFound()
+    sid = require_uuid(session_id, NotFound)
     if sid == actor.session_id:
         return await logout_submit(request)
     return await _settings_action(
@@ -366,10 +365,7 @@ async def my_profile(request: Request) -> Response:
 
 @router.get("/profile/{user_id}")
 async def public_profile(request: Request, user_id: str) -> Response:
-    uid = parse_uuid(user_id)
-    if uid is None:
-        raise NotFound("That user does not exist.")
-    return await _render_profile(request, uid)
+    return await _render_profile(request, require_uuid(user_id, UserNotFound))
 
 
 async def _render_profile(request: Request, user_id: uuid.UUID) -> Response:
@@ -405,9 +401,7 @@ async def _follow(request: Request, user_id: str, *, follow: bool) -> Response:
     if actor is None:
         return redirect(f"/login?next=/profile/{user_id}")
     form = await read_form(request)
-    uid = parse_uuid(user_id)
-    if uid is None:
-        raise NotFound("That user does not exist.")
+    uid = require_uuid(user_id, UserNotFound)
     async with database(request).unit_of_work() as session:
         if follow:
             await account_service.follow(session, actor, uid)
@@ -436,9 +430,7 @@ async def admin_page(request: Request) -> Response:
 async def admin_user_submit(request: Request, user_id: str) -> Response:
     actor = security.require_actor(request)
     form = await read_form(request)
-    uid = parse_uuid(user_id)
-    if uid is None:
-        raise NotFound()
+    uid = require_uuid(user_id, NotFound)
     action = text(form, "action")
     async with database(request).unit_of_work() as session:
         if action == "role":

@@ -8,7 +8,6 @@ infinite scroll.
 
 from __future__ import annotations
 
-import uuid
 from enum import StrEnum
 from typing import Any, TypeVar
 from urllib.parse import urlencode
@@ -24,10 +23,11 @@ from cosmostream.catalog.schemas import (
     VideoSort,
 )
 from cosmostream.catalog.service import catalog_service
-from cosmostream.errors import AppError, NotFound
-from cosmostream.kit.ids import parse_uuid
+from cosmostream.errors import AppError
+from cosmostream.kit.ids import require_uuid
 from cosmostream.kit.time import utcnow
 from cosmostream.launch.service import launch_service
+from cosmostream.video.errors import VideoNotFound
 from cosmostream.web import security
 from cosmostream.web.deps import database
 from cosmostream.web.forms import read_form, redirect, safe_next, text
@@ -163,17 +163,10 @@ async def category(request: Request, slug: str) -> Response:
     )
 
 
-def _video_id(value: str) -> uuid.UUID:
-    video_id = parse_uuid(value)
-    if video_id is None:
-        raise NotFound("That video does not exist.")
-    return video_id
-
-
 async def _pick_action(request: Request, video_id: str, pin: bool) -> Response:
     actor = security.require_actor(request)
     form = await read_form(request)
-    vid = _video_id(video_id)
+    vid = require_uuid(video_id, VideoNotFound)
     back = safe_next(text(form, "next"), "/discover")
     try:
         async with database(request).unit_of_work() as session:

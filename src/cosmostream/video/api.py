@@ -8,7 +8,6 @@ id travels in the `videoId` metadata entry.
 from __future__ import annotations
 
 import base64
-import uuid
 from email.utils import format_datetime
 
 from fastapi import APIRouter, Request
@@ -23,7 +22,7 @@ from cosmostream.errors import (
     NotAuthenticated,
     UnsupportedMediaType,
 )
-from cosmostream.kit.ids import parse_uuid
+from cosmostream.kit.ids import parse_uuid, require_uuid
 from cosmostream.models import Upload
 from cosmostream.storage import storage_from_settings
 from cosmostream.video.errors import UploadNotFound, UploadTooLarge
@@ -71,13 +70,6 @@ def _actor(request: Request) -> Actor:
     if request.state.auth_via_cookie:
         security.check_csrf(request, request.headers.get(security.CSRF_HEADER))
     return actor
-
-
-def _upload_id(value: str) -> uuid.UUID:
-    upload_id = parse_uuid(value)
-    if upload_id is None:
-        raise UploadNotFound()
-    return upload_id
 
 
 def _expires(upload: Upload) -> str:
@@ -151,7 +143,7 @@ async def head(request: Request, upload_id: str) -> Response:
     _check_backend()
     actor = security.current_actor(request)
     async with database(request).read() as session:
-        upload = await upload_service.get(session, actor, _upload_id(upload_id))
+        upload = await upload_service.get(session, actor, require_uuid(upload_id, UploadNotFound))
     headers = {
         "Upload-Offset": str(upload.offset),
         "Upload-Length": str(upload.length),
@@ -176,7 +168,12 @@ async def patch(request: Request, upload_id: str) -> Response:
         raise BadRequest("Upload-Offset is required.", code="upload_offset")
     checksum = Checksum.parse(request.headers.get("upload-checksum"))
     upload = await upload_service.append(
-        database(request), actor, _upload_id(upload_id), int(raw_offset), request.stream(), checksum
+        database(request),
+        actor,
+        require_uuid(upload_id, UploadNotFound),
+        int(raw_offset),
+        request.stream(),
+        checksum,
     )
     headers = {"Upload-Offset": str(upload.offset)}
     if upload.completed_at is None:
@@ -190,5 +187,5 @@ async def terminate(request: Request, upload_id: str) -> Response:
     _check_backend()
     actor = _actor(request)
     async with database(request).unit_of_work() as session:
-        await upload_service.terminate(session, actor, _upload_id(upload_id))
+        await upload_service.terminate(session, actor, require_uuid(upload_id, UploadNotFound))
     return Response(status_code=204, headers=_tus_headers())

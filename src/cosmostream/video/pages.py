@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from cosmostream.account.service import account_service
@@ -17,7 +20,7 @@ from cosmostream.video.schemas import VideoUpdate
 from cosmostream.video.service import video_service
 from cosmostream.video.urls import media_url
 from cosmostream.web import security
-from cosmostream.web.deps import database
+from cosmostream.web.deps import ActorDep, DbDep, database, path_uuid
 from cosmostream.web.forms import read_form, redirect, text
 from cosmostream.web.templating import flash, render
 
@@ -62,11 +65,14 @@ async def content_page(request: Request) -> Response:
     )
 
 
+# The id in a video's path; a malformed one is the same 404 as a missing video.
+VideoId = Annotated[uuid.UUID, Depends(path_uuid("video_id", VideoNotFound))]
+
+
 @router.get("/video/{video_id}")
-async def watch_page(request: Request, video_id: str) -> Response:
-    actor = security.current_actor(request)
-    async with database(request).read() as session:
-        video = await video_service.get(session, actor, require_uuid(video_id, VideoNotFound))
+async def watch_page(request: Request, db: DbDep, actor: ActorDep, video_id: VideoId) -> Response:
+    async with db.read() as session:
+        video = await video_service.get(session, actor, video_id)
         owner = await account_service.get_user(session, video.owner_id)
         following = await account_service.is_following(session, actor, video.owner_id)
         up_next = await catalog_service.up_next(session, video)

@@ -8,8 +8,9 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from cosmostream.errors import AppError
-from cosmostream.kit.ids import parse_uuid, require_uuid
+from cosmostream.kit.ids import require_uuid
 from cosmostream.models import WatchParty
+from cosmostream.video.errors import VideoNotFound
 from cosmostream.video.urls import media_url
 from cosmostream.watch_party import events
 from cosmostream.watch_party.errors import WatchPartyNotFound
@@ -33,11 +34,9 @@ async def start_party(request: Request, video_id: str) -> Response:
     await read_form(request)
     if actor is None:
         return redirect(f"/login?next=/video/{quote(video_id)}")
-    vid = parse_uuid(video_id)
     try:
+        vid = require_uuid(video_id, VideoNotFound)
         async with database(request).unit_of_work() as session:
-            if vid is None:
-                raise WatchPartyNotFound("That video does not exist.")
             party = await watch_party_service.start(session, actor, vid)
     except AppError as exc:
         response = redirect(f"/video/{quote(video_id)}")

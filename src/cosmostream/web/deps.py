@@ -46,5 +46,3 @@ def path_uuid(name: str, error: type[Exception]) -> Callable[[Request], uuid.UUI
 
 DbDep = Annotated[Database, Depends(database)]
 ActorDep = Annotated[Actor | None, Depends(security.current_actor)]
-RequiredActorDep = Annotated[Actor, Depends(security.require_actor)]
-ClientDep = Annotated[ClientInfo, Depends(client_info)]
