@@ -11,7 +11,6 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import redis.asyncio as aioredis
-import socketio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
@@ -225,7 +224,7 @@ def create_asgi(settings: Settings | None = None, *, embedded_worker: bool | Non
     """The FastAPI app wrapped by Socket.IO at `/socket.io`."""
     app = create_app(settings, embedded_worker=embedded_worker)
     inner = SegmentFastPath(app, app.state.db)
-    return socketio.ASGIApp(app.state.realtime.sio, other_asgi_app=inner, socketio_path="socket.io")
+    return app.state.realtime.asgi(inner)
 
 
 def served_app() -> Any:
