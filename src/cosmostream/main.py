@@ -35,6 +35,7 @@ from cosmostream.video.media import SegmentFastPath
 from cosmostream.web.middleware import (
     ActorMiddleware,
     BodyLimitMiddleware,
+    HeadMiddleware,
     RequestContextMiddleware,
 )
 from cosmostream.web.pages import router as site_pages
@@ -137,6 +138,8 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
     app.state.realtime = rt
     install_error_handlers(app)
 
+    # Innermost, next to the routes whose 405 it turns into a bodiless GET.
+    app.add_middleware(HeadMiddleware)
     # Added before (so inside) ActorMiddleware: they need the resolved actor.
     for domain in reversed(domains.all_domains()):
         for middleware in reversed(domain.middleware):
