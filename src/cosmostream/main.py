@@ -11,7 +11,6 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import redis.asyncio as aioredis
-import socketio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
@@ -36,6 +35,7 @@ from cosmostream.video.media import SegmentFastPath
 from cosmostream.web.middleware import (
     ActorMiddleware,
     BodyLimitMiddleware,
+    HeadMiddleware,
     RequestContextMiddleware,
 )
 from cosmostream.web.pages import router as site_pages
@@ -138,6 +138,8 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
     app.state.realtime = rt
     install_error_handlers(app)
 
+    # Innermost, next to the routes whose 405 it turns into a bodiless GET.
+    app.add_middleware(HeadMiddleware)
     # Added before (so inside) ActorMiddleware: they need the resolved actor.
     for domain in reversed(domains.all_domains()):
         for middleware in reversed(domain.middleware):
@@ -225,7 +227,7 @@ def create_asgi(settings: Settings | None = None, *, embedded_worker: bool | Non
     """The FastAPI app wrapped by Socket.IO at `/socket.io`."""
     app = create_app(settings, embedded_worker=embedded_worker)
     inner = SegmentFastPath(app, app.state.db)
-    return socketio.ASGIApp(app.state.realtime.sio, other_asgi_app=inner, socketio_path="socket.io")
+    return app.state.realtime.asgi(inner)
 
 
 def served_app() -> Any:

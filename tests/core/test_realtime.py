@@ -224,7 +224,8 @@ async def test_join_rules_and_payload_checks(server: Served, sockets: Sockets) -
     big = {"room": f"user:{user.id}", "pad": "x" * (MAX_EVENT_BYTES + 1)}
     assert code(await client.call("join", big)) == "payload_too_large"
     just_fits = {"room": f"user:{user.id}", "pad": "x" * (MAX_EVENT_BYTES - 100)}
-    assert (await client.call("join", just_fits))["ok"] is True
+    # Under the cap the size check lets it through; the schema then refuses the extra key.
+    assert code(await client.call("join", just_fits)) == "bad_payload"
 
     # The built-in rooms cannot be left; other rooms can.
     assert code(await client.call("leave", {"room": f"user:{user.id}"})) == "forbidden"
@@ -245,6 +246,68 @@ async def test_forbidden_join_does_not_leak_the_other_users_events(
     await emit_in_unit_of_work(server.db, f"user:{victim.id}", "test.secret", {"x": 1})
     await asyncio.sleep(QUIET)
     assert snoop.received("test.secret") == []
+
+
+async def test_join_and_leave_refuse_unknown_keys(server: Served, sockets: Sockets) -> None:
+    user, token = await signed_in(server.db)
+    client = await sockets.open(server, token=token)
+    room = f"user:{user.id}"
+    joined = await client.call("join", {"room": room, "extra": 1})
+    assert joined["error"]["code"] == "bad_payload"
+    left = await client.call("leave", {"room": f"thread:{uuid.uuid4()}", "extra": 1})
+    assert left["error"]["code"] == "bad_payload"
+
+
+async def test_malformed_thread_room_answers_a_documented_code(
+    server: Served, sockets: Sockets
+) -> None:
+    client = await sockets.open(server)
+    ack = await client.join("thread:not-a-uuid")
+    code = ack["error"]["code"]
+    # The code must appear in the docs' table of join errors.
+    docs = (Path(__file__).parents[2] / "docs" / "api.md").read_text()
+    join_errors = docs.split("Errors arrive in the acknowledgement", 1)[1].split("###", 1)[0]
+    assert f"`{code}`" in join_errors, code
+
+
+async def test_non_finite_numbers_are_bad_payload(server: Served, sockets: Sockets) -> None:
+    _, token = await signed_in(server.db)
+    client = await sockets.open(server, token=token)
+    # The helper encodes these the way a sloppy client would: bare NaN / Infinity.
+    for value in (float("nan"), float("inf"), float("-inf")):
+        ack = await client.call("watch.clock", {"t": value})
+        assert ack["ok"] is False, ack
+        assert ack["error"]["code"] == "bad_payload"
+    assert (await client.call("watch.clock", {"t": 12.5}))["t"] == 12.5
+
+
+async def test_unknown_event_is_acknowledged_with_an_error(
+    server: Served, sockets: Sockets
+) -> None:
+    _, token = await signed_in(server.db)
+    client = await sockets.open(server, token=token)
+    ack = await client.call("no.such.event", {"x": 1}, timeout=2)
+    assert ack["ok"] is False
+    assert ack["error"]["code"] == "unknown_event"
+    assert ack["error"]["message"]
+    # Without data too, and the socket stays usable.
+    assert (await client.call("nope", with_data=False, timeout=2))["error"]["code"] == (
+        "unknown_event"
+    )
+    assert (await client.call("watch.clock", {"t": 1}))["ok"] is True
+
+
+async def test_polling_handshake_from_a_foreign_origin_is_403(
+    server: Served, settings: Settings
+) -> None:
+    url = f"{server.url}/socket.io/?EIO=4&transport=polling"
+    async with httpx.AsyncClient() as http:
+        foreign = await http.get(url, headers={"Origin": "https://evil.example"})
+        assert foreign.status_code == 403
+        assert foreign.json()["error"]["code"] == "forbidden"
+        own = await http.get(url, headers={"Origin": settings.base_url.rstrip("/")})
+        assert own.status_code == 200
+        assert (await http.get(url)).status_code == 200  # no Origin: not a browser
 
 
 # -- 3. events leave after commit ----------------------------------------------------------

@@ -43,6 +43,20 @@ async def test_sky_query(client: httpx.AsyncClient) -> None:
     assert saturn["rise"] and saturn["set"] and saturn["transit"]
 
 
+@pytest.mark.parametrize(
+    "at", ["1900-01-01T00:00:00Z", "2049-12-31T00:00:00Z", "2049-12-31T23:59:59Z"]
+)
+async def test_sky_accepts_the_documented_range_to_its_last_second(
+    client: httpx.AsyncClient, at: str
+) -> None:
+    # docs/space.md: 1900-01-01 to 2049-12-31, both days whole.
+    response = await gql(
+        client, "query($at: DateTime) { sky(lat: 0, lon: 0, at: $at) { at } }", {"at": at}
+    )
+    assert "errors" not in response.json(), response.json()
+    assert response.json()["data"]["sky"]["at"].startswith(at[:19])
+
+
 async def test_sky_defaults_to_now(client: httpx.AsyncClient) -> None:
     response = await gql(client, "{ sky(lat: 0, lon: 0) { at bodies { name } } }")
     assert len(response.json()["data"]["sky"]["bodies"]) == 9

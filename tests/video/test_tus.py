@@ -176,6 +176,30 @@ async def test_creation_rules(client: httpx.AsyncClient, db: Database, settings:
     assert again.status_code == 409
 
 
+async def test_an_empty_file_is_refused_with_its_own_code(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    token = await creator_token(db)
+    body = (await gql(client, CREATE, {"input": {"title": "x", "size": 0}}, token=token)).json()
+    [error] = body["errors"]
+    assert error["message"] == "This file is empty."
+    assert error["extensions"]["code"] == "empty_upload"
+    assert error["extensions"]["field"] == "size"
+
+    video_id = await draft(client, token, 1000)
+    empty = await client.post(
+        "/uploads/",
+        headers={
+            **TUS,
+            "Authorization": f"Bearer {token}",
+            "Upload-Metadata": f"videoId {b64(video_id)}",
+            "Upload-Length": "0",
+        },
+    )
+    assert empty.status_code == 400
+    assert empty.json()["error"] == {"code": "empty_upload", "message": "This file is empty."}
+
+
 async def test_only_creators_create_videos(client: httpx.AsyncClient, db: Database) -> None:
     viewer = await creator_token(db, Role.VIEWER)
     body = (await gql(client, CREATE, {"input": {"title": "x", "size": 10}}, token=viewer)).json()

@@ -15,7 +15,7 @@ Moon's radius.
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -28,10 +28,10 @@ from cosmostream.kit.time import aware
 from cosmostream.sky.errors import BadObserver, OutOfRange
 from cosmostream.sky.schemas import BodyKind, Observer, Sky, SkyBody
 
-# DE421 covers 1899-07-29 … 2053-10-09; we promise a round, safe subset.
+# DE421 covers 1899-07-29 … 2053-10-09; we promise a round, safe subset whose
+# 24-hour event search (up to 2050-01-01 + 24 h) still stays inside it.
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 LATEST = datetime(2050, 1, 1, tzinfo=UTC)
-EVENT_WINDOW = timedelta(hours=24)
 SUN_MAGNITUDE = -26.74
 
 # (display name, DE421 target). The outer planets only exist as barycenters in
@@ -76,7 +76,7 @@ def moon_magnitude(phase_angle_degrees: float, distance_km: float) -> float:
 def validate(lat: float, lon: float, at: datetime) -> datetime:
     kit_ephemeris.validate_observer(lat, lon, BadObserver)
     at = aware(at).astimezone(UTC)
-    if not EARLIEST <= at < LATEST - EVENT_WINDOW:
+    if not EARLIEST <= at < LATEST:
         raise OutOfRange(field="at")
     return at
 

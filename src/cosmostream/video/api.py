@@ -25,7 +25,7 @@ from cosmostream.errors import (
 from cosmostream.kit.ids import parse_uuid, require_uuid
 from cosmostream.models import Upload
 from cosmostream.storage import storage_from_settings
-from cosmostream.video.errors import UploadNotFound, UploadTooLarge
+from cosmostream.video.errors import EmptyUpload, UploadNotFound, UploadTooLarge
 from cosmostream.video.uploads import SUPPORTED_CHECKSUMS, Checksum, upload_service
 from cosmostream.web import security
 from cosmostream.web.deps import database
@@ -120,7 +120,7 @@ async def create(request: Request) -> Response:
     if length > get_settings().max_upload_bytes:
         raise UploadTooLarge()
     if length == 0:
-        raise BadRequest("An empty file is not a video.", code="empty_upload")
+        raise EmptyUpload()
     metadata = parse_metadata(request.headers.get("upload-metadata"))
     video_id = parse_uuid(metadata.get("videoId", ""))
     if video_id is None:

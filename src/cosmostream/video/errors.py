@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from cosmostream.errors import AppError, Conflict, NotFound, PayloadTooLarge
+from cosmostream.errors import AppError, BadRequest, Conflict, NotFound, PayloadTooLarge
 
 
 class VideoNotFound(NotFound):
@@ -16,6 +16,11 @@ class UploadNotFound(NotFound):
 class OffsetMismatch(Conflict):
     code = "offset_mismatch"
     message = "Upload-Offset does not match the server's offset."
+
+
+class EmptyUpload(BadRequest):
+    code = "empty_upload"
+    message = "This file is empty."
 
 
 class UploadTooLarge(PayloadTooLarge):

@@ -27,7 +27,7 @@ class VideoCreate(BaseModel):
     tags: list[str] = Field(default_factory=list, max_length=50)
     visibility: Visibility = Visibility.PUBLIC
     filename: str = Field(default="", max_length=255)
-    size: int = Field(gt=0)
+    size: int = Field(ge=0)  # 0 is refused by the service with its own code
 
     @field_validator("title")
     @classmethod

@@ -28,7 +28,13 @@ from cosmostream.models import Upload, Video, VideoStatus, Visibility
 from cosmostream.search.service import search_service
 from cosmostream.storage import storage_from_settings
 from cosmostream.video import public_cache
-from cosmostream.video.errors import InvalidVideoState, QuotaExceeded, UploadTooLarge, VideoNotFound
+from cosmostream.video.errors import (
+    EmptyUpload,
+    InvalidVideoState,
+    QuotaExceeded,
+    UploadTooLarge,
+    VideoNotFound,
+)
 from cosmostream.video.policy import can_manage, can_view
 from cosmostream.video.repository import upload_repository, video_repository
 from cosmostream.video.schemas import VideoCreate, VideoUpdate
@@ -57,6 +63,8 @@ class VideoService:
         """Create a draft video awaiting its upload (creators and admins only)."""
         if not actor.is_creator:
             raise PermissionDenied("Only creators can upload videos. Ask for a creator account.")
+        if data.size == 0:
+            raise EmptyUpload(field="size")
         settings = get_settings()
         if data.size > settings.max_upload_bytes:
             raise UploadTooLarge(

@@ -79,6 +79,43 @@ class RequestContextMiddleware:
             structlog.contextvars.clear_contextvars()
 
 
+class HeadMiddleware:
+    """Answer HEAD like GET, without the body, wherever no route answers HEAD itself.
+
+    FastAPI routes answer only the methods they name (Starlette's plain routes
+    add HEAD to GET by themselves), so link checkers and uptime probes got 405.
+    A HEAD the routes refuse with 405 runs again as a GET and its body is
+    dropped; routes with their own HEAD handler (tus, media) keep it.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+        refused = False
+
+        async def send_unless_refused(message: Message) -> None:
+            nonlocal refused
+            if message["type"] == "http.response.start" and message["status"] == 405:
+                refused = True
+            if not refused:
+                await send(message)
+
+        await self.app(scope, receive, send_unless_refused)
+        if not refused:
+            return
+
+        async def send_headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, send_headers_only)
+
+
 class BodyLimitMiddleware:
     """Refuse bodies over the limit: at once by Content-Length, or while streaming."""
 
