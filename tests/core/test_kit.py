@@ -113,7 +113,7 @@ def test_decode_after_checks_the_key_type() -> None:
     ]
     for key, kind in wrong:
         with pytest.raises(BadCursor):
-            decode_after(encode_cursor("s", key, row), "s", kind)  # type: ignore[arg-type]
+            decode_after(encode_cursor("s", key, row), "s", kind)
     # A key for an INTEGER column stays within 32 bits.
     with pytest.raises(BadCursor):
         decode_after(encode_cursor("s", 2**31, row), "s", int, int_bits=32)
