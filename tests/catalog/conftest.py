@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -77,3 +78,25 @@ async def browser_login(client: httpx.AsyncClient, user: User) -> None:
 def error_code(body: Any) -> str | None:
     errors = body.get("errors") or []
     return errors[0]["extensions"].get("code") if errors else None
+
+
+def handmade_cursor(sort: str, key: str, row_id: uuid.UUID | None = None) -> str:
+    """A cursor built by hand around the raw JSON text `key` (NaN, 1e999 … are not JSON)."""
+    payload = f'["videos:{sort}",{key},"{row_id or uuid.uuid4()}"]'
+    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+
+
+# (page sort, GraphQL sort, cursor): none of them is one the server made.
+HANDMADE_CURSORS = [
+    ("newest", "NEWEST", handmade_cursor("newest", '{"t":"2026-01-01T00:00:00"}')),
+    ("newest", "NEWEST", handmade_cursor("newest", '{"t":"2026-01-01"}')),
+    ("newest", "NEWEST", handmade_cursor("newest", '{"t":"2026-01-01T00:00:00Z"}')),
+    ("newest", "NEWEST", handmade_cursor("newest", '{"t":"2026-01-01T02:00:00+02:00"}')),
+    *(
+        (sort, name, handmade_cursor(sort, key))
+        for sort, name in (("views", "MOST_VIEWED"), ("longest", "LONGEST"))
+        for key in (str(10**24), "NaN", "Infinity", "-Infinity", "1e999")
+    ),
+    ("views", "MOST_VIEWED", handmade_cursor("views", "1.5")),
+    ("trending", "TRENDING", handmade_cursor("trending", "NaN")),
+]

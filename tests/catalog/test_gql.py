@@ -10,7 +10,7 @@ import pytest
 from cosmostream.catalog.service import catalog_service
 from cosmostream.kit.time import utcnow
 from cosmostream.models import Category, Follow, Role, VideoDailyStats
-from tests.catalog.conftest import ROLES, People, error_code, set_video
+from tests.catalog.conftest import HANDMADE_CURSORS, ROLES, People, error_code, set_video
 from tests.factories import make_user, make_video, recorded_queries, selects
 
 VIDEO_FIELDS = "id title durationSeconds viewCount publishedAt tags owner { displayName } category { slug name }"
@@ -91,6 +91,21 @@ async def test_bad_cursor_and_first(people: People, categories: dict[str, Catego
     assert error_code(body) == "validation_failed"
     body = await people.gql("anonymous", VIDEOS, {"first": 100000})
     assert node_titles(body) and "errors" not in body
+
+
+async def test_handmade_cursors_are_bad_cursor(
+    people: People, categories: dict[str, Category]
+) -> None:
+    await make_video(people.db, people.users["creator"], category="planets")
+    in_category = """query($sort: VideoSort, $after: String) {
+      category(slug: "planets") { videos(sort: $sort, after: $after) { edges { cursor } } }
+    }"""
+    cases = [(name, cursor) for _, name, cursor in HANDMADE_CURSORS] + [("NEWEST", "")]
+    for query in (VIDEOS, in_category):
+        for sort, cursor in cases:
+            body = await people.gql("anonymous", query, {"sort": sort, "after": cursor})
+            assert error_code(body) == "bad_cursor", (sort, cursor, body)
+            assert body["errors"][0]["extensions"]["status"] == 422
 
 
 async def _count(people: People, query: str, variables: dict[str, Any], who: str) -> int:

@@ -18,7 +18,7 @@ from cosmostream.db import Database
 from cosmostream.kit.time import utcnow
 from cosmostream.models import Category, Follow, Role, StaffPick, User, WatchHistory
 from cosmostream.models import UserFavouriteCategory as Favourite
-from tests.catalog.conftest import browser_login, set_video
+from tests.catalog.conftest import HANDMADE_CURSORS, browser_login, set_video
 from tests.factories import csrf, make_user, make_video, recorded_queries, selects
 
 
@@ -214,6 +214,16 @@ async def test_browse_filters_sorts_and_bad_input(
     assert bad.status_code == 422 and "cursor" in bad.text
     empty = await client.get("/browse?uploaded=today&duration=medium")
     assert "No videos match these filters." in empty.text
+
+
+async def test_handmade_cursors_are_a_client_error(
+    client: httpx.AsyncClient, db: Database, categories: dict[str, Category]
+) -> None:
+    await make_video(db, await make_user(db, role=Role.CREATOR), category="stars")
+    for sort, _, cursor in HANDMADE_CURSORS:
+        for path in ("/browse", "/category/stars"):
+            response = await client.get(path, params={"sort": sort, "after": cursor})
+            assert response.status_code == 422 and "cursor" in response.text, (path, sort, cursor)
 
 
 async def test_browse_and_discover_when_empty(

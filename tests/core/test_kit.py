@@ -1,9 +1,14 @@
 from __future__ import annotations
 
+import base64
+from datetime import UTC, datetime
+
 import pytest
 
 from cosmostream.kit.agents import describe
 from cosmostream.kit.ids import parse_uuid, uuid7
+from cosmostream.kit.pagination import BadCursor, decode_after, decode_cursor, encode_cursor
+from cosmostream.kit.time import utcnow
 
 
 @pytest.mark.parametrize(
@@ -47,3 +52,68 @@ def test_parse_uuid_rejects_garbage() -> None:
     assert parse_uuid("nope") is None
     u = uuid7()
     assert parse_uuid(str(u)) == u
+
+
+def _raw_cursor(payload: str) -> str:
+    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+
+
+def test_only_cursors_exactly_as_made_decode() -> None:
+    row = uuid7()
+    made = encode_cursor("news", utcnow(), row)
+    assert decode_cursor(made, "news")[1] == row
+    raw = base64.urlsafe_b64decode(made + "=" * (-len(made) % 4)).decode()
+    at = "2026-01-01T00:00:00+00:00"
+    not_ours = [
+        "",
+        made + "=" * (-len(made) % 4 or 4),  # padded
+        made + "!",  # base64 decoders skip stray characters
+        _raw_cursor(raw.replace(",", ", ")),  # other JSON spacing
+        _raw_cursor(raw.replace(str(row), str(row).upper())),
+        _raw_cursor(f'["news",{{"t":"{at}"}} ,"{row}"]'),
+        _raw_cursor(f'["news",{{"t":"2026-01-01T00:00:00"}},"{row}"]'),  # no offset
+        _raw_cursor(f'["news",{{"t":"2026-01-01"}},"{row}"]'),  # a bare date
+        _raw_cursor(f'["news",{{"t":"2026-01-01T00:00:00Z"}},"{row}"]'),
+        _raw_cursor(f'["news",{{"t":"2026-01-01T01:00:00+01:00"}},"{row}"]'),
+        _raw_cursor(f'["news",{{"t":"2026-01-01T00:00:00.000000+00:00"}},"{row}"]'),
+        *(
+            _raw_cursor(f'["news",{key},"{row}"]')
+            for key in ("NaN", "Infinity", "-Infinity", "1e999", str(10**24), str(-(2**63) - 1))
+        ),
+    ]
+    for cursor in not_ours:
+        with pytest.raises(BadCursor):
+            decode_cursor(cursor, "news")
+    assert decode_cursor(_raw_cursor(f'["news",{{"t":"{at}"}},"{row}"]'), "news")[0] == (
+        datetime(2026, 1, 1, tzinfo=UTC)
+    )
+    assert decode_cursor(_raw_cursor(f'["news",{2**63 - 1},"{row}"]'), "news")[0] == 2**63 - 1
+
+
+def test_decode_after_checks_the_key_type() -> None:
+    row = uuid7()
+    assert decode_after(None, "s", int) is None
+    with pytest.raises(BadCursor):
+        decode_after("", "s", int)  # not the first page: not a cursor at all
+    assert decode_after(encode_cursor("s", 7, row), "s", int) == (7, row)
+    assert decode_after(encode_cursor("s", 7, row), "s", float) == (7.0, row)
+    assert decode_after(encode_cursor("s", 2**31, row), "s", int) == (2**31, row)
+    moment = utcnow()
+    assert decode_after(encode_cursor("s", moment, row), "s", datetime) == (moment, row)
+    assert decode_after(encode_cursor("s", "0|x", row), "s", str) == ("0|x", row)
+    wrong = [
+        (7.5, int),
+        (True, int),
+        (None, int),
+        ("7", int),
+        (moment, float),
+        (2**53 + 1, float),  # not exactly a float
+        (7, datetime),
+        (7, str),
+    ]
+    for key, kind in wrong:
+        with pytest.raises(BadCursor):
+            decode_after(encode_cursor("s", key, row), "s", kind)
+    # A key for an INTEGER column stays within 32 bits.
+    with pytest.raises(BadCursor):
+        decode_after(encode_cursor("s", 2**31, row), "s", int, int_bits=32)

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from cosmostream.kit.pagination import encode_cursor
 from cosmostream.kit.time import utcnow
 from cosmostream.models import Comment, Report, Video, VideoDailyStats
 from tests.engagement.conftest import ROLES, Cast, error_code
@@ -327,6 +328,22 @@ async def test_top_sort_puts_the_liveliest_threads_first(cast: Cast) -> None:
         {**variables, "sort": "NEWEST", "after": page1["pageInfo"]["endCursor"]},
     )
     assert error_code(wrong) == "bad_cursor"
+
+
+async def test_handmade_comment_cursors_are_bad_cursor(cast: Cast) -> None:
+    await comment(cast, "viewer", "Only one")
+    row = uuid.uuid4()
+    handmade = [
+        ("TOP", encode_cursor("comments:top", 2**40, row)),  # reply_count is 32 bits
+        ("TOP", encode_cursor("comments:top", "3", row)),
+        ("TOP", encode_cursor("comments:top", 1.5, row)),
+        ("NEWEST", encode_cursor("comments:newest", 3, row)),
+        ("NEWEST", ""),
+    ]
+    for sort, cursor in handmade:
+        variables = {"video": str(cast.public.id), "first": 2, "sort": sort, "after": cursor}
+        body = await cast.gql("anonymous", LIST, variables)
+        assert error_code(body) == "bad_cursor", (sort, cursor, body)
 
 
 async def test_comment_list_query_count_is_constant(cast: Cast) -> None:

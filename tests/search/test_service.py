@@ -3,6 +3,8 @@ privacy, paging and keeping the index in step with the videos."""
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 
 from cosmostream.account.schemas import ProfileUpdate
@@ -188,6 +190,13 @@ async def test_bad_cursor_and_page_size(db: Database) -> None:
             await search(db, "anything", 5, cursor)
     with pytest.raises(BadCursor):
         await search(db, "anything", 5, encode_cursor("search", "text", uuid.uuid4()))
+    handmade = [
+        base64.urlsafe_b64encode(f'["search",{key},"{uuid.uuid4()}"]'.encode()).decode().rstrip("=")
+        for key in ("NaN", "Infinity", "1e999", str(10**24))
+    ]
+    for cursor in ["", *handmade]:
+        with pytest.raises(BadCursor):
+            await search(db, "anything", 5, cursor)
     for first in (0, -1, 51):
         with pytest.raises(ValidationFailed):
             await search(db, "anything", first)

@@ -242,6 +242,36 @@ async def test_patch_rules(client: httpx.AsyncClient, db: Database) -> None:
     assert head.headers["upload-offset"] == "0"
 
 
+async def test_length_and_offset_are_bounded_ascii_digits(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    token = await creator_token(db)
+    url = await open_upload(client, token, 1000)
+    video_id = await draft(client, token, 1000)
+    auth = {**TUS, "Authorization": f"Bearer {token}"}
+    # "²" is a digit to str.isdigit and int() alike; headers arrive as latin-1.
+    odd: list[bytes] = ["²".encode("latin-1"), b"9" * 5000, b"1" * 21, b"0" * 5000, b"1_0", b" 10"]
+    for value in odd:
+        created = await client.post(
+            "/uploads/",
+            headers={**auth, "Upload-Metadata": f"videoId {b64(video_id)}", "Upload-Length": value},
+        )
+        assert created.status_code == 400, (value[:30], created.text)
+        assert created.json()["error"]["code"] == "upload_length"
+        assert created.headers["tus-resumable"] == "1.0.0"
+        patched = await patch(client, token, url, 0, b"abc", **{"Upload-Offset": value})
+        assert patched.status_code == 400, (value[:30], patched.text)
+        assert patched.json()["error"]["code"] == "upload_offset"
+        assert patched.headers["tus-resumable"] == "1.0.0"
+    assert part_path_size(url) == 0
+    # Twenty digits still parse: too large is 413, not malformed.
+    huge = await client.post(
+        "/uploads/",
+        headers={**auth, "Upload-Metadata": f"videoId {b64(video_id)}", "Upload-Length": "9" * 20},
+    )
+    assert huge.status_code == 413
+
+
 def part_path_size(url: str) -> int:
     import uuid
 

@@ -36,7 +36,7 @@ from cosmostream.catalog.schemas import (
     VideoSort,
 )
 from cosmostream.errors import NotAuthenticated, PermissionDenied, ValidationFailed
-from cosmostream.kit.pagination import BadCursor, decode_cursor, page_size
+from cosmostream.kit.pagination import decode_after, page_size
 from cosmostream.kit.time import utcnow
 from cosmostream.models import Category, CreatorRanking, StaffPick, Video
 from cosmostream.video.errors import VideoNotFound
@@ -63,13 +63,12 @@ def _check_first(first: int, maximum: int = MAX_PAGE) -> int:
 
 
 def _cursor(after: str | None, sort: VideoSort) -> tuple[object, uuid.UUID] | None:
-    if not after:
-        return None
-    key, last_id = decode_cursor(after, f"videos:{sort.value}")
-    expected: tuple[type, ...] = (datetime,) if sort is VideoSort.NEWEST else (int, float)
-    if key is None or isinstance(key, bool) or not isinstance(key, expected):
-        raise BadCursor(field="after")
-    return key, last_id
+    name = f"videos:{sort.value}"
+    if sort is VideoSort.NEWEST:
+        return decode_after(after, name, datetime)
+    if sort is VideoSort.MOST_VIEWED:
+        return decode_after(after, name, int)
+    return decode_after(after, name, float)
 
 
 def trending_weights(today: date) -> dict[date, float]:

@@ -16,7 +16,7 @@ import math
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -58,7 +58,7 @@ from cosmostream.engagement.schemas import (
 )
 from cosmostream.errors import NotAuthenticated, PermissionDenied
 from cosmostream.kit.crypto import hash_token, new_token
-from cosmostream.kit.pagination import Page, decode_cursor, encode_cursor, page_size
+from cosmostream.kit.pagination import Page, decode_after, encode_cursor, page_size
 from cosmostream.kit.time import utcnow
 from cosmostream.models import Comment, PlaybackEvent, User, Video
 from cosmostream.moderation.schemas import ReportSubject
@@ -76,7 +76,7 @@ PLAYBACK_STATE_TTL = timedelta(days=2)
 
 
 def _after(cursor: str | None, sort: str) -> Keyset | None:
-    return decode_cursor(cursor, sort) if cursor else None
+    return decode_after(cursor, sort, datetime)
 
 
 def viewer_key(actor: Actor | None, *, cookie: str | None, client: ClientInfo) -> str:
@@ -336,7 +336,11 @@ class EngagementService:
             video.id,
             sort,
             limit=first + 1,
-            after=_after(after, name),
+            after=(
+                decode_after(after, name, int, int_bits=32)  # reply_count is an INTEGER
+                if sort is CommentSort.TOP
+                else _after(after, name)
+            ),
             authors=with_authors,
         )
         top = rows[:first]

@@ -47,7 +47,14 @@ from cosmostream.forum.schemas import (
     clean_search,
     clean_title,
 )
-from cosmostream.kit.pagination import BadCursor, Page, decode_cursor, encode_cursor, page_size
+from cosmostream.kit.pagination import (
+    BadCursor,
+    Page,
+    decode_after,
+    encode_cursor,
+    page_size,
+    utc_from_cursor,
+)
 from cosmostream.kit.time import utcnow
 from cosmostream.models import ChatMessage, ForumCategory, Post, Thread
 from cosmostream.moderation.schemas import ReportSubject
@@ -78,27 +85,17 @@ def _thread_cursor(thread: Thread) -> str:
 
 
 def _thread_after(cursor: str | None) -> ThreadKeyset | None:
-    if cursor is None:
+    after = decode_after(cursor, THREAD_SORT, str)
+    if after is None:
         return None
-    key, last_id = decode_cursor(cursor, THREAD_SORT)
-    if not isinstance(key, str) or key[:2] not in ("0|", "1|"):
+    key, last_id = after
+    if key[:2] not in ("0|", "1|"):
         raise BadCursor(field="after")
-    try:
-        at = datetime.fromisoformat(key[2:])
-    except ValueError:
-        raise BadCursor(field="after") from None
-    if at.tzinfo is None:
-        raise BadCursor(field="after")
-    return key[0] == "1", at, last_id
+    return key[0] == "1", utc_from_cursor(key[2:]), last_id
 
 
 def _post_after(cursor: str | None) -> PostKeyset | None:
-    if cursor is None:
-        return None
-    key, last_id = decode_cursor(cursor, POST_SORT)
-    if not isinstance(key, datetime) or key.tzinfo is None:
-        raise BadCursor(field="after")
-    return key, last_id
+    return decode_after(cursor, POST_SORT, datetime)
 
 
 class ForumService:

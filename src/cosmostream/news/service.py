@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cosmostream.errors import ValidationFailed
 from cosmostream.kit import upstream
 from cosmostream.kit.ids import uuid7
-from cosmostream.kit.pagination import BadCursor, decode_cursor, encode_cursor, page_size
+from cosmostream.kit.pagination import decode_after, encode_cursor, page_size
 from cosmostream.kit.time import utcnow
 from cosmostream.models import IngestState, NewsArticle
 from cosmostream.news.errors import UnknownTopic
@@ -290,12 +290,7 @@ class NewsService:
         after: str | None,
     ) -> NewsPage:
         size = page_size(first, MAX_PAGE)
-        cursor: tuple[datetime, uuid.UUID] | None = None
-        if after:
-            published, last_id = decode_cursor(after, _CURSOR_SORT)
-            if not isinstance(published, datetime):
-                raise BadCursor(field="after")
-            cursor = (published, last_id)
+        cursor = decode_after(after, _CURSOR_SORT, datetime)
         rows = await news_repository.page(
             session,
             source=source or None,

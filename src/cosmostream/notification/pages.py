@@ -73,7 +73,10 @@ async def notifications_page(request: Request, after: str | None = None) -> Resp
     if actor is None:
         return redirect("/login?next=/notifications")
     async with database(request).read() as session:
-        page = await notification_service.list_for(session, actor, first=PAGE_SIZE, after=after)
+        # An empty `?after=` is no cursor, as on every page (the API refuses it).
+        page = await notification_service.list_for(
+            session, actor, first=PAGE_SIZE, after=after or None
+        )
     return render(request, "notification/list.html", {"page": page, "after": after})
 
 

@@ -18,7 +18,7 @@ from cosmostream import effects
 from cosmostream.account.repository import user_repository
 from cosmostream.account.schemas import Actor
 from cosmostream.errors import ValidationFailed
-from cosmostream.kit.pagination import BadCursor, decode_cursor, encode_cursor
+from cosmostream.kit.pagination import decode_after, encode_cursor
 from cosmostream.kit.time import utcnow
 from cosmostream.models import Launch, Notification, User, Video
 from cosmostream.notification.repository import notification_repository
@@ -123,12 +123,7 @@ class NotificationService:
         if first < 1:
             raise ValidationFailed("Ask for at least one notification.", field="first")
         first = min(first, MAX_PAGE)
-        cursor: tuple[datetime, uuid.UUID] | None = None
-        if after:
-            created, last_id = decode_cursor(after, _CURSOR_SORT)
-            if not isinstance(created, datetime):
-                raise BadCursor(field="after")
-            cursor = (created, last_id)
+        cursor = decode_after(after, _CURSOR_SORT, datetime)
         rows = await notification_repository.page(session, reader.id, limit=first + 1, after=cursor)
         items = [self._item(reader, *row) for row in rows[:first]]
         cursors = [encode_cursor(_CURSOR_SORT, i.created_at, i.id) for i in items]

@@ -22,7 +22,12 @@ async def search_page(request: Request, q: str = "", after: str | None = None) -
     db: Database = request.app.state.db
     async with db.read() as session:
         page = await search_service.search(
-            session, security.current_actor(request), query, PAGE_SIZE, after, with_total=True
+            session,
+            security.current_actor(request),
+            query,
+            PAGE_SIZE,
+            after or None,  # an empty `?after=` is no cursor, as on every page
+            with_total=True,
         )
     return render(
         request,

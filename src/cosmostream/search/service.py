@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cosmostream.account.schemas import Actor
 from cosmostream.errors import ValidationFailed
-from cosmostream.kit.pagination import BadCursor, decode_cursor, encode_cursor
+from cosmostream.kit.pagination import decode_after, encode_cursor
 from cosmostream.models import Video
 from cosmostream.search.highlight import highlight, snippet
 from cosmostream.search.repository import search_repository
@@ -123,12 +123,7 @@ class SearchService:
         return SearchPage(query=parsed, hits=hits, has_next=has_next, total=total)
 
     def _position(self, after: str | None) -> tuple[float, uuid.UUID] | None:
-        if not after:
-            return None
-        key, video_id = decode_cursor(after, CURSOR_SORT)
-        if not isinstance(key, float | int) or isinstance(key, bool):
-            raise BadCursor(field="after")
-        return float(key), video_id
+        return decode_after(after, CURSOR_SORT, float)
 
     async def count(self, session: AsyncSession, query: str) -> int:
         """How many listed videos match, counted up to `COUNT_CAP` + 1 (so callers

@@ -35,6 +35,8 @@ router = APIRouter(prefix="/uploads")
 TUS_VERSION = "1.0.0"
 EXTENSIONS = "creation,termination,checksum,expiration"
 METADATA_KEYS = {"videoId", "filename", "filetype"}
+# Upload-Length and Upload-Offset: 20 digits hold any 64-bit size.
+MAX_NUMBER_DIGITS = 20
 
 
 def _tus_headers(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -70,6 +72,20 @@ def _actor(request: Request) -> Actor:
     if request.state.auth_via_cookie:
         security.check_csrf(request, request.headers.get(security.CSRF_HEADER))
     return actor
+
+
+def _number(request: Request, header: str, code: str) -> int:
+    """A tus number header: ASCII digits only, since `str.isdigit` and `int()`
+    also take "²" and other scripts' digits, and few of them, since `int()`
+    refuses (or slowly parses) thousands."""
+    raw = request.headers.get(header)
+    if raw is None or not (raw.isascii() and raw.isdigit() and len(raw) <= MAX_NUMBER_DIGITS):
+        raise BadRequest(
+            f"{header} is required: a decimal number of at most {MAX_NUMBER_DIGITS} digits.",
+            code=code,
+            headers=_tus_headers(),
+        )
+    return int(raw)
 
 
 def _expires(upload: Upload) -> str:
@@ -113,10 +129,7 @@ async def create(request: Request) -> Response:
     _check_version(request)
     _check_backend()
     actor = _actor(request)
-    raw_length = request.headers.get("upload-length")
-    if raw_length is None or not raw_length.isdigit():
-        raise BadRequest("Upload-Length is required.", code="upload_length")
-    length = int(raw_length)
+    length = _number(request, "Upload-Length", "upload_length")
     if length > get_settings().max_upload_bytes:
         raise UploadTooLarge()
     if length == 0:
@@ -163,15 +176,13 @@ async def patch(request: Request, upload_id: str) -> Response:
         "application/offset+octet-stream"
     ):
         raise UnsupportedMediaType("PATCH bodies must be application/offset+octet-stream.")
-    raw_offset = request.headers.get("upload-offset")
-    if raw_offset is None or not raw_offset.isdigit():
-        raise BadRequest("Upload-Offset is required.", code="upload_offset")
+    offset = _number(request, "Upload-Offset", "upload_offset")
     checksum = Checksum.parse(request.headers.get("upload-checksum"))
     upload = await upload_service.append(
         database(request),
         actor,
         require_uuid(upload_id, UploadNotFound),
-        int(raw_offset),
+        offset,
         request.stream(),
         checksum,
     )
