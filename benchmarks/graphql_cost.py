@@ -55,15 +55,15 @@ def fragment_bomb(count: int, leaf: str = "categories { id slug name }") -> str:
 
 
 ADMITTED = {
-    # Lists nested to the budget: 24 videos, each with 21 related, each with 7.
-    "upNext nest 24x24x7": (
-        "{ videos(first: 24) { nodes { upNext(first: 24) { upNext(first: 7) { id } } } } }"
+    # Lists nested to the budget: 22 videos, each with 21 related, each with 16.
+    "upNext nest 24x24x16": (
+        "{ videos(first: 24) { nodes { upNext(first: 24) { upNext(first: 16) { id } } } } }"
     ),
-    "upNext, full cards 24x24": (
-        "{ videos(first: 24) { nodes { " + CARD + " upNext(first: 24) { " + CARD + " } } } }"
+    "upNext, full cards 48x24": (
+        "{ videos(first: 48) { nodes { " + CARD + " upNext(first: 24) { " + CARD + " } } } }"
     ),
-    "aliased pages 25x videos(24)": "{ "
-    + " ".join(f"a{i}: videos(first: 24) {{ nodes {{ {CARD} }} }}" for i in range(25))
+    "aliased pages 30x videos(40)": "{ "
+    + " ".join(f"a{i}: videos(first: 40) {{ nodes {{ {CARD} }} }}" for i in range(30))
     + " }",
     # Same-named fields: the overlap rule compares them pairwise during validation.
     "expanded fields (128 x me)": fragment_bomb(8, "me { id displayName }"),

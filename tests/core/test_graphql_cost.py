@@ -63,6 +63,8 @@ def test_list_fields_multiply_by_their_page_size() -> None:
     # Nested lists multiply; lists without an argument count their maximum.
     assert cost("{ trending(first: 5) { upNext(first: 4) { id } } }") == 1 + 5 * (1 + 4 * 1)
     assert cost("{ categories { id } }") == 1 + LIST_SIZES["Query.categories"]
+    # No list serves more than 100 a page, so a larger page costs no more.
+    assert cost("{ trending(first: 100000) { id } }") == 1 + 100
 
 
 def test_variables_aliases_and_fragments_add_up() -> None:

@@ -68,11 +68,15 @@ LIST_SIZES: Mapping[str, int] = {
 # A list nobody sized yet (a test lists them, so this is only a safety net).
 DEFAULT_LIST_SIZE = 100
 PAGE_SIZE_ARGUMENTS = ("first", "limit")
+# No list serves a page larger than this: the services cap larger values or
+# refuse them (validation_failed), so a larger argument costs no more.
+MAX_PAGE_SIZE = 100
 CONNECTION_LISTS = ("edges", "nodes")
 # Introspection is answered from the schema in memory and graphql-core bounds
 # its nesting (MaxIntrospectionDepthRule), so one `__schema` is at most the
-# whole schema (about 60 ms); `__type` is one type.
-INTROSPECTION_COSTS: Mapping[str, int] = {"__schema": 3000, "__type": 100}
+# whole schema (about 60 ms): half the default budget, so one fits a request.
+# `__type` is one type.
+INTROSPECTION_COSTS: Mapping[str, int] = {"__schema": 5000, "__type": 100}
 
 
 class QueryTooComplex(AppError):
@@ -162,9 +166,8 @@ class _Walk:
         """How many of its selection the field can return."""
         for argument in PAGE_SIZE_ARGUMENTS:
             if argument in definition.args:
-                return max(
-                    0, self.argument(node, argument, definition.args[argument].default_value)
-                )
+                default = definition.args[argument].default_value
+                return min(max(0, self.argument(node, argument, default)), MAX_PAGE_SIZE)
         if key in LIST_SIZES:
             return LIST_SIZES[key]
         if not is_list_type(get_nullable_type(definition.type)):
