@@ -166,6 +166,10 @@ class Settings(BaseSettings):
     graphql_max_depth: int = 12
     graphql_max_tokens: int = 2000
     graphql_max_aliases: int = 30
+    # What a document may ask for (graphql/cost.py: list fields multiply by
+    # their page size), and its fields with every fragment spread expanded.
+    graphql_max_cost: int = 10000
+    graphql_max_fields: int = 2000
 
     @field_validator("storage_backend", mode="before")
     @classmethod

@@ -13,6 +13,7 @@ from strawberry.types import ExecutionContext
 
 from cosmostream import domains
 from cosmostream.config import get_settings
+from cosmostream.graphql.cost import QueryCostLimiter
 from cosmostream.graphql.errors import AppErrorMasker
 from cosmostream.graphql.hubs import extend_hubs
 from cosmostream.registry import Domain
@@ -50,6 +51,10 @@ def _schema_of(every: tuple[Domain, ...]) -> strawberry.Schema:
             lambda: QueryDepthLimiter(max_depth=settings.graphql_max_depth),
             lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
             lambda: MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
+            # Runs before the validation rules, some of which walk every fragment spread.
+            lambda: QueryCostLimiter(
+                max_cost=settings.graphql_max_cost, max_fields=settings.graphql_max_fields
+            ),
             AppErrorMasker,
         ],
     )
