@@ -10,7 +10,7 @@ import pytest
 
 from cosmostream.db import Database
 from cosmostream.graphql.schema import schema
-from cosmostream.models import Role
+from cosmostream.models import Category, Role
 from tests.factories import gql, login, make_user
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,6 +69,31 @@ async def test_unexpected_errors_are_masked(
     assert body["errors"][0]["message"] == "Unexpected error."
     assert body["errors"][0]["extensions"] == {"code": "internal_error"}
     assert "hunter2" not in str(body)
+
+
+async def test_unexpected_errors_are_http_500_with_or_without_data(
+    client: httpx.AsyncClient, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Monitoring that watches for 5xx must see bugs, even beside partial data."""
+    from cosmostream.account.service import account_service
+    from cosmostream.catalog.service import catalog_service
+
+    async def boom(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(account_service, "list_categories", boom)
+    alone = await client.post("/graphql", json={"query": "{ categories { id } }"})
+    assert alone.status_code == 500
+    assert alone.json()["errors"][0]["extensions"] == {"code": "internal_error"}
+
+    monkeypatch.undo()
+    async with db.unit_of_work() as session:
+        session.add(Category(slug="stars", name="Stars", description="", icon="star"))
+    monkeypatch.setattr(catalog_service, "list_videos", boom)
+    query = '{ category(slug: "stars") { slug videos { nodes { id } } } }'
+    nested = await client.post("/graphql", json={"query": query})
+    assert nested.status_code == 500
+    assert nested.json()["errors"][0]["extensions"] == {"code": "internal_error"}
 
 
 async def test_expected_errors_carry_codes(client: httpx.AsyncClient) -> None:

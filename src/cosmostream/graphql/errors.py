@@ -29,18 +29,23 @@ class AppErrorMasker(MaskErrors):
 
     def on_operation(self) -> Iterator[None]:
         yield from super().on_operation()
-        # A request that failed before execution (syntax, validation, limits)
-        # is the client's fault: 400, as GraphQL over HTTP recommends.
         result = self.execution_context.result
-        errors = getattr(result, "errors", None)
-        request_error = (
+        errors = getattr(result, "errors", None) or []
+        response = getattr(self.execution_context.context, "response", None)
+        if response is None:
+            return
+        if any((e.extensions or {}).get("code") == "internal_error" for e in errors):
+            # A bug, masked for the client: 500 whatever else the answer holds,
+            # so monitoring that watches for 5xx sees it.
+            response.status_code = 500
+        elif (
             result is not None
             and errors
             and getattr(result, "data", None) is None
             and all(e.original_error is None for e in errors)
-        )
-        response = getattr(self.execution_context.context, "response", None)
-        if request_error and response is not None:
+        ):
+            # A request that failed before execution (syntax, validation, limits)
+            # is the client's fault: 400, as GraphQL over HTTP recommends.
             response.status_code = 400
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
