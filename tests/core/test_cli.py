@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,19 +13,6 @@ BIN = Path(sys.executable).parent / "cosmostream"
 
 def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(BIN), *args], env=env, capture_output=True, text=True, timeout=120)
-
-
-@pytest.fixture
-def cli_env(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COSMOSTREAM_")}
-    env.pop("DATABASE_URL", None)
-    env.pop("REDIS_URL", None)
-    env.update(
-        COSMOSTREAM_DATA_DIR=str(tmp_path / "data"),
-        JWT_SECRET="cli-test-" + "z" * 40,
-        COSMOSTREAM_LOG_LEVEL="WARNING",
-    )
-    return env
 
 
 def test_migrate_demo_and_users(cli_env: dict[str, str]) -> None:

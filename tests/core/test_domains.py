@@ -4,7 +4,6 @@ domain made from the skeleton package is served, in the schema and in the worker
 from __future__ import annotations
 
 import ast
-import os
 import shutil
 import subprocess
 import sys
@@ -50,20 +49,14 @@ def declared_tasks() -> tuple[set[str], set[str]]:
     return tasks, periodic
 
 
-def test_a_standalone_worker_registers_every_task_of_every_domain(tmp_path: Path) -> None:
+def test_a_standalone_worker_registers_every_task_of_every_domain(
+    cli_env: dict[str, str],
+) -> None:
     expected_tasks, expected_periodic = declared_tasks()
     assert {"mail.send", "video.process", "catalog.trending"} <= expected_tasks
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COSMOSTREAM_")}
-    env.pop("DATABASE_URL", None)
-    env.pop("REDIS_URL", None)
-    env.update(
-        COSMOSTREAM_DATA_DIR=str(tmp_path / "data"),
-        JWT_SECRET="worker-test-" + "w" * 40,
-        COSMOSTREAM_LOG_LEVEL="WARNING",
-    )
     process = subprocess.Popen(
         [str(BIN), "worker", "--concurrency", "1"],
-        env=env,
+        env=cli_env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
