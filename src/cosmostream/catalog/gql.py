@@ -12,7 +12,7 @@ from cosmostream.catalog import schemas
 from cosmostream.catalog.service import catalog_service
 from cosmostream.graphql.context import Info
 from cosmostream.graphql.hubs import Category, User, Video, VideoConnection, video_connection
-from cosmostream.kit.ids import parse_uuid
+from cosmostream.kit.ids import parse_uuid, require_uuid
 from cosmostream.video.errors import VideoNotFound
 from cosmostream.video.urls import media_url
 
@@ -182,23 +182,20 @@ class CatalogQuery:
         return Category.from_model(found) if found else None
 
 
-def _video_id(value: strawberry.ID) -> uuid.UUID:
-    video_id = parse_uuid(str(value))
-    if video_id is None:
-        raise VideoNotFound()
-    return video_id
-
-
 @strawberry.type
 class CatalogMutation:
     @strawberry.mutation(description="Admins only: make a public video a staff pick.")
     async def pin_video(self, info: Info, video_id: strawberry.ID) -> Video:
         async with info.context.unit_of_work() as session:
-            video = await catalog_service.pin(session, info.context.actor, _video_id(video_id))
+            video = await catalog_service.pin(
+                session, info.context.actor, require_uuid(video_id, VideoNotFound)
+            )
         return Video(model=video)
 
     @strawberry.mutation(description="Admins only: remove a staff pick.")
     async def unpin_video(self, info: Info, video_id: strawberry.ID) -> Video:
         async with info.context.unit_of_work() as session:
-            video = await catalog_service.unpin(session, info.context.actor, _video_id(video_id))
+            video = await catalog_service.unpin(
+                session, info.context.actor, require_uuid(video_id, VideoNotFound)
+            )
         return Video(model=video)

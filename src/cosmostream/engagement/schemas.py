@@ -9,8 +9,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from cosmostream.errors import ValidationFailed
 from cosmostream.kit.pagination import Page
+from cosmostream.kit.text import clean_text
 from cosmostream.models import Comment, User, Video, WatchHistory
 
 MAX_COMMENT_LENGTH = 5000
@@ -54,14 +54,7 @@ class CommentSort(StrEnum):
 
 def clean_comment_body(body: str) -> str:
     """Trimmed text of 1-5,000 characters with normalised line breaks."""
-    text = body.replace("\r\n", "\n").replace("\r", "\n").strip()
-    if not text:
-        raise ValidationFailed("Write something first.", field="body")
-    if len(text) > MAX_COMMENT_LENGTH:
-        raise ValidationFailed(
-            f"Comments can be at most {MAX_COMMENT_LENGTH:,} characters.", field="body"
-        )
-    return text
+    return clean_text(body, MAX_COMMENT_LENGTH, "Comments")
 
 
 @dataclass(frozen=True)

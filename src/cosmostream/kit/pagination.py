@@ -117,7 +117,7 @@ def decode_after(
     if key_type is float and isinstance(key, int) and abs(key) <= _EXACT_FLOAT_INT:
         # A float column's value still held as an int when the cursor was made.
         return float(key), row_id
-    if not isinstance(key, key_type) or isinstance(key, bool):
+    if not isinstance(key, key_type):  # never a bool: `_decode_key` refuses those
         raise BadCursor(field="after")
     if isinstance(key, int) and not -(2 ** (int_bits - 1)) <= key < 2 ** (int_bits - 1):
         raise BadCursor(field="after")

@@ -24,8 +24,8 @@ from cosmostream.errors import (
 )
 from cosmostream.kit.ids import parse_uuid, require_uuid
 from cosmostream.models import Upload
-from cosmostream.storage import storage_from_settings
 from cosmostream.video.errors import EmptyUpload, UploadNotFound, UploadTooLarge
+from cosmostream.video.s3_uploads import s3_mode
 from cosmostream.video.uploads import SUPPORTED_CHECKSUMS, Checksum, upload_service
 from cosmostream.web import security
 from cosmostream.web.deps import database
@@ -55,7 +55,7 @@ def _check_version(request: Request) -> None:
 
 def _check_backend() -> None:
     """With S3 storage, files go straight to the bucket: there is no tus upload."""
-    if storage_from_settings(get_settings()).s3_bucket() is not None:
+    if s3_mode():
         raise Conflict(
             "This server uses S3 uploads: see upload.protocol in createVideo's answer "
             "(presignVideoUploadParts, completeVideoUpload).",

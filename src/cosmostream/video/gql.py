@@ -5,7 +5,6 @@ The `Video` type is a hub, in graphql/hubs.py.
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 
 import strawberry
@@ -14,7 +13,7 @@ from pydantic import ValidationError
 from cosmostream.errors import ValidationFailed
 from cosmostream.graphql.context import Info
 from cosmostream.graphql.hubs import Video, Visibility
-from cosmostream.kit.ids import parse_uuid
+from cosmostream.kit.ids import parse_uuid, require_uuid
 from cosmostream.models import Visibility as VisibilityModel
 from cosmostream.video.errors import VideoNotFound
 from cosmostream.video.s3_uploads import PROTOCOL as S3_PROTOCOL
@@ -62,13 +61,6 @@ class UpdateVideoInput:
     category: str | None = None
     tags: list[str] | None = None
     visibility: Visibility | None = None
-
-
-def _video_id(value: strawberry.ID) -> uuid.UUID:
-    video_id = parse_uuid(str(value))
-    if video_id is None:
-        raise VideoNotFound()
-    return video_id
 
 
 def _validated(model: type, **fields: object) -> object:
@@ -154,7 +146,7 @@ class VideoMutation:
         actor = info.context.require_actor()
         async with info.context.unit_of_work() as session:
             parts = await s3_upload_service.presign(
-                session, actor, _video_id(video_id), part_numbers
+                session, actor, require_uuid(video_id, VideoNotFound), part_numbers
             )
         return [
             UploadPart(part_number=p.part_number, url=p.url, expires_at=p.expires_at) for p in parts
@@ -165,9 +157,13 @@ class VideoMutation:
     )
     async def complete_video_upload(self, info: Info, video_id: strawberry.ID) -> Video:
         actor = info.context.require_actor()
-        await s3_upload_service.complete(info.context.db, actor, _video_id(video_id))
+        await s3_upload_service.complete(
+            info.context.db, actor, require_uuid(video_id, VideoNotFound)
+        )
         async with info.context.db.read() as session:
-            video = await video_service.get_managed(session, actor, _video_id(video_id))
+            video = await video_service.get_managed(
+                session, actor, require_uuid(video_id, VideoNotFound)
+            )
         return Video(model=video)
 
     @strawberry.mutation(
@@ -176,7 +172,7 @@ class VideoMutation:
     async def abort_video_upload(self, info: Info, video_id: strawberry.ID) -> bool:
         actor = info.context.require_actor()
         async with info.context.unit_of_work() as session:
-            await s3_upload_service.abort(session, actor, _video_id(video_id))
+            await s3_upload_service.abort(session, actor, require_uuid(video_id, VideoNotFound))
         return True
 
     @strawberry.mutation
@@ -192,27 +188,31 @@ class VideoMutation:
         )
         assert isinstance(data, VideoUpdate)
         async with info.context.unit_of_work() as session:
-            video = await video_service.update(session, actor, _video_id(id), data)
+            video = await video_service.update(
+                session, actor, require_uuid(id, VideoNotFound), data
+            )
         return Video(model=video)
 
     @strawberry.mutation(description="Delete a video and every file stored for it.")
     async def delete_video(self, info: Info, id: strawberry.ID) -> bool:
         actor = info.context.require_actor()
         async with info.context.unit_of_work() as session:
-            await video_service.delete(session, actor, _video_id(id))
+            await video_service.delete(session, actor, require_uuid(id, VideoNotFound))
         return True
 
     @strawberry.mutation(description="Process a FAILED video again.")
     async def retry_video(self, info: Info, id: strawberry.ID) -> Video:
         actor = info.context.require_actor()
         async with info.context.unit_of_work() as session:
-            await video_service.retry(session, actor, _video_id(id))
-            video = await video_service.get_managed(session, actor, _video_id(id))
+            await video_service.retry(session, actor, require_uuid(id, VideoNotFound))
+            video = await video_service.get_managed(session, actor, require_uuid(id, VideoNotFound))
         return Video(model=video)
 
     @strawberry.mutation(description="Use one of the generated candidates as the poster.")
     async def set_video_thumbnail(self, info: Info, id: strawberry.ID, index: int) -> Video:
         actor = info.context.require_actor()
         async with info.context.unit_of_work() as session:
-            video = await video_service.choose_thumbnail(session, actor, _video_id(id), index)
+            video = await video_service.choose_thumbnail(
+                session, actor, require_uuid(id, VideoNotFound), index
+            )
         return Video(model=video)

@@ -40,7 +40,7 @@ from cosmostream.media.probe import ProbeLimits, ProbeResult, probe
 from cosmostream.models import Video, VideoStatus
 from cosmostream.storage import Storage, SyncState, storage_from_settings
 from cosmostream.video.repository import video_repository
-from cosmostream.video.s3_uploads import s3_upload_service
+from cosmostream.video.s3_uploads import s3_mode, s3_upload_service
 from cosmostream.video.service import video_service
 from cosmostream.video.uploads import upload_service
 from cosmostream.worker import job, periodic_task
@@ -321,7 +321,7 @@ async def recover_stalled(session: WriteSession) -> int:
 async def purge_uploads(session: WriteSession) -> int:
     """Forget expired uploads; with S3, abort them and orphaned multipart uploads first."""
     aborted = 0
-    if storage_from_settings(get_settings()).s3_bucket() is not None:
+    if s3_mode():
         aborted = await s3_upload_service.purge(session)
     return aborted + await upload_service.purge_expired(session)
 
