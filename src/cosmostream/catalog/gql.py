@@ -14,7 +14,7 @@ from cosmostream.graphql.context import Info
 from cosmostream.graphql.hubs import Category, User, Video, VideoConnection, video_connection
 from cosmostream.kit.ids import parse_uuid, require_uuid
 from cosmostream.video.errors import VideoNotFound
-from cosmostream.video.urls import media_url
+from cosmostream.video.urls import poster_url
 
 
 @strawberry.enum(description="Orderings of video listings (each newest-id first on ties).")
@@ -102,8 +102,7 @@ class CategoryCatalogFields(Category):
         stats = await info.context.loaders.category_stats.load(uuid.UUID(str(self.id)))
         if stats.cover is None:
             return None
-        posters = stats.cover.images.get("poster") or {}
-        return media_url(stats.cover, posters.get("card") or posters.get("player"))
+        return poster_url(stats.cover, "card")
 
     @strawberry.field(description="Its public videos (sort defaults to NEWEST, first <= 100).")
     async def videos(

@@ -15,11 +15,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cosmostream.account.people import people, person
-from cosmostream.account.schemas import Actor
+from cosmostream.account.schemas import Actor, require_signed_in
 from cosmostream.chat import events as chat_events
 from cosmostream.chat.handlers import delete_handler, send_handler
 from cosmostream.chat.schemas import DeleteChatMessage, SendChatMessage
-from cosmostream.errors import NotAuthenticated, PermissionDenied
+from cosmostream.errors import PermissionDenied
 from cosmostream.forum import events
 from cosmostream.forum.errors import ThreadNotFound
 from cosmostream.forum.service import forum_service
@@ -77,14 +77,15 @@ def install(rt: Realtime) -> None:
             room=events.thread_room(ident),
         )
 
-    register_room("thread", authorize_thread_room, welcome=welcome, on_presence=on_presence)
+    register_room(
+        events.THREAD_CHAT.kind, authorize_thread_room, welcome=welcome, on_presence=on_presence
+    )
 
     async def typing(
         session: AsyncSession, actor: Actor | None, event: SocketEvent[Typing]
     ) -> dict[str, Any]:
         sid, payload = event.sid, event.payload
-        if actor is None:
-            raise NotAuthenticated()
+        actor = require_signed_in(actor)
         room = events.thread_room(payload.thread_id)
         if room not in rt.sio.rooms(sid):
             raise PermissionDenied("Join the thread first.")

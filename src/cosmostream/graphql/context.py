@@ -23,7 +23,7 @@ from cosmostream.engagement.schemas import ViewerState
 from cosmostream.errors import NotAuthenticated
 from cosmostream.models import User, Video
 from cosmostream.web import security
-from cosmostream.web.deps import client_info
+from cosmostream.web.deps import client_info, database
 
 
 @dataclass
@@ -85,7 +85,7 @@ class Context(BaseContext):
         super().__init__()
         self.request = request
         self.settings: Settings = request.app.state.settings
-        self.db: Database = request.app.state.db
+        self.db: Database = database(request)
         self.actor: Actor | None = security.current_actor(request)
         self.loaders = Loaders(self.db)
 

@@ -34,7 +34,7 @@ from cosmostream.models import Category as CategoryModel
 from cosmostream.models import User as UserModel
 from cosmostream.models import Video as VideoModel
 from cosmostream.video.policy import can_manage
-from cosmostream.video.urls import media_url
+from cosmostream.video.urls import media_url, poster_url
 
 
 @strawberry.enum
@@ -235,8 +235,7 @@ class Video:
 
     @strawberry.field
     def poster_url(self, size: str = "player") -> str | None:
-        posters = self.model.images.get("poster") or {}
-        return media_url(self.model, posters.get(size) or posters.get("player"))
+        return poster_url(self.model, size)
 
     @strawberry.field
     def thumbnail_candidates(self) -> list[str]:

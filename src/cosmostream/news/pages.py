@@ -7,9 +7,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from cosmostream.db import Database
 from cosmostream.news.schemas import TOPICS
 from cosmostream.news.service import news_service
+from cosmostream.web.deps import database
 from cosmostream.web.templating import render
 
 router = APIRouter()
@@ -25,7 +25,7 @@ async def news_page(request: Request) -> Response:
     if topic not in TOPICS:
         topic = None
     after = params.get("after") or None
-    db: Database = request.app.state.db
+    db = database(request)
     async with db.read() as session:
         sources = await news_service.sources(session)
         if source and source not in {s.key for s in sources}:

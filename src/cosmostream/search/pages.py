@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from cosmostream.db import Database
 from cosmostream.search.schemas import COUNT_CAP, MAX_QUERY_CHARS
 from cosmostream.search.service import search_service
 from cosmostream.web import security
+from cosmostream.web.deps import database
 from cosmostream.web.templating import render
 
 router = APIRouter()
@@ -19,7 +19,7 @@ PAGE_SIZE = 24
 @router.get("/search")
 async def search_page(request: Request, q: str = "", after: str | None = None) -> Response:
     query = q[:MAX_QUERY_CHARS]
-    db: Database = request.app.state.db
+    db = database(request)
     async with db.read() as session:
         page = await search_service.search(
             session,

@@ -18,7 +18,7 @@ from cosmostream.video.errors import VideoNotFound
 from cosmostream.video.policy import can_manage
 from cosmostream.video.schemas import VideoUpdate
 from cosmostream.video.service import video_service
-from cosmostream.video.urls import media_url
+from cosmostream.video.urls import media_url, poster_url
 from cosmostream.web import security
 from cosmostream.web.deps import ActorDep, DbDep, database, path_uuid
 from cosmostream.web.forms import read_form, redirect, text
@@ -81,7 +81,6 @@ async def watch_page(request: Request, db: DbDep, actor: ActorDep, video_id: Vid
         )
         engagement = await engagement_views.watch_state(request, session, actor, video)
     hls_url = media_url(video, f"hls/{video.id}/master.m3u8", "hls") if video.playable else None
-    posters = video.images.get("poster") or {}
     response = render(
         request,
         "video/watch.html",
@@ -91,7 +90,7 @@ async def watch_page(request: Request, db: DbDep, actor: ActorDep, video_id: Vid
             "is_following": following,
             "can_manage": can_manage(actor, video),
             "hls_url": hls_url,
-            "poster_url": media_url(video, posters.get("player")),
+            "poster_url": poster_url(video),
             "storyboard_url": media_url(video, video.images.get("storyboard_vtt")),
             "up_next": up_next,
             "staff_picked": staff_picked,

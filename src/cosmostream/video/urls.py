@@ -14,3 +14,9 @@ def media_url(video: Video, key: str | None, kind: str = "images") -> str | None
     if video.visibility is not Visibility.PUBLIC:
         url += "?" + media_tokens.token_query(video.id, kind)
     return url
+
+
+def poster_url(video: Video, size: str = "player") -> str | None:
+    """URL of the video's poster in `size` ("player", "card", …), else the player size."""
+    posters = video.images.get("poster") or {}
+    return media_url(video, posters.get(size) or posters.get("player"))

@@ -11,7 +11,7 @@ from cosmostream.errors import AppError
 from cosmostream.kit.ids import require_uuid
 from cosmostream.models import WatchParty
 from cosmostream.video.errors import VideoNotFound
-from cosmostream.video.urls import media_url
+from cosmostream.video.urls import media_url, poster_url
 from cosmostream.watch_party import events
 from cosmostream.watch_party.errors import WatchPartyNotFound
 from cosmostream.watch_party.service import can_control, watch_party_service
@@ -69,7 +69,6 @@ async def party_page(request: Request, party_id: str, invite: str | None = None)
         video = await watch_party_service.video(session, party)
         members = await watch_party_service.members(session, party)
         history = await watch_party_service.history(session, party)
-    posters = video.images.get("poster") or {}
     return render(
         request,
         "watch_party/party.html",
@@ -82,7 +81,7 @@ async def party_page(request: Request, party_id: str, invite: str | None = None)
             "can_control": can_control(actor, party),
             "invite_url": invite_url(request, party),
             "hls_url": media_url(video, f"hls/{video.id}/master.m3u8", "hls"),
-            "poster_url": media_url(video, posters.get("player")),
+            "poster_url": poster_url(video),
             "state": events.state_payload(party),
         },
     )

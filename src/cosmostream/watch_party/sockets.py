@@ -16,10 +16,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cosmostream.account.schemas import Actor
+from cosmostream.account.schemas import Actor, require_signed_in
 from cosmostream.chat.handlers import delete_handler, send_handler
 from cosmostream.chat.schemas import DeleteChatMessage, SendChatMessage
-from cosmostream.errors import NotAuthenticated, PermissionDenied
+from cosmostream.errors import PermissionDenied
 from cosmostream.kit.ids import require_uuid
 from cosmostream.models import ChatMessage
 from cosmostream.realtime import PresenceChange, Realtime, SocketEvent, register_room
@@ -134,7 +134,7 @@ def install(rt: Realtime) -> None:
             # or end the party if they have not come back.
             reconcile_later(ident, rt.settings.presence_grace_seconds)
 
-    register_room("watch", authorize, welcome=welcome, on_presence=on_presence)
+    register_room(events.PARTY_CHAT.kind, authorize, welcome=welcome, on_presence=on_presence)
 
     def in_room(sid: str, party_id: uuid.UUID) -> str:
         room = events.party_room(party_id)
@@ -161,8 +161,7 @@ def install(rt: Realtime) -> None:
         session: AsyncSession, actor: Actor | None, event: SocketEvent[Buffering]
     ) -> dict[str, Any]:
         sid, p = event.sid, event.payload
-        if actor is None:
-            raise NotAuthenticated()
+        actor = require_signed_in(actor)
         room = in_room(sid, p.party_id)
         if await rt.presence.set_buffering(room, sid, p.buffering):
             rt.presence_changed(room, str(actor.id))

@@ -17,7 +17,7 @@ from cosmostream.account.service import avatar_url
 from cosmostream.config import get_settings
 from cosmostream.kit.agents import describe as describe_agent
 from cosmostream.kit.crypto import constant_time_equal, sign
-from cosmostream.video.urls import media_url
+from cosmostream.video.urls import poster_url
 from cosmostream.web import formatting, security
 
 WEB_DIR = Path(__file__).parent
@@ -60,8 +60,7 @@ templates.env.filters["ago"] = formatting.ago
 
 
 def _poster_url(video: Any, size: str = "card") -> str | None:
-    posters = video.images.get("poster") or {}
-    return media_url(video, posters.get(size) or posters.get("player"))
+    return poster_url(video, size)
 
 
 templates.env.globals["poster_url"] = _poster_url
