@@ -8,7 +8,8 @@ full), each as a ratio against a typical page query (the browse page's
 `videos(first: 24)`) measured in the same run. While each document runs, a
 second client polls `/healthz` every 10 ms: its slowest answer is how long the
 event loop was blocked. Also times the refusals (the 21-fragment bomb, an
-`upNext` nest over the budget), which must be quick.
+`upNext` nest over the budget, a search for a 1 MiB string), which must be
+quick, and a 1 MiB document that is nearly all comment.
 
 Target: no admitted document blocks `/healthz` for more than 100 ms.
 """
@@ -54,6 +55,8 @@ def fragment_bomb(count: int, leaf: str = "categories { id slug name }") -> str:
     return "{ ...F0 } " + " ".join(fragments)
 
 
+# Documents just under the request body limit (1 MiB with the JSON around them).
+BODY_CHARS = (1 << 20) - 1024
 ADMITTED = {
     # Lists nested to the budget: 22 videos, each with 21 related, each with 16.
     "upNext nest 24x24x16": (
@@ -68,12 +71,14 @@ ADMITTED = {
     # Same-named fields: the overlap rule compares them pairwise during validation.
     "expanded fields (128 x me)": fragment_bomb(8, "me { id displayName }"),
     "introspection (GraphiQL)": get_introspection_query(),
+    "1 MiB of comments": "#" + "a" * BODY_CHARS + "\n{ categories { id } }",
     "ISS sky track, 240 min": (
         "{ issSkyTrack(lat: 51.5, lon: 0, minutes: 240) { at altitude azimuth sunlit } }"
     ),
 }
 REFUSED = {
     "fragment bomb (21 levels)": fragment_bomb(21),
+    "1 MiB string argument": '{ search(query: "' + "a" * BODY_CHARS + '") { nodes { id } } }',
     "upNext nest over budget": (
         "{ videos(first: 24) { nodes { upNext(first: 24) { upNext(first: 24) { id } } } } }"
     ),

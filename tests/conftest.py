@@ -37,6 +37,7 @@ from cosmostream import worker
 from cosmostream.account import passwords
 from cosmostream.config import Environment, Settings, normalize_database_url, use_settings
 from cosmostream.db import Database
+from cosmostream.graphql import execution as graphql_execution
 from cosmostream.main import create_app
 from cosmostream.migrate import upgrade
 from cosmostream.models import Base
@@ -155,6 +156,17 @@ class MailSink:
 
 CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 CHEAP_DUMMY_HASH = CHEAP_HASHER.hash("cosmostream-timing-equaliser")
+
+
+@pytest.fixture(autouse=True)
+def graphql_in_one_slice(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Build every GraphQL answer in one go, as on an idle machine.
+
+    Slicing (graphql/execution.py) lets a DataLoader batch split where a slice
+    ends, so on a busy machine a test could count one more query than on an idle
+    one. Tests of slicing set `SLICE_SECONDS` themselves.
+    """
+    monkeypatch.setattr(graphql_execution, "SLICE_SECONDS", 1e9)
 
 
 @pytest.fixture(autouse=True)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import httpx
 import pytest
 
+from cosmostream.mission.orbit import Orbit
 from tests.factories import gql
 from tests.mission.conftest import FrozenClock
 
@@ -88,6 +90,26 @@ async def test_iss_passes_track_and_sky_track(
         )
     )["issSkyTrack"]
     assert len(sky) == 41
+
+
+async def test_orbit_searches_run_off_the_event_loop(
+    client: httpx.AsyncClient, missions: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pass searches and tracks are CPU work: the event loop's thread never does them."""
+    threads: dict[str, threading.Thread] = {}
+    for name in ("passes", "ground_track", "sky_track"):
+        real = getattr(Orbit, name)
+
+        def recording(self: Orbit, *args: Any, _name: str = name, _real: Any = real) -> Any:
+            threads[_name] = threading.current_thread()
+            return _real(self, *args)
+
+        monkeypatch.setattr(Orbit, name, recording)
+    await data(client, "{ issPasses(lat: 51.48, lon: 0, days: 1) { maxElevation } }")
+    await data(client, "{ issGroundTrack { periodMinutes } }")
+    await data(client, "{ issSkyTrack(lat: 51.48, lon: 0, minutes: 5) { altitude } }")
+    assert set(threads) == {"passes", "ground_track", "sky_track"}
+    assert threading.main_thread() not in threads.values()
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ from cosmostream import domains
 from cosmostream.config import get_settings
 from cosmostream.graphql.cost import QueryCostLimiter
 from cosmostream.graphql.errors import AppErrorMasker
+from cosmostream.graphql.execution import ParseLargeDocumentsInThread, SlicedExecutionContext
 from cosmostream.graphql.hubs import extend_hubs
 from cosmostream.registry import Domain
 
@@ -47,7 +48,9 @@ def _schema_of(every: tuple[Domain, ...]) -> strawberry.Schema:
         mutation=_root("Mutation", [domain.mutation for domain in every]),
         types=[t for domain in every for t in domain.gql_types],
         config=StrawberryConfig(auto_camel_case=True),
+        execution_context_class=SlicedExecutionContext,
         extensions=[
+            ParseLargeDocumentsInThread,
             lambda: QueryDepthLimiter(max_depth=settings.graphql_max_depth),
             lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
             lambda: MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),

@@ -3,6 +3,7 @@ telemetry, and the fetchers that keep elements and Horizons tables fresh."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from dataclasses import dataclass
@@ -241,7 +242,9 @@ class MissionService:
         now = utcnow()
         start = validate_instant(start, now)
         satellite = await self.satellite(session, norad_id)
-        return satellite.orbit.passes(latitude, longitude, start, days), satellite.elements(now)
+        # Searching days of orbit is CPU work: in a thread, so the event loop goes on.
+        passes = await asyncio.to_thread(satellite.orbit.passes, latitude, longitude, start, days)
+        return passes, satellite.elements(now)
 
     async def ground_track(
         self, session: AsyncSession, at: datetime | None = None, norad_id: int = ISS_NORAD_ID
@@ -249,7 +252,8 @@ class MissionService:
         now = utcnow()
         at = validate_instant(at, now)
         satellite = await self.satellite(session, norad_id)
-        return satellite.orbit.ground_track(at), satellite.elements(now)
+        track = await asyncio.to_thread(satellite.orbit.ground_track, at)
+        return track, satellite.elements(now)
 
     async def sky_track(
         self,
@@ -267,7 +271,7 @@ class MissionService:
         now = utcnow()
         at = validate_instant(at, now)
         satellite = await self.satellite(session, norad_id)
-        return satellite.orbit.sky_track(latitude, longitude, at, minutes)
+        return await asyncio.to_thread(satellite.orbit.sky_track, latitude, longitude, at, minutes)
 
     # -- telemetry ---------------------------------------------------------
 
