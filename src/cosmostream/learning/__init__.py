@@ -1,0 +1,1 @@
+"""Learning: paths, courses, lessons, quizzes graded on the server, progress."""
