@@ -19,3 +19,51 @@ class BadQuestion(AppError):
     status = 422
     code = "bad_question"
     message = "This question is not complete."
+
+
+class QuizNotFound(AppError):
+    status = 404
+    code = "quiz_not_found"
+    message = "This quiz does not exist."
+
+
+class AttemptNotFound(AppError):
+    status = 404
+    code = "attempt_not_found"
+    message = "This attempt does not exist."
+
+
+class QuestionNotFound(AppError):
+    status = 404
+    code = "question_not_found"
+    message = "This question is not part of the quiz."
+
+
+class NotEnrolled(AppError):
+    status = 403
+    code = "not_enrolled"
+    message = "Enrol in the course to take its quizzes."
+
+
+class QuizClosed(AppError):
+    status = 409
+    code = "quiz_closed"
+    message = "This quiz is closed."
+
+
+class NoAttemptsLeft(AppError):
+    status = 409
+    code = "no_attempts_left"
+    message = "You have used every attempt at this quiz."
+
+
+class AttemptClosed(AppError):
+    status = 409
+    code = "attempt_closed"
+    message = "This attempt is over: it was submitted or its time ran out."
+
+
+class AttemptStillOpen(AppError):
+    status = 409
+    code = "attempt_open"
+    message = "Submit the attempt to see its result."

@@ -499,6 +499,13 @@ def _normalise(text: str, case_sensitive: bool) -> str:
     return text if case_sensitive else text.casefold()
 
 
+def validate_place(latitude: float | None, longitude: float | None) -> None:
+    """A place a learner gives for questions about their own sky: both, on Earth."""
+    if latitude is None or longitude is None:
+        raise BadAnswer("Give both latitude and longitude.", field="place")
+    kit_ephemeris.validate_observer(latitude, longitude, BadAnswer)
+
+
 # -- the sky -------------------------------------------------------------------------
 
 

@@ -1,0 +1,409 @@
+"""Quiz attempts: started, answered, submitted and graded — all on the server.
+
+- A learner enrolled in a visible course starts an attempt; an open one is
+  resumed instead. The quiz's attempt limit and closing time hold even when two
+  starts race: attempt numbers are unique per learner and quiz.
+- Each answer is kept as a step (nothing is overwritten) and must be readable
+  (`BadAnswer` otherwise), but its score is not told until submission.
+- Submitting closes the attempt exactly once (two submits at once: one wins,
+  the other gets `attempt_closed`) and grades each question's last answer
+  saved before the deadline against the stored spec. The score is the share
+  of points earned, an exact fraction; passing means score ≥ passing score.
+- What a learner sees of a question never holds its answer (grading.present);
+  feedback and explanations come with the result, after submission — or,
+  when the author chose so, only once the quiz has closed.
+- An author who fixes a question regrades the quiz: each submitted attempt's
+  answers are graded again against the new spec as new steps, and the
+  attempt's score and verdict follow.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_EVEN, Decimal
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cosmostream.account.schemas import Actor, require_signed_in
+from cosmostream.errors import PermissionDenied
+from cosmostream.kit.ids import uuid7
+from cosmostream.kit.time import utcnow
+from cosmostream.learning import grading
+from cosmostream.learning.errors import (
+    AttemptClosed,
+    AttemptNotFound,
+    AttemptStillOpen,
+    BadAnswer,
+    NoAttemptsLeft,
+    NotEnrolled,
+    QuestionNotFound,
+    QuizClosed,
+    QuizNotFound,
+)
+from cosmostream.learning.policy import can_edit_course, can_see_course
+from cosmostream.learning.repository import learning_repository as repo
+from cosmostream.models import (
+    AnswerStep,
+    AttemptScoring,
+    AttemptState,
+    Course,
+    FeedbackTiming,
+    Lesson,
+    Question,
+    Quiz,
+    QuizAttempt,
+    StepKind,
+)
+
+# Answers saved this long after the deadline still count (the request was on its way).
+DEADLINE_GRACE = timedelta(seconds=5)
+SCORE_PLACES = Decimal("0.000001")
+
+
+@dataclass(frozen=True)
+class PresentedQuestion:
+    id: uuid.UUID
+    prompt: str
+    points: int
+    view: dict[str, Any]  # grading.present: nothing that gives the answer
+    saved: dict[str, Any] | None  # the learner's own last saved answer
+
+
+@dataclass(frozen=True)
+class AttemptView:
+    attempt: QuizAttempt
+    quiz: Quiz
+    questions: list[PresentedQuestion]
+    attempts_left: int | None
+
+
+@dataclass(frozen=True)
+class QuestionResult:
+    id: uuid.UUID
+    score: Fraction
+    points: int
+    response: dict[str, Any] | None
+    feedback: tuple[str, ...] = ()
+    explanation: str = ""
+
+
+@dataclass(frozen=True)
+class AttemptResult:
+    attempt: QuizAttempt
+    score: Fraction
+    passed: bool
+    # Empty while the quiz keeps its feedback until it closes.
+    questions: list[QuestionResult] = field(default_factory=list)
+    feedback_withheld: bool = False
+
+
+def _context(attempt: QuizAttempt) -> grading.Attempt:
+    return grading.Attempt(
+        seed=attempt.seed,
+        started_at=attempt.started_at,
+        latitude=attempt.latitude,
+        longitude=attempt.longitude,
+    )
+
+
+def _decimal(score: Fraction) -> Decimal:
+    return (Decimal(score.numerator) / Decimal(score.denominator)).quantize(
+        SCORE_PLACES, rounding=ROUND_HALF_EVEN
+    )
+
+
+def passes(score: Fraction, quiz: Quiz) -> bool:
+    """Score ≥ passing score, compared as exact fractions (70 % of 3 points is 2.1)."""
+    return score >= Fraction(quiz.passing_percent, 100)
+
+
+class AttemptService:
+    async def _quiz(
+        self, session: AsyncSession, actor: Actor | None, quiz_id: uuid.UUID
+    ) -> tuple[Quiz, Lesson, Course]:
+        found = await repo.quiz(session, quiz_id)
+        if found is None or not can_see_course(actor, found[2]):
+            raise QuizNotFound()
+        return found
+
+    async def _own_attempt(
+        self, session: AsyncSession, actor: Actor, attempt_id: uuid.UUID
+    ) -> tuple[QuizAttempt, Quiz, Lesson, Course]:
+        attempt = await repo.attempt(session, attempt_id)
+        if attempt is None or attempt.user_id != actor.id:
+            raise AttemptNotFound()
+        found = await repo.quiz(session, attempt.quiz_id)
+        if found is None:  # pragma: no cover - cascades with the quiz
+            raise AttemptNotFound()
+        return (attempt, *found)
+
+    # -- taking a quiz --------------------------------------------------------------
+
+    async def start(
+        self,
+        session: AsyncSession,
+        actor: Actor | None,
+        quiz_id: uuid.UUID,
+        *,
+        latitude: float | None = None,
+        longitude: float | None = None,
+    ) -> AttemptView:
+        """The learner's open attempt, or a new one when the quiz allows it."""
+        actor = require_signed_in(actor)
+        quiz, _lesson, course = await self._quiz(session, actor, quiz_id)
+        if await repo.enrolment(session, actor.id, course.id) is None:
+            raise NotEnrolled()
+        now = utcnow()
+        attempts = await repo.attempts(session, quiz.id, actor.id)
+        for attempt in attempts:
+            if attempt.state is AttemptState.OPEN:
+                if attempt.deadline_at is not None and now > attempt.deadline_at + DEADLINE_GRACE:
+                    await self._submit(session, attempt, quiz, now)
+                    continue
+                return await self._view(session, attempt, quiz, len(attempts))
+        if quiz.closes_at is not None and now >= quiz.closes_at:
+            raise QuizClosed()
+        if quiz.max_attempts is not None and len(attempts) >= quiz.max_attempts:
+            raise NoAttemptsLeft()
+        if latitude is not None or longitude is not None:
+            grading.validate_place(latitude, longitude)  # BadAnswer unless both, on Earth
+        number = (attempts[-1].number if attempts else 0) + 1
+        deadline = (
+            now + timedelta(seconds=quiz.time_limit_seconds) if quiz.time_limit_seconds else None
+        )
+        if quiz.closes_at is not None and (deadline is None or deadline > quiz.closes_at):
+            deadline = quiz.closes_at
+        await repo.add_attempt(
+            session,
+            id=uuid7(),
+            quiz_id=quiz.id,
+            user_id=actor.id,
+            number=number,
+            seed=secrets.randbits(62),
+            state=AttemptState.OPEN,
+            started_at=now,
+            deadline_at=deadline,
+            latitude=latitude,
+            longitude=longitude,
+        )
+        # When another request took this number a moment ago, its attempt is resumed.
+        attempts = await repo.attempts(session, quiz.id, actor.id)
+        new = next((a for a in attempts if a.number == number), None)
+        if new is None or new.state is not AttemptState.OPEN:
+            raise NoAttemptsLeft()
+        return await self._view(session, new, quiz, len(attempts))
+
+    async def _view(
+        self, session: AsyncSession, attempt: QuizAttempt, quiz: Quiz, used: int
+    ) -> AttemptView:
+        questions = await repo.questions(session, quiz.id)
+        saved = await repo.latest_steps(session, attempt.id, (StepKind.SAVE,))
+        context = _context(attempt)
+        presented = [
+            PresentedQuestion(
+                id=q.id,
+                prompt=q.prompt,
+                points=q.points,
+                view=grading.present(grading.parse_spec(q.spec), context, str(q.id)),
+                saved=saved[q.id].response if q.id in saved else None,
+            )
+            for q in questions
+        ]
+        if quiz.shuffle:
+            attempt_rng = context.rng("order")
+            attempt_rng.shuffle(presented)
+        left = None if quiz.max_attempts is None else max(0, quiz.max_attempts - used)
+        return AttemptView(attempt, quiz, presented, left)
+
+    async def save_answer(
+        self,
+        session: AsyncSession,
+        actor: Actor | None,
+        attempt_id: uuid.UUID,
+        question_id: uuid.UUID,
+        response: dict[str, Any],
+    ) -> None:
+        """Keep an answer (a new step); it must be readable, and the attempt open and in time."""
+        actor = require_signed_in(actor)
+        attempt, quiz, _lesson, _course = await self._own_attempt(session, actor, attempt_id)
+        now = utcnow()
+        if attempt.state is not AttemptState.OPEN or (
+            attempt.deadline_at is not None and now > attempt.deadline_at + DEADLINE_GRACE
+        ):
+            raise AttemptClosed()
+        question = next(
+            (q for q in await repo.questions(session, quiz.id) if q.id == question_id), None
+        )
+        if question is None:
+            raise QuestionNotFound()
+        spec = grading.parse_spec(question.spec)
+        # Graded only to check it can be read; the score is not kept or told.
+        grading.grade(spec, response, _context(attempt), str(question.id))
+        await repo.add_step(
+            session,
+            AnswerStep(
+                attempt_id=attempt.id,
+                question_id=question.id,
+                question_version=question.version,
+                kind=StepKind.SAVE,
+                response=response,
+                created_at=now,
+            ),
+        )
+
+    async def submit(
+        self,
+        session: AsyncSession,
+        actor: Actor | None,
+        attempt_id: uuid.UUID,
+        answers: dict[uuid.UUID, dict[str, Any]] | None = None,
+    ) -> AttemptResult:
+        """Save the last answers given with it, close the attempt once, and grade it."""
+        actor = require_signed_in(actor)
+        for question_id, response in (answers or {}).items():
+            await self.save_answer(session, actor, attempt_id, question_id, response)
+        attempt, quiz, _lesson, _course = await self._own_attempt(session, actor, attempt_id)
+        if not await self._submit(session, attempt, quiz, utcnow()):
+            raise AttemptClosed()
+        return await self.result(session, actor, attempt_id)
+
+    async def _submit(
+        self, session: AsyncSession, attempt: QuizAttempt, quiz: Quiz, now: datetime
+    ) -> bool:
+        if not await repo.close_attempt(session, attempt.id, now):
+            return False
+        questions = await repo.questions(session, quiz.id)
+        saved = await repo.latest_steps(session, attempt.id, (StepKind.SAVE,))
+        await self._grade(session, attempt, quiz, questions, saved, StepKind.SUBMIT, now)
+        return True
+
+    async def _grade(
+        self,
+        session: AsyncSession,
+        attempt: QuizAttempt,
+        quiz: Quiz,
+        questions: list[Question],
+        answers: dict[uuid.UUID, AnswerStep],
+        kind: StepKind,
+        now: datetime,
+    ) -> Fraction:
+        context = _context(attempt)
+        earned = Fraction(0)
+        total = 0
+        for question in questions:
+            total += question.points
+            step = answers.get(question.id)
+            if step is None:
+                continue  # unanswered: no points
+            try:
+                score = grading.grade(
+                    grading.parse_spec(question.spec), step.response, context, str(question.id)
+                ).score
+            except BadAnswer:
+                score = Fraction(0)  # readable under the old spec, not under the fixed one
+            earned += score * question.points
+            await repo.add_step(
+                session,
+                AnswerStep(
+                    attempt_id=attempt.id,
+                    question_id=question.id,
+                    question_version=question.version,
+                    kind=kind,
+                    response=step.response,
+                    score=_decimal(score),
+                    created_at=now,
+                ),
+            )
+        share = earned / total if total else Fraction(0)
+        await repo.set_result(session, attempt.id, _decimal(share), passes(share, quiz))
+        return share
+
+    # -- results ---------------------------------------------------------------------
+
+    async def result(
+        self, session: AsyncSession, actor: Actor | None, attempt_id: uuid.UUID
+    ) -> AttemptResult:
+        actor = require_signed_in(actor)
+        attempt, quiz, _lesson, _course = await self._own_attempt(session, actor, attempt_id)
+        if attempt.state is not AttemptState.SUBMITTED:
+            raise AttemptStillOpen()
+        questions = await repo.questions(session, quiz.id)
+        graded = await repo.latest_steps(session, attempt.id, (StepKind.SUBMIT, StepKind.REGRADE))
+        earned = Fraction(0)
+        total = sum(q.points for q in questions)
+        results = []
+        context = _context(attempt)
+        for question in questions:
+            step = graded.get(question.id)
+            score = Fraction(0) if step is None or step.score is None else Fraction(step.score)
+            earned += score * question.points
+            feedback: tuple[str, ...] = ()
+            if step is not None:
+                try:
+                    feedback = grading.grade(
+                        grading.parse_spec(question.spec), step.response, context, str(question.id)
+                    ).feedback
+                except BadAnswer:
+                    feedback = ()
+            results.append(
+                QuestionResult(
+                    id=question.id,
+                    score=score,
+                    points=question.points,
+                    response=step.response if step else None,
+                    feedback=feedback,
+                    explanation=str(question.spec.get("explanation", "")),
+                )
+            )
+        share = earned / total if total else Fraction(0)
+        withheld = quiz.feedback is FeedbackTiming.AFTER_CLOSE and (
+            quiz.closes_at is None or utcnow() < quiz.closes_at
+        )
+        return AttemptResult(
+            attempt=attempt,
+            score=share,
+            passed=passes(share, quiz),
+            questions=[] if withheld else results,
+            feedback_withheld=withheld,
+        )
+
+    async def counted(
+        self, session: AsyncSession, quiz: Quiz, user_id: uuid.UUID
+    ) -> QuizAttempt | None:
+        """The attempt that counts for the learner: the best or the last submitted."""
+        submitted = [
+            a
+            for a in await repo.attempts(session, quiz.id, user_id)
+            if a.state is AttemptState.SUBMITTED
+        ]
+        if not submitted:
+            return None
+        if quiz.scoring is AttemptScoring.LAST:
+            return submitted[-1]
+        return max(submitted, key=lambda a: (a.score or Decimal(0), -a.number))
+
+    # -- authors -----------------------------------------------------------------------
+
+    async def regrade(self, session: AsyncSession, actor: Actor | None, quiz_id: uuid.UUID) -> int:
+        """Grade every submitted attempt again against the questions as they are now."""
+        actor = require_signed_in(actor)
+        quiz, _lesson, course = await self._quiz(session, actor, quiz_id)
+        if not can_edit_course(actor, course):
+            raise PermissionDenied("Only the course's instructor can regrade its quizzes.")
+        questions = await repo.questions(session, quiz.id)
+        now = utcnow()
+        attempts = await repo.submitted_attempts(session, quiz.id)
+        for attempt in attempts:
+            answers = await repo.latest_steps(
+                session, attempt.id, (StepKind.SUBMIT, StepKind.REGRADE)
+            )
+            await self._grade(session, attempt, quiz, questions, answers, StepKind.REGRADE, now)
+        return len(attempts)
+
+
+attempt_service = AttemptService()

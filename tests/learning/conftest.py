@@ -1,0 +1,81 @@
+"""Builders for learning tests: a course with one quiz lesson, and enrolments."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from cosmostream.db import Database
+from cosmostream.kit.time import utcnow
+from cosmostream.models import (
+    Course,
+    CourseModule,
+    Enrolment,
+    Lesson,
+    LessonKind,
+    PublishState,
+    Question,
+    Quiz,
+    User,
+)
+
+
+@dataclass
+class QuizSetup:
+    course: Course
+    lesson: Lesson
+    quiz: Quiz
+    questions: list[Question]
+
+
+async def make_quiz(
+    db: Database,
+    instructor: User,
+    specs: list[tuple[dict[str, Any], int]],
+    *,
+    state: PublishState = PublishState.PUBLISHED,
+    **settings: Any,
+) -> QuizSetup:
+    """A course with one module holding one quiz lesson of these (spec, points) questions."""
+    async with db.unit_of_work() as session:
+        slug = f"course-{uuid.uuid4().hex[:8]}"
+        course = Course(
+            slug=slug,
+            title=f"Course {slug}",
+            instructor_id=instructor.id,
+            state=state,
+            published_at=utcnow() if state is PublishState.PUBLISHED else None,
+        )
+        session.add(course)
+        await session.flush()
+        module = CourseModule(course_id=course.id, position=1, title="Module 1")
+        session.add(module)
+        await session.flush()
+        lesson = Lesson(
+            course_id=course.id, module_id=module.id, position=1, kind=LessonKind.QUIZ, title="Quiz"
+        )
+        session.add(lesson)
+        await session.flush()
+        quiz = Quiz(lesson_id=lesson.id, **settings)
+        session.add(quiz)
+        await session.flush()
+        questions = []
+        for n, (spec, points) in enumerate(specs, start=1):
+            question = Question(
+                lesson_id=lesson.id,
+                quiz_id=quiz.id,
+                position=n,
+                prompt=f"Question {n}",
+                spec=spec,
+                points=points,
+            )
+            session.add(question)
+            questions.append(question)
+        await session.flush()
+    return QuizSetup(course, lesson, quiz, questions)
+
+
+async def enrol(db: Database, user: User, course: Course) -> None:
+    async with db.unit_of_work() as session:
+        session.add(Enrolment(user_id=user.id, course_id=course.id))
