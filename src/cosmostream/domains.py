@@ -28,18 +28,23 @@ DOMAINS: tuple[str, ...] = (
     "mission",
     "news",
     "sky",
+    "learning",
 )
 
 
 @cache
 def all_domains() -> tuple[Domain, ...]:
-    """Every domain's declaration, importing each `cosmostream.<name>.domain` once."""
+    """Every domain's declaration, importing each `cosmostream.<name>.domain` once,
+    with their signal receivers connected."""
     found = []
     for name in DOMAINS:
         domain = importlib.import_module(f"cosmostream.{name}.domain").domain
         if not isinstance(domain, Domain) or domain.name != name:
             raise TypeError(f"cosmostream.{name}.domain must define `domain = Domain({name!r}, …)`")
         found.append(domain)
+    for domain in found:
+        for receiver in domain.receivers:
+            receiver.connect()
     return tuple(found)
 
 

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cosmostream.signals import AnyReceiver
+
 if TYPE_CHECKING:
     from fastapi import APIRouter
 
@@ -59,6 +61,8 @@ class Domain:
     - `demo`: loads the domain's demo data (idempotent) in `cosmostream demo`,
       after the domains listed before it.
     - `nav`: entries of the main navigation.
+    - `receivers`: handlers of other domains' signals (see `cosmostream.signals`),
+      connected when the domains are loaded.
     """
 
     name: str
@@ -72,3 +76,4 @@ class Domain:
     middleware: Sequence[Middleware] = ()
     demo: Callable[[AsyncSession], Awaitable[object]] | None = None
     nav: Sequence[NavLink] = ()
+    receivers: Sequence[AnyReceiver] = ()

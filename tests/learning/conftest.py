@@ -76,6 +76,43 @@ async def make_quiz(
     return QuizSetup(course, lesson, quiz, questions)
 
 
+async def make_course(
+    db: Database,
+    instructor: User,
+    lessons: list[dict[str, Any]],
+    *,
+    state: PublishState = PublishState.PUBLISHED,
+    issues_certificate: bool = True,
+) -> tuple[Course, list[Lesson]]:
+    """A course with one module of these lessons (Lesson fields), roll-ups filled in."""
+    async with db.unit_of_work() as session:
+        slug = f"course-{uuid.uuid4().hex[:8]}"
+        course = Course(
+            slug=slug,
+            title=f"Course {slug}",
+            instructor_id=instructor.id,
+            state=state,
+            published_at=utcnow() if state is PublishState.PUBLISHED else None,
+            issues_certificate=issues_certificate,
+            lesson_count=len(lessons),
+            required_count=sum(1 for lesson in lessons if lesson.get("required", True)),
+        )
+        session.add(course)
+        await session.flush()
+        module = CourseModule(course_id=course.id, position=1, title="Module 1")
+        session.add(module)
+        await session.flush()
+        made = []
+        for n, fields in enumerate(lessons, start=1):
+            lesson = Lesson(
+                course_id=course.id, module_id=module.id, position=n, title=f"Lesson {n}", **fields
+            )
+            session.add(lesson)
+            made.append(lesson)
+        await session.flush()
+    return course, made
+
+
 async def enrol(db: Database, user: User, course: Course) -> None:
     async with db.unit_of_work() as session:
         session.add(Enrolment(user_id=user.id, course_id=course.id))

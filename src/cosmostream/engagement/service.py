@@ -56,6 +56,7 @@ from cosmostream.engagement.schemas import (
     WatchState,
     clean_comment_body,
 )
+from cosmostream.engagement.signals import PlaybackStep, playback_step
 from cosmostream.errors import NotAuthenticated, PermissionDenied
 from cosmostream.kit.crypto import hash_token, new_token
 from cosmostream.kit.pagination import Page, decode_after, encode_cursor, page_size
@@ -399,6 +400,20 @@ class EngagementService:
         since = (now - state.last_event_at).total_seconds()
         frequent = not created and since < MIN_EVENT_GAP.total_seconds()
         watched = max(0.0, min(since, MAX_CREDIT_SECONDS)) if state.playing else 0.0
+        if actor is not None:
+            await playback_step.send(
+                session,
+                PlaybackStep(
+                    user_id=actor.id,
+                    video_id=video.id,
+                    duration=duration,
+                    from_position=0.0 if created else state.last_position,
+                    to_position=at,
+                    elapsed_seconds=0.0 if created else max(0.0, min(since, MAX_CREDIT_SECONDS)),
+                    playing=not created and state.playing,
+                    at=now,
+                ),
+            )
         state.last_event_at = now
         state.last_position = at
         state.playing = event.plays

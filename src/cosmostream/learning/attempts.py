@@ -46,6 +46,7 @@ from cosmostream.learning.errors import (
     QuizNotFound,
 )
 from cosmostream.learning.policy import can_edit_course, can_see_course
+from cosmostream.learning.progress import progress_service
 from cosmostream.learning.repository import learning_repository as repo
 from cosmostream.models import (
     AnswerStep,
@@ -255,6 +256,8 @@ class AttemptService:
                 created_at=now,
             ),
         )
+        # An answer to a question asked inside a lesson may complete that lesson.
+        await progress_service.after_answer(session, actor.id, quiz.lesson_id)
 
     async def submit(
         self,
@@ -279,7 +282,10 @@ class AttemptService:
             return False
         questions = await repo.questions(session, quiz.id)
         saved = await repo.latest_steps(session, attempt.id, (StepKind.SAVE,))
-        await self._grade(session, attempt, quiz, questions, saved, StepKind.SUBMIT, now)
+        share = await self._grade(session, attempt, quiz, questions, saved, StepKind.SUBMIT, now)
+        await progress_service.after_quiz(
+            session, attempt.user_id, quiz.lesson_id, passes(share, quiz)
+        )
         return True
 
     async def _grade(
@@ -402,7 +408,13 @@ class AttemptService:
             answers = await repo.latest_steps(
                 session, attempt.id, (StepKind.SUBMIT, StepKind.REGRADE)
             )
-            await self._grade(session, attempt, quiz, questions, answers, StepKind.REGRADE, now)
+            share = await self._grade(
+                session, attempt, quiz, questions, answers, StepKind.REGRADE, now
+            )
+            # A pass completes the lesson now; a fail never takes a completion back.
+            await progress_service.after_quiz(
+                session, attempt.user_id, quiz.lesson_id, passes(share, quiz)
+            )
         return len(attempts)
 
 

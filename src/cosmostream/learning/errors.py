@@ -67,3 +67,9 @@ class AttemptStillOpen(AppError):
     status = 409
     code = "attempt_open"
     message = "Submit the attempt to see its result."
+
+
+class LessonNotFound(AppError):
+    status = 404
+    code = "lesson_not_found"
+    message = "This lesson does not exist."

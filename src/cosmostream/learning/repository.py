@@ -11,12 +11,16 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cosmostream.kit import sql
+from cosmostream.kit.ids import uuid7
 from cosmostream.models import (
     AnswerStep,
     AttemptState,
+    Certificate,
     Course,
     Enrolment,
     Lesson,
+    LessonKind,
+    LessonProgress,
     Question,
     Quiz,
     QuizAttempt,
@@ -149,3 +153,162 @@ class LearningRepository:
 
 
 learning_repository = LearningRepository()
+
+
+class ProgressRepository:
+    async def video_lessons(
+        self, session: AsyncSession, user_id: uuid.UUID, video_id: uuid.UUID
+    ) -> list[tuple[Lesson, Course]]:
+        """The video lessons showing this video in courses the learner is enrolled in.
+
+        ix_lessons_video (video_id) finds the few lessons of a video; each is
+        joined to the learner's enrolment by its primary key.
+        """
+        rows = await session.execute(
+            select(Lesson, Course)
+            .join(Course, Course.id == Lesson.course_id)
+            .join(
+                Enrolment,
+                (Enrolment.course_id == Lesson.course_id) & (Enrolment.user_id == user_id),
+            )
+            .where(Lesson.video_id == video_id, Lesson.kind == LessonKind.VIDEO)
+        )
+        return [(row[0], row[1]) for row in rows]
+
+    async def lesson(
+        self, session: AsyncSession, lesson_id: uuid.UUID
+    ) -> tuple[Lesson, Course] | None:
+        row = (
+            await session.execute(
+                select(Lesson, Course)
+                .join(Course, Course.id == Lesson.course_id)
+                .where(Lesson.id == lesson_id)
+            )
+        ).first()
+        return None if row is None else (row[0], row[1])
+
+    async def locked_progress(
+        self, session: AsyncSession, user_id: uuid.UUID, lesson: Lesson, now: datetime
+    ) -> LessonProgress:
+        """The learner's progress in a lesson, created if new, locked for this unit of work."""
+        await sql.insert_ignore(
+            session,
+            LessonProgress,
+            user_id=user_id,
+            lesson_id=lesson.id,
+            course_id=lesson.course_id,
+            ranges=[],
+            covered_seconds=0.0,
+            position=0.0,
+            time_spent_seconds=0.0,
+            started_at=now,
+            updated_at=now,
+        )
+        progress = await session.scalar(
+            select(LessonProgress)
+            .where(LessonProgress.user_id == user_id, LessonProgress.lesson_id == lesson.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        assert progress is not None
+        return progress
+
+    async def count_completion(
+        self,
+        session: AsyncSession,
+        user_id: uuid.UUID,
+        lesson: Lesson,
+        now: datetime,
+    ) -> Enrolment | None:
+        """Add one completed lesson to the learner's course roll-up, atomically."""
+        await session.execute(
+            update(Enrolment)
+            .where(Enrolment.user_id == user_id, Enrolment.course_id == lesson.course_id)
+            .values(
+                completed_lessons=Enrolment.completed_lessons + 1,
+                completed_required=Enrolment.completed_required + int(lesson.required),
+                last_lesson_id=lesson.id,
+                active_at=now,
+            )
+        )
+        return await session.get(Enrolment, (user_id, lesson.course_id), populate_existing=True)
+
+    async def touch(
+        self, session: AsyncSession, user_id: uuid.UUID, lesson: Lesson, now: datetime
+    ) -> None:
+        await session.execute(
+            update(Enrolment)
+            .where(Enrolment.user_id == user_id, Enrolment.course_id == lesson.course_id)
+            .values(last_lesson_id=lesson.id, active_at=now)
+        )
+
+    async def complete_course(
+        self, session: AsyncSession, user_id: uuid.UUID, course_id: uuid.UUID, now: datetime
+    ) -> bool:
+        """Mark the course complete once; True the first time."""
+        result = await session.execute(
+            update(Enrolment)
+            .where(
+                Enrolment.user_id == user_id,
+                Enrolment.course_id == course_id,
+                Enrolment.completed_at.is_(None),
+            )
+            .values(completed_at=now)
+            .returning(Enrolment.user_id)
+        )
+        return result.first() is not None
+
+    async def add_certificate(
+        self,
+        session: AsyncSession,
+        user_id: uuid.UUID,
+        course_id: uuid.UUID,
+        code: str,
+        now: datetime,
+    ) -> bool:
+        return await sql.insert_ignore(
+            session,
+            Certificate,
+            id=uuid7(),
+            code=code,
+            user_id=user_id,
+            course_id=course_id,
+            issued_at=now,
+        )
+
+    async def certificate(
+        self, session: AsyncSession, user_id: uuid.UUID, course_id: uuid.UUID
+    ) -> Certificate | None:
+        return await session.scalar(
+            select(Certificate).where(
+                Certificate.user_id == user_id, Certificate.course_id == course_id
+            )
+        )
+
+    async def lesson_quiz(self, session: AsyncSession, lesson_id: uuid.UUID) -> Quiz | None:
+        return await session.scalar(select(Quiz).where(Quiz.lesson_id == lesson_id))
+
+    async def unanswered_required(
+        self, session: AsyncSession, user_id: uuid.UUID, lesson_id: uuid.UUID
+    ) -> int:
+        """Required questions of a lesson the learner has not answered in any attempt."""
+        answered = (
+            select(AnswerStep.question_id)
+            .join(QuizAttempt, QuizAttempt.id == AnswerStep.attempt_id)
+            .where(QuizAttempt.user_id == user_id)
+        )
+        return int(
+            await session.scalar(
+                select(func.count())
+                .select_from(Question)
+                .where(
+                    Question.lesson_id == lesson_id,
+                    Question.required.is_(True),
+                    Question.id.not_in(answered),
+                )
+            )
+            or 0
+        )
+
+
+progress_repository = ProgressRepository()

@@ -1,0 +1,35 @@
+"""What engagement tells other domains, inside the unit of work of the event.
+
+See `cosmostream.signals`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from cosmostream.signals import Signal
+
+
+@dataclass(frozen=True)
+class PlaybackStep:
+    """A signed-in viewer's player event, with what the server measured since the previous one.
+
+    Between `from_position` (where the previous event left playback) and
+    `to_position` (where this one says it is), `elapsed_seconds` of server time
+    passed, capped like watch time; `playing` is whether the previous event left
+    the player playing. Nothing here is the client's claim of time watched.
+    """
+
+    user_id: uuid.UUID
+    video_id: uuid.UUID
+    duration: float
+    from_position: float
+    to_position: float
+    elapsed_seconds: float
+    playing: bool
+    at: datetime
+
+
+playback_step: Signal[PlaybackStep] = Signal("engagement.playback_step")
