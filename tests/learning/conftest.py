@@ -83,17 +83,19 @@ async def make_course(
     *,
     state: PublishState = PublishState.PUBLISHED,
     issues_certificate: bool = True,
+    **course_fields: Any,
 ) -> tuple[Course, list[Lesson]]:
     """A course with one module of these lessons (Lesson fields), roll-ups filled in."""
     async with db.unit_of_work() as session:
         slug = f"course-{uuid.uuid4().hex[:8]}"
+        fields = {"title": f"Course {slug}", **course_fields}
         course = Course(
             slug=slug,
-            title=f"Course {slug}",
             instructor_id=instructor.id,
             state=state,
             published_at=utcnow() if state is PublishState.PUBLISHED else None,
             issues_certificate=issues_certificate,
+            **fields,
             lesson_count=len(lessons),
             required_count=sum(1 for lesson in lessons if lesson.get("required", True)),
         )

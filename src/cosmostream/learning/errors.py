@@ -73,3 +73,15 @@ class LessonNotFound(AppError):
     status = 404
     code = "lesson_not_found"
     message = "This lesson does not exist."
+
+
+class CourseNotFound(AppError):
+    status = 404
+    code = "course_not_found"
+    message = "This course does not exist."
+
+
+class PrerequisitesMissing(AppError):
+    status = 409
+    code = "prerequisites_missing"
+    message = "Complete the courses this one builds on first."
