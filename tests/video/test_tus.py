@@ -8,6 +8,7 @@ import hashlib
 import os
 import uuid
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -445,3 +446,28 @@ async def test_expired_uploads_are_purged(
             assert await upload_service.purge_expired(session) == 1
     assert not path.exists()
 
+
+async def test_every_answer_of_tus_creation_is_in_the_docs_table(
+    client: httpx.AsyncClient, db: Database, settings: Settings
+) -> None:
+    token = await creator_token(db)
+    video_id = await draft(client, token, 1000)
+    auth = {**TUS, "Authorization": f"Bearer {token}"}
+    meta = {"Upload-Metadata": f"videoId {b64(video_id)}"}
+    answers = {}
+    for length in ("", "1e3", "0", str(settings.max_upload_bytes + 1), "999", "1000", "1000"):
+        headers = {**auth, **meta, **({"Upload-Length": length} if length else {})}
+        response = await client.post("/uploads/", headers=headers)
+        if response.status_code != 201:
+            answers[response.json()["error"]["code"]] = response.status_code
+    assert answers == {
+        "upload_length": 400,
+        "empty_upload": 400,
+        "upload_too_large": 413,
+        "upload_length_mismatch": 409,
+        "upload_exists": 409,
+    }
+    docs = (Path(__file__).parents[2] / "docs" / "api.md").read_text()
+    table = docs.split("### 2. Send the file with tus", 1)[1].split("The committed offset", 1)[0]
+    for code, status in answers.items():
+        assert f"{status} `{code}`" in table, (code, status)
