@@ -6,10 +6,13 @@ import asyncio
 import base64
 import hashlib
 import os
+import uuid
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import select
 
 from cosmostream.config import Settings
 from cosmostream.db import Database
@@ -211,11 +214,64 @@ async def test_only_creators_create_videos(client: httpx.AsyncClient, db: Databa
 async def test_quota(client: httpx.AsyncClient, db: Database, settings: Settings) -> None:
     settings.user_quota_bytes = 1_000
     token = await creator_token(db)
-    await draft(client, token, 600)
-    await open_upload(client, token, 600)  # pending uploads count too
+    await draft(client, token, 600)  # a draft reserves its declared size, upload or not
     body = (await gql(client, CREATE, {"input": {"title": "x", "size": 600}}, token=token)).json()
     assert body["errors"][0]["extensions"]["code"] == "quota_exceeded"
     assert body["errors"][0]["extensions"]["status"] == 413
+    await open_upload(client, token, 400)
+
+
+async def test_the_upload_is_exactly_the_size_declared_for_the_draft(
+    client: httpx.AsyncClient, db: Database, settings: Settings
+) -> None:
+    # The attack, scaled down: one-byte drafts, then uploads of the largest
+    # length allowed, reserving eleven times what the quota holds.
+    settings.user_quota_bytes = 200
+    settings.max_upload_bytes = 20
+    token = await creator_token(db)
+    drafts = [await draft(client, token, 1) for _ in range(11)]
+    auth = {**TUS, "Authorization": f"Bearer {token}"}
+    for video_id in drafts:
+        for length in ("20", "2"):
+            refused = await client.post(
+                "/uploads/",
+                headers={
+                    **auth,
+                    "Upload-Metadata": f"videoId {b64(video_id)}",
+                    "Upload-Length": length,
+                },
+            )
+            assert refused.status_code == 409, refused.text
+            assert refused.json()["error"]["code"] == "upload_length_mismatch"
+            assert "1 bytes" in refused.json()["error"]["message"]
+    async with db.read() as session:
+        pending = (await session.scalars(select(Upload))).all()
+    assert pending == []
+    # The declared size itself is accepted, and the upload completes at that length.
+    url = await open_upload(client, token, 1, drafts[0])
+    done = await patch(client, token, url, 0, b"x")
+    assert done.status_code == 204 and done.headers["upload-offset"] == "1"
+    assert (await patch(client, token, url, 1, b"y")).status_code == 409
+
+
+async def test_a_draft_from_before_declared_sizes_reserves_its_upload(
+    client: httpx.AsyncClient, db: Database, settings: Settings
+) -> None:
+    settings.user_quota_bytes = 1_000
+    token = await creator_token(db)
+    old, other = await draft(client, token, 300), await draft(client, token, 300)
+    async with db.unit_of_work() as session:
+        for video_id in (old, other):
+            video = await session.get(Video, uuid.UUID(video_id))
+            assert video is not None and video.source_size == 300
+            video.source_size = None  # as the draft of an older version was kept
+    auth = {**TUS, "Authorization": f"Bearer {token}"}
+    await open_upload(client, token, 900, old)
+    over = await client.post(
+        "/uploads/",
+        headers={**auth, "Upload-Metadata": f"videoId {b64(other)}", "Upload-Length": "200"},
+    )
+    assert over.status_code == 413 and over.json()["error"]["code"] == "quota_exceeded"
 
 
 async def test_patch_rules(client: httpx.AsyncClient, db: Database) -> None:
@@ -389,3 +445,29 @@ async def test_expired_uploads_are_purged(
         async with db.unit_of_work() as session:
             assert await upload_service.purge_expired(session) == 1
     assert not path.exists()
+
+
+async def test_every_answer_of_tus_creation_is_in_the_docs_table(
+    client: httpx.AsyncClient, db: Database, settings: Settings
+) -> None:
+    token = await creator_token(db)
+    video_id = await draft(client, token, 1000)
+    auth = {**TUS, "Authorization": f"Bearer {token}"}
+    meta = {"Upload-Metadata": f"videoId {b64(video_id)}"}
+    answers = {}
+    for length in ("", "1e3", "0", str(settings.max_upload_bytes + 1), "999", "1000", "1000"):
+        headers = {**auth, **meta, **({"Upload-Length": length} if length else {})}
+        response = await client.post("/uploads/", headers=headers)
+        if response.status_code != 201:
+            answers[response.json()["error"]["code"]] = response.status_code
+    assert answers == {
+        "upload_length": 400,
+        "empty_upload": 400,
+        "upload_too_large": 413,
+        "upload_length_mismatch": 409,
+        "upload_exists": 409,
+    }
+    docs = (Path(__file__).parents[2] / "docs" / "api.md").read_text()
+    table = docs.split("### 2. Send the file with tus", 1)[1].split("The committed offset", 1)[0]
+    for code, status in answers.items():
+        assert f"{status} `{code}`" in table, (code, status)

@@ -17,8 +17,10 @@ from cosmostream.chat.service import chat_service
 from cosmostream.config import Settings
 from cosmostream.errors import NotAuthenticated
 from cosmostream.kit.time import utcnow
-from cosmostream.models import Role, User, WatchParty
+from cosmostream.models import Role, User, Visibility, WatchParty
 from cosmostream.realtime import MAX_EVENT_BYTES
+from cosmostream.video.schemas import VideoUpdate
+from cosmostream.video.service import video_service
 from cosmostream.watch_party.events import PARTY_CHAT
 from cosmostream.watch_party.repository import party_repository
 from cosmostream.watch_party.schemas import live_position
@@ -347,3 +349,20 @@ async def test_private_videos_are_partied_by_their_owner_only(server: Served) ->
     async with server.db.unit_of_work() as session:
         with pytest.raises(NotAuthenticated):
             await watch_party_service.start(session, None, uuid.uuid4())
+
+
+async def test_the_room_turns_away_members_who_may_no_longer_watch_the_video(
+    party: Party,
+) -> None:
+    _, ack = await party.open("guest")
+    assert ack["ok"] and ack["party"]["videoId"] == str(party.party.video_id)
+    admin = await make_user(party.served.db, role=Role.ADMIN)
+    async with party.served.db.unit_of_work() as session:
+        await video_service.update(
+            session, actor(admin), party.party.video_id, VideoUpdate(visibility=Visibility.PRIVATE)
+        )
+    # Neither a guest nor the host (who does not own the video) gets the party's
+    # video id, state or chat from the room any more.
+    for who in ("guest", "host"):
+        _, joined = await party.open(who)
+        assert joined["error"]["code"] == "video_not_found", (who, joined)

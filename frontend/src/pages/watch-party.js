@@ -75,12 +75,12 @@ function setup() {
   const isHost = () => party.hostId === userId;
 
   // ---------------------------------------------------------------- player
-  const src = video.dataset.src;
-  if (Hls.isSupported()) {
+  const src = video.dataset.src; // absent once the party has ended: nothing to play
+  if (src && Hls.isSupported()) {
     const hls = new Hls({ maxBufferLength: 30 });
     hls.loadSource(src);
     hls.attachMedia(video);
-  } else {
+  } else if (src) {
     video.src = src;
   }
 

@@ -23,6 +23,11 @@ class EmptyUpload(BadRequest):
     message = "This file is empty."
 
 
+class UploadLengthMismatch(Conflict):
+    code = "upload_length_mismatch"
+    message = "The upload's length must be the size declared for the video."
+
+
 class UploadTooLarge(PayloadTooLarge):
     code = "upload_too_large"
 

@@ -46,7 +46,10 @@ class CreateVideoPayload:
 @strawberry.input
 class CreateVideoInput:
     title: str
-    size: int = strawberry.field(description="File size in bytes.")
+    size: int = strawberry.field(
+        description="File size in bytes: reserved against your quota; the upload must be "
+        "exactly this long."
+    )
     filename: str = ""
     description: str = ""
     category: str | None = strawberry.field(default=None, description="Category slug.")

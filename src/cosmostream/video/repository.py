@@ -66,6 +66,7 @@ class VideoRepository:
         return list(rows)
 
     async def stored_bytes(self, session: AsyncSession, owner_id: uuid.UUID) -> int:
+        """The owner's originals plus the declared sizes of their drafts."""
         total = await session.scalar(
             select(func.coalesce(func.sum(Video.source_size), 0)).where(Video.owner_id == owner_id)
         )
@@ -86,14 +87,6 @@ class UploadRepository:
 
     async def get_by_video(self, session: AsyncSession, video_id: uuid.UUID) -> Upload | None:
         return await session.scalar(select(Upload).where(Upload.video_id == video_id))
-
-    async def pending_bytes(self, session: AsyncSession, owner_id: uuid.UUID) -> int:
-        total = await session.scalar(
-            select(func.coalesce(func.sum(Upload.length), 0)).where(
-                Upload.owner_id == owner_id, Upload.completed_at.is_(None)
-            )
-        )
-        return int(total or 0)
 
     async def expired(self, session: AsyncSession, now: datetime) -> list[Upload]:
         return list(

@@ -70,16 +70,24 @@ class VideoService:
             raise UploadTooLarge(
                 f"Files can be at most {settings.max_upload_bytes / (1 << 30):.0f} GiB."
             )
-        used = await video_repository.stored_bytes(session, actor.id)
-        used += await upload_repository.pending_bytes(session, actor.id)
-        if used + data.size > settings.user_quota_bytes:
-            raise QuotaExceeded()
+        await self.reserve(session, actor, data.size)
         return await self.create_draft(session, actor.id, data)
+
+    async def reserve(self, session: AsyncSession, actor: Actor, size: int) -> None:
+        """Refuse `size` more bytes that would take the actor over their quota.
+
+        Drafts count by their declared size, which their upload must then match
+        (`upload_length_mismatch`), so what is reserved is what can arrive.
+        """
+        used = await video_repository.stored_bytes(session, actor.id)
+        if used + size > get_settings().user_quota_bytes:
+            raise QuotaExceeded()
 
     async def create_draft(
         self, session: AsyncSession, owner_id: uuid.UUID, data: VideoCreate
     ) -> Video:
-        """The first state of every video: a draft (UPLOADING) awaiting its file."""
+        """The first state of every video: a draft (UPLOADING) awaiting its file of
+        `data.size` bytes, which it reserves against its owner's quota."""
         category_id = await self._category_id(session, data.category_slug)
         video = Video(
             owner_id=owner_id,
@@ -89,6 +97,7 @@ class VideoService:
             visibility=data.visibility,
             status=VideoStatus.UPLOADING,
             source_name=data.filename[:255],
+            source_size=data.size,
             renditions=[],
             images={},
         )

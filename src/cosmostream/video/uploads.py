@@ -33,6 +33,7 @@ from cosmostream.storage import storage_from_settings
 from cosmostream.video.errors import (
     ChecksumMismatch,
     OffsetMismatch,
+    UploadLengthMismatch,
     UploadNotFound,
     UploadTooLarge,
     VideoNotFound,
@@ -78,7 +79,8 @@ class UploadService:
     async def create(
         self, session: AsyncSession, actor: Actor, video_id: uuid.UUID, length: int, filename: str
     ) -> Upload:
-        """Open a resumable upload for the actor's draft video."""
+        """Open a resumable upload for the actor's draft video, of exactly the size
+        declared for it (which is what the quota reserved)."""
         settings = get_settings()
         video = await video_repository.get_for_update(session, video_id)
         if video is None or video.owner_id != actor.id:
@@ -96,6 +98,15 @@ class UploadService:
         if length > settings.max_upload_bytes:
             raise UploadTooLarge(
                 f"Files can be at most {settings.max_upload_bytes / (1 << 30):.0f} GiB."
+            )
+        if video.source_size is None:
+            # A draft made before drafts kept their size: it reserves the length now.
+            await video_service.reserve(session, actor, length)
+            video.source_size = length
+        elif length != video.source_size:
+            raise UploadLengthMismatch(
+                f"Upload-Length is {length} bytes, but this video was created for a file "
+                f"of {video.source_size} bytes. Create a new video for a different file."
             )
         now = utcnow()
         upload = Upload(

@@ -83,10 +83,14 @@ class WatchParty:
         user = await info.context.loaders.users.load(self.model.host_id)
         return User(model=user) if user else None
 
-    @strawberry.field
-    async def video(self, info: Info) -> Video:
+    @strawberry.field(
+        description="The video with its media links: null (with the reason in `errors`) "
+        "once the party has ended, or when you may not watch it now."
+    )
+    async def video(self, info: Info) -> Video | None:
         async with info.context.db.read() as session:
-            return Video(model=await watch_party_service.video(session, self.model))
+            video = await watch_party_service.video(session, info.context.actor, self.model)
+        return Video(model=video)
 
     @strawberry.field(description="Members in order of joining (removed ones left out).")
     async def members(self, info: Info) -> list[WatchPartyMember]:

@@ -55,18 +55,14 @@ async def party_page(request: Request, party_id: str, invite: str | None = None)
         target = f"/watch-party/{pid}" + (f"?invite={quote(invite)}" if invite else "")
         return redirect(f"/login?next={quote(target, safe='')}")
     async with database(request).read() as session:
-        party = await watch_party_service.find(session, pid)
-        if not await watch_party_service.is_member(session, actor, party):
-            # Not a member yet: with an invite, offer to join; without, it does not exist.
-            if not invite:
-                raise WatchPartyNotFound()
-            video = await watch_party_service.video(session, party)
+        visit = await watch_party_service.visit(session, actor, pid, invite)
+        party, video = visit.party, visit.video
+        if not visit.member:
             return render(
                 request,
                 "watch_party/invite.html",
                 {"party": party, "video": video, "invite": invite},
             )
-        video = await watch_party_service.video(session, party)
         members = await watch_party_service.members(session, party)
         history = await watch_party_service.history(session, party)
     return render(
@@ -80,8 +76,11 @@ async def party_page(request: Request, party_id: str, invite: str | None = None)
             "is_host": party.host_id == actor.id,
             "can_control": can_control(actor, party),
             "invite_url": invite_url(request, party),
-            "hls_url": media_url(video, f"hls/{video.id}/master.m3u8", "hls"),
-            "poster_url": poster_url(video),
+            # An ended party shows its chat, but no player and no media links.
+            "hls_url": (
+                media_url(video, f"hls/{video.id}/master.m3u8", "hls") if visit.playable else None
+            ),
+            "poster_url": poster_url(video) if visit.playable else None,
             "state": events.state_payload(party),
         },
     )

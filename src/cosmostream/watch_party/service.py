@@ -7,6 +7,11 @@
 - The server keeps the playback state (playing, position, rate, when). The
   host — or everyone, when the host allows it — changes it; every change bumps
   `seq` and reaches the room after commit.
+- Every read of the party's video checks that the reader may watch it, by the
+  watch page's rule (`video.policy.can_view`): a video made private leaves its
+  parties for everyone but its owner and admins. An ended party hands out no
+  media links at all. The party page answers 404, naming nothing, to anyone
+  who is neither a member nor holds the invite, and to removed members.
 - When the host is gone (left, or disconnected past the grace period) control
   passes to the member present longest; when nobody is present, the party ends.
 """
@@ -17,6 +22,7 @@ import hmac
 import secrets
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,6 +34,7 @@ from cosmostream.errors import PermissionDenied, ValidationFailed
 from cosmostream.kit.time import utcnow
 from cosmostream.models import ChatMessage, Video, Visibility, WatchParty, WatchPartyMember
 from cosmostream.video.errors import VideoNotFound
+from cosmostream.video.policy import can_view
 from cosmostream.video.repository import video_repository
 from cosmostream.video.service import video_service
 from cosmostream.watch_party import events
@@ -48,6 +55,16 @@ from cosmostream.watch_party.schemas import (
     clean_rate,
     live_position,
 )
+
+
+@dataclass(frozen=True)
+class Visit:
+    """What the party page shows its visitor."""
+
+    party: WatchParty
+    video: Video
+    member: bool  # False: an invitation to join
+    playable: bool  # False once the party has ended: no player, no media links
 
 
 def can_control(actor: Actor | None, party: WatchParty) -> bool:
@@ -99,6 +116,7 @@ class WatchPartyService:
             return party
         if not hmac.compare_digest(invite.encode(), party.invite_token.encode()):
             raise BadInvite()
+        await self._viewable(session, actor, party)
         session.add(WatchPartyMember(party_id=party.id, user_id=actor.id, joined_at=utcnow()))
         await session.flush()
         events.member_joined(party, actor.user)
@@ -122,22 +140,37 @@ class WatchPartyService:
             raise WatchPartyNotFound()
         return party
 
+    async def visit(
+        self, session: AsyncSession, actor: Actor | None, party_id: uuid.UUID, invite: str | None
+    ) -> Visit:
+        """The party page: members see the party, others holding the invite an
+        invitation to join. Everyone else (no or a wrong invite, removed, or unable
+        to watch the video) finds nothing, so not even the video's title leaks."""
+        actor = require_signed_in(actor)
+        party = await self.find(session, party_id)
+        member = await party_repository.member(session, party.id, actor.id)
+        if member is not None and member.removed_at is not None:
+            raise WatchPartyNotFound()
+        if member is None and not (
+            invite and hmac.compare_digest(invite.encode(), party.invite_token.encode())
+        ):
+            raise WatchPartyNotFound()
+        try:
+            video = await self._viewable(session, actor, party)
+        except VideoNotFound:
+            raise WatchPartyNotFound() from None
+        return Visit(party, video, member=member is not None, playable=party.ended_at is None)
+
     async def authorize_room(
         self, session: AsyncSession, actor: Actor | None, party_id: uuid.UUID
     ) -> WatchParty:
-        """May the actor be in the party's room now? Members of a live party only."""
+        """May the actor be in the party's room now? Members of a live party who
+        may still watch its video."""
         party = await self.get(session, actor, party_id)
         if party.ended_at is not None:
             raise WatchPartyEnded()
+        await self._viewable(session, actor, party)
         return party
-
-    async def is_member(
-        self, session: AsyncSession, actor: Actor | None, party: WatchParty
-    ) -> bool:
-        if actor is None:
-            return False
-        member = await party_repository.member(session, party.id, actor.id)
-        return member is not None and member.removed_at is None
 
     async def members(self, session: AsyncSession, party: WatchParty) -> list[dict[str, object]]:
         """The members (not removed) with who is host, as sent to clients."""
@@ -145,11 +178,12 @@ class WatchPartyService:
         users = await people(session, (m.user_id for m in members))
         return events.members_payload(party, members, users)
 
-    async def video(self, session: AsyncSession, party: WatchParty) -> Video:
-        video = await video_repository.get_full(session, party.video_id)
-        if video is None:
-            raise VideoNotFound()
-        return video
+    async def video(self, session: AsyncSession, actor: Actor | None, party: WatchParty) -> Video:
+        """The party's video with its media links: only while the party lasts, and
+        only for a reader who may watch it now (checked on every read)."""
+        if party.ended_at is not None:
+            raise WatchPartyEnded()
+        return await self._viewable(session, actor, party)
 
     # -- playback --------------------------------------------------------------
 
@@ -292,6 +326,16 @@ class WatchPartyService:
         if party.ended_at is not None:
             raise WatchPartyEnded()
         return party
+
+    async def _viewable(
+        self, session: AsyncSession, actor: Actor | None, party: WatchParty
+    ) -> Video:
+        # The watch page's rule, not the party's: the video may have been made
+        # private (or taken down) since the party started.
+        video = await video_repository.get_full(session, party.video_id)
+        if video is None or not can_view(actor, video):
+            raise VideoNotFound()
+        return video
 
     async def _member(self, session: AsyncSession, party: WatchParty, actor: Actor) -> None:
         member = await party_repository.member(session, party.id, actor.id)
