@@ -5,7 +5,7 @@ attempts and answer steps, enrolments and lesson progress (the roll-ups),
 certificates and classes (models/learning.py).
 
 Revision ID: 7c1e2a9d4b60
-Revises: f2f0f8ec4dca
+Revises: 7c7ddd4e1fca
 Create Date: 2026-12-07 15:19:43
 """
 
@@ -19,7 +19,7 @@ from alembic import op
 import cosmostream.models.base
 
 revision: str = "7c1e2a9d4b60"
-down_revision: str | None = "f2f0f8ec4dca"
+down_revision: str | None = "7c7ddd4e1fca"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
