@@ -159,6 +159,9 @@ def test_short_text_normalised() -> None:
     assert score(strict, {"text": "ngc"}) == 0
     with pytest.raises(BadAnswer):
         score(spec, {"text": "x" * 201})
+    for unstorable in ("Betel\x00geuse", "\ud800", "a\x1bb"):
+        with pytest.raises(BadAnswer):
+            score(spec, {"text": unstorable})
 
 
 def test_ordering_counts_the_longest_run_in_order() -> None:

@@ -47,6 +47,17 @@ from cosmostream.errors import AppError
 # the field where it is not obvious from its domain).
 LIST_SIZES: Mapping[str, int] = {
     "Comment.replies": 50,
+    "CourseModule.lessons": 50,
+    "MyLearning.completed": 50,  # course_service.my_learning's limit, shared
+    "MyLearning.inProgress": 50,
+    "QuestionResult.feedback": 12,  # at most one per chosen option
+    "QuizAttempt.questions": 100,
+    "QuizQuestion.options": 12,  # grading.MAX_OPTIONS
+    "QuizQuestion.parameters": 6,
+    "QuizQuestion.units": 10,
+    "QuizResult.questions": 100,
+    "Syllabus.modules": 30,
+    "Syllabus.prerequisites": 10,
     "IssGroundTrack.past": 200,  # one orbit (~93 min) every 30 s
     "IssGroundTrack.next": 200,
     "Me.sessions": 50,

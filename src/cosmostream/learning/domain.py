@@ -1,17 +1,21 @@
-"""The learning domain: so far, lesson progress from what engagement measures.
+"""The learning domain's contributions (see `cosmostream.registry`).
 
-Its pages, GraphQL, authoring, paths and classes are being built (issue 13);
-until then it only follows engagement's `playback_step` signal.
+Built so far: the GraphQL of the catalogue, enrolment, quiz attempts and
+progress, and lesson progress from engagement's `playback_step` signal. Pages,
+authoring, paths and classes follow (issue 13).
 """
 
 from __future__ import annotations
 
 from cosmostream.engagement.signals import playback_step
+from cosmostream.learning.gql import LearningMutation, LearningQuery
 from cosmostream.learning.progress import progress_service
 from cosmostream.registry import Domain
 from cosmostream.signals import Receiver
 
 domain = Domain(
     "learning",
+    query=LearningQuery,
+    mutation=LearningMutation,
     receivers=(Receiver(playback_step, progress_service.on_playback),),
 )

@@ -472,6 +472,8 @@ def _text(response: dict[str, Any], key: str) -> str:
         raise BadAnswer(field=key)
     if len(value) > MAX_TEXT_ANSWER:
         raise BadAnswer(f"Answer in at most {MAX_TEXT_ANSWER} characters.", field=key)
+    if _UNSTORABLE.search(value):
+        raise BadAnswer("The answer holds characters that cannot be stored.", field=key)
     return value
 
 
@@ -490,6 +492,8 @@ def _number(response: dict[str, Any], key: str, low: float, high: float) -> floa
     return float(value)
 
 
+# NUL and other control characters (but tab and line breaks), and lone surrogates.
+_UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _EDGE_PUNCTUATION = re.compile(r"^[\W_]+|[\W_]+$", re.UNICODE)
 
 
