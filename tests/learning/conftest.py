@@ -6,6 +6,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
+
 from cosmostream.db import Database
 from cosmostream.kit.time import utcnow
 from cosmostream.models import (
@@ -17,8 +19,22 @@ from cosmostream.models import (
     PublishState,
     Question,
     Quiz,
+    Role,
     User,
 )
+from tests.factories import make_user
+
+
+@pytest.fixture
+async def people(db: Database) -> dict[str, User]:
+    """An instructor, an enrolled-to-be learner, another viewer, another creator, an admin."""
+    return {
+        "instructor": await make_user(db, role=Role.CREATOR),
+        "learner": await make_user(db),
+        "other": await make_user(db),
+        "creator": await make_user(db, role=Role.CREATOR),
+        "admin": await make_user(db, role=Role.ADMIN),
+    }
 
 
 @dataclass

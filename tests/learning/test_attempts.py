@@ -26,8 +26,8 @@ from cosmostream.learning.errors import (
     NotEnrolled,
     QuizNotFound,
 )
-from cosmostream.models import AnswerStep, FeedbackTiming, PublishState, QuizAttempt, Role
-from tests.factories import actor, make_user
+from cosmostream.models import AnswerStep, FeedbackTiming, PublishState, QuizAttempt
+from tests.factories import actor
 from tests.learning.conftest import QuizSetup, enrol, make_quiz
 
 PLANETS = {
@@ -39,17 +39,6 @@ PLANETS = {
     "explanation": "Jupiter is the largest planet.",
 }
 DISTANCE = {"kind": "numeric", "answer": "1", "unit": "au", "tolerance": "0.02", "relative": True}
-
-
-@pytest.fixture
-async def people(db: Database) -> dict[str, Any]:
-    return {
-        "instructor": await make_user(db, role=Role.CREATOR),
-        "learner": await make_user(db),
-        "other": await make_user(db),
-        "creator": await make_user(db, role=Role.CREATOR),
-        "admin": await make_user(db, role=Role.ADMIN),
-    }
 
 
 async def _setup(db: Database, people: dict[str, Any], **settings: Any) -> QuizSetup:

@@ -26,21 +26,9 @@ from cosmostream.models import (
     LessonKind,
     Level,
     PublishState,
-    Role,
 )
-from tests.factories import actor, make_user, recorded_queries, selects
+from tests.factories import actor, recorded_queries, selects
 from tests.learning.conftest import make_course
-
-
-@pytest.fixture
-async def people(db: Database) -> dict[str, Any]:
-    return {
-        "instructor": await make_user(db, role=Role.CREATOR),
-        "learner": await make_user(db),
-        "other": await make_user(db),
-        "creator": await make_user(db, role=Role.CREATOR),
-        "admin": await make_user(db, role=Role.ADMIN),
-    }
 
 
 @pytest.fixture

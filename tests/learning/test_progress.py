@@ -26,9 +26,8 @@ from cosmostream.models import (
     PublishState,
     Question,
     Quiz,
-    Role,
 )
-from tests.factories import actor, make_user, make_video, shift_time, stopped_clock
+from tests.factories import actor, make_video, shift_time, stopped_clock
 from tests.learning.conftest import enrol, make_course
 
 START, HEARTBEAT, SEEK, PAUSE = (
@@ -47,15 +46,6 @@ CHOICE = {
 def _stopped_clock() -> Iterator[None]:
     with stopped_clock():
         yield
-
-
-@pytest.fixture
-async def people(db: Database) -> dict[str, Any]:
-    return {
-        "instructor": await make_user(db, role=Role.CREATOR),
-        "learner": await make_user(db),
-        "other": await make_user(db),
-    }
 
 
 async def play(

@@ -112,6 +112,31 @@ def _context(attempt: QuizAttempt) -> grading.Attempt:
     )
 
 
+def _grade(question: Question, response: dict[str, Any], attempt: QuizAttempt) -> grading.Grade:
+    """A response to a question as it is stored now (`BadAnswer` when unreadable)."""
+    spec = grading.parse_spec(question.spec)
+    return grading.grade(spec, response, _context(attempt), str(question.id))
+
+
+def _step(
+    attempt: QuizAttempt,
+    question: Question,
+    kind: StepKind,
+    response: dict[str, Any],
+    now: datetime,
+    score: Fraction | None = None,
+) -> AnswerStep:
+    return AnswerStep(
+        attempt_id=attempt.id,
+        question_id=question.id,
+        question_version=question.version,
+        kind=kind,
+        response=response,
+        score=None if score is None else _decimal(score),
+        created_at=now,
+    )
+
+
 def _decimal(score: Fraction) -> Decimal:
     return (Decimal(score.numerator) / Decimal(score.denominator)).quantize(
         SCORE_PLACES, rounding=ROUND_HALF_EVEN
@@ -242,20 +267,9 @@ class AttemptService:
         )
         if question is None:
             raise QuestionNotFound()
-        spec = grading.parse_spec(question.spec)
         # Graded only to check it can be read; the score is not kept or told.
-        grading.grade(spec, response, _context(attempt), str(question.id))
-        await repo.add_step(
-            session,
-            AnswerStep(
-                attempt_id=attempt.id,
-                question_id=question.id,
-                question_version=question.version,
-                kind=StepKind.SAVE,
-                response=response,
-                created_at=now,
-            ),
-        )
+        _grade(question, response, attempt)
+        await repo.add_step(session, _step(attempt, question, StepKind.SAVE, response, now))
         # An answer to a question asked inside a lesson may complete that lesson.
         await progress_service.after_answer(session, actor.id, quiz.lesson_id)
 
@@ -298,7 +312,6 @@ class AttemptService:
         kind: StepKind,
         now: datetime,
     ) -> Fraction:
-        context = _context(attempt)
         earned = Fraction(0)
         total = 0
         for question in questions:
@@ -307,24 +320,11 @@ class AttemptService:
             if step is None:
                 continue  # unanswered: no points
             try:
-                score = grading.grade(
-                    grading.parse_spec(question.spec), step.response, context, str(question.id)
-                ).score
+                score = _grade(question, step.response, attempt).score
             except BadAnswer:
                 score = Fraction(0)  # readable under the old spec, not under the fixed one
             earned += score * question.points
-            await repo.add_step(
-                session,
-                AnswerStep(
-                    attempt_id=attempt.id,
-                    question_id=question.id,
-                    question_version=question.version,
-                    kind=kind,
-                    response=step.response,
-                    score=_decimal(score),
-                    created_at=now,
-                ),
-            )
+            await repo.add_step(session, _step(attempt, question, kind, step.response, now, score))
         share = earned / total if total else Fraction(0)
         await repo.set_result(session, attempt.id, _decimal(share), passes(share, quiz))
         return share
@@ -343,7 +343,6 @@ class AttemptService:
         earned = Fraction(0)
         total = sum(q.points for q in questions)
         results = []
-        context = _context(attempt)
         for question in questions:
             step = graded.get(question.id)
             score = Fraction(0) if step is None or step.score is None else Fraction(step.score)
@@ -351,9 +350,7 @@ class AttemptService:
             feedback: tuple[str, ...] = ()
             if step is not None:
                 try:
-                    feedback = grading.grade(
-                        grading.parse_spec(question.spec), step.response, context, str(question.id)
-                    ).feedback
+                    feedback = _grade(question, step.response, attempt).feedback
                 except BadAnswer:
                     feedback = ()
             results.append(
