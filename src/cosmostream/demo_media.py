@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import math
 import multiprocessing
+import os
 import random
+import threading
+import time
 from array import array
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -1015,7 +1018,21 @@ def main(argv: list[str]) -> None:
     """
     scene, size, seconds, seed, path = argv
     width, height = (int(n) for n in size.split("x"))
+    _exit_with_parent()
     render_clip(Path(path), scene, seconds=float(seconds), size=(width, height), seed=int(seed))
+
+
+def _exit_with_parent() -> None:
+    """Stop drawing when the worker that asked for the clip is gone: a stopped
+    worker does not wait minutes for a clip nobody will store."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 if __name__ == "__main__":
