@@ -204,6 +204,17 @@ def test_file_cut_short_is_unreadable(tmp_path: Path, name: str, args: list[str]
     assert probe(whole).duration == pytest.approx(7.0, abs=0.1)
 
 
+def test_short_clip_cut_short_is_unreadable(tmp_path: Path) -> None:
+    # 1.5 s announced, a fraction of it there: short clips get a short margin.
+    whole = tmp_path / "whole.mkv"
+    ffmpeg(*video_src("320x180", 1.5), *sine(1.5), *X264, "-c:a", "aac", "-shortest", str(whole))
+    data = whole.read_bytes()
+    path = tmp_path / "cut.mkv"
+    path.write_bytes(data[: len(data) // 4])
+    with pytest.raises(UnreadableMedia, match="cut short"):
+        probe(path)
+
+
 def test_still_picture_over_a_long_soundtrack_is_complete(tmp_path: Path) -> None:
     # One video frame, seven seconds of sound: the file is whole, its audio reaches the end.
     path = tmp_path / "still.mkv"

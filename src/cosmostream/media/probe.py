@@ -126,12 +126,10 @@ _SNIFF_BYTES = 4096
 # How much we read to prove that the video decodes, and to look at timestamps.
 _MAX_PACKETS_FOR_FIRST_FRAME = 600
 _TIMESTAMP_SAMPLE = 120
-# The file's end is read from this far before the end its header announces; a
-# file whose packets stop more than the larger of these short of that end is
-# cut short (headers and the last packets differ by a frame or an audio block).
+# The file's end is read from this far before the end its header announces. A
+# whole file's last packets end within a frame or an audio block of it; one
+# whose packets stop further short than `_cut_short_margin` is cut short.
 _TAIL_SECONDS = 3.0
-_CUT_SHORT_SECONDS = 2.0
-_CUT_SHORT_SHARE = 0.02
 
 
 @dataclass(frozen=True)
@@ -547,12 +545,18 @@ def _check_complete(
     except (av.error.FFmpegError, OSError):
         pass  # a damaged tail: what was read so far is what the file holds
     readable = end - start
-    if duration - readable > max(_CUT_SHORT_SECONDS, _CUT_SHORT_SHARE * duration):
+    if duration - readable > _cut_short_margin(duration):
         raise UnreadableMedia(
             f"This file stops after {_clock(readable)} although it says it lasts "
             f"{_clock(duration)}: it looks cut short, for example by a copy or an upload "
             "that did not finish. Upload the complete file."
         )
+
+
+def _cut_short_margin(duration: float) -> float:
+    """How far short of its announced end a file may stop: half a second, up to a
+    quarter of a short clip, at most 2 s, or 2 % of a long video."""
+    return max(0.5, min(2.0, 0.25 * duration), 0.02 * duration)
 
 
 def _clock(seconds: float) -> str:
