@@ -59,7 +59,9 @@ def demo(
     videos: Annotated[
         int | None,
         typer.Option(
-            "--videos", min=0, help="How many of the demo videos to make (default: all; 0: none)."
+            "--videos",
+            min=0,
+            help="How many of the demo videos to make, short ones first (default: all; 0: none).",
         ),
     ] = None,
     wait: Annotated[
@@ -73,12 +75,13 @@ def demo(
     from cosmostream.bus import bus
     from cosmostream.db import Database
     from cosmostream.demo import (
-        CLIPS,
+        PLAN,
         add_demo_videos,
         is_empty,
         load_demo,
         wait_for_processing,
         wait_for_queue,
+        wait_for_titles,
     )
 
     settings = _settings_or_exit()
@@ -103,16 +106,23 @@ def demo(
                         f"  {account.role.value:8} {account.email}  password: {account.password}"
                     )
             started = time.monotonic()
-            ids = await add_demo_videos(
+            made = await add_demo_videos(
                 db,
                 settings,
-                len(CLIPS) if videos is None else videos,
+                len(PLAN) if videos is None else videos,
                 workers=os.cpu_count() or 1,
             )
-            typer.echo(f"{len(ids)} new demo videos ({time.monotonic() - started:.0f} s to draw)")
-            if ids and wait:
-                await _process_here(db, ids)
-            elif ids:
+            typer.echo(
+                f"{len(made.ids)} new demo videos ({time.monotonic() - started:.0f} s to draw)"
+            )
+            if made.showcase:
+                typer.echo(
+                    f"{len(made.showcase)} long 1080p/4K demo videos queued after them "
+                    "(the task worker draws and processes them in the following minutes)"
+                )
+            if (made.ids or made.showcase) and wait:
+                await _process_here(db, made.ids, made.showcase)
+            elif made.ids:
                 typer.echo(
                     "  they are processed by the task worker: with `cosmostream run`, "
                     "posters appear within about a minute"
@@ -120,18 +130,21 @@ def demo(
         finally:
             await db.dispose()
 
-    async def _process_here(db: Database, ids: list[Any]) -> None:
+    async def _process_here(db: Database, ids: list[Any], showcase: list[str]) -> None:
         started = time.monotonic()
         consumer = worker.EmbeddedConsumer(settings.worker_concurrency)
         consumer.start()
         try:
             status = await wait_for_processing(db, ids)
+            if showcase:
+                status |= await wait_for_titles(db, showcase)
             await wait_for_queue()  # the followers' notifications, among others
         finally:
             await asyncio.to_thread(consumer.stop)
+        total = len(ids) + len(showcase)
         ready = sum(1 for s in status.values() if s.value == "ready")
-        typer.echo(f"  {ready} of {len(ids)} ready in {time.monotonic() - started:.0f} s")
-        if ready < len(ids):
+        typer.echo(f"  {ready} of {total} ready in {time.monotonic() - started:.0f} s")
+        if ready < total:
             raise typer.Exit(1)
 
     asyncio.run(run())

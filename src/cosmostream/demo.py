@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import subprocess
+import sys
 import tempfile
 import uuid
 from dataclasses import dataclass
@@ -33,7 +35,7 @@ from cosmostream.account.demo import (
     demo_users,
 )
 from cosmostream.catalog.service import catalog_service
-from cosmostream.config import Settings
+from cosmostream.config import Settings, get_settings
 from cosmostream.db import Database
 from cosmostream.kit.ids import uuid7
 from cosmostream.kit.time import utcnow
@@ -52,6 +54,7 @@ from cosmostream.models import (
 from cosmostream.storage import storage_from_settings
 from cosmostream.video.schemas import VideoCreate
 from cosmostream.video.service import video_service
+from cosmostream.worker import job
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,7 @@ class DemoClip:
     seconds: float
     age_days: int
     popularity: int
+    size: tuple[int, int] = demo_media.SIZE
 
 
 CLIPS = [
@@ -244,6 +248,39 @@ CLIPS = [
     ),
 ]  # fmt: skip
 
+# Long 1080p and 2160p clips that show the quality menu, seek previews and
+# adaptive streaming. Drawing and encoding them takes minutes, so the demo
+# command leaves them to the task worker (`demo.showcase`), queued after the
+# short clips' processing: the catalogue fills first, these arrive later.
+SHOWCASE = [
+    DemoClip(
+        "Hubble Deep Field: ten thousand galaxies in a grain of sky",
+        "In 1995 Hubble stared at an empty-looking patch of Ursa Major for ten days. "
+        "Almost every smudge in the picture is a galaxy. A slow zoom in full HD: "
+        "switch the quality to 1080p and pause anywhere.",
+        ("hubble", "deep field", "galaxies", "1080p"),
+        "galaxies", VERA, "deep_field", 30, 0, 8, (1920, 1080),
+    ),
+    DemoClip(
+        "A drift along the lunar limb at the eyepiece",
+        "The Moon at 250x, letting it drift through the field without tracking: "
+        "crater after crater slides past the edge of the disc. Filmed in 1080p; "
+        "use the seek bar previews to jump to your favourite crater.",
+        ("moon", "craters", "observing", "1080p"),
+        "telescopes", CARL, "lunar_terminator", 24, 0, 6, (1920, 1080),
+    ),
+    DemoClip(
+        "The Milky Way over the desert in 4K",
+        "A slow pan along the arch of the Milky Way from a dark-sky site, with the "
+        "great dust lane splitting the band. Shot for 4K screens: the player picks "
+        "the quality your connection and screen can carry.",
+        ("milky way", "panorama", "dark sky", "4k"),
+        "astrophotography", CARL, "panorama", 20, 0, 9, (3840, 2160),
+    ),
+]  # fmt: skip
+# Everything the demo makes, in the order it is queued.
+PLAN = CLIPS + SHOWCASE
+
 # Ada's past with the catalogue, by title prefix (seeded only with the videos).
 LIKES = {
     ADA: ["Saturn's rings", "Night launch", "Aurora over", "How to find the Andromeda",
@@ -276,6 +313,8 @@ COMMENTS = [
     ("The Moon through", VERA, "Lovely detail along the terminator.", []),
 ]  # fmt: skip
 STAFF_PICKS = ["Saturn's rings", "TESS", "How to find the Andromeda"]
+# Drawing the 4K clip takes a few minutes on two busy cores.
+SHOWCASE_DRAW_TIMEOUT = 30 * 60
 
 
 async def load_demo(session: AsyncSession) -> list[DemoAccount]:
@@ -296,10 +335,10 @@ async def is_empty(session: AsyncSession) -> bool:
 
 
 async def missing_clips(session: AsyncSession, count: int) -> list[DemoClip]:
-    """The first `count` demo clips that have no video yet (by creator and title)."""
+    """The first `count` clips of the plan that have no video yet (by creator and title)."""
     users = await demo_users(session)
     # A creator account deleted since the first run simply gets no videos.
-    wanted = [c for c in CLIPS[: max(0, count)] if c.creator in users]
+    wanted = [c for c in PLAN[: max(0, count)] if c.creator in users]
     owners = [users[c.creator].id for c in wanted]
     rows = await session.execute(
         select(Video.owner_id, Video.title).where(Video.owner_id.in_(owners))
@@ -311,34 +350,79 @@ async def missing_clips(session: AsyncSession, count: int) -> list[DemoClip]:
 def render_clips(clips: list[DemoClip], folder: Path, workers: int = 1) -> dict[str, Path]:
     """Draw and encode each clip into `folder` (CPU-bound: call it in a thread)."""
     jobs = [
-        demo_media.ClipJob(folder / f"clip-{i:02d}.mp4", c.scene, c.seconds, CLIPS.index(c) + 1)
+        demo_media.ClipJob(folder / f"clip-{i:02d}.mp4", c.scene, c.seconds, PLAN.index(c) + 1)
         for i, c in enumerate(clips)
     ]
     paths = demo_media.render_clips(jobs, workers)
     return {clip.title: path for clip, path in zip(clips, paths, strict=True)}
 
 
-async def add_demo_videos(
-    db: Database, settings: Settings, count: int = len(CLIPS), *, workers: int = 1
-) -> list[uuid.UUID]:
-    """Upload the missing demo clips (of the first `count`) and start processing them.
+@dataclass(frozen=True)
+class DemoVideos:
+    """What `add_demo_videos` started: short videos made now, showcase clips queued."""
 
-    Returns the ids of the new videos. They are processed by the task worker;
-    the engagement seeded with them (views, likes, comments…) is part of the
-    same transaction, so a failure leaves nothing behind but the clip files.
+    ids: list[uuid.UUID]
+    showcase: list[str]
+
+
+async def add_demo_videos(
+    db: Database, settings: Settings, count: int = len(PLAN), *, workers: int = 1
+) -> DemoVideos:
+    """Upload the missing demo clips (of the first `count` of the plan) and start
+    processing them.
+
+    The short clips are drawn here and become videos at once, processed by the
+    task worker; the engagement seeded with them (views, likes, comments…) is
+    part of the same transaction, so a failure leaves nothing behind but the clip
+    files. The showcase clips are queued as `demo.showcase` tasks after those
+    videos' processing, so the worker draws them once the catalogue is filled.
     """
     async with db.read() as session:
         todo = await missing_clips(session, count)
-    if not todo:
-        return []
+    short = [c for c in todo if c not in SHOWCASE]
+    long = [c for c in todo if c in SHOWCASE]
+    ids: list[uuid.UUID] = []
+    if short:
+        with tempfile.TemporaryDirectory(prefix="cosmostream-demo-") as folder:
+            files = await asyncio.to_thread(render_clips, short, Path(folder), workers)
+            async with db.unit_of_work() as session:
+                videos = await _create_videos(session, settings, short, files)
+                await _seed_engagement(session, videos)
+                await catalog_service.recompute_trending(session)
+                await catalog_service.recompute_rising_creators(session)
+        ids = [v.id for v in videos.values()]
+    if long:
+        # Committed after the short videos, so their jobs are ahead in the queue.
+        async with db.unit_of_work():
+            for clip in long:
+                effects.enqueue("demo.showcase", clip.title)
+    return DemoVideos(ids, [c.title for c in long])
+
+
+@job("demo.showcase", retries=1, retry_delay=30)
+async def add_showcase_video(db: Database, title: str) -> str:
+    """Draw one showcase clip (in a process of its own) and start processing it.
+
+    Safe to run twice: a clip whose video exists is skipped.
+    """
+    settings = get_settings()
+    async with db.read() as session:
+        clip = next((c for c in await missing_clips(session, len(PLAN)) if c.title == title), None)
+    if clip is None or clip not in SHOWCASE:
+        return "skipped"
     with tempfile.TemporaryDirectory(prefix="cosmostream-demo-") as folder:
-        files = await asyncio.to_thread(render_clips, todo, Path(folder), workers)
+        path = Path(folder) / "clip.mp4"
+        size = f"{clip.size[0]}x{clip.size[1]}"
+        seed = str(PLAN.index(clip) + 1)
+        draw = [sys.executable, "-m", "cosmostream.demo_media", clip.scene, size]
+        draw += [str(clip.seconds), seed, str(path)]
+        await asyncio.to_thread(subprocess.run, draw, check=True, timeout=SHOWCASE_DRAW_TIMEOUT)
         async with db.unit_of_work() as session:
-            videos = await _create_videos(session, settings, todo, files)
+            if clip not in await missing_clips(session, len(PLAN)):
+                return "skipped"  # another run made it meanwhile
+            videos = await _create_videos(session, settings, [clip], {clip.title: path})
             await _seed_engagement(session, videos)
-            await catalog_service.recompute_trending(session)
-            await catalog_service.recompute_rising_creators(session)
-    return [v.id for v in videos.values()]
+    return "queued"
 
 
 async def _create_videos(
@@ -394,7 +478,7 @@ async def _seed_engagement(session: AsyncSession, videos: dict[str, Video]) -> N
     """
     users = await demo_users(session)
     now = utcnow()
-    clips = {c.title: c for c in CLIPS}
+    clips = {c.title: c for c in PLAN}
     daily: dict[tuple[uuid.UUID, object], VideoDailyStats] = {}
 
     def day_stats(video: Video, when: datetime) -> VideoDailyStats:
@@ -524,6 +608,26 @@ async def wait_for_processing(
         if not any(state in pending for state in status.values()) or loop.time() > deadline:
             return status
         await asyncio.sleep(0.5)
+
+
+async def wait_for_titles(
+    db: Database, titles: list[str], timeout: float = 45 * 60.0
+) -> dict[uuid.UUID, VideoStatus]:
+    """Poll until a video exists for each title (the showcase clips, made by the
+    worker) and none of them is processing any more (or the timeout)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        async with db.read() as session:
+            rows = await session.execute(
+                select(Video.id, Video.status).where(Video.title.in_(titles))
+            )
+            status: dict[uuid.UUID, VideoStatus] = dict(rows.tuples().all())
+        pending = (VideoStatus.PROCESSING, VideoStatus.UPLOADING)
+        done = len(status) >= len(titles) and not any(s in pending for s in status.values())
+        if done or loop.time() > deadline:
+            return status
+        await asyncio.sleep(2.0)
 
 
 async def wait_for_queue(timeout: float = 30.0) -> None:

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import math
 import multiprocessing
+import os
 import random
+import threading
+import time
 from array import array
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -790,6 +793,101 @@ def transit(t: float, c: Canvas) -> Image.Image:
     return frame.convert("RGB")
 
 
+# -- long, high-resolution scenes ----------------------------------------------
+# The showcase clips are 1080p or 2160p and 20-60 s long, so each frame must cost
+# little: the picture is drawn once, larger than the frame, and the camera moves
+# over it (a crop, at most a resize), as a documentary pans over a still.
+
+
+@lru_cache(maxsize=2)
+def _deep_field(canvas: Canvas) -> Image.Image:
+    """A patch of sky crowded with faint galaxies, 1.5 frames wide."""
+    w, h = int(canvas.width * 1.5), int(canvas.height * 1.5)
+    field = sky((w, h), (1, 2, 8), (4, 4, 14))
+    field.alpha_composite(stars((w, h), w * h // 4000, canvas.rng(31), big=0.01))
+    rng = canvas.rng(32)
+    unit = canvas.height / 360
+    tints: list[RGB] = [(255, 214, 170), (255, 236, 214), (170, 196, 255), (255, 170, 140)]
+    for _ in range(w * h // 2500):
+        size = int(unit * rng.uniform(2, 7) * (1 + 3 * rng.random() ** 6))
+        blob = glow(size * 2, rng.choice(tints), 1.8, rng.uniform(0.3, 1.0))
+        squash = rng.uniform(0.3, 1.0)
+        blob = blob.resize((blob.width, max(2, int(blob.height * squash)))).rotate(
+            rng.uniform(0, 180), expand=True
+        )
+        paste(field, blob, (rng.uniform(0, w), rng.uniform(0, h)))
+    return field.convert("RGB")
+
+
+def deep_field(t: float, c: Canvas) -> Image.Image:
+    """A slow zoom into the deep field."""
+    field = _deep_field(c)
+    zoom = 1.0 + 0.5 * ease(t)
+    w, h = field.width / 1.5 / zoom * 1.4, field.height / 1.5 / zoom * 1.4
+    cx, cy = field.width * (0.5 + 0.05 * t), field.height * (0.5 - 0.03 * t)
+    box = (int(cx - w / 2), int(cy - h / 2), int(cx + w / 2), int(cy + h / 2))
+    return field.resize(c.size, Image.Resampling.BILINEAR, box=box)
+
+
+@lru_cache(maxsize=2)
+def _panorama(canvas: Canvas) -> Image.Image:
+    """The Milky Way arching over a dark horizon, 2.2 frames wide."""
+    w, h = int(canvas.width * 2.2), canvas.height
+    rng = canvas.rng(41)
+    glow_layer = clouds((w, h), rng, ((4, 5, 16), (120, 110, 140), (255, 240, 220)), coarse=3,
+                        octaves=6, gamma=1.4)  # fmt: skip
+    # The band's shape, computed on a coarse grid and smoothed up: an arch across
+    # the sky, brightest along its middle, split by a dark dust lane.
+    gw, gh = 240, max(8, 240 * h // w)
+    band, lane = [], []
+    for y in range(gh):
+        for x in range(gw):
+            centre = 0.55 - 0.3 * math.sin(math.pi * x / (gw - 1))
+            off = (y / (gh - 1) - centre) / 0.16
+            band.append(int(255 * math.exp(-(off**2))))
+            lane.append(255 - int(170 * math.exp(-(((off - 0.1) / 0.18) ** 2))))
+    mask = Image.new("L", (gw, gh))
+    mask.putdata(band)
+    dust = Image.new("L", (gw, gh))
+    dust.putdata(lane)
+    mask = ImageChops.multiply(mask, dust).resize((w, h), Image.Resampling.BICUBIC)
+    view = Image.composite(glow_layer, sky((w, h), (2, 3, 12), (10, 12, 26)), mask)
+    view.alpha_composite(stars((w, h), w * h // 900, canvas.rng(42), big=0.01))
+    ground = Image.new("L", (w, h), 0)
+    points = [(0.0, float(h))]
+    for k in range(0, w + 1, max(1, h // 90)):
+        hills = 0.05 * math.sin(k / w * 7) + 0.02 * math.sin(k / w * 31)
+        points.append((float(k), h * (0.87 - hills - rng.uniform(0, 0.008))))
+    points.append((float(w), float(h)))
+    ImageDraw.Draw(ground).polygon(points, fill=255)
+    view.paste((5, 6, 10, 255), (0, 0), ground)
+    return view.convert("RGB")
+
+
+def panorama(t: float, c: Canvas) -> Image.Image:
+    """A pan along the band, left to right."""
+    view = _panorama(c)
+    x0 = int((view.width - c.width) * ease(t))
+    return view.crop((x0, 0, x0 + c.width, c.height))
+
+
+@lru_cache(maxsize=2)
+def _terminator(canvas: Canvas) -> Image.Image:
+    """A quarter Moon filling the sky, lit from the right, on black."""
+    d = int(canvas.height * 2.6)
+    frame = Image.new("RGBA", (int(d * 1.2), int(d * 1.2)), (0, 0, 0, 255))
+    paste(frame, _crater_moon(d, canvas.seed), (frame.width / 2, frame.height / 2))
+    return frame.convert("RGB")
+
+
+def lunar_terminator(t: float, c: Canvas) -> Image.Image:
+    """A telescope's slow drift down the line between lunar day and night."""
+    moon = _terminator(c)
+    x0 = int(moon.width * 0.18)
+    y0 = int((moon.height - c.height) * (0.1 + 0.8 * t))
+    return moon.crop((x0, y0, x0 + c.width, y0 + c.height))
+
+
 SCENES: dict[str, Callable[[float, Canvas], Image.Image]] = {
     "ringed_planet": ringed_planet,
     "gas_giant": gas_giant,
@@ -813,6 +911,9 @@ SCENES: dict[str, Callable[[float, Canvas], Image.Image]] = {
     "star_hop": lambda t, c: constellation(t, c, STAR_HOP),
     "orion": lambda t, c: constellation(t, c, ORION),
     "transit": transit,
+    "deep_field": deep_field,
+    "panorama": panorama,
+    "lunar_terminator": lunar_terminator,
 }
 
 
@@ -851,7 +952,10 @@ def render_clip(
         video = container.add_stream("libx264", rate=FPS)
         video.width, video.height = size
         video.pix_fmt = "yuv420p"
-        video.options = {"preset": "veryfast", "crf": "20"}
+        # Big frames are the showcase clips: a faster preset keeps drawing them short
+        # (the pipeline re-encodes them anyway).
+        preset = "veryfast" if size[0] * size[1] <= 1280 * 720 else "superfast"
+        video.options = {"preset": preset, "crf": "20"}
         sound = container.add_stream("aac", rate=SAMPLE_RATE) if audio else None
         if sound is not None:
             sound.layout = "mono"
@@ -904,3 +1008,34 @@ def render_clips(jobs: list[ClipJob], workers: int = 1) -> list[Path]:
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context) as pool:
         return list(pool.map(_render_job, jobs))
+
+
+def main(argv: list[str]) -> None:
+    """`python -m cosmostream.demo_media SCENE WxH SECONDS SEED PATH`: draw one clip.
+
+    The showcase clips are drawn by the task worker in a process of their own, so
+    the drawing never holds the interpreter lock of a process that serves pages.
+    """
+    scene, size, seconds, seed, path = argv
+    width, height = (int(n) for n in size.split("x"))
+    _exit_with_parent()
+    render_clip(Path(path), scene, seconds=float(seconds), size=(width, height), seed=int(seed))
+
+
+def _exit_with_parent() -> None:
+    """Stop drawing when the worker that asked for the clip is gone: a stopped
+    worker does not wait minutes for a clip nobody will store."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(sys.argv[1:])

@@ -55,7 +55,10 @@ def task_modules() -> tuple[ModuleType, ...]:
     the demo command all call this, so each process knows every task by name.
     """
     mail = importlib.import_module("cosmostream.mail")
-    return (mail, *(module for domain in all_domains() for module in domain.tasks))
+    domain_tasks = [module for domain in all_domains() for module in domain.tasks]
+    # The demo's long clips are drawn by the worker (`demo.showcase`).
+    demo = importlib.import_module("cosmostream.demo")
+    return (mail, *domain_tasks, demo)
 
 
 def navigation() -> list[NavLink]:

@@ -27,11 +27,11 @@ DECORATORS = {"task": False, "job": False, "periodic_task": True}
 
 
 def declared_tasks() -> tuple[set[str], set[str]]:
-    """Task names as written in the source of every `tasks.py` and `mail.py`,
+    """Task names as written in the source of every `tasks.py`, `mail.py` and `demo.py`,
     read without importing anything (so the registry cannot vouch for itself)."""
     tasks: set[str] = set()
     periodic: set[str] = set()
-    files = [SRC / "mail.py", *sorted(SRC.glob("*/tasks.py"))]
+    files = [SRC / "mail.py", *sorted(SRC.glob("*/tasks.py")), SRC / "demo.py"]
     for path in files:
         if path.parent.name.startswith("_"):
             continue  # the skeleton is a template, not a domain

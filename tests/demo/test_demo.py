@@ -3,13 +3,15 @@ with engagement whose counters add up; loading it twice creates nothing twice.""
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy import func, select
 
-from cosmostream import demo, demo_media
+from cosmostream import demo, demo_media, worker
 from cosmostream.account.service import account_service
 from cosmostream.catalog import demo as catalog_demo
 from cosmostream.config import Settings
@@ -34,6 +36,7 @@ from cosmostream.models import (
     WatchHistory,
 )
 from cosmostream.storage import storage_from_settings
+from tests.factories import make_video
 
 
 def test_every_scene_draws_a_distinct_frame() -> None:
@@ -47,11 +50,21 @@ def test_every_scene_draws_a_distinct_frame() -> None:
         frames[name] = image.resize((16, 9)).tobytes()
     assert len(set(frames.values())) == len(frames)
     # Every demo clip uses a scene that exists, and no two clips look alike.
-    scenes = [clip.scene for clip in demo.CLIPS]
+    scenes = [clip.scene for clip in demo.PLAN]
     assert set(scenes) <= set(demo_media.SCENES) and len(set(scenes)) == len(scenes)
     assert {clip.category for clip in demo.CLIPS} == {slug for slug, *_ in catalog_demo.CATEGORIES}
-    assert {clip.creator for clip in demo.CLIPS} == {demo.VERA, demo.CARL}
+    assert {clip.creator for clip in demo.PLAN} == {demo.VERA, demo.CARL}
     assert all(3 <= clip.seconds <= 6 for clip in demo.CLIPS)
+
+
+def test_the_plan_ends_with_long_1080p_and_4k_clips() -> None:
+    """The quality menu, seek previews and adaptive streaming need big, long videos;
+    the short ones come first so the site fills quickly."""
+    assert demo.PLAN == demo.CLIPS + demo.SHOWCASE
+    assert all(clip.size == (640, 360) for clip in demo.CLIPS)
+    sizes = [clip.size for clip in demo.SHOWCASE]
+    assert sizes.count((1920, 1080)) >= 1 and sizes.count((3840, 2160)) == 1
+    assert all(20 <= clip.seconds <= 60 for clip in demo.SHOWCASE)
 
 
 def test_a_clip_is_a_small_h264_aac_mp4(tmp_path: Path) -> None:
@@ -69,8 +82,9 @@ async def test_demo_videos_go_through_the_pipeline_once(
 ) -> None:
     async with db.unit_of_work() as session:
         await demo.load_demo(session)
-    ids = await demo.add_demo_videos(db, settings, 2)
-    assert len(ids) == 2
+    made = await demo.add_demo_videos(db, settings, 2)
+    ids = made.ids
+    assert len(ids) == 2 and made.showcase == []
     status = await demo.wait_for_processing(db, ids, timeout=120)
     assert set(status.values()) == {VideoStatus.READY}, status
 
@@ -121,7 +135,7 @@ async def test_demo_videos_go_through_the_pipeline_once(
         assert all(n.read_at is not None for n in notes)
 
     # Twice: nothing new.
-    assert await demo.add_demo_videos(db, settings, 2) == []
+    assert await demo.add_demo_videos(db, settings, 2) == demo.DemoVideos([], [])
     async with db.unit_of_work() as session:
         assert await demo.load_demo(session) == []
     async with db.read() as session:
@@ -133,7 +147,7 @@ async def test_no_videos_when_asked_for_none(db: Database, settings: Settings) -
     async with db.unit_of_work() as session:
         created = await demo.load_demo(session)
     assert [a.email for a in created] == [a.email for a in demo.ACCOUNTS]
-    assert await demo.add_demo_videos(db, settings, 0) == []
+    assert await demo.add_demo_videos(db, settings, 0) == demo.DemoVideos([], [])
     async with db.read() as session:
         assert await session.scalar(select(func.count()).select_from(Video)) == 0
 
@@ -194,3 +208,45 @@ async def test_demo_forum_threads_are_made_once(db: Database, client: httpx.Asyn
             (ChatMessage, len(chats)),
         ):
             assert await session.scalar(select(func.count()).select_from(model)) == expected
+
+
+async def test_showcase_clips_are_queued_after_the_short_ones(
+    db: Database, settings: Settings
+) -> None:
+    """No worker runs: the queue shows the order. The big clips are drawn by the
+    worker, after the short videos' processing, so nothing big is drawn here."""
+    async with db.unit_of_work() as session:
+        await demo.load_demo(session)
+        users = await demo.demo_users(session)
+    # The catalogue is there but for the last two short clips (factories: no drawing).
+    for clip in demo.CLIPS[:-2]:
+        await make_video(db, users[clip.creator], title=clip.title)
+    worker.huey.flush()  # their followers' notifications
+    made = await demo.add_demo_videos(db, settings)
+    assert made.showcase == [clip.title for clip in demo.SHOWCASE]
+    queue = [(task.name, task.args) for task in worker.huey.pending()]
+    assert queue == [
+        *[("video.process", (str(video_id),)) for video_id in made.ids],
+        *[("demo.showcase", (title,)) for title in made.showcase],
+    ]
+    assert len(made.ids) == 2
+
+
+async def test_a_showcase_job_draws_its_clip_and_queues_its_processing(
+    db: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The job as the worker runs it, on a small stand-in for the 4K clip.
+    small = dataclasses.replace(demo.SHOWCASE[-1], seconds=1, size=(160, 90))
+    monkeypatch.setattr(demo, "SHOWCASE", [small])
+    monkeypatch.setattr(demo, "PLAN", [*demo.CLIPS, small])
+    async with db.unit_of_work() as session:
+        await demo.load_demo(session)
+    assert await asyncio.to_thread(demo.add_showcase_video.call_local, small.title) == "queued"
+    async with db.read() as session:
+        video = await session.scalar(select(Video).where(Video.title == small.title))
+    assert video is not None and video.status is VideoStatus.PROCESSING
+    info = probe(settings.media_dir / str(video.source_key))
+    assert (info.width, info.height) == (160, 90)
+    assert [task.name for task in worker.huey.pending()] == ["video.process"]
+    # Run again (a duplicate from a second `demo`): nothing new.
+    assert await asyncio.to_thread(demo.add_showcase_video.call_local, small.title) == "skipped"

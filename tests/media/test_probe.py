@@ -180,6 +180,48 @@ def test_truncated_stream_that_still_opens_is_unreadable(tmp_path: Path, landsca
         probe(path)
 
 
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [
+        ("cut.mkv", [*X264, "-c:a", "aac"]),
+        ("cut.webm", ["-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-c:a", "libopus"]),
+        ("cut.mp4", [*X264, "-c:a", "aac", "-movflags", "+faststart"]),
+    ],
+)  # fmt: skip
+def test_file_cut_short_is_unreadable(tmp_path: Path, name: str, args: list[str]) -> None:
+    # Its header (at the start) announces 7 s and its first frames decode, but
+    # the rest is missing: what the file holds decides, not what it claims.
+    whole = tmp_path / f"whole{Path(name).suffix}"
+    ffmpeg(*video_src("320x180", 7), *sine(7), *args, "-shortest", str(whole))
+    data = whole.read_bytes()
+    path = tmp_path / name
+    path.write_bytes(data[: len(data) * 3 // 10])
+    with pytest.raises(UnreadableMedia) as caught:
+        probe(path)
+    assert (caught.value.status, caught.value.code) == (422, "unreadable_media")
+    assert "it says it lasts 7.0 s" in caught.value.message
+    assert "cut short" in caught.value.message
+    assert probe(whole).duration == pytest.approx(7.0, abs=0.1)
+
+
+def test_short_clip_cut_short_is_unreadable(tmp_path: Path) -> None:
+    # 1.5 s announced, a fraction of it there: short clips get a short margin.
+    whole = tmp_path / "whole.mkv"
+    ffmpeg(*video_src("320x180", 1.5), *sine(1.5), *X264, "-c:a", "aac", "-shortest", str(whole))
+    data = whole.read_bytes()
+    path = tmp_path / "cut.mkv"
+    path.write_bytes(data[: len(data) // 4])
+    with pytest.raises(UnreadableMedia, match="cut short"):
+        probe(path)
+
+
+def test_still_picture_over_a_long_soundtrack_is_complete(tmp_path: Path) -> None:
+    # One video frame, seven seconds of sound: the file is whole, its audio reaches the end.
+    path = tmp_path / "still.mkv"
+    ffmpeg(*video_src("160x90", 0.04), *sine(7), *X264, "-c:a", "aac", str(path))
+    assert probe(path).duration == pytest.approx(7.0, abs=0.1)
+
+
 @pytest.mark.parametrize("content", [b"", b"just some notes\n", b"\x00\x01garbage" * 100])
 def test_not_a_video(tmp_path: Path, content: bytes) -> None:
     path = tmp_path / "upload.mp4"

@@ -16,6 +16,7 @@ from cosmostream.config import Settings
 from cosmostream.db import Database
 from cosmostream.models import Role, Video, VideoStatus
 from tests.factories import gql, login, make_user
+from tests.video.conftest import make_clip
 
 TUS = {"Tus-Resumable": "1.0.0"}
 CREATE = """mutation($input: CreateVideoInput!) { createVideo(input: $input) {
@@ -273,3 +274,95 @@ async def test_segment_fast_path_sends_files_itself(
     assert await call(f"/media/hls/{video_id}/master.m3u8") == []
     assert await call(f"/media/hls/0190a0c0-0000-7000-8000-000000000000/{rel}") == []
     assert len(fell_through) == 3
+
+
+async def run_job(video_id: str) -> str:
+    """The processing job, run here to its end (no queue, no polling)."""
+    from cosmostream.video.tasks import process_video
+
+    return str(await asyncio.to_thread(process_video.call_local, video_id))
+
+
+async def test_file_cut_short_is_rejected_and_nothing_of_it_stays(
+    client: httpx.AsyncClient,
+    db: Database,
+    settings: Settings,
+    creator: str,
+    tmp_path: Path,
+) -> None:
+    """The first 30 % of a valid 7 s Matroska file: its header still says 7 s and
+    its first frames decode, but what it holds is a fraction of a second."""
+    whole = make_clip(tmp_path / "whole.mkv", seconds=7)
+    data = whole.read_bytes()
+    video_id = await upload_file(client, creator, data[: len(data) * 3 // 10], "cut.mkv")
+    assert await run_job(video_id) == "rejected"
+    body = (await gql(client, VIDEO, {"id": video_id}, token=creator)).json()["data"]["video"]
+    assert body["status"] == "REJECTED"
+    assert body["statusCode"] == "unreadable_media"
+    assert "cut short" in body["statusMessage"]
+    assert body["playable"] is False and body["hlsUrl"] is None
+    assert body["renditions"] == [] and body["posterUrl"] is None
+    for kind in ("originals", "hls", "images"):
+        assert not (settings.media_dir / kind / video_id).exists(), kind
+    # Final: a retry is refused rather than failing the same way again.
+    retried = (
+        await gql(
+            client,
+            "mutation($id: ID!) { retryVideo(id: $id) { status } }",
+            {"id": video_id},
+            token=creator,
+        )
+    ).json()
+    assert retried["errors"][0]["extensions"]["code"] == "invalid_video_state"
+
+
+async def test_failed_video_shows_nothing_and_keeps_its_original_for_a_retry(
+    client: httpx.AsyncClient,
+    db: Database,
+    settings: Settings,
+    creator: str,
+    clip: Path,
+) -> None:
+    # The wall-clock limit is a real final failure: ffmpeg is stopped part-way.
+    settings.transcode_min_timeout_seconds = 0
+    settings.transcode_timeout_factor = 0.0
+    video_id = await upload_file(client, creator, clip.read_bytes(), "clip.mp4")
+    assert await run_job(video_id) == "failed"
+    body = (await gql(client, VIDEO, {"id": video_id}, token=creator)).json()["data"]["video"]
+    assert (body["status"], body["statusCode"]) == ("FAILED", "transcode_timeout")
+    assert body["playable"] is False and body["hlsUrl"] is None
+    assert not (settings.media_dir / "hls" / video_id).exists()
+    assert not (settings.media_dir / "images" / video_id).exists()
+    assert (settings.media_dir / "originals" / video_id).exists()
+    retried = (
+        await gql(
+            client,
+            "mutation($id: ID!) { retryVideo(id: $id) { status } }",
+            {"id": video_id},
+            token=creator,
+        )
+    ).json()
+    assert retried["data"]["retryVideo"]["status"] == "PROCESSING"
+
+
+async def test_failed_video_whose_original_is_gone_cannot_be_retried(
+    client: httpx.AsyncClient,
+    db: Database,
+    settings: Settings,
+    creator: str,
+    clip: Path,
+) -> None:
+    video_id = await upload_file(client, creator, clip.read_bytes(), "clip.mp4")
+    for path in (settings.media_dir / "originals" / video_id).iterdir():
+        path.unlink()  # lost from the disk (an operator, a failed volume)
+    assert await run_job(video_id) == "failed"
+    body = (await gql(client, VIDEO, {"id": video_id}, token=creator)).json()["data"]["video"]
+    assert (body["status"], body["statusCode"]) == ("FAILED", "original_missing")
+    assert (
+        body["statusMessage"] == "Processing failed and the uploaded file is gone. Upload it again."
+    )
+    async with db.read() as session:
+        video = await session.get(Video, uuid.UUID(video_id))
+    assert video is not None and video.source_key is None
+    page = await client.get("/content", headers={"Authorization": f"Bearer {creator}"})
+    assert f"/content/{video_id}/retry" not in page.text

@@ -62,3 +62,20 @@ async def test_failed_video_is_queued_again_and_can_finish(db: Database) -> None
         assert video is not None
         await finish_processing(session, video)
         assert video.status is VideoStatus.READY and video.listed
+
+
+async def test_a_failed_video_is_no_longer_playable(db: Database) -> None:
+    """Watching started while it was processing; once it fails, nothing half-made is offered."""
+    owner = await make_user(db, role=Role.CREATOR)
+    draft = await make_video(db, owner, ready=False)
+    async with db.unit_of_work() as session:
+        video = await video_repository.get_for_update(session, draft.id)
+        assert video is not None
+        video.source_key = f"originals/{video.id}/source.mp4"
+        video_service.mark_processing(video)
+        video_service.start_attempt(video)
+        video_service.report_probe(video, duration=60, width=640, height=360)
+        video_service.mark_playable(video, progress=0.3)
+        video_service.mark_failed(video, code="transcode_failed")
+        assert (video.status, video.playable) == (VideoStatus.FAILED, False)
+        assert video.source_key == f"originals/{video.id}/source.mp4"  # a retry needs it

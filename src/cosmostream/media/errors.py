@@ -63,6 +63,12 @@ class TranscodeFailed(AppError):
         return self.message
 
 
+class OriginalMissing(TranscodeFailed):
+    """The stored original is gone, so no retry can succeed."""
+
+    code = "original_missing"
+
+
 class TranscodeTimeout(TranscodeFailed):
     code = "transcode_timeout"
     message = "Processing the video took too long."

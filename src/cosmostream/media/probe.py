@@ -126,6 +126,10 @@ _SNIFF_BYTES = 4096
 # How much we read to prove that the video decodes, and to look at timestamps.
 _MAX_PACKETS_FOR_FIRST_FRAME = 600
 _TIMESTAMP_SAMPLE = 120
+# The file's end is read from this far before the end its header announces. A
+# whole file's last packets end within a frame or an audio block of it; one
+# whose packets stop further short than `_cut_short_margin` is cut short.
+_TAIL_SECONDS = 3.0
 
 
 @dataclass(frozen=True)
@@ -222,9 +226,10 @@ def file_url(path: Path) -> str:
 def probe(path: Path, limits: ProbeLimits = ProbeLimits()) -> ProbeResult:
     """Inspect an upload and accept it, or raise a `MediaRejected` with the reason.
 
-    Decodes one video frame so that a file which only *looks* right (a
-    truncated MP4, a corrupt stream) is refused here rather than in the
-    encoder.
+    Decodes one video frame, and reads the packets at the end the header
+    announces, so that a file which only *looks* right (a truncated MP4, a
+    corrupt stream, a file cut short behind an intact header) is refused here
+    rather than turned into a ladder of a few frames.
     """
     size = _check_file(path, limits)
     _refuse_text(path)
@@ -338,6 +343,8 @@ def _inspect(container: av.container.InputContainer, size: int, limits: ProbeLim
         # Live recordings (browser MediaRecorder WebM, some MKVs) carry no
         # duration; measure it from the timestamps instead of trusting nothing.
         duration = _scan_duration(container, video, pts, limits)
+    else:
+        _check_complete(container, video, audio, duration, pts)
     if duration > limits.max_duration:
         raise MediaTooLarge(_too_long(limits))
 
@@ -498,6 +505,66 @@ def _scan_duration(
     except (av.error.FFmpegError, OSError):
         pass  # a damaged tail: use what was readable
     return max(last - first, 0.0)
+
+
+def _check_complete(
+    container: av.container.InputContainer,
+    video: VideoStream,
+    audio: AudioStream | None,
+    duration: float,
+    pts: list[float],
+) -> None:
+    """Refuse a file that stops well before the end its header announces.
+
+    A file cut short (an upload or a copy that did not finish) keeps the header
+    written at its start: it opens, its first frame decodes and it claims its
+    full duration, yet ffmpeg would turn it into a ladder of a few frames. So
+    the duration is checked against what the file really holds: seek to just
+    before the announced end and read the packets there. A complete file costs
+    only its last seconds; in a cut one the seek finds nothing (or reading falls
+    back to the start) and the readable end is far short. Audio counts too, so a
+    still picture over a long soundtrack is complete.
+    """
+    streams: list[VideoStream | AudioStream] = [video] if audio is None else [video, audio]
+    starts = [
+        float(s.start_time * s.time_base)
+        for s in streams
+        if s.start_time is not None and s.time_base
+    ]
+    start = min(starts) if starts else min(pts, default=0.0)
+    end = max(pts, default=start)
+    time_base = video.time_base or Fraction(1, 1000)
+    target = start + max(0.0, duration - _TAIL_SECONDS)
+    try:
+        container.seek(int(target / time_base), stream=video, backward=True)
+        for packet in container.demux(*streams):
+            if packet.pts is None or packet.time_base is None:
+                continue
+            length = packet.duration or 0
+            end = max(end, float((packet.pts + length) * packet.time_base))
+    except (av.error.FFmpegError, OSError):
+        pass  # a damaged tail: what was read so far is what the file holds
+    readable = end - start
+    if duration - readable > _cut_short_margin(duration):
+        raise UnreadableMedia(
+            f"This file stops after {_clock(readable)} although it says it lasts "
+            f"{_clock(duration)}: it looks cut short, for example by a copy or an upload "
+            "that did not finish. Upload the complete file."
+        )
+
+
+def _cut_short_margin(duration: float) -> float:
+    """How far short of its announced end a file may stop: half a second, up to a
+    quarter of a short clip, at most 2 s, or 2 % of a long video."""
+    return max(0.5, min(2.0, 0.25 * duration), 0.02 * duration)
+
+
+def _clock(seconds: float) -> str:
+    whole = max(0, int(seconds))
+    if seconds < 60:
+        return f"{max(seconds, 0.0):.1f} s"
+    hours, rest = divmod(whole, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
 
 
 def _frame_rate(video: VideoStream, pts: list[float]) -> tuple[float, bool]:

@@ -51,6 +51,7 @@ NEXT_STATUSES: dict[VideoStatus, frozenset[VideoStatus]] = {
     VideoStatus.REJECTED: frozenset(),
 }
 FAILED_MESSAGE = "Processing failed. You can try again from your content page."
+ORIGINAL_LOST_MESSAGE = "Processing failed and the uploaded file is gone. Upload it again."
 RETRYING_MESSAGE = "Processing hit a problem; retrying…"
 
 
@@ -307,23 +308,40 @@ class VideoService:
         publish_status(video)
 
     def mark_rejected(self, video: Video, *, message: str, code: str) -> None:
-        """The file is not a video we accept; its original is dropped."""
+        """The file is not a video we accept: nothing of it is kept or shown.
+
+        The caller deletes the original, the ladder and the images once this
+        has committed."""
         _move(video, VideoStatus.REJECTED)
         video.status_message = message
         video.status_code = code
-        video.playable = False
+        _forget_outputs(video)
         video.source_key = None
         video.source_size = None
-        video.heartbeat_at = None
         publish_status(video)
 
-    def mark_failed(self, video: Video, *, code: str) -> None:
-        """Processing failed for good; the owner may start it again (`retry`)."""
+    def mark_failed(self, video: Video, *, code: str, original_kept: bool = True) -> None:
+        """Processing failed for good. Whatever it produced is no longer shown (the
+        caller deletes it); the original stays while a retry can use it, and the
+        owner may then start again (`retry`)."""
         _move(video, VideoStatus.FAILED)
         video.status_code = code
-        video.status_message = FAILED_MESSAGE
-        video.heartbeat_at = None
+        _forget_outputs(video)
+        if original_kept:
+            video.status_message = FAILED_MESSAGE
+        else:
+            video.status_message = ORIGINAL_LOST_MESSAGE
+            video.source_key = None
+            video.source_size = None
         publish_status(video)
+
+
+def _forget_outputs(video: Video) -> None:
+    """A video that ended without a ladder: a half-made one must not be played."""
+    video.playable = False
+    video.renditions = []
+    video.images = {}
+    video.heartbeat_at = None
 
 
 def _move(video: Video, status: VideoStatus) -> None:

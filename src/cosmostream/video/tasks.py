@@ -34,7 +34,7 @@ from cosmostream.config import get_settings
 from cosmostream.db import Database, WriteSession
 from cosmostream.kit.time import utcnow
 from cosmostream.media import images, transcode
-from cosmostream.media.errors import MediaRejected, TranscodeFailed
+from cosmostream.media.errors import MediaRejected, OriginalMissing, TranscodeFailed
 from cosmostream.media.ladder import Rung, plan_ladder
 from cosmostream.media.probe import ProbeLimits, ProbeResult, probe
 from cosmostream.models import Video, VideoStatus
@@ -105,18 +105,37 @@ async def process_video(db: Database, video_id_text: str) -> str:
             video_id,
             partial(video_service.mark_rejected, message=rejected.message, code=rejected.code),
         )
-        await asyncio.to_thread(storage.delete_prefix, f"originals/{video_id}")
-        await asyncio.to_thread(storage.delete_prefix, f"hls/{video_id}")
+        await _remove_files(storage, video_id, original=True)
         return "rejected"
     except TranscodeFailed as failed:
         log.warning("processing %s failed (attempt %d): %s", video_id, attempt, failed)
         if getattr(failed, "transient", False) and attempt < MAX_ATTEMPTS:
             await _step(db, video_id, video_service.mark_retrying)
             raise  # Huey retries after the delay
-        await _step(db, video_id, partial(video_service.mark_failed, code=failed.code))
+        keep = not isinstance(failed, OriginalMissing)
+        # Removed while the video is still this job's (PROCESSING): once FAILED
+        # commits, a retry may start writing a new ladder into the same place.
+        await _remove_files(storage, video_id, original=not keep)
+        await _step(
+            db, video_id, partial(video_service.mark_failed, code=failed.code, original_kept=keep)
+        )
         return "failed"
     finally:
         shutil.rmtree(job_dir, ignore_errors=True)
+
+
+async def _remove_files(storage: Storage, video_id: uuid.UUID, *, original: bool) -> None:
+    """Drop a video's ladder and images (a partial ladder must not be served), and its
+    original when no retry will use it."""
+    prefixes = [f"hls/{video_id}", f"images/{video_id}"]
+    if original:
+        prefixes.append(f"originals/{video_id}")
+    for prefix in prefixes:
+        try:
+            await asyncio.to_thread(storage.delete_prefix, prefix)
+        except Exception:
+            # Not served any more (the video is not playable); deleting it later is fine.
+            log.warning("removing %s failed", prefix, exc_info=True)
 
 
 class _Outputs:
@@ -147,7 +166,7 @@ class _Outputs:
         try:
             await asyncio.to_thread(prepare)
         except FileNotFoundError:
-            raise TranscodeFailed(detail=f"{source_key} is missing from storage") from None
+            raise OriginalMissing(detail=f"{source_key} is missing from storage") from None
         except Exception as exc:
             raise _storage_failed(exc) from exc
 
