@@ -227,6 +227,20 @@ async def test_bad_text_error_names_the_field(client: httpx.AsyncClient) -> None
     assert response.json()["errors"][0]["extensions"]["field"] == "query"
     response = await post_graphql(client, '{ search(query: "jupiter\\u0000") { totalCount } }', {})
     assert response.json()["errors"][0]["extensions"]["field"] == "query"
+    # A surrogate pair is one character: an emoji, escaped or not, is fine.
+    for body in (
+        '{"query": "{ search(query: \\"\\ud83e\\ude90 ring\\") { totalCount } }"}',
+        json.dumps(
+            {
+                "query": "query($q: String!) { search(query: $q) { totalCount } }",
+                "variables": {"q": "\U0001fa90 ring"},
+            }
+        ),
+    ):
+        response = await client.post(
+            "/graphql", content=body, headers={"Content-Type": "application/json"}
+        )
+        assert response.json() == {"data": {"search": {"totalCount": 0}}}
 
 
 # -- pages, forms and other HTTP routes -------------------------------------------------

@@ -19,6 +19,7 @@ from graphql import (
     GraphQLError,
     ObjectFieldNode,
     StringValueNode,
+    VariableNode,
     Visitor,
     visit,
 )
@@ -59,8 +60,8 @@ class _Literals(Visitor):
 
     def _enter(self, node: ArgumentNode | ObjectFieldNode) -> None:
         self.names.append(node.name.value)
-        if node.value.kind == "variable":
-            self.variables.setdefault(node.value.name.value, node.name.value)  # type: ignore[attr-defined]
+        if isinstance(node.value, VariableNode):
+            self.variables.setdefault(node.value.name.value, node.name.value)
 
     def enter_string_value(self, node: StringValueNode, *_: Any) -> None:
         if self.bad is _NOT_FOUND and is_bad_text(node.value):

@@ -12,7 +12,7 @@ from cosmostream.errors import BadText, ValidationFailed
 # pair (JSON's "\ud800") cannot be encoded as UTF-8 by either database driver.
 _BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
 
-Path = tuple[str | int, ...]
+KeyPath = tuple[str | int, ...]
 
 
 def is_bad_text(value: str) -> bool:
@@ -20,12 +20,12 @@ def is_bad_text(value: str) -> bool:
     return _BAD_TEXT.search(value) is not None
 
 
-def find_bad_text(value: Any) -> Path | None:
+def find_bad_text(value: Any) -> KeyPath | None:
     """The path to a string (a value or a key) with bad text inside decoded JSON
     (dicts, lists, strings), or None when there is none.
 
     Iterative, so JSON nested as deeply as its decoder allows cannot exhaust the stack."""
-    stack: list[tuple[Any, Path]] = [(value, ())]
+    stack: list[tuple[Any, KeyPath]] = [(value, ())]
     while stack:
         item, path = stack.pop()
         if isinstance(item, str):
