@@ -486,6 +486,10 @@ class Realtime:
     # -- connection ----------------------------------------------------------
 
     async def _on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+        try:
+            refuse_bad_text(auth)
+        except BadText as exc:
+            raise socketio.exceptions.ConnectionRefusedError(exc.message, exc.to_dict()) from None
         token = None
         if isinstance(auth, dict) and isinstance(auth.get("token"), str):
             token = auth["token"]

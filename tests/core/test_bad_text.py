@@ -412,3 +412,7 @@ async def test_every_socket_event_refuses_bad_text(server: Served, sockets: Sock
             if ack.get("error", {}).get("code") != "bad_text":
                 failures.append(f"{event} {payload!r}: {ack}")
     assert failures == []
+    # The connection's `auth` payload too (PyJWT cannot even encode such a token).
+    for text in BAD:
+        refusal = await sockets.refused(server, auth={"token": text})
+        assert refusal.mentions("bad_text"), refusal.data
