@@ -46,7 +46,7 @@ def path_uuid(name: str, error: type[Exception]) -> Callable[[Request], uuid.UUI
     return read
 
 
-def text_in_url(request: Request) -> None:
+def text_in_url(request: HTTPConnection) -> None:
     """Refuse bad text (NUL, a lone surrogate) in the path or the query string with
     400 `bad_text`. The app depends on it for every route, so it runs before the
     route's own dependencies and handler read either. Form fields are checked
