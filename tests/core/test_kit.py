@@ -141,3 +141,7 @@ def test_bad_text_is_found_anywhere_in_decoded_json() -> None:
         "bad_text",
         "displayName",
     )
+    # A key that is itself bad text is not echoed back as the field.
+    with pytest.raises(BadText) as raised:
+        refuse_bad_text({"input": {"bad\x00": "x"}})
+    assert raised.value.field == "input"

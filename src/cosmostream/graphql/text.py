@@ -79,7 +79,7 @@ def bad_text(document: DocumentNode, variables: Mapping[str, Any] | None) -> Bad
     if path is None:
         return None
     # The innermost input field, else the argument the variable is passed to.
-    keys = [key for key in path if isinstance(key, str)]
+    keys = [key for key in path if isinstance(key, str) and not is_bad_text(key)]
     if not keys:
         return BadText()
     name = keys[-1] if len(keys) > 1 else literals.variables.get(keys[0], keys[0])

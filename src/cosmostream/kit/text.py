@@ -50,7 +50,9 @@ def refuse_bad_text(value: Any, field: str | None = None) -> None:
     if path is None:
         return
     if field is None:
-        field = next((str(key) for key in reversed(path) if isinstance(key, str)), None)
+        # Never a key that is itself the bad text: it would be echoed back.
+        named = (key for key in reversed(path) if isinstance(key, str) and not is_bad_text(key))
+        field = next(named, None)
     raise BadText(field=field)
 
 
