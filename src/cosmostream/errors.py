@@ -99,6 +99,15 @@ class TooManyRequests(AppError):
         return {**super().to_dict(), "retryAfter": max(1, int(self.retry_after))}
 
 
+class BadText(AppError):
+    """Text no database can store: NUL (PostgreSQL refuses it) or half a surrogate pair
+    (no driver can encode it). Every transport refuses it before anything reads it."""
+
+    status = 400
+    code = "bad_text"
+    message = "Text cannot contain NUL characters or unpaired surrogates."
+
+
 class CsrfFailed(AppError):
     status = 403
     code = "csrf_failed"

@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import redis.asyncio as aioredis
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, PlainTextResponse
@@ -32,6 +32,7 @@ from cosmostream.graphql.router import JsonErrorGraphQLRouter
 from cosmostream.graphql.schema import build_schema
 from cosmostream.logs import configure_logging
 from cosmostream.video.media import SegmentFastPath
+from cosmostream.web.deps import text_in_url
 from cosmostream.web.middleware import (
     ActorMiddleware,
     BodyLimitMiddleware,
@@ -128,6 +129,8 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
 
     app = FastAPI(
         title=settings.site_name,
+        # Before any route's own dependencies: no handler sees bad text in the URL.
+        dependencies=[Depends(text_in_url)],
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,

@@ -34,7 +34,8 @@ from cosmostream.account.schemas import Actor
 from cosmostream.bus import KICK_EVENT, LEAVE_EVENT, bus
 from cosmostream.config import Settings
 from cosmostream.db import Database
-from cosmostream.errors import AppError, NotAuthenticated, NotFound, PermissionDenied
+from cosmostream.errors import AppError, BadText, NotAuthenticated, NotFound, PermissionDenied
+from cosmostream.kit.text import refuse_bad_text
 
 log = logging.getLogger(__name__)
 
@@ -474,6 +475,7 @@ class Realtime:
         manager.on_removed = self._removed
         self._tasks: set[asyncio.Task[None]] = set()
         self._changed: dict[str, set[str]] = {}  # room → users whose presence changed
+        self.events: dict[str, type[BaseModel]] = {}  # every event's payload schema
         self.sio.on("connect", self._on_connect)
         self.sio.on("disconnect", self._on_disconnect)
         self.on("join", JoinRoom, self._join, writes=False)
@@ -484,6 +486,10 @@ class Realtime:
     # -- connection ----------------------------------------------------------
 
     async def _on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+        try:
+            refuse_bad_text(auth)
+        except BadText as exc:
+            raise socketio.exceptions.ConnectionRefusedError(exc.message, exc.to_dict()) from None
         token = None
         if isinstance(auth, dict) and isinstance(auth.get("token"), str):
             token = auth["token"]
@@ -562,6 +568,10 @@ class Realtime:
             if size > MAX_EVENT_BYTES:
                 return error_payload(AppError("Message too large.", code="payload_too_large"))
             try:
+                refuse_bad_text(data)
+            except BadText as exc:
+                return error_payload(exc)
+            try:
                 payload = schema.model_validate(data)
             except ValidationError:
                 return error_payload(AppError("Malformed payload.", code="bad_payload"))
@@ -580,6 +590,7 @@ class Realtime:
                 return error_payload(AppError("Something went wrong.", code="internal_error"))
             return {"ok": True, **result}
 
+        self.events[event] = schema
         self.sio.on(event, wrapped)
 
     async def _throttle(self, sid: str, session_data: dict[str, Any]) -> dict[str, Any] | None:

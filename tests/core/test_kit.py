@@ -1,13 +1,17 @@
 from __future__ import annotations
 
 import base64
+import json
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
+from cosmostream.errors import BadText
 from cosmostream.kit.agents import describe
 from cosmostream.kit.ids import parse_uuid, uuid7
 from cosmostream.kit.pagination import BadCursor, decode_after, decode_cursor, encode_cursor
+from cosmostream.kit.text import find_bad_text, refuse_bad_text
 from cosmostream.kit.time import utcnow
 
 
@@ -117,3 +121,27 @@ def test_decode_after_checks_the_key_type() -> None:
     # A key for an INTEGER column stays within 32 bits.
     with pytest.raises(BadCursor):
         decode_after(encode_cursor("s", 2**31, row), "s", int, int_bits=32)
+
+
+def test_bad_text_is_found_anywhere_in_decoded_json() -> None:
+    assert find_bad_text({"a": ["ok", {"b": "x\x00"}]}) == ("a", 1, "b")
+    assert find_bad_text({"k\ud800": 1}) == ("k\ud800",)
+    assert find_bad_text(json.loads('["\\ud800"]')) == (0,)
+    # A pair is one character (U+1F600), and other control characters are storable.
+    assert find_bad_text(json.loads('{"a": "\\ud83d\\ude00 \\u0001 \\t"}')) is None
+    # Deeper than Python's recursion limit, without exhausting the stack.
+    deep: Any = "\x00"
+    for _ in range(5_000):
+        deep = [deep]
+    assert find_bad_text(deep) == (0,) * 5_000
+    with pytest.raises(BadText) as raised:
+        refuse_bad_text({"input": {"displayName": "\x00"}})
+    assert (raised.value.status, raised.value.code, raised.value.field) == (
+        400,
+        "bad_text",
+        "displayName",
+    )
+    # A key that is itself bad text is not echoed back as the field.
+    with pytest.raises(BadText) as raised:
+        refuse_bad_text({"input": {"bad\x00": "x"}})
+    assert raised.value.field == "input"

@@ -11,6 +11,7 @@ from starlette.responses import Response
 from cosmostream.engagement.schemas import VIEWER_COOKIE, PlaybackBeacon
 from cosmostream.engagement.service import engagement_service, viewer_key
 from cosmostream.errors import PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+from cosmostream.kit.text import refuse_bad_text
 from cosmostream.web import security
 from cosmostream.web.deps import client_info, database
 
@@ -37,8 +38,13 @@ async def playback_beacon(request: Request) -> Response:
     if len(raw) > MAX_BEACON_BYTES:
         raise PayloadTooLarge()
     try:
-        beacon = PlaybackBeacon.model_validate(json.loads(raw))
-    except (ValueError, ValidationError):
+        data = json.loads(raw)
+    except ValueError:
+        raise ValidationFailed("That is not a playback event.") from None
+    refuse_bad_text(data)
+    try:
+        beacon = PlaybackBeacon.model_validate(data)
+    except ValidationError:
         raise ValidationFailed("That is not a playback event.") from None
     security.check_csrf(request, beacon.csrf)
     actor = security.current_actor(request)

@@ -17,6 +17,7 @@ from cosmostream.graphql.cost import QueryCostLimiter
 from cosmostream.graphql.errors import AppErrorMasker
 from cosmostream.graphql.execution import ParseLargeDocumentsInThread, SlicedExecutionContext
 from cosmostream.graphql.hubs import extend_hubs
+from cosmostream.graphql.text import BadTextGuard
 from cosmostream.registry import Domain
 
 
@@ -58,6 +59,7 @@ def _schema_of(every: tuple[Domain, ...]) -> strawberry.Schema:
             lambda: QueryCostLimiter(
                 max_cost=settings.graphql_max_cost, max_fields=settings.graphql_max_fields
             ),
+            BadTextGuard,
             AppErrorMasker,
         ],
     )

@@ -23,6 +23,7 @@ from cosmostream.errors import (
     UnsupportedMediaType,
 )
 from cosmostream.kit.ids import parse_uuid, require_uuid
+from cosmostream.kit.text import refuse_bad_text
 from cosmostream.models import Upload
 from cosmostream.video.errors import EmptyUpload, UploadNotFound, UploadTooLarge
 from cosmostream.video.s3_uploads import s3_mode
@@ -105,6 +106,7 @@ def parse_metadata(header: str | None) -> dict[str, str]:
             result[key] = base64.b64decode(encoded.strip(), validate=True).decode()[:255]
         except (ValueError, UnicodeDecodeError):
             raise BadRequest("Malformed Upload-Metadata.", code="bad_metadata") from None
+        refuse_bad_text(result[key], field=key)
     return result
 
 

@@ -1,5 +1,6 @@
 """What every HTTP transport needs from a request, in one place: the database,
-the actor, the client and ids taken from the path.
+the actor, the client, ids taken from the path, and the check that no text in
+the path or the query string is bad.
 
 Use them as FastAPI dependencies (`db: DbDep`, `actor: ActorDep`,
 `video_id: Annotated[uuid.UUID, Depends(path_uuid("video_id", VideoNotFound))]`)
@@ -18,6 +19,7 @@ from starlette.requests import HTTPConnection, Request
 from cosmostream.account.schemas import Actor, ClientInfo
 from cosmostream.db import Database
 from cosmostream.kit.ids import require_uuid
+from cosmostream.kit.text import refuse_bad_text
 from cosmostream.web import security
 
 
@@ -42,6 +44,19 @@ def path_uuid(name: str, error: type[Exception]) -> Callable[[Request], uuid.UUI
         return require_uuid(request.path_params[name], error)
 
     return read
+
+
+def text_in_url(request: HTTPConnection) -> None:
+    """Refuse bad text (NUL, a lone surrogate) in the path or the query string with
+    400 `bad_text`. The app depends on it for every route, so it runs before the
+    route's own dependencies and handler read either. Form fields are checked
+    where forms are parsed (`forms.read_form`)."""
+    for name, value in request.path_params.items():
+        refuse_bad_text(value, field=name)
+    refuse_bad_text(request.url.path)
+    for name, value in request.query_params.multi_items():
+        refuse_bad_text(name)
+        refuse_bad_text(value, field=name)
 
 
 DbDep = Annotated[Database, Depends(database)]

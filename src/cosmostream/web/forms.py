@@ -12,6 +12,7 @@ from starlette.responses import RedirectResponse, Response
 
 from cosmostream.account.schemas import Actor
 from cosmostream.errors import AppError
+from cosmostream.kit.text import refuse_bad_text
 from cosmostream.web import security
 from cosmostream.web.templating import flash
 
@@ -19,8 +20,12 @@ FormAction = Callable[[AsyncSession, Actor, FormData], Awaitable[Any]]
 
 
 async def read_form(request: Request) -> FormData:
-    """Parse a form post and check its CSRF token (403 when it is missing or wrong)."""
+    """Parse a form post and check its CSRF token (403 when it is missing or wrong),
+    and that no field holds bad text (400 `bad_text`, before anything reads one)."""
     form = await request.form(max_files=2, max_fields=50)
+    for name, value in form.multi_items():
+        refuse_bad_text(name)
+        refuse_bad_text(value if isinstance(value, str) else value.filename or "", field=name)
     token = form.get(security.CSRF_FIELD)
     security.check_csrf(request, token if isinstance(token, str) else None)
     return form
