@@ -10,8 +10,8 @@ or call them with the request.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from typing import Annotated
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
 
 from fastapi import Depends
 from starlette.requests import HTTPConnection, Request
@@ -36,17 +36,23 @@ def client_info(request: HTTPConnection) -> ClientInfo:
     )
 
 
-def path_uuid(name: str, error: type[Exception]) -> Callable[[Request], uuid.UUID]:
+def path_uuid(
+    name: str, error: type[Exception]
+) -> Callable[[Request], Coroutine[Any, Any, uuid.UUID]]:
     """A dependency reading the UUID path parameter `name`; anything else raises
     `error()` (a not-found, so a malformed id looks like a missing one)."""
 
-    def read(request: Request) -> uuid.UUID:
+    async def read(request: Request) -> uuid.UUID:
         return require_uuid(request.path_params[name], error)
 
     return read
 
 
-def text_in_url(request: HTTPConnection) -> None:
+# Dependencies are `async def` although they never wait: FastAPI runs a plain
+# `def` dependency in its thread pool, a hop every request would pay.
+
+
+async def text_in_url(request: HTTPConnection) -> None:
     """Refuse bad text (NUL, a lone surrogate) in the path or the query string with
     400 `bad_text`. The app depends on it for every route, so it runs before the
     route's own dependencies and handler read either. Form fields are checked
@@ -59,5 +65,13 @@ def text_in_url(request: HTTPConnection) -> None:
         refuse_bad_text(value, field=name)
 
 
-DbDep = Annotated[Database, Depends(database)]
-ActorDep = Annotated[Actor | None, Depends(security.current_actor)]
+async def _database(request: HTTPConnection) -> Database:
+    return database(request)
+
+
+async def _actor(request: Request) -> Actor | None:
+    return security.current_actor(request)
+
+
+DbDep = Annotated[Database, Depends(_database)]
+ActorDep = Annotated[Actor | None, Depends(_actor)]
