@@ -31,6 +31,7 @@ from cosmostream.graphql.context import get_context
 from cosmostream.graphql.router import JsonErrorGraphQLRouter
 from cosmostream.graphql.schema import build_schema
 from cosmostream.logs import configure_logging
+from cosmostream.migrate import schema_state
 from cosmostream.video.media import SegmentFastPath
 from cosmostream.web.middleware import (
     ActorMiddleware,
@@ -179,6 +180,11 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
         except Exception as exc:
             checks["database"] = f"error: {type(exc).__name__}"
             ok = False
+        else:
+            # A database behind (or ahead of) this code fails every page: not ready.
+            schema = await asyncio.wait_for(schema_state(db.read_engine), timeout=3)
+            checks["migrations"] = "ok" if schema.current else schema.describe()
+            ok = ok and schema.current
         if settings.redis_url:
             try:
                 client = aioredis.from_url(settings.redis_url)
