@@ -33,6 +33,7 @@ from cosmostream.graphql.schema import build_schema
 from cosmostream.logs import configure_logging
 from cosmostream.migrate import schema_state
 from cosmostream.video.media import SegmentFastPath
+from cosmostream.web import security
 from cosmostream.web.middleware import (
     ActorMiddleware,
     BodyLimitMiddleware,
@@ -164,7 +165,7 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
         )
     # Outermost: every response, early refusals included, gets the request id
     # and security headers, and is counted.
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(RequestContextMiddleware, csp=security.content_security_policy(settings))
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

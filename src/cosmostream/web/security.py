@@ -18,12 +18,44 @@ from cosmostream.account.schemas import Actor, AuthResult
 from cosmostream.config import Settings
 from cosmostream.errors import CsrfFailed, NotAuthenticated
 from cosmostream.kit.crypto import constant_time_equal, new_token, sign
+from cosmostream.storage import browser_origins
 
 ACCESS_COOKIE = "cs_access"
 REFRESH_COOKIE = "cs_refresh"
 CSRF_COOKIE = "cs_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
+
+
+def content_security_policy(settings: Settings) -> str:
+    """The policy of every response: scripts and styles from this origin only (no
+    inline code, no `style` attributes, no eval), nothing embeds the site.
+
+    Beyond that, what the pages really load: hls.js fetches playlists and
+    segments and plays them through MediaSource (`blob:` media), three.js and
+    the players draw from `data:`/`blob:` images, Socket.IO opens a WebSocket
+    to this host, and with S3 storage media and upload parts live on the
+    bucket's or the CDN's origin.
+    """
+    external = " ".join(browser_origins(settings))
+    scheme, _, rest = settings.base_url.partition("://")
+    websocket = f"{'wss' if scheme == 'https' else 'ws'}://{rest.split('/', 1)[0]}"
+    remote_images = " https:" if settings.space_remote_images else ""
+    directives = {
+        "default-src": "'self'",
+        "script-src": "'self'",
+        "style-src": "'self'",
+        "img-src": f"'self' data: blob:{remote_images} {external}",
+        "media-src": f"'self' blob: {external}",
+        "connect-src": f"'self' {websocket} {external}",
+        "worker-src": "'self' blob:",
+        "font-src": "'self' data:",
+        "object-src": "'none'",
+        "base-uri": "'none'",
+        "form-action": "'self'",
+        "frame-ancestors": "'none'",
+    }
+    return "; ".join(f"{name} {' '.join(value.split())}" for name, value in directives.items())
 
 
 def _cookie_args(settings: Settings) -> dict[str, Any]:
