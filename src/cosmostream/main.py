@@ -213,7 +213,7 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
     graphql = JsonErrorGraphQLRouter(
         build_schema(),
         context_getter=get_context,
-        graphql_ide="graphiql" if settings.is_development else None,
+        ide=(lambda request: render(request, "graphiql.html")) if settings.is_development else None,
         multipart_uploads_enabled=False,
     )
     app.include_router(graphql, prefix="/graphql", include_in_schema=False)
