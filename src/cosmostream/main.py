@@ -40,6 +40,7 @@ from cosmostream.web.middleware import (
     HeadMiddleware,
     RequestContextMiddleware,
 )
+from cosmostream.web.pages import graphiql_page
 from cosmostream.web.pages import router as site_pages
 from cosmostream.web.templating import STATIC_DIR, render, use_navigation
 
@@ -213,7 +214,7 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
     graphql = JsonErrorGraphQLRouter(
         build_schema(),
         context_getter=get_context,
-        ide=(lambda request: render(request, "graphiql.html")) if settings.is_development else None,
+        ide=graphiql_page if settings.is_development else None,
         multipart_uploads_enabled=False,
     )
     app.include_router(graphql, prefix="/graphql", include_in_schema=False)

@@ -29,9 +29,7 @@ def directives(policy: str) -> dict[str, list[str]]:
 @pytest.mark.parametrize(
     "path", ["/", "/login", "/sky-map", "/forums", "/no-such-page", "/healthz", "/graphql"]
 )
-async def test_every_response_carries_a_strict_policy(
-    client: httpx.AsyncClient, path: str
-) -> None:
+async def test_every_response_carries_a_strict_policy(client: httpx.AsyncClient, path: str) -> None:
     response = await client.get(path, headers={"accept": "text/html"})
     policy = directives(response.headers["content-security-policy"])
     assert policy["script-src"] == ["'self'"]

@@ -66,5 +66,10 @@ def test_graphiql_runs_a_query_offline(
     expect(result).to_contain_text('"slug": "planets"')
     expect(result).to_contain_text('"me": null')
     tab.screenshot(path=str(artifacts_dir / "graphiql.png"))
+    # Its dialogs add <style> elements at run time: admitted by the page's nonce.
+    tab.get_by_role("button", name="Open settings dialog").click()
+    expect(tab.get_by_role("dialog")).to_be_visible()
+    tab.keyboard.press("Escape")
+    expect(tab.get_by_role("dialog")).to_have_count(0)
     assert elsewhere == []
     assert problems.errors == []

@@ -8,6 +8,10 @@ import "graphiql/graphiql.css";
 import "../styles/graphiql.css";
 import { csrfToken } from "../lib/graphql.js";
 
+// GraphiQL's dialogs insert <style> elements (react-style-singleton), tagged
+// with this global nonce, which the page's policy admits for this response only.
+window.__webpack_nonce__ = document.querySelector('meta[name="csp-style-nonce"]')?.content;
+
 async function fetcher(params) {
   const response = await fetch("/graphql", {
     method: "POST",

@@ -27,7 +27,7 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 
 
-def content_security_policy(settings: Settings) -> str:
+def content_security_policy(settings: Settings, *, style_nonce: str | None = None) -> str:
     """The policy of every response: scripts and styles from this origin only (no
     inline code, no `style` attributes, no eval), nothing embeds the site.
 
@@ -35,7 +35,8 @@ def content_security_policy(settings: Settings) -> str:
     segments and plays them through MediaSource (`blob:` media), three.js and
     the players draw from `data:`/`blob:` images, Socket.IO opens a WebSocket
     to this host, and with S3 storage media and upload parts live on the
-    bucket's or the CDN's origin.
+    bucket's or the CDN's origin. `style_nonce` admits the `<style>` elements a
+    page's own bundle creates with that nonce (GraphiQL's dialogs).
     """
     external = " ".join(browser_origins(settings))
     scheme, _, rest = settings.base_url.partition("://")
@@ -44,7 +45,7 @@ def content_security_policy(settings: Settings) -> str:
     directives = {
         "default-src": "'self'",
         "script-src": "'self'",
-        "style-src": "'self'",
+        "style-src": f"'self' 'nonce-{style_nonce}'" if style_nonce else "'self'",
         "img-src": f"'self' data: blob:{remote_images} {external}",
         "media-src": f"'self' blob: {external}",
         "connect-src": f"'self' {websocket} {external}",
