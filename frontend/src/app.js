@@ -5,6 +5,7 @@ import { toast } from "./lib/toast.js";
 import "./lib/search-suggest.js";
 import "./lib/notifications.js";
 import { startCountdowns } from "./lib/countdown.js";
+import { applyDataStyles } from "./lib/data-styles.js";
 
 function setupMenu() {
   const toggle = document.querySelector(".nav-toggle");
@@ -49,6 +50,20 @@ function setupRealtime() {
   });
 }
 
+// An error page's "Go back" link (no `javascript:` URLs under the CSP).
+function setupBackLinks() {
+  for (const link of document.querySelectorAll("[data-history-back]")) {
+    link.addEventListener("click", (e) => {
+      if (history.length > 1) {
+        e.preventDefault();
+        history.back();
+      }
+    });
+  }
+}
+
+applyDataStyles();
+setupBackLinks();
 setupMenu();
 setupAccountMenu();
 setupRealtime();

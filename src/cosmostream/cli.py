@@ -150,8 +150,32 @@ def demo(
     asyncio.run(run())
 
 
+def _ensure_schema(settings: Settings, *, apply: bool) -> None:
+    """Start only on a database at this version's revision.
+
+    The embedded default (`run` on SQLite) migrates itself, as PeerTube does;
+    with a shared database (PostgreSQL) or a separate role (`web`, `worker`),
+    migrating is the operator's step, so the process refuses to start instead.
+    """
+    from cosmostream.migrate import check_schema, upgrade
+
+    if settings.is_sqlite:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    url = settings.resolved_database_url
+    state = check_schema(url)
+    if state.current:
+        return
+    if apply and state.upgradable:
+        upgrade(url)
+        typer.echo("database migrated to this version", err=True)
+        return
+    typer.echo(state.describe(), err=True)
+    raise typer.Exit(1)
+
+
 def _serve(host: str, port: int, *, embedded_worker: bool) -> None:
     settings = _settings_or_exit()
+    _ensure_schema(settings, apply=embedded_worker and settings.is_sqlite)
     if settings.server == "granian":
         from granian import Granian
         from granian.constants import Interfaces
@@ -210,6 +234,7 @@ def worker_cmd(
     from cosmostream.logs import configure_logging
 
     settings = _settings_or_exit()
+    _ensure_schema(settings, apply=False)
     configure_logging(settings)
     worker.configure(settings)
     domains.task_modules()

@@ -31,7 +31,9 @@ from cosmostream.graphql.context import get_context
 from cosmostream.graphql.router import JsonErrorGraphQLRouter
 from cosmostream.graphql.schema import build_schema
 from cosmostream.logs import configure_logging
+from cosmostream.migrate import schema_state
 from cosmostream.video.media import SegmentFastPath
+from cosmostream.web import security
 from cosmostream.web.deps import text_in_url
 from cosmostream.web.middleware import (
     ActorMiddleware,
@@ -39,6 +41,7 @@ from cosmostream.web.middleware import (
     HeadMiddleware,
     RequestContextMiddleware,
 )
+from cosmostream.web.pages import graphiql_page
 from cosmostream.web.pages import router as site_pages
 from cosmostream.web.templating import STATIC_DIR, render, use_navigation
 
@@ -166,7 +169,7 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
         )
     # Outermost: every response, early refusals included, gets the request id
     # and security headers, and is counted.
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(RequestContextMiddleware, csp=security.content_security_policy(settings))
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
@@ -179,8 +182,13 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
         try:
             await asyncio.wait_for(db.ping(), timeout=3)
             checks["database"] = "ok"
+            # A database behind (or ahead of) this code fails every page: not ready.
+            schema = await asyncio.wait_for(schema_state(db.read_engine), timeout=3)
+            checks["migrations"] = "ok" if schema.current else schema.describe()
+            ok = schema.current
         except Exception as exc:
-            checks["database"] = f"error: {type(exc).__name__}"
+            failed = "migrations" if "database" in checks else "database"
+            checks[failed] = f"error: {type(exc).__name__}"
             ok = False
         if settings.redis_url:
             try:
@@ -209,7 +217,7 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
     graphql = JsonErrorGraphQLRouter(
         build_schema(),
         context_getter=get_context,
-        graphql_ide="graphiql" if settings.is_development else None,
+        ide=graphiql_page if settings.is_development else None,
         multipart_uploads_enabled=False,
     )
     app.include_router(graphql, prefix="/graphql", include_in_schema=False)

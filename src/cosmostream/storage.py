@@ -213,6 +213,36 @@ _MISSING = frozenset({"NoSuchKey", "404", "NotFound"})
 SyncState = dict[str, tuple[int, int]]
 
 
+def _s3_bucket_url(settings: Settings) -> str:
+    """Where the bucket answers: presigned uploads and downloads go here."""
+    bucket = settings.s3_bucket_name
+    if settings.s3_endpoint_url:
+        return f"{settings.s3_endpoint_url.rstrip('/')}/{bucket}"
+    return f"https://{bucket}.s3.{settings.aws_region}.amazonaws.com"
+
+
+def s3_public_base_url(settings: Settings) -> str:
+    """The public address of stored objects: the CDN when configured, else the bucket."""
+    if settings.cloudfront_domain:
+        domain = settings.cloudfront_domain.strip().rstrip("/")
+        return domain if "://" in domain else f"https://{domain}"
+    return _s3_bucket_url(settings)
+
+
+def browser_origins(settings: Settings) -> list[str]:
+    """The origins other than the site's own that browsers load media from or
+    upload parts to (for the Content-Security-Policy); none with local storage."""
+    if settings.storage_backend != "s3" or not settings.s3_bucket_name:
+        return []
+    origins: list[str] = []
+    for url in (s3_public_base_url(settings), _s3_bucket_url(settings)):
+        scheme, _, rest = url.partition("://")
+        origin = f"{scheme}://{rest.split('/', 1)[0]}"
+        if origin not in origins:
+            origins.append(origin)
+    return origins
+
+
 class S3Storage:
     """An S3-compatible bucket (AWS, MinIO, moto) holding the same keys as local storage."""
 
@@ -252,14 +282,7 @@ class S3Storage:
                 max_pool_connections=max(10, SYNC_THREADS * 2),
             ),
         )
-        if settings.cloudfront_domain:
-            domain = settings.cloudfront_domain.strip().rstrip("/")
-            base = domain if "://" in domain else f"https://{domain}"
-        elif endpoint:
-            base = f"{endpoint}/{bucket}"
-        else:
-            base = f"https://{bucket}.s3.{settings.aws_region}.amazonaws.com"
-        return cls(client, bucket, public_base_url=base)
+        return cls(client, bucket, public_base_url=s3_public_base_url(settings))
 
     # -- the common interface ------------------------------------------------
 

@@ -109,6 +109,59 @@ async def test_csrf_cookie_must_match_field(client: httpx.AsyncClient, settings:
     assert response.status_code == 403
 
 
+@pytest.mark.parametrize("attacker_signed_in", [False, True])
+async def test_csrf_token_of_another_browser_is_refused(
+    app: object, client: httpx.AsyncClient, db: Database, attacker_signed_in: bool
+) -> None:
+    """A `cs_csrf` minted for the attacker's browser, planted beside the victim's
+    sign-in cookies (cookie tossing), is refused: the token names another session."""
+    victim = await make_user(db, name="Victim")
+    await browser_login(client, victim.email)
+    transport = httpx.ASGITransport(app=app, client=("198.51.100.9", 50000))  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as attacker:
+        if attacker_signed_in:
+            await browser_login(attacker, (await make_user(db)).email)
+        else:
+            await attacker.get("/login")
+        planted = attacker.cookies["cs_csrf"]
+    forged = {
+        "display_name": "Pwned",
+        "bio": "",
+        "csrf_token": planted,
+    }
+    own = next(c for c in client.cookies.jar if c.name == "cs_csrf")
+    client.cookies.set("cs_csrf", planted, domain=own.domain, path=own.path)
+    response = await client.post("/settings/profile", data=forged)
+    assert response.status_code == 403
+    assert "Pwned" not in (await client.get("/settings")).text
+    assert (
+        await client.post(
+            "/graphql",
+            json={"query": "{ me { id } }"},
+            headers={"X-CSRF-Token": planted},
+        )
+    ).status_code == 403
+
+    # The victim's own token still works, and signing out gives a token that a
+    # signed-out form accepts.
+    token = await csrf(client, "/settings")
+    assert token != planted
+    ok = await client.post(
+        "/settings/profile", data={"display_name": "Still me", "bio": "", "csrf_token": token}
+    )
+    assert ok.status_code == 303
+    assert "Still me" in (await client.get("/settings")).text
+    out = await client.post("/logout", data={"csrf_token": client.cookies["cs_csrf"]})
+    assert out.status_code == 303
+    anonymous = client.cookies["cs_csrf"]
+    assert anonymous != token
+    again = await client.post(
+        "/login",
+        data={"email": victim.email, "password": PASSWORD, "csrf_token": anonymous},
+    )
+    assert again.status_code == 303
+
+
 async def test_graphql_over_cookies_needs_csrf_header(
     client: httpx.AsyncClient, db: Database
 ) -> None:

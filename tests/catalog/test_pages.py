@@ -119,7 +119,7 @@ async def test_home_rows_for_a_signed_in_viewer(
     assert "Welcome back, Ada." in html and "The universe, in motion." not in html
     watching = section(html, "continue-watching")
     assert card_titles(watching) == ["Half watched"]
-    assert f'href="/video/{half.id}?t=30"' in watching and "--progress: 25.0%" in watching
+    assert f'href="/video/{half.id}?t=30"' in watching and 'data-progress="25.0"' in watching
     assert card_titles(section(html, "from-following")) == ["Finished", "Half watched"]
     # A row for the favourite category only.
     assert card_titles(section(html, "category-planets")) == ["Half watched"]

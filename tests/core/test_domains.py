@@ -54,6 +54,9 @@ def test_a_standalone_worker_registers_every_task_of_every_domain(
 ) -> None:
     expected_tasks, expected_periodic = declared_tasks()
     assert {"mail.send", "video.process", "catalog.trending"} <= expected_tasks
+    # A worker refuses a database that is not at this version's revision.
+    migrated = subprocess.run([str(BIN), "migrate"], env=cli_env, capture_output=True, timeout=120)
+    assert migrated.returncode == 0, migrated.stderr
     process = subprocess.Popen(
         [str(BIN), "worker", "--concurrency", "1"],
         env=cli_env,

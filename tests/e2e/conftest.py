@@ -21,6 +21,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -169,16 +170,17 @@ def demo_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return data_dir
 
 
-@pytest.fixture(scope="module")
-def live_server(
-    tmp_path_factory: pytest.TempPathFactory, demo_data_dir: Path
+@contextmanager
+def serve(
+    tmp_path_factory: pytest.TempPathFactory, demo_data_dir: Path, **extra_env: str
 ) -> Iterator[LiveServer]:
+    """`cosmostream run` on a copy of the demo data directory, until the block ends."""
     _ensure_assets()
     root = tmp_path_factory.mktemp("e2e-server")
     data_dir = root / "data"
     shutil.copytree(demo_data_dir, data_dir)
     port = _free_port()
-    env = _server_env(data_dir, port)
+    env = {**_server_env(data_dir, port), **extra_env}
 
     log_path = root / "server.log"
     with log_path.open("wb") as log:
@@ -210,6 +212,14 @@ def live_server(
 
 
 @pytest.fixture(scope="module")
+def live_server(
+    tmp_path_factory: pytest.TempPathFactory, demo_data_dir: Path
+) -> Iterator[LiveServer]:
+    with serve(tmp_path_factory, demo_data_dir) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
         pytest.fail(
@@ -237,28 +247,55 @@ def artifacts_dir() -> Path:
 PAGE_TIMEOUT_MS = 15_000
 
 
+# Added to every page of every context before its own scripts: each violation of
+# the Content-Security-Policy (a blocked script, style, image, worker, connection…)
+# is logged where the fixtures below see it.
+CSP_PROBE = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  console.error(`CSP violation: ${e.effectiveDirective} blocked ${e.blockedURI || "inline"}`
+    + ` (${e.sourceFile || location.href}:${e.lineNumber})`);
+}, true);
+"""
+CSP_MARK = "CSP violation:"
+
+
 class BrowserProblems:
-    """JavaScript errors and failed same-origin requests seen by a page."""
+    """JavaScript errors, failed same-origin requests and CSP violations seen by a page."""
 
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url
         self.errors: list[str] = []
+        self.csp: list[str] = []
 
     def attach(self, page: Any) -> None:
         page.on("pageerror", lambda exc: self.errors.append(f"page error: {exc}"))
         page.on("response", self._on_response)
         page.on("requestfailed", self._on_failed)
         # Errors the page logs (hls.js, our modules) count as JavaScript errors too.
-        page.on(
-            "console",
-            lambda msg: (
-                self.errors.append(f"console error: {msg.text}") if msg.type == "error" else None
-            ),
-        )
+        page.on("console", self._on_console)
+
+    def _on_console(self, msg: Any) -> None:
+        if msg.type != "error":
+            return
+        self.errors.append(f"console error: {msg.text}")
+        if msg.text.startswith(CSP_MARK) or "Content Security Policy" in msg.text:
+            self.csp.append(msg.text)
 
     def _on_response(self, response: Any) -> None:
-        if response.url.startswith(self.base_url) and response.status >= 400:
+        if not response.url.startswith(self.base_url):
+            return
+        if response.status >= 400:
             self.errors.append(f"HTTP {response.status} for {response.url}")
+        # Every page the site serves carries the policy (checked, not just assumed).
+        if response.request.resource_type == "document" and not response.header_value(
+            "content-security-policy"
+        ):
+            self.csp.append(f"no Content-Security-Policy on {response.url}")
+
+    def check_csp(self) -> None:
+        """At teardown: any violation, or a page without the policy, fails the test."""
+        if self.csp:
+            pytest.fail("Content-Security-Policy problems:\n" + "\n".join(self.csp))
 
     def _on_failed(self, request: Any) -> None:
         # Navigations abort the previous page's pending requests (e.g. Socket.IO
@@ -279,6 +316,7 @@ def page(browser: Any, live_server: LiveServer) -> Iterator[tuple[Any, BrowserPr
     )
     context.set_default_timeout(PAGE_TIMEOUT_MS)
     context.set_default_navigation_timeout(PAGE_TIMEOUT_MS)
+    context.add_init_script(CSP_PROBE)
     tab = context.new_page()
     problems = BrowserProblems(live_server.base_url)
     problems.attach(tab)
@@ -286,6 +324,7 @@ def page(browser: Any, live_server: LiveServer) -> Iterator[tuple[Any, BrowserPr
         yield tab, problems
     finally:
         context.close()
+    problems.check_csp()
 
 
 @pytest.fixture
@@ -298,6 +337,7 @@ def two_contexts(
             base_url=live_server.base_url, viewport={"width": 1280, "height": 800}
         )
         context.set_default_timeout(PAGE_TIMEOUT_MS)
+        context.add_init_script(CSP_PROBE)
         tab = context.new_page()
         problems = BrowserProblems(live_server.base_url)
         problems.attach(tab)
@@ -307,6 +347,8 @@ def two_contexts(
     finally:
         for context, _, _ in opened:
             context.close()
+    for _, _, problems in opened:
+        problems.check_csp()
 
 
 def watch_socket_frames(page: Any, keep: Callable[[str, str], str | None]) -> list[str]:

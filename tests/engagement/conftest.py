@@ -77,4 +77,5 @@ async def sign_in(client: httpx.AsyncClient, user: User) -> str:
         "/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token}
     )
     assert response.status_code == 303, response.text
-    return token
+    # Signing in sends a token bound to the new session; the old one is spent.
+    return response.cookies["cs_csrf"]

@@ -260,7 +260,7 @@ async def test_library_pages_and_dashboard_with_data(cast: Cast) -> None:
     history = (await cast.client.get("/library/history")).text
     assert "Saturn&#39;s hexagon" in history and "Jupiter&#39;s storms" in history
     assert f'href="/video/{second.id}?t=150"' in history  # resume where it stopped
-    assert "--progress: 50.0%" in history and "--progress: 100.0%" in history
+    assert 'data-progress="50.0"' in history and 'data-progress="100.0"' in history
     assert "Stopped at 2:30" in history and "Watched" in history
 
     saved = (await cast.client.get("/library/saved")).text

@@ -27,6 +27,8 @@ async def sign_in(client: httpx.AsyncClient, user: User | None) -> str:
             "/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token}
         )
         assert response.status_code == 303, response.text
+        # Signing in sends a token bound to the new session; the old one is spent.
+        return response.cookies["cs_csrf"]
     return token
 
 

@@ -6,6 +6,7 @@
 // replaces the old one. What was loaded is kept in `history.state`, so
 // coming back to this page (back button, reload) shows the same list at the
 // same place instead of starting over.
+import { applyDataStyles } from "../lib/data-styles.js";
 import { toast } from "../lib/toast.js";
 
 const STATE_KEY = "catalogPages";
@@ -52,7 +53,9 @@ function setupInfiniteScroll(list) {
   function append(fragmentHtml) {
     const doc = new DOMParser().parseFromString(fragmentHtml, "text/html");
     const cards = doc.querySelectorAll("[data-fragment-cards] > li");
-    list.append(...Array.from(cards, (card) => document.adoptNode(card)));
+    const adopted = Array.from(cards, (card) => document.adoptNode(card));
+    list.append(...adopted);
+    for (const card of adopted) applyDataStyles(card);
     const current = moreLink();
     const next = doc.querySelector("[data-more]");
     if (current) current.remove();

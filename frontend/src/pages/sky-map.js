@@ -75,6 +75,8 @@ function start(root) {
   }
   stage.hidden = false;
   controls.hidden = false;
+  // The controls act as you change them; Enter in a field must not reload the page.
+  controls.addEventListener("submit", (e) => e.preventDefault());
 
   // ---------- state ----------
   const params = new URLSearchParams(location.search);

@@ -61,6 +61,7 @@ async def login_submit(request: Request) -> Response:
         )
     response = redirect(next_url)
     security.set_auth_cookies(response, request.app.state.settings, result)
+    security.renew_csrf(request, result.session_id)
     return response
 
 
@@ -75,6 +76,7 @@ async def logout_submit(request: Request) -> Response:
             await account_service.logout_refresh_token(session, refresh)
     response = redirect("/")
     security.clear_auth_cookies(response, request.app.state.settings)
+    security.renew_csrf(request, None)
     flash(response, "You have signed out.")
     return response
 
@@ -110,6 +112,7 @@ async def signup_submit(request: Request) -> Response:
         )
     response = redirect("/onboarding")
     security.set_auth_cookies(response, request.app.state.settings, result)
+    security.renew_csrf(request, result.session_id)
     return response
 
 
@@ -194,6 +197,7 @@ async def reset_submit(request: Request) -> Response:
         )
     response = redirect("/login")
     security.clear_auth_cookies(response, request.app.state.settings)
+    security.renew_csrf(request, None)
     flash(response, "Your password has been changed. Sign in with the new one.", "success")
     return response
 
@@ -265,6 +269,7 @@ async def _settings_action(request: Request, action: Any, success: str) -> Respo
     response = redirect("/settings")
     if result is not None and hasattr(result, "access_token"):
         security.set_auth_cookies(response, request.app.state.settings, result)
+        security.renew_csrf(request, result.session_id)
     flash(response, success, "success")
     return response
 

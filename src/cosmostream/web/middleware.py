@@ -47,8 +47,11 @@ SECURITY_HEADERS = [
 class RequestContextMiddleware:
     """Bind a request id for the logs; add it and the security headers to every response."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, csp: str | None = None) -> None:
         self.app = app
+        self.headers = [(k.decode(), v.decode()) for k, v in SECURITY_HEADERS]
+        if csp:
+            self.headers.append(("content-security-policy", csp))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -66,9 +69,9 @@ class RequestContextMiddleware:
                 headers = MutableHeaders(scope=message)
                 headers["x-request-id"] = request_id
                 headers["server-timing"] = f"app;dur={elapsed * 1000:.1f}"
-                for key, value in SECURITY_HEADERS:
-                    if key.decode() not in headers:
-                        headers.append(key.decode(), value.decode())
+                for key, value in self.headers:
+                    if key not in headers:
+                        headers.append(key, value)
                 REQUESTS.labels(method, str(message["status"])).inc()
                 LATENCY.labels(method).observe(elapsed)
             await send(message)
