@@ -254,15 +254,17 @@ async def settings_page(request: Request) -> Response:
     return render(request, "account/settings.html", await _settings_context(request))
 
 
-async def _settings_action(request: Request, action: Any, success: str) -> Response:
-    """Run one settings change; re-render with the error or redirect with a notice."""
+async def _settings_action(
+    request: Request, action: Any, success: str, then: str = "/settings"
+) -> Response:
+    """Run one settings change; re-render with the error or redirect to `then` with a notice."""
     try:
         async with database(request).unit_of_work() as session:
             result = await action(session)
     except AppError as exc:
         context = await _settings_context(request, error=exc.message, error_field=exc.field)
         return render(request, "account/settings.html", context, status=exc.status)
-    response = redirect("/settings")
+    response = redirect(then)
     if result is not None and hasattr(result, "access_token"):
         security.set_auth_cookies(response, request.app.state.settings, result)
     flash(response, success, "success")
@@ -333,11 +335,13 @@ async def settings_revoke_session(request: Request, session_id: str) -> Response
 @router.post("/settings/creator")
 async def settings_creator(request: Request) -> Response:
     actor = security.require_actor(request)
-    await read_form(request)
+    form = await read_form(request)
     return await _settings_action(
         request,
         lambda s: account_service.request_creator(s, actor),
         "Your request to become a creator is recorded.",
+        # The content page offers the request too, and shows it pending.
+        then=safe_next(text(form, "next"), "/settings"),
     )
 
 

