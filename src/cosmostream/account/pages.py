@@ -17,15 +17,21 @@ from starlette.responses import Response
 from cosmostream.account.errors import UserNotFound
 from cosmostream.account.schemas import ProfileUpdate, SignupInput
 from cosmostream.account.service import account_service
+from cosmostream.catalog.schemas import VideoSort
+from cosmostream.catalog.service import catalog_service
 from cosmostream.errors import AppError, NotFound, ValidationFailed
 from cosmostream.kit.ids import require_uuid
 from cosmostream.models import Role
 from cosmostream.web import security
 from cosmostream.web.deps import client_info, database
 from cosmostream.web.forms import read_form, redirect, safe_next, text
+from cosmostream.web.grid import grid_response
 from cosmostream.web.templating import flash, render
 
 router = APIRouter()
+
+# Videos per page of a channel, as on /browse.
+CHANNEL_PAGE = 24
 
 
 def _login_redirect(request: Request) -> Response:
@@ -373,17 +379,26 @@ async def public_profile(request: Request, user_id: str) -> Response:
 
 
 async def _render_profile(request: Request, user_id: uuid.UUID) -> Response:
+    """A user's public page, which is also their channel: their videos (newest
+    or most viewed first, 24 a page), follow button and counts."""
     actor = security.current_actor(request)
+    popular = request.query_params.get("sort") == VideoSort.MOST_VIEWED.value
+    sort = VideoSort.MOST_VIEWED if popular else VideoSort.NEWEST
+    after = request.query_params.get("after") or None
     async with database(request).read() as session:
         user = await account_service.get_user(session, user_id)
         stats = await account_service.profile_stats(session, user_id)
         following = await account_service.is_following(session, actor, user_id)
-    return render(
+        channel = await catalog_service.channel(session, actor, user_id, sort, CHANNEL_PAGE, after)
+    return grid_response(
         request,
         "account/profile.html",
+        channel.page,
         {
             "user": user,
             "stats": stats,
+            "channel": channel,
+            "sort": sort,
             "is_following": following,
             "is_self": actor is not None and actor.id == user_id,
         },
