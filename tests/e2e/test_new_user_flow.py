@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
-from tests.e2e.test_discovery_flow import CREATOR, _graphql
+from tests.e2e.test_discovery_flow import CREATOR, VIEWER, _graphql
 from tests.e2e.test_watch_party_flow import _log_in
 
 if TYPE_CHECKING:
@@ -82,3 +82,52 @@ def test_an_admin_manages_someone_elses_video_from_its_watch_page(
     gone = httpx.get(live_server.url(f"/video/{video_id}"), trust_env=False, timeout=10)
     assert gone.status_code == 404
     assert problems.errors == [], problems.errors
+
+
+def test_a_live_post_has_its_report_link_and_the_reply_count_follows(
+    two_contexts: list[tuple[Any, BrowserProblems]],
+) -> None:
+    from playwright.sync_api import expect
+
+    (vera, vera_problems), (ada, ada_problems) = two_contexts
+    _log_in(vera, *CREATOR)
+    _log_in(ada, *VIEWER)
+    vera.goto("/forums", wait_until="load")
+    with vera.expect_navigation(url=re.compile(r"/forums/[0-9a-f-]+$")):
+        vera.locator("[data-thread-list] .thread-row-title a").first.click()
+    thread_url = vera.url
+    ada.goto(thread_url, wait_until="load")
+    expect(ada.locator("[data-chat-status]")).to_have_text("Live")
+    count = ada.locator("[data-reply-count]")
+    before = int(count.inner_text().split()[0])
+
+    word = f"Nebula{secrets.token_hex(3)}"
+    vera.locator("#reply-body").fill(f"A live reply about {word}.")
+    with vera.expect_navigation():
+        vera.get_by_role("button", name="Post reply").click()
+
+    post = ada.locator("[data-posts] [data-post-id]", has_text=word)
+    expect(post).to_have_count(1)
+    expect(count).to_have_text(f"{before + 1} {'reply' if before == 0 else 'replies'}")
+    # What the server renders under someone else's post: Report, and it works.
+    post.locator("[data-post-report] summary").click()
+    post.get_by_label("Why are you reporting this post?").fill("Testing the live report form")
+    with ada.expect_navigation(url=re.compile(r"#post-")):
+        post.get_by_role("button", name="Report").click()
+    expect(ada.locator(".flash")).to_contain_text("the moderators will have a look")
+
+    # A deleted reply takes the count back down on the other page.
+    vera.goto(thread_url, wait_until="load")
+    expect(vera.locator("[data-chat-status]")).to_have_text("Live")
+    ada.goto(thread_url, wait_until="load")
+    expect(ada.locator("[data-chat-status]")).to_have_text("Live")
+    mine = vera.locator("[data-posts] [data-post-id]", has_text=word)
+    mine.locator("[data-post-delete] summary").click()
+    with vera.expect_navigation():
+        mine.get_by_role("button", name="Yes, delete it").click()
+    expect(ada.locator("[data-reply-count]")).to_have_text(
+        f"{before} {'reply' if before == 1 else 'replies'}"
+    )
+    assert vera_problems.errors == [] and ada_problems.errors == [], (
+        vera_problems.errors + ada_problems.errors
+    )
