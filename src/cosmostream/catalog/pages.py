@@ -14,6 +14,7 @@ from typing import TypeVar
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from cosmostream.account.service import account_service
 from cosmostream.catalog.schemas import (
     DurationBand,
     UploadDate,
@@ -73,8 +74,16 @@ async def home(request: Request) -> Response:
     async with database(request).read() as session:
         rows = await catalog_service.home(session, actor)
         launches = await launch_service.upcoming(session, HOME_LAUNCHES, actor)
+        first_visit = await account_service.is_first_visit(session, actor)
     return render(
-        request, "home.html", {"rows": rows, "upcoming_launches": launches, "now": utcnow()}
+        request,
+        "home.html",
+        {
+            "rows": rows,
+            "upcoming_launches": launches,
+            "now": utcnow(),
+            "first_visit": first_visit,
+        },
     )
 
 
