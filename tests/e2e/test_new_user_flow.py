@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -131,3 +132,69 @@ def test_a_live_post_has_its_report_link_and_the_reply_count_follows(
     assert vera_problems.errors == [] and ada_problems.errors == [], (
         vera_problems.errors + ada_problems.errors
     )
+
+
+# WCAG 2.1 non-text contrast for a control's state: at least 3:1.
+CONTRAST_JS = """([a, b]) => {
+  const rgb = (s) => s.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  const lum = (c) => {
+    const [r, g, b] = rgb(c).map((v) => {
+      v /= 255;
+      return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p);
+  return (x + 0.05) / (y + 0.05);
+}"""
+
+
+def test_a_new_user_sees_the_topics_they_chose_and_is_welcomed(
+    page: tuple[Any, BrowserProblems], artifacts_dir: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    tab, problems = page
+    name = f"Luna {secrets.token_hex(2)}"
+    tab.goto("/signup", wait_until="load")
+    tab.get_by_label("Display name").fill(name)
+    tab.get_by_label("E-mail").fill(f"luna-{secrets.token_hex(4)}@example.com")
+    tab.get_by_label("Password", exact=True).fill("a long enough passphrase")
+    with tab.expect_navigation(url=re.compile(r"/onboarding$")):
+        tab.get_by_role("button", name="Create account").click()
+
+    # Each topic is a checkbox named by the topic alone, described by its blurb.
+    planets = tab.get_by_role("checkbox", name="Planets", exact=True)
+    stars = tab.get_by_role("checkbox", name="Stars", exact=True)
+    expect(planets).to_have_accessible_description("Worlds of the Solar System and beyond.")
+    expect(planets).not_to_be_checked()
+    card = tab.locator("label.topic", has=tab.locator('input[value="planets"]'))
+    check = card.locator(".topic-check svg")
+    expect(check).to_have_css("color", "rgba(0, 0, 0, 0)")
+
+    card.click()
+    expect(planets).to_be_checked()
+    expect(stars).not_to_be_checked()
+    # The check mark shows, dark on the accent disc…
+    expect(check).to_be_visible()
+    colours = check.evaluate(
+        """(svg) => [getComputedStyle(svg).color,
+                     getComputedStyle(svg.parentElement).backgroundColor]"""
+    )
+    assert tab.evaluate(CONTRAST_JS, colours) >= 3, colours
+    # …and the card's outline stands out from the page around it.
+    body = card.locator(".topic-body")
+    outline = body.evaluate("(b) => getComputedStyle(b).borderTopColor")
+    page_bg = tab.evaluate("() => getComputedStyle(document.body).backgroundColor")
+    assert tab.evaluate(CONTRAST_JS, [outline, page_bg]) >= 3, (outline, page_bg)
+    unselected = tab.locator("label.topic", has=tab.locator('input[value="stars"]'))
+    assert body.evaluate("(b) => getComputedStyle(b).boxShadow") != unselected.locator(
+        ".topic-body"
+    ).evaluate("(b) => getComputedStyle(b).boxShadow")
+
+    tab.locator(".topic-picker").screenshot(path=str(artifacts_dir / "onboarding-chosen.png"))
+    with tab.expect_navigation(url=re.compile(r"/$")):
+        tab.get_by_role("button", name="Save and continue").click()
+    # A first visit, not a return.
+    expect(tab.locator("h1")).to_have_text(f"Welcome to CosmoStream, {name}.")
+    assert problems.errors == [], problems.errors
