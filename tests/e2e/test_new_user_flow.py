@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
-from tests.e2e.test_discovery_flow import CREATOR, VIEWER, _graphql
+from tests.e2e.test_discovery_flow import CREATOR, VIEWER, _graphql, _publish_clip
+from tests.e2e.test_video_flow import _make_clip
 from tests.e2e.test_watch_party_flow import _log_in
 
 if TYPE_CHECKING:
@@ -197,4 +198,39 @@ def test_a_new_user_sees_the_topics_they_chose_and_is_welcomed(
         tab.get_by_role("button", name="Save and continue").click()
     # A first visit, not a return.
     expect(tab.locator("h1")).to_have_text(f"Welcome to CosmoStream, {name}.")
+    assert problems.errors == [], problems.errors
+
+
+def test_a_creators_name_leads_to_their_channel(
+    page: tuple[Any, BrowserProblems], live_server: LiveServer, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    tab, problems = page
+    title = f"Pulsar {secrets.token_hex(3)} timing"
+    video_id = _publish_clip(live_server, _make_clip(tmp_path / "pulsar.mp4"), title)
+
+    _log_in(tab, *VIEWER)
+    tab.goto(f"/video/{video_id}", wait_until="load")
+    with tab.expect_navigation(url=re.compile(r"/profile/[0-9a-f-]+$")):
+        tab.locator(".watch-creator .creator-link").click()
+    expect(tab.locator("h1")).to_have_text("Vera Nebula")
+    videos = tab.locator(".channel-videos .video-card-title")
+    expect(videos.first).to_have_text(title)
+    assert int(tab.get_by_test_id("video-count").inner_text()) >= 1
+    tab.get_by_test_id("view-count").wait_for()
+
+    with tab.expect_navigation(url=re.compile(r"\?sort=views$")):
+        tab.get_by_role("link", name="Popular").click()
+    expect(tab.get_by_role("link", name="Popular")).to_have_attribute("aria-current", "page")
+    expect(videos.filter(has_text=title)).to_have_count(1)
+
+    # The demo viewer follows Vera: unfollow, and the count follows.
+    followers = int(tab.get_by_test_id("follower-count").inner_text())
+    with tab.expect_navigation():
+        tab.locator(".profile-actions").get_by_role("button", name="Unfollow").click()
+    expect(tab.get_by_test_id("follower-count")).to_have_text(str(followers - 1))
+    with tab.expect_navigation():
+        tab.locator(".profile-actions").get_by_role("button", name="Follow").click()
+    expect(tab.get_by_test_id("follower-count")).to_have_text(str(followers))
     assert problems.errors == [], problems.errors
