@@ -46,10 +46,6 @@ async def upload_page(request: Request) -> Response:
     )
 
 
-# The id in a video's path; a malformed one is the same 404 as a missing video.
-VideoId = Annotated[uuid.UUID, Depends(path_uuid("video_id", VideoNotFound))]
-
-
 @router.get("/content")
 async def content_page(request: Request) -> Response:
     actor = security.current_actor(request)
@@ -68,6 +64,10 @@ async def content_page(request: Request) -> Response:
             "media_url": media_url,
         },
     )
+
+
+# The id in a video's path; a malformed one is the same 404 as a missing video.
+VideoId = Annotated[uuid.UUID, Depends(path_uuid("video_id", VideoNotFound))]
 
 
 @router.get("/video/{video_id}")
