@@ -19,7 +19,7 @@ from cosmostream.kit.time import utcnow
 from cosmostream.models import Category, Follow, Role, StaffPick, User, WatchHistory
 from cosmostream.models import UserFavouriteCategory as Favourite
 from tests.catalog.conftest import HANDMADE_CURSORS, browser_login, set_video
-from tests.factories import csrf, make_user, make_video, recorded_queries, selects
+from tests.factories import csrf, login, make_user, make_video, recorded_queries, selects
 
 
 @asynccontextmanager
@@ -114,6 +114,7 @@ async def test_home_rows_for_a_signed_in_viewer(
             ]
         )
     await set_video(db, gone.id, listed=False)
+    await login(db, viewer)  # an earlier sign-in: this visit is a return
     async with browser(app, viewer) as c:
         html = (await c.get("/")).text
     assert "Welcome back, Ada." in html and "The universe, in motion." not in html

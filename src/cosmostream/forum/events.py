@@ -53,19 +53,20 @@ def post_payload(post: Post, author: User) -> dict[str, Any]:
     }
 
 
-def post_changed(post: Post, author: User, *, new: bool) -> None:
-    effects.publish(
-        thread_room(post.thread_id),
-        POST_NEW if new else POST_UPDATED,
-        {"threadId": str(post.thread_id), "post": post_payload(post, author)},
-    )
+def post_changed(post: Post, author: User, *, new: bool, reply_count: int | None = None) -> None:
+    """`forum.post.new` (with the thread's new `replyCount`) or `forum.post.updated`."""
+    payload: dict[str, Any] = {"threadId": str(post.thread_id), "post": post_payload(post, author)}
+    if new:
+        # The count itself, not +1: a client that missed an event still ends right.
+        payload["replyCount"] = reply_count
+    effects.publish(thread_room(post.thread_id), POST_NEW if new else POST_UPDATED, payload)
 
 
-def post_deleted(post: Post) -> None:
+def post_deleted(post: Post, *, reply_count: int) -> None:
     effects.publish(
         thread_room(post.thread_id),
         POST_DELETED,
-        {"threadId": str(post.thread_id), "id": str(post.id)},
+        {"threadId": str(post.thread_id), "id": str(post.id), "replyCount": reply_count},
     )
 
 

@@ -112,16 +112,19 @@ class ThreadRepository:
 
     async def change_replies(
         self, session: AsyncSession, thread_id: uuid.UUID, delta: int, active_at: datetime | None
-    ) -> None:
+    ) -> int:
+        """Add `delta` to the thread's reply count in SQL; the new count."""
         values: dict[str, Any] = {"reply_count": Thread.reply_count + delta}
         if active_at is not None:
             values["last_activity_at"] = active_at
-        await session.execute(
+        count = await session.scalar(
             update(Thread)
             .where(Thread.id == thread_id)
             .values(**values)
+            .returning(Thread.reply_count)
             .execution_options(synchronize_session=False)
         )
+        return int(count or 0)
 
 
 class PostRepository:

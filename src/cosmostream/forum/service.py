@@ -234,8 +234,8 @@ class ForumService:
         )
         session.add(post)
         await session.flush()
-        await thread_repository.change_replies(session, thread.id, 1, now)
-        events.post_changed(post, actor.user, new=True)
+        replies = await thread_repository.change_replies(session, thread.id, 1, now)
+        events.post_changed(post, actor.user, new=True, reply_count=replies)
         return post
 
     async def edit_post(
@@ -266,9 +266,10 @@ class ForumService:
         post.deleted_at = utcnow()
         post.body = ""
         await session.flush()
+        replies = thread.reply_count
         if not post.opening:
-            await thread_repository.change_replies(session, thread.id, -1, None)
-        events.post_deleted(post)
+            replies = await thread_repository.change_replies(session, thread.id, -1, None)
+        events.post_deleted(post, reply_count=replies)
         return post
 
     async def like_post(

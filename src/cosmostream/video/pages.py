@@ -6,6 +6,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
+from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from cosmostream.account.service import account_service
@@ -21,7 +22,7 @@ from cosmostream.video.service import video_service
 from cosmostream.video.urls import media_url, poster_url
 from cosmostream.web import security
 from cosmostream.web.deps import ActorDep, DbDep, database, path_uuid
-from cosmostream.web.forms import read_form, redirect, text
+from cosmostream.web.forms import read_form, redirect, safe_next, text
 from cosmostream.web.templating import flash, render
 
 router = APIRouter()
@@ -101,15 +102,39 @@ async def watch_page(request: Request, db: DbDep, actor: ActorDep, video_id: Vid
     return response
 
 
-async def _content_action(request: Request, action: object, success: str) -> Response:
+@router.get("/content/{video_id}")
+async def manage_page(request: Request, db: DbDep, actor: ActorDep, video_id: VideoId) -> Response:
+    """One video's manage view, for its owner and for admins (any owner's video)."""
+    if actor is None:
+        return redirect(f"/login?next=/content/{video_id}")
+    async with db.read() as session:
+        video = await video_service.get_managed(session, actor, video_id)
+        categories = await account_service.list_categories(session)
+    return render(
+        request,
+        "video/manage.html",
+        {
+            "video": video,
+            "categories": categories,
+            "visibilities": list(Visibility),
+            "media_url": media_url,
+        },
+    )
+
+
+async def _content_action(
+    request: Request, form: FormData, action: object, success: str
+) -> Response:
+    # The list and the single-video view both post here; each names its way back.
+    back = safe_next(text(form, "next"), "/content")
     try:
         async with database(request).unit_of_work() as session:
             await action(session)  # type: ignore[operator]
     except AppError as exc:
-        response = redirect("/content")
+        response = redirect(back)
         flash(response, exc.message, "error")
         return response
-    response = redirect("/content")
+    response = redirect(back)
     flash(response, success, "success")
     return response
 
@@ -132,17 +157,18 @@ async def edit_submit(request: Request, video_id: str) -> Response:
     )
     vid = require_uuid(video_id, VideoNotFound)
     return await _content_action(
-        request, lambda s: video_service.update(s, actor, vid, data), "Saved."
+        request, form, lambda s: video_service.update(s, actor, vid, data), "Saved."
     )
 
 
 @router.post("/content/{video_id}/delete")
 async def delete_submit(request: Request, video_id: str) -> Response:
     actor = security.require_actor(request)
-    await read_form(request)
+    form = await read_form(request)
     vid = require_uuid(video_id, VideoNotFound)
     return await _content_action(
         request,
+        form,
         lambda s: video_service.delete(s, actor, vid),
         "The video and its files are deleted.",
     )
@@ -151,10 +177,10 @@ async def delete_submit(request: Request, video_id: str) -> Response:
 @router.post("/content/{video_id}/retry")
 async def retry_submit(request: Request, video_id: str) -> Response:
     actor = security.require_actor(request)
-    await read_form(request)
+    form = await read_form(request)
     vid = require_uuid(video_id, VideoNotFound)
     return await _content_action(
-        request, lambda s: video_service.retry(s, actor, vid), "Processing started again."
+        request, form, lambda s: video_service.retry(s, actor, vid), "Processing started again."
     )
 
 
@@ -166,6 +192,7 @@ async def thumbnail_submit(request: Request, video_id: str) -> Response:
     vid = require_uuid(video_id, VideoNotFound)
     return await _content_action(
         request,
+        form,
         lambda s: video_service.choose_thumbnail(
             s, actor, vid, int(index) if index.isdigit() else -1
         ),

@@ -124,6 +124,9 @@ class VideoService:
     async def get_managed(
         self, session: AsyncSession, actor: Actor | None, video_id: uuid.UUID
     ) -> Video:
+        """A video its owner or an admin may edit, fully loaded (the manage view,
+        and every change below). Anyone else gets `PermissionDenied` for a video
+        they can watch anyway, and `VideoNotFound` for one they cannot see."""
         if actor is None:
             raise NotAuthenticated()
         video = await video_repository.get_full(session, video_id)
