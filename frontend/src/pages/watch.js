@@ -85,6 +85,51 @@ function load(key) {
   try { return localStorage.getItem(key); } catch { return null; }
 }
 
+// ------------------------------------------------------------ start-up rung
+
+const ESTIMATE_KEY = "cs:bandwidth";
+const ESTIMATE_TTL_MS = 6 * 3600 * 1000;
+// With nothing known, assume a poor link: the lowest rung starts in well under
+// a second on 3 Mb/s, and the ABR moves up after the first fragment.
+const UNKNOWN_ESTIMATE = 400_000;
+const START_MARGIN = 0.7;
+
+/** Bits per second: this browser's last measured estimate (if recent), else a poor link. */
+export function startEstimate() {
+  try {
+    const saved = JSON.parse(load(ESTIMATE_KEY) || "null");
+    if (saved && Date.now() - saved.at < ESTIMATE_TTL_MS && saved.bps > 0) return saved.bps;
+  } catch { /* ignore a damaged value */ }
+  return UNKNOWN_ESTIMATE;
+}
+
+/** Index of the best level whose peak fits the estimate with a margin; 0 (the lowest) if none. */
+export function startLevelFor(levels, estimate) {
+  let best = 0;
+  let bestRate = -1;
+  levels.forEach((level, index) => {
+    if (level.bitrate <= estimate * START_MARGIN && level.bitrate > bestRate) {
+      best = index;
+      bestRate = level.bitrate;
+    }
+  });
+  if (bestRate < 0) {
+    levels.forEach((level, index) => { if (level.bitrate < levels[best].bitrate) best = index; });
+  }
+  return best;
+}
+
+let lastSaved = 0;
+function rememberEstimate(_event, data) {
+  const hls = window.__player && window.__player.hls;
+  if (!hls || !data || !data.frag || data.frag.type !== "main") return;
+  const now = Date.now();
+  if (now - lastSaved < 5000) return;
+  lastSaved = now;
+  const bps = Math.round(hls.bandwidthEstimate);
+  if (Number.isFinite(bps) && bps > 0) store(ESTIMATE_KEY, JSON.stringify({ bps, at: now }));
+}
+
 // ------------------------------------------------------------ player
 
 function initPlayer(root) {
@@ -135,12 +180,21 @@ function initPlayer(root) {
 
   // --- source
   if (Hls.isSupported()) {
+    const estimate = startEstimate();
     hls = new Hls({
       startPosition: 0, // an EVENT playlist (still processing) plays from the start…
       liveDurationInfinity: false, // …and keeps a finite, growing duration
       capLevelToPlayerSize: true,
       backBufferLength: 90,
+      // Start from what we know of the link, never from the manifest's first
+      // (720p) entry: no test download first, which hls.js would throw away.
+      abrEwmaDefaultEstimate: estimate,
+      testBandwidth: false,
     });
+    // Before the first fragment loads: the best rung the estimate carries with
+    // a margin, else the lowest; the ABR climbs from there as it measures.
+    hls.on(Hls.Events.MANIFEST_PARSED, () => { hls.startLevel = startLevelFor(hls.levels, estimate); });
+    hls.on(Hls.Events.FRAG_LOADED, rememberEstimate);
     let networkRetries = 0;
     let mediaRecoveries = 0;
     hls.on(Hls.Events.ERROR, (_event, data) => {
