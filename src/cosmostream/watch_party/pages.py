@@ -82,6 +82,7 @@ async def party_page(request: Request, party_id: str, invite: str | None = None)
             "invite_url": invite_url(request, party),
             "hls_url": media_url(video, f"hls/{video.id}/master.m3u8", "hls"),
             "poster_url": poster_url(video),
+            "storyboard_url": media_url(video, video.images.get("storyboard_vtt")),
             "state": events.state_payload(party),
         },
     )
