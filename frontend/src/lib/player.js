@@ -129,10 +129,12 @@ function rememberEstimate(_event, data) {
 /**
  * Take over a `[data-player]` element (markup: templates/video/_player.html).
  * `resume` seeks to where this viewer stopped; `track` reports playback for
- * views and history, calling `onView(count)` when a view was counted.
+ * views and history, calling `onView(count)` when a view was counted;
+ * `nominalRate()` is the speed to show when the real one is nudged (a party
+ * catching up).
  * Returns `{video, hls(), muteQuietly()}`.
  */
-export function initPlayer(root, { resume: resumes = true, track = true, onView } = {}) {
+export function initPlayer(root, { resume: resumes = true, track = true, onView, nominalRate } = {}) {
   const video = root.querySelector("[data-player-video]");
   const src = root.dataset.src;
   const videoId = root.dataset.videoId;
@@ -458,7 +460,7 @@ export function initPlayer(root, { resume: resumes = true, track = true, onView 
   const speedMenu = root.querySelector('[data-menu="speed"]');
   setupMenu(speedMenu, (item) => { video.playbackRate = Number(item.dataset.rate); });
   function reflectRate() {
-    const rate = video.playbackRate;
+    const rate = nominalRate ? nominalRate() : video.playbackRate;
     for (const item of speedMenu.querySelectorAll("[data-rate]")) {
       item.setAttribute("aria-checked", String(Number(item.dataset.rate) === rate));
     }

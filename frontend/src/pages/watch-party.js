@@ -42,9 +42,6 @@ function setup() {
   const partyId = root.dataset.partyId;
   const userId = root.dataset.userId;
   const videoId = root.dataset.videoId;
-  // No resume (the party decides the position) and no view tracking here.
-  const player = initPlayer(root.querySelector("[data-player]"), { resume: false, track: false });
-  const video = player.video;
   const statusLine = root.querySelector("[data-party-status]");
   const syncLine = root.querySelector("[data-party-sync]");
   const unmute = root.querySelector("[data-party-unmute]");
@@ -56,6 +53,13 @@ function setup() {
   const everyoneBox = root.querySelector("[data-everyone-controls]");
 
   let state = JSON.parse(root.dataset.state);
+  // No resume (the party decides the position) and no view tracking here.
+  const player = initPlayer(root.querySelector("[data-player]"), {
+    resume: false,
+    track: false,
+    nominalRate: () => state.rate,
+  });
+  const video = player.video;
   let party = {
     id: partyId,
     hostId: root.dataset.hostId,
