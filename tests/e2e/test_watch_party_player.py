@@ -32,11 +32,17 @@ def clip_id(live_server: LiveServer, tmp_path_factory: pytest.TempPathFactory) -
 
 def _host_party(host: Any, clip_id: str) -> str:
     """The creator starts a party on the clip; returns the invite link."""
+    from playwright.sync_api import expect
+
     _log_in(host, *CREATOR)
     host.goto(f"/video/{clip_id}", wait_until="load")
     with host.expect_navigation(url=re.compile(r"/watch-party/")):
         host.get_by_role("button", name="Watch together").click()
     _until(host, lambda: _video(host)["ready"] >= 1, "the host's video loads")
+    # Joined (the script's own words): from now on the host's controls count.
+    expect(host.locator("[data-party-status]")).to_have_text(
+        "You are the host: you control playback."
+    )
     return str(host.locator("[data-invite-link]").input_value())
 
 
