@@ -5,8 +5,11 @@ and field of view), as someone following a link would."""
 from __future__ import annotations
 
 import io
+import re
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -130,3 +133,105 @@ def test_sky_map_live_now_and_night_mode(page: tuple[Any, BrowserProblems]) -> N
     tab.check("[data-sky-toggle='night']")
     assert tab.locator("[data-sky].is-night").count() == 1
     assert problems.errors == []
+
+
+def _new_tab(browser: Any, live_server: LiveServer, **options: Any) -> tuple[Any, Any]:
+    context = browser.new_context(base_url=live_server.base_url, color_scheme="dark", **options)
+    context.set_default_timeout(15_000)
+    return context, context.new_page()
+
+
+def test_sky_map_fits_a_phone(browser: Any, live_server: LiveServer, artifacts_dir: Path) -> None:
+    context, tab = _new_tab(
+        browser, live_server, viewport={"width": 390, "height": 844}, is_mobile=True
+    )
+    try:
+        tab.goto(VIEW, wait_until="load")
+        _ready(tab)
+        tab.screenshot(path=str(artifacts_dir / "sky-map-phone.png"), full_page=True)
+        widths = tab.evaluate(
+            """() => ({page: document.documentElement.scrollWidth,
+                       canvas: document.querySelector('[data-sky-canvas]').getBoundingClientRect().width,
+                       wider: [...document.querySelectorAll('body *')]
+                         .filter(e => e.getBoundingClientRect().right > 390.5 && !e.closest('.table-scroll > *'))
+                         .slice(0, 5).map(e => e.tagName + '.' + e.className)})"""
+        )
+        assert widths["page"] <= 390, widths
+        assert widths["canvas"] <= 390, widths
+    finally:
+        context.close()
+
+
+def _table_row(html: str, body: str) -> list[str]:
+    """The text of a body's row in the planets table (server- or browser-rendered HTML)."""
+    row = re.search(rf'<tr data-body="{body}"[^>]*>(.*?)</tr>', html, re.S)
+    assert row, f"no {body} row"
+    cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row.group(1), re.S)
+    return [re.sub(r"<[^>]+>", "", c).strip() for c in cells]
+
+
+def test_sky_map_time_travel_updates_the_table_and_shows_24_hour_times(
+    browser: Any, live_server: LiveServer
+) -> None:
+    # A 12-hour locale in New York: times must still read "Fri 4 Dec, 22:07".
+    zone = ZoneInfo("America/New_York")
+    context, tab = _new_tab(browser, live_server, locale="en-US", timezone_id="America/New_York")
+    try:
+        tab.goto(VIEW, wait_until="load")
+        _ready(tab)
+        table = tab.locator("[data-sky-fallback] table")
+        before = _table_row(table.inner_html(), "Mars")
+
+        # Two hours later: the table shows the positions for 05:00, as the
+        # server computes them for that time.
+        tab.evaluate(
+            """() => { const i = document.querySelector('[data-sky-time]');
+                       const d = new Date('2026-12-05T05:00:00Z');
+                       const p = n => String(n).padStart(2, '0');
+                       i.value = `${d.getFullYear()}-${p(d.getMonth()+1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
+                       i.dispatchEvent(new Event('change', {bubbles: true})); }"""
+        )
+        later_url = VIEW.replace("T03:00:00Z", "T05:00:00Z")
+        expected = _table_row(
+            httpx.get(live_server.url(later_url), trust_env=False, timeout=10).text, "Mars"
+        )
+        assert expected[3] != before[3]  # Mars's altitude changed in two hours
+        tab.wait_for_function(
+            """(alt) => { const r = document.querySelector('[data-sky-fallback] tr[data-body="Mars"]');
+                          return r && r.children[3].textContent.trim() === alt; }""",
+            arg=expected[3],
+        )
+        after = _table_row(table.inner_html(), "Mars")
+        # Body, RA, Dec, altitude, azimuth, magnitude, constellation, distance.
+        for column in (0, 1, 2, 3, 4, 5, 6, 10):
+            assert after[column] == expected[column], (column, after, expected)
+
+        # Rise, transit and set, in the table and in the panel: the reader's
+        # zone on a 24-hour clock, with the date as it is not today.
+        sky = httpx.post(
+            live_server.url("/graphql"),
+            json={
+                "query": '{ sky(lat: 51.4769, lon: -0.0005, at: "2026-12-05T05:00:00Z") '
+                "{ bodies { name rise transit set } } }"
+            },
+            trust_env=False,
+            timeout=10,
+        ).json()["data"]["sky"]["bodies"]
+        mars = next(b for b in sky if b["name"] == "Mars")
+
+        def local(iso: str) -> str:
+            at = datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(zone)
+            clock = at.strftime("%H:%M")
+            if at.date() == datetime.now(zone).date():
+                return clock
+            return f"{at.strftime('%a')} {at.day} {at.strftime('%b')}, {clock}"
+
+        assert after[7:10] == [local(mars[k]) for k in ("rise", "transit", "set")], after
+        head = [th.strip() for th in table.locator("thead th").all_inner_texts()]
+        assert head[7:10] == ["Rise", "Transit", "Set"], head  # no longer UTC
+        tab.evaluate("() => window.__sky.select('Mars')")
+        panel = tab.locator("[data-sky-panel]")
+        panel.wait_for(state="visible")
+        assert panel.locator("[data-fact='rise']").inner_text() == local(mars["rise"])
+    finally:
+        context.close()

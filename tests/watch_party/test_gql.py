@@ -170,3 +170,17 @@ async def test_control_validates_and_computes_the_state(world: World) -> None:
     assert body["data"]["controlWatchParty"]["state"]["position"] == 600.0
     garbage = await world.call("host", CONTROL, id="nope", a="PLAY")
     assert code(garbage) == "watch_party_not_found"
+
+
+async def test_a_seek_after_the_end_stays_paused(world: World) -> None:
+    party = await started(world)
+    pid = party["id"]
+    # Playing from the very end: the video has ended for everyone at once.
+    body = await world.call("host", CONTROL, id=pid, a="PLAY", p=600.0)
+    assert body["data"]["controlWatchParty"]["state"]["playing"] is True
+    body = await world.call("host", CONTROL, id=pid, a="SEEK", p=30.0)
+    state = body["data"]["controlWatchParty"]["state"]
+    assert (state["playing"], state["position"]) == (False, 30.0)
+    # Pressing play is what starts it again.
+    body = await world.call("host", CONTROL, id=pid, a="PLAY", p=30.0)
+    assert body["data"]["controlWatchParty"]["state"]["playing"] is True

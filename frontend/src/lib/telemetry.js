@@ -1,6 +1,7 @@
 // Live mission telemetry: join the `mission:<slug>` room and keep the panel's
 // [data-field] cells current from `mission.telemetry` (once a second).
 import { connect, joinRoom } from "./realtime.js";
+import { formatClock } from "./time.js";
 
 const fmt = (value, digits) =>
   Number(value).toLocaleString("en", { minimumFractionDigits: digits, maximumFractionDigits: digits });
@@ -22,7 +23,7 @@ const FORMAT = {
     if (v >= 60) return `${Math.floor(v / 60)} min ${Math.floor(v % 60)} s`;
     return `${fmt(v, 1)} s`;
   },
-  at: (v) => `${String(v).slice(11, 19)} UTC`,
+  at: (v) => formatClock(v, { utc: true, seconds: true }),
 };
 
 /** Write one telemetry payload into a panel (only the cells it has). */

@@ -6,6 +6,7 @@
 // server has already sanitised, is inserted as HTML.
 import { connect, joinRoom, request } from "../lib/realtime.js";
 import { csrfToken } from "../lib/graphql.js";
+import { formatClock } from "../lib/time.js";
 import { toast } from "../lib/toast.js";
 
 const TYPING_EVERY_MS = 2000; // send "typing" at most this often
@@ -20,8 +21,7 @@ function el(tag, className, text) {
 }
 
 function clock(iso) {
-  const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? "" : date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  return formatClock(iso);
 }
 
 function compact(n) {

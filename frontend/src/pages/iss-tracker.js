@@ -7,6 +7,7 @@ import { feature } from "topojson-client";
 import land110 from "world-atlas/land-110m.json";
 import { gql } from "../lib/graphql.js";
 import { followTelemetry } from "../lib/telemetry.js";
+import { formatClock } from "../lib/time.js";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 const EARTH_RADIUS_KM = 6371;
@@ -91,8 +92,6 @@ async function refreshGround(map) {
 const PASSES_QUERY = `query($lat: Float!, $lon: Float!) { issPasses(lat: $lat, lon: $lon, days: 10) {
   start { at direction } highest { at direction } end { at direction } maxElevation brightness sunlit good } }`;
 
-const dateTime = new Intl.DateTimeFormat(undefined, { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", second: "2-digit" });
-const timeOnly = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
 
 function cell(row, text, muted) {
   const td = document.createElement("td");
@@ -113,9 +112,11 @@ function renderPasses(section, passes) {
   for (const p of passes) {
     const row = document.createElement("tr");
     row.className = `pass-${p.brightness.replace(" ", "-")}${p.good ? " pass-good" : ""}`;
-    cell(row, dateTime.format(new Date(p.start.at)), p.start.direction);
-    cell(row, timeOnly.format(new Date(p.highest.at)), p.highest.direction);
-    cell(row, timeOnly.format(new Date(p.end.at)), p.end.direction);
+    // The pass's later moments carry a date only when they fall on another day.
+    const start = new Date(p.start.at);
+    cell(row, formatClock(start, { seconds: true }), p.start.direction);
+    cell(row, formatClock(p.highest.at, { seconds: true, today: start }), p.highest.direction);
+    cell(row, formatClock(p.end.at, { seconds: true, today: start }), p.end.direction);
     cell(row, `${Math.round(p.maxElevation)}°`);
     cell(row, p.brightness[0].toUpperCase() + p.brightness.slice(1));
     cell(row, p.sunlit ? "Yes" : "No");
@@ -148,7 +149,7 @@ function startCountdown(section, passes) {
     const start = new Date(next.start.at).getTime();
     const what = `${Math.round(next.maxElevation)}° high, ${next.brightness}`;
     line.textContent = start > now
-      ? `Next good pass in ${formatWait(start - now)} — ${dateTime.format(new Date(start))}, ${what}.`
+      ? `Next good pass in ${formatWait(start - now)} — ${formatClock(start)}, ${what}.`
       : `The ISS is passing over you now (${what}): look ${next.highest.direction}!`;
     line.hidden = false;
   };

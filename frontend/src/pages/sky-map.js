@@ -12,6 +12,7 @@ import starData from "d3-celestial/data/stars.6.json";
 import lineData from "d3-celestial/data/constellations.lines.json";
 import constellationData from "d3-celestial/data/constellations.json";
 import { gql } from "../lib/graphql.js";
+import { formatClock } from "../lib/time.js";
 import {
   DEG,
   altAz,
@@ -400,6 +401,7 @@ function start(root) {
       const data = await gql(SKY_QUERY, { lat: state.lat, lon: state.lon, at });
       skyAt = Date.parse(data.sky.at);
       setBodies(data.sky.bodies);
+      renderTable(data.sky.bodies, skyAt);
       if (statusEl.dataset.kind === "error") setStatus("");
       refreshPanel();
       window.__sky.ready = true;
@@ -410,6 +412,53 @@ function start(root) {
       fetching = false;
     }
   }
+  // The server-rendered planets table, kept for the time and place shown
+  // (same columns and figures as the server's; times in the reader's zone).
+  function renderTable(list, at) {
+    const tbody = root.querySelector("[data-sky-table-body]");
+    if (!tbody) return;
+    const when = root.querySelector("[data-sky-table-when]");
+    if (when) when.textContent = `From latitude ${state.lat.toFixed(4)}°, longitude ${state.lon.toFixed(4)}° at ${formatClock(at)} (your time).`;
+    const rise = root.querySelector("[data-sky-table-rise]");
+    if (rise) rise.textContent = "Rise";
+    const signed = (x) => `${x >= 0 ? "+" : "-"}${Math.abs(x).toFixed(1)}°`;
+    tbody.replaceChildren(...list.map((b) => {
+      const tr = document.createElement("tr");
+      tr.dataset.body = b.name;
+      if (b.altDegrees < 0) tr.className = "is-below";
+      const th = document.createElement("th");
+      th.scope = "row";
+      th.textContent = b.name;
+      if (b.phaseName) {
+        const span = document.createElement("span");
+        span.className = "muted";
+        span.textContent = `(${b.phaseName}, ${(b.phaseFraction * 100).toFixed(0)}% lit)`;
+        th.append(" ", span);
+      }
+      const raMinutes = Math.floor((b.raHours * 60) % 60);
+      const cells = [
+        `${Math.floor(b.raHours)}h ${String(raMinutes).padStart(2, "0")}m`,
+        signed(b.decDegrees),
+        signed(b.altDegrees),
+        `${b.azDegrees.toFixed(1)}°`,
+        b.magnitude === null ? "–" : b.magnitude.toFixed(1),
+        b.constellation,
+        fmtTime(b.rise),
+        fmtTime(b.transit),
+        fmtTime(b.set),
+        b.distanceAu < 0.01
+          ? `${Math.round(b.distanceKm).toLocaleString("en")} km`
+          : `${b.distanceAu.toFixed(3)} AU`,
+      ];
+      tr.append(th, ...cells.map((text) => {
+        const td = document.createElement("td");
+        td.textContent = text;
+        return td;
+      }));
+      return tr;
+    }));
+  }
+
   function maybeFetch(force = false) {
     if (force || skyAt === null || Math.abs(state.time - skyAt) > REFETCH_MS) fetchSky();
   }
@@ -575,8 +624,7 @@ function start(root) {
   }
 
   function fmtTime(iso) {
-    if (!iso) return "–";
-    return new Date(iso).toLocaleString(undefined, { weekday: "short", hour: "2-digit", minute: "2-digit" });
+    return iso ? formatClock(iso) : "–";
   }
 
   function refreshPanel() {

@@ -5,8 +5,9 @@
 // the live position from the state, and keeps its <video> within 0.3 s of it by
 // nudging the playback rate, seeking only when more than 1 s off. Whoever may
 // control playback (the host, or everyone when allowed) sends their play,
-// pause, seek and speed changes; everyone else's player follows.
-import Hls from "hls.js/dist/hls.light.mjs";
+// pause, seek and speed changes; everyone else's player follows. The player
+// is the watch page's (lib/player.js): same controls, quality menu and previews.
+import { initPlayer } from "../lib/player.js";
 import { connect, request } from "../lib/realtime.js";
 import { toast } from "../lib/toast.js";
 
@@ -41,7 +42,6 @@ function setup() {
   const partyId = root.dataset.partyId;
   const userId = root.dataset.userId;
   const videoId = root.dataset.videoId;
-  const video = root.querySelector("[data-party-video]");
   const statusLine = root.querySelector("[data-party-status]");
   const syncLine = root.querySelector("[data-party-sync]");
   const unmute = root.querySelector("[data-party-unmute]");
@@ -53,6 +53,13 @@ function setup() {
   const everyoneBox = root.querySelector("[data-everyone-controls]");
 
   let state = JSON.parse(root.dataset.state);
+  // No resume (the party decides the position) and no view tracking here.
+  const player = initPlayer(root.querySelector("[data-player]"), {
+    resume: false,
+    track: false,
+    nominalRate: () => state.rate,
+  });
+  const video = player.video;
   let party = {
     id: partyId,
     hostId: root.dataset.hostId,
@@ -75,29 +82,23 @@ function setup() {
   const isHost = () => party.hostId === userId;
 
   // ---------------------------------------------------------------- player
-  const src = video.dataset.src; // absent once the party has ended: nothing to play
-  if (src && Hls.isSupported()) {
-    const hls = new Hls({ maxBufferLength: 30 });
-    hls.loadSource(src);
-    hls.attachMedia(video);
-  } else if (src) {
-    video.src = src;
-  }
-
   function play() {
     expect.play++;
-    video.play().catch(() => {
-      // Autoplay with sound is blocked until the viewer interacts: play muted.
+    video.play().catch((err) => {
+      expect.play = 0;
+      // Only the autoplay rule is answered by muting; an interrupted play()
+      // (a pause or seek came first) is retried by the next sync tick.
+      if (!err || err.name !== "NotAllowedError") return;
       expect.play++;
-      video.muted = true;
-      unmute.hidden = false;
+      player.muteQuietly();
       video.play().catch(() => { expect.play = 0; });
     });
   }
-  unmute.addEventListener("click", () => {
-    video.muted = false;
-    unmute.hidden = true;
-  });
+  // The button offers what the player's state needs, whoever changed it.
+  const reflectMuted = () => { unmute.hidden = !video.muted; };
+  video.addEventListener("volumechange", reflectMuted);
+  unmute.addEventListener("click", () => { video.muted = false; });
+  reflectMuted();
 
   function seekTo(seconds) {
     expect.seek++;
@@ -125,8 +126,14 @@ function setup() {
     } else {
       setRate(state.rate);
     }
-    syncLine.textContent = `${drift >= 0 ? "behind" : "ahead"} by ${Math.abs(drift).toFixed(2)} s`;
-    syncLine.dataset.drift = drift.toFixed(3);
+    // The host is the reference: drift is shown to those who follow.
+    if (isHost()) {
+      syncLine.textContent = "";
+      delete syncLine.dataset.drift;
+    } else {
+      syncLine.textContent = `${drift >= 0 ? "behind" : "ahead"} by ${Math.abs(drift).toFixed(2)} s`;
+      syncLine.dataset.drift = drift.toFixed(3);
+    }
   }
 
   function setRate(rate) {

@@ -81,6 +81,9 @@ async def party_page(request: Request, party_id: str, invite: str | None = None)
                 media_url(video, f"hls/{video.id}/master.m3u8", "hls") if visit.playable else None
             ),
             "poster_url": poster_url(video) if visit.playable else None,
+            "storyboard_url": (
+                media_url(video, video.images.get("storyboard_vtt")) if visit.playable else None
+            ),
             "state": events.state_payload(party),
         },
     )

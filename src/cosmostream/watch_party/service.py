@@ -205,6 +205,10 @@ class WatchPartyService:
         duration = await video_repository.duration(session, party.video_id)
         now = utcnow()
         current = live_position(party, now, duration)
+        if party.playing and duration and current >= duration:
+            # Playback ran off the end: every player has stopped there, so the
+            # party is paused at the end; a seek back does not restart it.
+            party.playing = False
         if action is Action.RATE:
             if rate is None:
                 raise ValidationFailed("Say which speed.", field="rate")
