@@ -25,6 +25,10 @@ from cosmostream.models import User, Video
 from cosmostream.web import security
 from cosmostream.web.deps import client_info, database
 
+# Keys per DataLoader batch: a full page (100) of one row each; 24 up-next lists.
+MAX_BATCH = 100
+MAX_UP_NEXT_BATCH = 24
+
 
 @dataclass
 class Loaders:
@@ -40,11 +44,14 @@ class Loaders:
     viewer_states: DataLoader[tuple[uuid.UUID, uuid.UUID], ViewerState] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.users = DataLoader(self._load_users)
-        self.follow_counts = DataLoader(self._load_follow_counts)
-        self.category_stats = DataLoader(self._load_category_stats)
-        self.up_next = DataLoader(self._load_up_next)
-        self.viewer_states = DataLoader(self._load_viewer_states)
+        # Batches are bounded: each is one query whose rows are turned into
+        # objects on the event loop, so a batch of thousands would hold it.
+        self.users = DataLoader(self._load_users, max_batch_size=MAX_BATCH)
+        self.follow_counts = DataLoader(self._load_follow_counts, max_batch_size=MAX_BATCH)
+        self.category_stats = DataLoader(self._load_category_stats, max_batch_size=MAX_BATCH)
+        # Up to `first` videos come back for each request.
+        self.up_next = DataLoader(self._load_up_next, max_batch_size=MAX_UP_NEXT_BATCH)
+        self.viewer_states = DataLoader(self._load_viewer_states, max_batch_size=MAX_BATCH)
 
     async def _load_users(self, ids: list[uuid.UUID]) -> list[User | None]:
         async with self.db.read() as session:

@@ -5,12 +5,12 @@ still take a few hundred milliseconds of pure Python (graphql-core completes
 thousands of fields, builds the introspection answer, lexes a 1 MiB string).
 Run in one go, that is time every other request on the process waits.
 
-- **Execution** is cut into slices: before completing an object's fields the
-  executor checks how long this document has held the loop since its slice
-  began, and past `SLICE_SECONDS` the object waits in line instead. Every
-  other turn of the loop (after it has polled for I/O) the line is woken and
-  a new slice begins: the objects it has room for run, in order, and the rest
-  wait again. One turn does at most about one slice of this document's work.
+- **Execution** is cut into slices: before completing an object's fields or
+  a list's items the executor checks how long this document has held the loop
+  since its slice began, and past `SLICE_SECONDS` the work waits in line
+  instead (as a future). One callback per turn of the loop does waiting work
+  in order for one slice, then gives the loop back to poll for I/O; objects
+  it completes in one slice load their DataLoader keys in one batch.
 - **Parsing** of a large document runs in a worker thread (the interpreter
   hands the loop the GIL every few milliseconds); a small one is parsed in
   place, where a thread would cost more than it saves.
@@ -27,7 +27,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from functools import partial
 from time import perf_counter
 from typing import Any
 
@@ -43,62 +44,79 @@ INLINE_PARSE_CHARS = 16 * 1024
 
 
 class SlicedExecutionContext(StrawberryGraphQLCoreExecutionContext):
-    """graphql-core's executor, completing objects in slices of `SLICE_SECONDS`.
+    """graphql-core's executor, completing objects and lists in slices of `SLICE_SECONDS`.
 
-    The check is made per object (its selection set), not per field: a list of
-    a thousand small objects then waits as a thousand coroutines at most, not
-    one for each of their fields.
+    Work that waits is a plain future in the line, not a task: graphql-core
+    gathers a list's awaitable items, and a thousand tasks made ready at once
+    would hold the loop as long as the work they replace.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._slice_started = perf_counter()
-        self._waiting: deque[asyncio.Future[None]] = deque()
+        self._waiting: deque[tuple[asyncio.Future[Any], Callable[[], Any]]] = deque()
         self._line_moving = False
-        self._new_slice = False
 
     def execute_fields(self, *args: Any, **kwargs: Any) -> Any:
         if perf_counter() - self._slice_started < SLICE_SECONDS:
             return super().execute_fields(*args, **kwargs)
-        return self._execute_fields_later(*args, **kwargs)
+        return self._later(partial(super().execute_fields, *args, **kwargs))
 
-    async def _execute_fields_later(self, *args: Any, **kwargs: Any) -> Any:
+    def complete_list_value(self, *args: Any, **kwargs: Any) -> Any:
+        # A list waits as one, rather than each of its items completing up to
+        # its own check: a thousand of those in one turn add up.
+        if perf_counter() - self._slice_started < SLICE_SECONDS:
+            return super().complete_list_value(*args, **kwargs)
+        return self._later(partial(super().complete_list_value, *args, **kwargs))
+
+    def _later(self, work: Callable[[], Any]) -> asyncio.Future[Any]:
         loop = asyncio.get_running_loop()
-        while True:
-            turn = loop.create_future()
-            self._waiting.append(turn)
-            if not self._line_moving:
-                self._line_moving = True
-                loop.call_soon(self._wake_line)
-            await turn
-            if self._new_slice:  # the first to wake starts the slice, and runs
-                self._new_slice = False
-                self._slice_started = perf_counter()
-                break
-            if perf_counter() - self._slice_started < SLICE_SECONDS:
-                break
-        result = super().execute_fields(*args, **kwargs)
-        return await result if self.is_awaitable(result) else result
+        later: asyncio.Future[Any] = loop.create_future()
+        self._waiting.append((later, work))
+        if not self._line_moving:
+            self._line_moving = True
+            loop.call_soon(self._next_slice)
+        return later
 
-    def _wake_line(self) -> None:
-        """Wake every waiting object; those the new slice has no room for wait again.
-
-        Those that fit run in the same turn, so their DataLoader loads still
-        share a batch.
-        """
-        waiting, self._waiting = self._waiting, deque()
-        self._new_slice = True
-        for turn in waiting:
-            if not turn.done():
-                turn.set_result(None)
-        asyncio.get_running_loop().call_soon(self._after_turn)
-
-    def _after_turn(self) -> None:
+    def _next_slice(self) -> None:
+        """Do waiting work, in order, for one slice; then let the loop poll."""
+        self._slice_started = perf_counter()
+        first = True  # however short the slice, each turn does at least one
+        while self._waiting and (first or perf_counter() - self._slice_started < SLICE_SECONDS):
+            first = False
+            later, work = self._waiting.popleft()
+            if later.done():  # the request was cancelled
+                continue
+            try:
+                result = work()
+            except Exception as error:  # graphql-core's null propagation, as if raised in place
+                later.set_exception(error)
+                continue
+            if self.is_awaitable(result):
+                _settle_with(later, asyncio.ensure_future(result))
+            else:
+                later.set_result(result)
         if self._waiting:
-            # Wake those left on the next turn, after the loop has polled for I/O.
-            asyncio.get_running_loop().call_soon(self._wake_line)
+            asyncio.get_running_loop().call_soon(self._next_slice)
         else:
             self._line_moving = False
+
+
+def _settle_with(later: asyncio.Future[Any], running: asyncio.Future[Any]) -> None:
+    """Resolve `later` as `running` resolves (and cancel `running` with it)."""
+
+    def done(finished: asyncio.Future[Any]) -> None:
+        if later.done():
+            return
+        if finished.cancelled():
+            later.cancel()
+        elif (error := finished.exception()) is not None:
+            later.set_exception(error)
+        else:
+            later.set_result(finished.result())
+
+    running.add_done_callback(done)
+    later.add_done_callback(lambda f: running.cancel() if f.cancelled() else None)
 
 
 class ParseLargeDocumentsInThread(SchemaExtension):
