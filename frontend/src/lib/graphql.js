@@ -17,21 +17,26 @@ export class GraphQLError extends Error {
   }
 }
 
+/** POST a GraphQL request body ({query, variables, operationName}) as this page. */
+export function postGraphQL(body, { signal } = {}) {
+  return fetch("/graphql", {
+    method: "POST",
+    credentials: "same-origin",
+    headers: {
+      "Content-Type": "application/json",
+      Accept: "application/json",
+      "X-CSRF-Token": csrfToken(),
+    },
+    body: JSON.stringify(body),
+    signal,
+  });
+}
+
 /** Run a query or mutation; resolves to `data`, rejects with the first error's message. */
 export async function gql(query, variables = {}, { signal } = {}) {
   let response;
   try {
-    response = await fetch("/graphql", {
-      method: "POST",
-      credentials: "same-origin",
-      headers: {
-        "Content-Type": "application/json",
-        Accept: "application/json",
-        "X-CSRF-Token": csrfToken(),
-      },
-      body: JSON.stringify({ query, variables }),
-      signal,
-    });
+    response = await postGraphQL({ query, variables }, { signal });
   } catch (err) {
     if (err && err.name === "AbortError") throw err;
     throw new GraphQLError("Could not reach the server. Check your connection and try again.");

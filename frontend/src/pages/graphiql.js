@@ -6,24 +6,14 @@ import { createRoot } from "react-dom/client";
 import { GraphiQL } from "graphiql";
 import "graphiql/graphiql.css";
 import "../styles/graphiql.css";
-import { csrfToken } from "../lib/graphql.js";
+import { postGraphQL } from "../lib/graphql.js";
 
 // GraphiQL's dialogs insert <style> elements (react-style-singleton), tagged
 // with this global nonce, which the page's policy admits for this response only.
 window.__webpack_nonce__ = document.querySelector('meta[name="csp-style-nonce"]')?.content;
 
 async function fetcher(params) {
-  const response = await fetch("/graphql", {
-    method: "POST",
-    credentials: "same-origin",
-    headers: {
-      "Content-Type": "application/json",
-      Accept: "application/json",
-      "X-CSRF-Token": csrfToken(),
-    },
-    body: JSON.stringify(params),
-  });
-  return response.json();
+  return (await postGraphQL(params)).json();
 }
 
 createRoot(document.getElementById("graphiql")).render(
