@@ -19,6 +19,7 @@ from cosmostream.models import (
     LessonProgress,
     Level,
     PublishState,
+    Quiz,
     User,
 )
 
@@ -101,6 +102,17 @@ class CourseCatalogRepository:
             )
         )
         return modules, lessons
+
+    async def quiz_ids(
+        self, session: AsyncSession, course_id: uuid.UUID
+    ) -> dict[uuid.UUID, uuid.UUID]:
+        """Lesson id → its quiz's id, for the lessons of a course that ask questions."""
+        rows = await session.execute(
+            select(Quiz.lesson_id, Quiz.id)
+            .join(Lesson, Lesson.id == Quiz.lesson_id)
+            .where(Lesson.course_id == course_id)
+        )
+        return {row.lesson_id: row.id for row in rows}
 
     async def prerequisites(self, session: AsyncSession, course_id: uuid.UUID) -> list[Course]:
         return list(

@@ -69,6 +69,7 @@ class LessonState:
     lesson: Lesson
     progress: LessonProgress | None
     locked: bool
+    quiz_id: uuid.UUID | None = None  # the lesson's questions, when it asks some
 
     @property
     def completed(self) -> bool:
@@ -108,6 +109,7 @@ def module_states(
     lessons: list[Lesson],
     progress: dict[uuid.UUID, LessonProgress],
     now: datetime,
+    quizzes: dict[uuid.UUID, uuid.UUID] | None = None,
 ) -> list[ModuleState]:
     """Modules in order with their lessons' states and their locks."""
     by_module: dict[uuid.UUID, list[Lesson]] = {m.id: [] for m in modules}
@@ -122,7 +124,12 @@ def module_states(
         elif module.requires_previous and not previous_done:
             reason = "previous"
         items = [
-            LessonState(lesson, progress.get(lesson.id), locked=reason is not None)
+            LessonState(
+                lesson,
+                progress.get(lesson.id),
+                locked=reason is not None,
+                quiz_id=(quizzes or {}).get(lesson.id),
+            )
             for lesson in by_module[module.id]
         ]
         states.append(ModuleState(module, items, locked=reason is not None, locked_because=reason))
@@ -202,7 +209,8 @@ class CourseService:
             if actor is not None and card.enrolment is not None
             else {}
         )
-        states = module_states(modules, lessons, progress, utcnow())
+        quizzes = await repo.quiz_ids(session, course.id)
+        states = module_states(modules, lessons, progress, utcnow(), quizzes)
         required = await repo.prerequisites(session, course.id)
         done = (
             await repo.completed_course_ids(session, actor.id, [c.id for c in required])

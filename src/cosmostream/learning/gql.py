@@ -23,17 +23,19 @@ from cosmostream.graphql.hubs import Category, User
 from cosmostream.graphql.relay import Connection, connection
 from cosmostream.kit.ids import require_uuid
 from cosmostream.learning.attempts import AttemptResult, AttemptView, attempt_service
+from cosmostream.learning.authoring import CourseFields, authoring_service
 from cosmostream.learning.courses import CourseCard, CourseDetail, course_service
 from cosmostream.learning.errors import (
     AttemptNotFound,
     BadAnswer,
+    BadQuestion,
     CourseNotFound,
     LessonNotFound,
     QuestionNotFound,
     QuizNotFound,
 )
 from cosmostream.learning.progress import progress_service
-from cosmostream.models import Level
+from cosmostream.models import LessonKind, Level
 
 
 @strawberry.enum(description="How much a course expects you to know already.")
@@ -57,6 +59,9 @@ class CourseLesson:
         description="Seconds of the video the server saw you watch (video lessons)."
     )
     video_id: strawberry.ID | None
+    quiz_id: strawberry.ID | None = strawberry.field(
+        description="The lesson's questions (startQuizAttempt), when it asks some."
+    )
 
 
 @strawberry.type
@@ -113,6 +118,7 @@ def _syllabus(detail: CourseDetail) -> Syllabus:
                         video_id=strawberry.ID(str(item.lesson.video_id))
                         if item.lesson.video_id
                         else None,
+                        quiz_id=strawberry.ID(str(item.quiz_id)) if item.quiz_id else None,
                     )
                     for item in state.lessons
                 ],
@@ -368,6 +374,88 @@ class AnswerInput:
         return require_uuid(self.question_id, QuestionNotFound)
 
 
+@strawberry.enum(description="What a lesson is.")
+class LessonKindChoice(enum.Enum):
+    VIDEO = "video"
+    ARTICLE = "article"
+    SKY = "sky"
+    QUIZ = "quiz"
+
+
+@strawberry.input
+class CourseInput:
+    title: str
+    summary: str = ""
+    description: str = strawberry.field(default="", description="Markdown.")
+    level: CourseLevel = CourseLevel.BEGINNER
+    premium: bool = False
+    topic: str | None = strawberry.field(default=None, description="A category slug.")
+
+    def fields(self) -> CourseFields:
+        return CourseFields(
+            title=self.title,
+            summary=self.summary,
+            description=self.description,
+            level=Level(self.level.value),
+            premium=self.premium,
+            category_slug=self.topic,
+        )
+
+
+@strawberry.input(
+    description="Where and when a sky activity opens the sky map, and where it looks."
+)
+class SkyViewInput:
+    lat: float
+    lon: float
+    at: datetime
+    alt: float = 45.0
+    az: float = 180.0
+    fov: float = 60.0
+
+
+@strawberry.input
+class LessonInput:
+    kind: LessonKindChoice
+    title: str
+    video_id: strawberry.ID | None = None
+    body: str = strawberry.field(
+        default="", description="An article's Markdown, a sky activity's task."
+    )
+    sky: SkyViewInput | None = None
+    required: bool = True
+    completion_percent: int = strawberry.field(
+        default=90, description="Video lessons: the share of the video to watch."
+    )
+    credits_from: float | None = strawberry.field(
+        default=None, description="Video lessons: where the end credits start (not counted)."
+    )
+
+
+@strawberry.type
+class AuthoredModule:
+    id: strawberry.ID
+    title: str
+    position: int
+
+
+@strawberry.type
+class AuthoredQuestion:
+    id: strawberry.ID
+    quiz_id: strawberry.ID | None
+    version: int = strawberry.field(description="Bumped when the spec changes.")
+
+
+def _spec(text: str) -> dict[str, Any]:
+    try:
+        spec = json.loads(text)
+    except ValueError:
+        raise BadQuestion("The spec is not JSON.", field="spec") from None
+    if not isinstance(spec, dict):
+        raise BadQuestion("The spec is a JSON object.", field="spec")
+    return spec
+
+
 @strawberry.type
 class LearningQuery:
     @strawberry.field(description="Published courses, newest first (first <= 50).")
@@ -500,3 +588,139 @@ class LearningMutation:
             return await attempt_service.regrade(
                 session, actor, require_uuid(quiz_id, QuizNotFound)
             )
+
+    @strawberry.mutation(description="Start a course as a draft (creators).")
+    async def create_course(self, info: Info, input: CourseInput) -> Course:
+        actor = info.context.require_actor()
+        async with info.context.db.unit_of_work() as session:
+            course = await authoring_service.create_course(session, actor, input.fields())
+        return await _course_for(info, course.slug)
+
+    @strawberry.mutation(description="Change a course's description (its instructor, admins).")
+    async def update_course(self, info: Info, id: strawberry.ID, input: CourseInput) -> Course:
+        actor = info.context.require_actor()
+        async with info.context.db.unit_of_work() as session:
+            course = await authoring_service.update_course(
+                session, actor, require_uuid(id, CourseNotFound), input.fields()
+            )
+        return await _course_for(info, course.slug)
+
+    @strawberry.mutation(description="Add a module at the end of a course.")
+    async def add_course_module(
+        self,
+        info: Info,
+        course_id: strawberry.ID,
+        title: str,
+        unlock_at: datetime | None = None,
+        requires_previous: bool = False,
+    ) -> AuthoredModule:
+        actor = info.context.require_actor()
+        async with info.context.db.unit_of_work() as session:
+            module = await authoring_service.add_module(
+                session,
+                actor,
+                require_uuid(course_id, CourseNotFound),
+                title,
+                unlock_at=unlock_at,
+                requires_previous=requires_previous,
+            )
+        return AuthoredModule(
+            id=strawberry.ID(str(module.id)), title=module.title, position=module.position
+        )
+
+    @strawberry.mutation(description="Add a lesson at the end of a module.")
+    async def add_lesson(
+        self, info: Info, module_id: strawberry.ID, input: LessonInput
+    ) -> strawberry.ID:
+        actor = info.context.require_actor()
+        sky = None
+        if input.sky is not None:
+            sky = {
+                "lat": input.sky.lat,
+                "lon": input.sky.lon,
+                "at": input.sky.at.isoformat(),
+                "alt": input.sky.alt,
+                "az": input.sky.az,
+                "fov": input.sky.fov,
+            }
+        async with info.context.db.unit_of_work() as session:
+            lesson = await authoring_service.add_lesson(
+                session,
+                actor,
+                require_uuid(module_id, CourseNotFound),
+                LessonKind(input.kind.value),
+                input.title,
+                video_id=require_uuid(input.video_id, LessonNotFound) if input.video_id else None,
+                body=input.body,
+                sky=sky,
+                required=input.required,
+                completion_percent=input.completion_percent,
+                credits_from=input.credits_from,
+            )
+        return strawberry.ID(str(lesson.id))
+
+    @strawberry.mutation(
+        description="Add a question to a lesson (its quiz is made with the first). `spec` is "
+        "the JSON of a grading spec (docs/api.md, Learning)."
+    )
+    async def add_question(
+        self,
+        info: Info,
+        lesson_id: strawberry.ID,
+        prompt: str,
+        spec: str,
+        points: int = 1,
+        at_seconds: float | None = None,
+        required: bool = True,
+    ) -> AuthoredQuestion:
+        actor = info.context.require_actor()
+        async with info.context.db.unit_of_work() as session:
+            question = await authoring_service.add_question(
+                session,
+                actor,
+                require_uuid(lesson_id, LessonNotFound),
+                prompt,
+                _spec(spec),
+                points=points,
+                at_seconds=at_seconds,
+                required=required,
+            )
+        return _authored(question)
+
+    @strawberry.mutation(description="Change a question; a new spec bumps its version.")
+    async def update_question(
+        self, info: Info, id: strawberry.ID, prompt: str | None = None, spec: str | None = None
+    ) -> AuthoredQuestion:
+        actor = info.context.require_actor()
+        async with info.context.db.unit_of_work() as session:
+            question = await authoring_service.update_question(
+                session,
+                actor,
+                require_uuid(id, QuestionNotFound),
+                prompt=prompt,
+                spec=_spec(spec) if spec is not None else None,
+            )
+        return _authored(question)
+
+    @strawberry.mutation(description="Publish a course (at least one lesson).")
+    async def publish_course(self, info: Info, id: strawberry.ID) -> Course:
+        actor = info.context.require_actor()
+        async with info.context.db.unit_of_work() as session:
+            course = await authoring_service.publish(
+                session, actor, require_uuid(id, CourseNotFound)
+            )
+        return await _course_for(info, course.slug)
+
+
+def _authored(question: Any) -> AuthoredQuestion:
+    return AuthoredQuestion(
+        id=strawberry.ID(str(question.id)),
+        quiz_id=strawberry.ID(str(question.quiz_id)) if question.quiz_id else None,
+        version=question.version,
+    )
+
+
+async def _course_for(info: Info, slug: str) -> Course:
+    async with info.context.db.read() as session:
+        detail = await course_service.get(session, info.context.actor, slug)
+    return Course(card=detail.card, detail=detail)

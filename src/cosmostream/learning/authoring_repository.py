@@ -1,0 +1,87 @@
+"""SQL of authoring: a course's parts in order, free slugs."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cosmostream.models import Category, Course, CourseModule, Lesson, Question, Quiz
+
+
+class AuthoringRepository:
+    async def add(self, session: AsyncSession, row: Any) -> None:
+        session.add(row)
+        await session.flush()
+
+    async def course(self, session: AsyncSession, course_id: uuid.UUID) -> Course | None:
+        return await session.get(Course, course_id, populate_existing=True)
+
+    async def module(self, session: AsyncSession, module_id: uuid.UUID) -> CourseModule | None:
+        return await session.get(CourseModule, module_id)
+
+    async def lesson(self, session: AsyncSession, lesson_id: uuid.UUID) -> Lesson | None:
+        return await session.get(Lesson, lesson_id)
+
+    async def question(self, session: AsyncSession, question_id: uuid.UUID) -> Question | None:
+        return await session.get(Question, question_id)
+
+    async def quiz_of(self, session: AsyncSession, lesson_id: uuid.UUID) -> Quiz | None:
+        return await session.scalar(select(Quiz).where(Quiz.lesson_id == lesson_id))
+
+    async def modules(self, session: AsyncSession, course_id: uuid.UUID) -> list[CourseModule]:
+        # ix_course_modules_course (course_id, position)
+        return list(
+            await session.scalars(
+                select(CourseModule)
+                .where(CourseModule.course_id == course_id)
+                .order_by(CourseModule.position, CourseModule.id)
+            )
+        )
+
+    async def lessons(self, session: AsyncSession, module_id: uuid.UUID) -> list[Lesson]:
+        # ix_lessons_module (module_id, position)
+        return list(
+            await session.scalars(
+                select(Lesson)
+                .where(Lesson.module_id == module_id)
+                .order_by(Lesson.position, Lesson.id)
+            )
+        )
+
+    async def course_lessons(self, session: AsyncSession, course_id: uuid.UUID) -> list[Lesson]:
+        return list(await session.scalars(select(Lesson).where(Lesson.course_id == course_id)))
+
+    async def questions(self, session: AsyncSession, quiz_id: uuid.UUID) -> list[Question]:
+        return list(
+            await session.scalars(
+                select(Question)
+                .where(Question.quiz_id == quiz_id)
+                .order_by(Question.position, Question.id)
+            )
+        )
+
+    async def category_by_slug(self, session: AsyncSession, slug: str) -> Category | None:
+        return await session.scalar(select(Category).where(Category.slug == slug))
+
+    async def free_slug(self, session: AsyncSession, base: str) -> str:
+        """`base`, or `base-2`, `base-3`… the first no course has (uq_courses_slug guards races)."""
+        taken = set(
+            await session.scalars(
+                select(Course.slug).where(
+                    (Course.slug == base)
+                    | Course.slug.like(base.replace("_", "\\_") + "-%", escape="\\")
+                )
+            )
+        )
+        if base not in taken:
+            return base
+        n = 2
+        while f"{base}-{n}" in taken:
+            n += 1
+        return f"{base}-{n}"
+
+
+authoring_repository = AuthoringRepository()
