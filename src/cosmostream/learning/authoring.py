@@ -35,6 +35,7 @@ from cosmostream.learning import grading
 from cosmostream.learning.authoring_repository import authoring_repository as repo
 from cosmostream.learning.errors import CourseNotFound, LessonNotFound, QuestionNotFound
 from cosmostream.learning.policy import can_edit_course, can_see_course
+from cosmostream.learning.repository import learning_repository
 from cosmostream.models import (
     Course,
     CourseModule,
@@ -247,7 +248,7 @@ class AuthoringService:
         if quiz is None:
             quiz = Quiz(lesson_id=lesson.id)
             await repo.add(session, quiz)
-        questions = await repo.questions(session, quiz.id)
+        questions = await learning_repository.questions(session, quiz.id)
         if len(questions) >= MAX_QUESTIONS:
             raise ValidationFailed(
                 f"A quiz has at most {MAX_QUESTIONS} questions.", field="lessonId"

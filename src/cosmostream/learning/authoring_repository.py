@@ -54,15 +54,6 @@ class AuthoringRepository:
     async def course_lessons(self, session: AsyncSession, course_id: uuid.UUID) -> list[Lesson]:
         return list(await session.scalars(select(Lesson).where(Lesson.course_id == course_id)))
 
-    async def questions(self, session: AsyncSession, quiz_id: uuid.UUID) -> list[Question]:
-        return list(
-            await session.scalars(
-                select(Question)
-                .where(Question.quiz_id == quiz_id)
-                .order_by(Question.position, Question.id)
-            )
-        )
-
     async def category_by_slug(self, session: AsyncSession, slug: str) -> Category | None:
         return await session.scalar(select(Category).where(Category.slug == slug))
 
