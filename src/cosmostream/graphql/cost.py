@@ -64,7 +64,10 @@ LIST_SIZES: Mapping[str, int] = {
     "Me.favouriteCategories": 50,
     "Mutation.presignVideoUploadParts": 100,
     "NewsArticle.topics": 20,
+    "LearningPath.steps": 30,  # learning/paths.MAX_PATH_COURSES
+    "PathStep.requires": 30,
     "Query.categories": 50,
+    "Query.learningPaths": 50,
     "Query.myVideos": 100,
     "Query.forumCategories": 50,
     "Query.missions": 100,

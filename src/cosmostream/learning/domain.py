@@ -7,8 +7,10 @@ authoring, paths and classes follow (issue 13).
 
 from __future__ import annotations
 
+from strawberry.tools import merge_types
+
 from cosmostream.engagement.signals import playback_step
-from cosmostream.learning.gql import LearningMutation, LearningQuery
+from cosmostream.learning.gql import LearningMutation, LearningPathMutation, LearningQuery
 from cosmostream.learning.progress import progress_service
 from cosmostream.registry import Domain
 from cosmostream.signals import Receiver
@@ -16,6 +18,6 @@ from cosmostream.signals import Receiver
 domain = Domain(
     "learning",
     query=LearningQuery,
-    mutation=LearningMutation,
+    mutation=merge_types("LearningMutations", (LearningMutation, LearningPathMutation)),
     receivers=(Receiver(playback_step, progress_service.on_playback),),
 )

@@ -34,8 +34,9 @@ from cosmostream.learning.errors import (
     QuestionNotFound,
     QuizNotFound,
 )
+from cosmostream.learning.paths import PathNotFound, PathView, path_service
 from cosmostream.learning.progress import progress_service
-from cosmostream.models import LessonKind, Level
+from cosmostream.models import LessonKind, Level, PathOrder
 
 
 @strawberry.enum(description="How much a course expects you to know already.")
@@ -456,6 +457,60 @@ def _spec(text: str) -> dict[str, Any]:
     return spec
 
 
+@strawberry.type(description="A course on a path, with its state for you.")
+class PathStep:
+    course_id: strawberry.ID
+    slug: str
+    title: str
+    state: str = strawberry.field(description="completed, in_progress, available or locked.")
+    requires: list[strawberry.ID] = strawberry.field(
+        description="Courses of the path it needs first."
+    )
+
+
+@strawberry.type
+class LearningPath:
+    slug: str
+    title: str
+    description: str
+    level: CourseLevel
+    sequential: bool
+    state: str
+    can_edit: bool
+    steps: list[PathStep]
+
+
+def _path(view: PathView) -> LearningPath:
+    p = view.path
+    return LearningPath(
+        slug=p.slug,
+        title=p.title,
+        description=p.description,
+        level=CourseLevel(p.level.value),
+        sequential=p.order is PathOrder.SEQUENTIAL,
+        state=p.state.value,
+        can_edit=view.can_edit,
+        steps=[
+            PathStep(
+                course_id=strawberry.ID(str(step.course.id)),
+                slug=step.course.slug,
+                title=step.course.title,
+                state=step.state,
+                requires=[strawberry.ID(str(r)) for r in step.requires],
+            )
+            for step in view.steps
+        ],
+    )
+
+
+@strawberry.type
+class LearningPathCard:
+    slug: str
+    title: str
+    description: str
+    level: CourseLevel
+
+
 @strawberry.type
 class LearningQuery:
     @strawberry.field(description="Published courses, newest first (first <= 50).")
@@ -488,6 +543,31 @@ class LearningQuery:
             except CourseNotFound:
                 return None
         return Course(card=detail.card, detail=detail)
+
+    @strawberry.field(description="Published learning paths, newest first.")
+    async def learning_paths(self, info: Info) -> list[LearningPathCard]:
+        async with info.context.db.read() as session:
+            paths = await path_service.browse(session)
+        return [
+            LearningPathCard(
+                slug=p.slug,
+                title=p.title,
+                description=p.description,
+                level=CourseLevel(p.level.value),
+            )
+            for p in paths
+        ]
+
+    @strawberry.field(
+        description="One path with its courses' states for you (drafts: editors only)."
+    )
+    async def learning_path(self, info: Info, slug: str) -> LearningPath | None:
+        async with info.context.db.read() as session:
+            try:
+                view = await path_service.get(session, info.context.actor, slug)
+            except PathNotFound:
+                return None
+        return _path(view)
 
     @strawberry.field(description="Your courses: in progress (most recent first) and completed.")
     async def my_learning(self, info: Info) -> MyLearning:
@@ -724,3 +804,47 @@ async def _course_for(info: Info, slug: str) -> Course:
     async with info.context.db.read() as session:
         detail = await course_service.get(session, info.context.actor, slug)
     return Course(card=detail.card, detail=detail)
+
+
+@strawberry.type
+class LearningPathMutation:
+    @strawberry.mutation(description="Start a learning path as a draft (creators).")
+    async def create_learning_path(
+        self,
+        info: Info,
+        title: str,
+        description: str = "",
+        sequential: bool = True,
+        level: CourseLevel = CourseLevel.BEGINNER,
+    ) -> LearningPath:
+        actor = info.context.require_actor()
+        async with info.context.db.unit_of_work() as session:
+            path = await path_service.create(
+                session,
+                actor,
+                title,
+                description,
+                PathOrder.SEQUENTIAL if sequential else PathOrder.FREE,
+                Level(level.value),
+            )
+        return await _path_for(info, path.slug)
+
+    @strawberry.mutation(description="Add a published course at the end of your path.")
+    async def add_course_to_path(self, info: Info, slug: str, course_slug: str) -> LearningPath:
+        actor = info.context.require_actor()
+        async with info.context.db.unit_of_work() as session:
+            await path_service.add_course(session, actor, slug, course_slug)
+        return await _path_for(info, slug)
+
+    @strawberry.mutation(description="Publish your path (at least one course).")
+    async def publish_learning_path(self, info: Info, slug: str) -> LearningPath:
+        actor = info.context.require_actor()
+        async with info.context.db.unit_of_work() as session:
+            await path_service.publish(session, actor, slug)
+        return await _path_for(info, slug)
+
+
+async def _path_for(info: Info, slug: str) -> LearningPath:
+    async with info.context.db.read() as session:
+        view = await path_service.get(session, info.context.actor, slug)
+    return _path(view)
