@@ -98,7 +98,8 @@ async def test_passing_is_score_at_least_the_passing_score_exactly(
         answers = {q.id: {"choices": ["jupiter"]} for q in setup.questions[:2]}
         answers[setup.questions[2].id] = {"choices": ["mars"]}
         result = await attempt_service.submit(session, learner, view.attempt.id, answers)
-    assert result.score == Fraction(2, 3) and not result.passed
+    # The score is kept to six places; the verdict was decided on the exact 2/3.
+    assert abs(result.score - Fraction(2, 3)) < Fraction(1, 10**6) and not result.passed
 
 
 async def test_an_unreadable_answer_is_refused_and_leaves_nothing(
@@ -312,3 +313,57 @@ async def test_who_may_take_and_read_attempts(db: Database, people: dict[str, An
     async with db.unit_of_work() as session:
         preview = await attempt_service.start(session, actor(people["instructor"]), draft.quiz.id)
     assert preview.attempt.user_id == people["instructor"].id
+
+
+async def test_the_result_keeps_the_verdict_decided_when_graded(
+    db: Database, people: dict[str, Any]
+) -> None:
+    three = {
+        "kind": "multiple",
+        "choices": [
+            {"id": "a", "text": "A", "correct": True},
+            {"id": "b", "text": "B", "correct": True},
+            {"id": "c", "text": "C", "correct": True},
+            {"id": "d", "text": "D"},
+        ],
+    }
+    setup = await make_quiz(
+        db, people["instructor"], [(three, 3), (PLANETS, 1)], passing_percent=25
+    )
+    await enrol(db, people["learner"], setup.course)
+    learner = actor(people["learner"])
+    async with db.unit_of_work() as session:
+        view = await attempt_service.start(session, learner, setup.quiz.id)
+        graded = await attempt_service.submit(
+            session,
+            learner,
+            view.attempt.id,
+            {
+                setup.questions[0].id: {"choices": ["a"]},
+                setup.questions[1].id: {"choices": ["mars"]},
+            },
+        )
+    # 1/3 of 3 points and 0 of 1 is exactly 1/4: a pass at 25 %, now and later.
+    assert graded.score == Fraction(1, 4) and graded.passed
+    async with db.read() as session:
+        later = await attempt_service.result(session, learner, view.attempt.id)
+    assert later.passed and later.score == Fraction(1, 4)
+
+
+async def test_a_place_can_be_given_to_an_open_attempt_that_has_none(
+    db: Database, people: dict[str, Any]
+) -> None:
+    event = {"kind": "computed", "mode": "event", "body": "Moon", "event": "rise"}
+    setup = await make_quiz(db, people["instructor"], [(event, 1)])
+    await enrol(db, people["learner"], setup.course)
+    learner = actor(people["learner"])
+    async with db.unit_of_work() as session:
+        first = await attempt_service.start(session, learner, setup.quiz.id)
+    assert first.questions[0].view["needsPlace"] is True
+    async with db.unit_of_work() as session:
+        again = await attempt_service.start(
+            session, learner, setup.quiz.id, latitude=48.0, longitude=2.0
+        )
+    assert again.attempt.id == first.attempt.id
+    assert again.questions[0].view["needsPlace"] is False
+    assert (again.attempt.latitude, again.attempt.longitude) == (48.0, 2.0)

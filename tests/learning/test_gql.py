@@ -216,7 +216,7 @@ async def test_bad_answers_get_a_clear_error(
         body = await call(client, cast, "viewer", SAVE, a=attempt["id"], answer=answer)
         assert code(body) == expected, (answer, body)
     body = await call(client, cast, "viewer", START, quiz=str(setup.quiz.id), lat=95.0, lon=0.0)
-    assert code(body) is None  # resumes the open attempt; the place is asked for a new one
+    assert code(body) == "bad_answer"  # a place given to the open attempt is checked
 
 
 async def test_who_gets_what(client: httpx.AsyncClient, db: Database, cast: dict[str, Any]) -> None:

@@ -318,3 +318,29 @@ def test_spec_values_are_exact_decimals() -> None:
     spec = parse_spec({"kind": "numeric", "answer": "0.1", "tolerance": "0"})
     assert spec.answer == Decimal("0.1")  # type: ignore[union-attr]
     assert score({"kind": "numeric", "answer": "0.3", "tolerance": "0"}, {"value": "0.3"}) == 1
+
+
+def test_unit_factors_are_exact() -> None:
+    spec = {"kind": "numeric", "answer": "36", "unit": "km/h", "tolerance": "0"}
+    assert score(spec, {"value": "10", "unit": "m/s"}) == 1
+    assert score(spec, {"value": "10.0000001", "unit": "m/s"}) == 0
+
+
+def test_authors_cannot_store_questions_that_break_grading() -> None:
+    for bad in (
+        {"kind": "numeric", "answer": "9e999998"},
+        {"kind": "numeric", "answer": "1", "tolerance": "1e-200"},
+        {
+            "kind": "computed",
+            "parameters": {"d": {"low": 1, "high": 2, "step": 1}},
+            "formula": "sqrt * 2",
+        },
+        # No value where the range starts: some learner would draw it.
+        {
+            "kind": "computed",
+            "parameters": {"d": {"low": 2, "high": 9, "step": 1}},
+            "formula": "1 / (d - 2)",
+        },
+    ):
+        with pytest.raises(BadQuestion):
+            parse_spec(bad)

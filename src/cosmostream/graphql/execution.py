@@ -32,7 +32,7 @@ from functools import partial
 from time import perf_counter
 from typing import Any
 
-from graphql import parse
+from graphql import GraphQLError, parse
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
@@ -82,24 +82,30 @@ class SlicedExecutionContext(StrawberryGraphQLCoreExecutionContext):
         """Do waiting work, in order, for one slice; then let the loop poll."""
         self._slice_started = perf_counter()
         first = True  # however short the slice, each turn does at least one
-        while self._waiting and (first or perf_counter() - self._slice_started < SLICE_SECONDS):
-            first = False
-            later, work = self._waiting.popleft()
-            if later.done():  # the request was cancelled
-                continue
-            try:
-                result = work()
-            except Exception as error:  # graphql-core's null propagation, as if raised in place
-                later.set_exception(error)
-                continue
-            if self.is_awaitable(result):
-                _settle_with(later, asyncio.ensure_future(result))
+        try:
+            while self._waiting and (first or perf_counter() - self._slice_started < SLICE_SECONDS):
+                first = False
+                later, work = self._waiting.popleft()
+                if later.done():  # the request was cancelled
+                    continue
+                try:
+                    result = work()
+                except Exception as error:  # graphql-core's null propagation, as in place
+                    later.set_exception(error)
+                    continue
+                except BaseException:
+                    later.cancel()
+                    raise
+                if self.is_awaitable(result):
+                    _settle_with(later, asyncio.ensure_future(result))
+                else:
+                    later.set_result(result)
+        finally:
+            # Whatever happened above, what still waits gets its turn.
+            if self._waiting:
+                asyncio.get_running_loop().call_soon(self._next_slice)
             else:
-                later.set_result(result)
-        if self._waiting:
-            asyncio.get_running_loop().call_soon(self._next_slice)
-        else:
-            self._line_moving = False
+                self._line_moving = False
 
 
 def _settle_with(later: asyncio.Future[Any], running: asyncio.Future[Any]) -> None:
@@ -130,7 +136,16 @@ class ParseLargeDocumentsInThread(SchemaExtension):
         context = self.execution_context
         query = context.query
         if context.graphql_document is None and query and len(query) > INLINE_PARSE_CHARS:
-            context.graphql_document = await asyncio.to_thread(
-                parse, query, **context.parse_options
-            )
+            try:
+                context.graphql_document = await asyncio.to_thread(
+                    parse, query, **context.parse_options
+                )
+            except GraphQLError as error:
+                # Answered as Strawberry answers its own parse errors (400): the
+                # error stands before validation, over a placeholder operation.
+                context.graphql_document = _PLACEHOLDER
+                context.pre_execution_errors = [error]
         yield
+
+
+_PLACEHOLDER = parse("query { __typename }")

@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import uuid
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ from cosmostream.learning.errors import (
     AttemptNotFound,
     AttemptStillOpen,
     BadAnswer,
+    BadQuestion,
     NoAttemptsLeft,
     NotEnrolled,
     QuestionNotFound,
@@ -158,9 +160,9 @@ class AttemptService:
         return found
 
     async def _own_attempt(
-        self, session: AsyncSession, actor: Actor, attempt_id: uuid.UUID
+        self, session: AsyncSession, actor: Actor, attempt_id: uuid.UUID, *, lock: bool = False
     ) -> tuple[QuizAttempt, Quiz, Lesson, Course]:
-        attempt = await repo.attempt(session, attempt_id)
+        attempt = await repo.attempt(session, attempt_id, for_update=lock)
         if attempt is None or attempt.user_id != actor.id:
             raise AttemptNotFound()
         found = await repo.quiz(session, attempt.quiz_id)
@@ -191,6 +193,11 @@ class AttemptService:
                 if attempt.deadline_at is not None and now > attempt.deadline_at + DEADLINE_GRACE:
                     await self._submit(session, attempt, quiz, now)
                     continue
+                if attempt.latitude is None and (latitude is not None or longitude is not None):
+                    # The place can still be given to an attempt that has none.
+                    grading.validate_place(latitude, longitude)
+                    await repo.set_place(session, attempt.id, latitude, longitude)
+                    attempt = await repo.attempt(session, attempt.id) or attempt
                 return await self._view(session, attempt, quiz, len(attempts))
         if quiz.closes_at is not None and now >= quiz.closes_at:
             raise QuizClosed()
@@ -256,7 +263,10 @@ class AttemptService:
     ) -> None:
         """Keep an answer (a new step); it must be readable, and the attempt open and in time."""
         actor = require_signed_in(actor)
-        attempt, quiz, _lesson, _course = await self._own_attempt(session, actor, attempt_id)
+        # Locked, so a submit running at the same time grades this answer or refuses it.
+        attempt, quiz, _lesson, _course = await self._own_attempt(
+            session, actor, attempt_id, lock=True
+        )
         now = utcnow()
         if attempt.state is not AttemptState.OPEN or (
             attempt.deadline_at is not None and now > attempt.deadline_at + DEADLINE_GRACE
@@ -268,7 +278,8 @@ class AttemptService:
         if question is None:
             raise QuestionNotFound()
         # Graded only to check it can be read; the score is not kept or told.
-        _grade(question, response, attempt)
+        with contextlib.suppress(BadQuestion):  # the question's fault: keep the answer
+            _grade(question, response, attempt)
         await repo.add_step(session, _step(attempt, question, StepKind.SAVE, response, now))
         # An answer to a question asked inside a lesson may complete that lesson.
         await progress_service.after_answer(session, actor.id, quiz.lesson_id)
@@ -321,8 +332,10 @@ class AttemptService:
                 continue  # unanswered: no points
             try:
                 score = _grade(question, step.response, attempt).score
-            except BadAnswer:
-                score = Fraction(0)  # readable under the old spec, not under the fixed one
+            except (BadAnswer, BadQuestion):
+                # Unreadable under a fixed spec, or a question with no answer for
+                # this draw: no points, and the rest of the attempt is graded.
+                score = Fraction(0)
             earned += score * question.points
             await repo.add_step(session, _step(attempt, question, kind, step.response, now, score))
         share = earned / total if total else Fraction(0)
@@ -340,18 +353,15 @@ class AttemptService:
             raise AttemptStillOpen()
         questions = await repo.questions(session, quiz.id)
         graded = await repo.latest_steps(session, attempt.id, (StepKind.SUBMIT, StepKind.REGRADE))
-        earned = Fraction(0)
-        total = sum(q.points for q in questions)
         results = []
         for question in questions:
             step = graded.get(question.id)
             score = Fraction(0) if step is None or step.score is None else Fraction(step.score)
-            earned += score * question.points
             feedback: tuple[str, ...] = ()
             if step is not None:
                 try:
                     feedback = _grade(question, step.response, attempt).feedback
-                except BadAnswer:
+                except (BadAnswer, BadQuestion):
                     feedback = ()
             results.append(
                 QuestionResult(
@@ -363,14 +373,15 @@ class AttemptService:
                     explanation=str(question.spec.get("explanation", "")),
                 )
             )
-        share = earned / total if total else Fraction(0)
+        # The verdict decided (exactly) when it was graded, whatever changed since.
+        share = Fraction(attempt.score) if attempt.score is not None else Fraction(0)
         withheld = quiz.feedback is FeedbackTiming.AFTER_CLOSE and (
             quiz.closes_at is None or utcnow() < quiz.closes_at
         )
         return AttemptResult(
             attempt=attempt,
             score=share,
-            passed=passes(share, quiz),
+            passed=bool(attempt.passed),
             questions=[] if withheld else results,
             feedback_withheld=withheld,
         )

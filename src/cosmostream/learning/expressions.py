@@ -66,7 +66,12 @@ def compile_formula(text: str, parameters: set[str]) -> ast.Expression:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError:
         raise BadQuestion("The formula is not valid arithmetic.", field="formula") from None
+    callees = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
     for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id in FUNCTIONS and id(node) not in callees:
+            raise BadQuestion(
+                f"“{node.id}” is a function: call it, as {node.id}(x).", field="formula"
+            )
         if isinstance(node, ast.Name):
             if node.id not in parameters and node.id not in CONSTANTS and node.id not in FUNCTIONS:
                 raise BadQuestion(
@@ -102,7 +107,7 @@ def evaluate(tree: ast.Expression, values: Mapping[str, float]) -> float:
     """The formula's value, or BadQuestion when it has none (division by 0, sqrt(-1), overflow)."""
     try:
         result = _eval(tree.body, values)
-    except (ArithmeticError, ValueError, TypeError):
+    except (ArithmeticError, ValueError, TypeError, LookupError):
         raise BadQuestion(
             "The formula has no value for these parameters.", field="formula"
         ) from None

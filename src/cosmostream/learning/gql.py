@@ -261,6 +261,10 @@ class QuizQuestion:
     body: str | None = strawberry.field(description="Event: the Sun, the Moon or a planet.")
     event: str | None = strawberry.field(description="Event: rise, set or transit.")
     after: str | None = strawberry.field(description="Event: the next one after this instant.")
+    needs_place: bool | None = strawberry.field(
+        description="Event: true until you give your place (startQuizAttempt's latitude, "
+        "longitude)."
+    )
     saved_answer: str | None = strawberry.field(
         description="Your last saved answer, as the JSON of an AnswerInput."
     )
@@ -299,6 +303,7 @@ def _question(q: Any) -> QuizQuestion:
         body=view.get("body"),
         event=view.get("event"),
         after=view.get("after"),
+        needs_place=view.get("needsPlace"),
         saved_answer=json.dumps(q.saved) if q.saved is not None else None,
     )
 

@@ -61,6 +61,7 @@ from cosmostream.kit.time import aware
 from cosmostream.learning import expressions
 from cosmostream.learning.errors import BadAnswer, BadQuestion
 from cosmostream.learning.numbers import (
+    MAX_EXPONENT,
     UNITS,
     Quantity,
     parse_number,
@@ -129,6 +130,9 @@ class NumericSpec(_Spec):
     def _known_unit(self) -> NumericSpec:
         if not self.answer.is_finite() or not self.tolerance.is_finite():
             raise ValueError("The answer and tolerance must be numbers.")
+        for value in (self.answer, self.tolerance):
+            if value and not -MAX_EXPONENT <= value.adjusted() <= MAX_EXPONENT:
+                raise ValueError("The answer and tolerance must be within 1e-99 to 1e99.")
         if self.unit is not None and self.unit not in UNITS:
             raise ValueError(f"Unknown unit {self.unit!r}.")
         return self
@@ -209,7 +213,17 @@ class FormulaSpec(_Spec):
 
     @model_validator(mode="after")
     def _formula_compiles(self) -> FormulaSpec:
-        expressions.compile_formula(self.formula, set(self.parameters))
+        tree = expressions.compile_formula(self.formula, set(self.parameters))
+        if not self.tolerance.is_finite():
+            raise ValueError("The tolerance must be a number.")
+        # Every learner draws their own parameters: the formula must have a value
+        # at the ends and the middle of every range (BadQuestion otherwise).
+        for point in (0.0, 0.5, 1.0):
+            values = {
+                name: p.low + round((p.high - p.low) * point / p.step) * p.step
+                for name, p in self.parameters.items()
+            }
+            expressions.evaluate(tree, values)
         if self.unit is not None and self.unit not in UNITS:
             raise ValueError(f"Unknown unit {self.unit!r}.")
         return self

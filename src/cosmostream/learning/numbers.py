@@ -1,9 +1,10 @@
 """Numbers and units as learners type them, read exactly.
 
-A numeric answer is compared in `Decimal`, never in binary floating point: a
-tolerance border must hold exactly (10 ± 0.1 accepts "10.1" and refuses
-"10.1000001"), which `float` cannot promise. Units convert by exact factors
-within one dimension; an answer in another dimension is wrong, not an error.
+A numeric answer is read as a `Decimal` and compared as an exact fraction,
+never in binary floating point: a tolerance border must hold exactly (10 ± 0.1
+accepts "10.1" and refuses "10.1000001"), which `float` cannot promise. Units
+convert by exact factors within one dimension (km/h is exactly 5/18 m/s); an
+answer in another dimension is wrong, not an error.
 """
 
 from __future__ import annotations
@@ -11,42 +12,41 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from decimal import Context, Decimal, InvalidOperation, localcontext
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 from typing import Final
 
 from cosmostream.learning.errors import BadAnswer
 
-# Enough digits that no comparison of two typed numbers rounds.
-PRECISION: Final = 60
 MAX_INPUT_CHARS: Final = 40
 MAX_EXPONENT: Final = 99
 
 # unit → (dimension, factor to the dimension's base unit). Factors are exact
 # where the definition is (the IAU au, the Julian year, the light-year);
 # the parsec is au * 648000/pi, to 20 digits.
-UNITS: Final[dict[str, tuple[str, Decimal]]] = {
-    "m": ("length", Decimal(1)),
-    "km": ("length", Decimal(1000)),
-    "au": ("length", Decimal(149_597_870_700)),
-    "ly": ("length", Decimal(9_460_730_472_580_800)),
-    "pc": ("length", Decimal("30856775814913672.789")),
-    "kpc": ("length", Decimal("30856775814913672789")),
-    "Mpc": ("length", Decimal("30856775814913672789000")),
-    "s": ("time", Decimal(1)),
-    "min": ("time", Decimal(60)),
-    "h": ("time", Decimal(3600)),
-    "d": ("time", Decimal(86400)),
-    "yr": ("time", Decimal(31_557_600)),  # Julian year
-    "deg": ("angle", Decimal(3600)),
-    "arcmin": ("angle", Decimal(60)),
-    "arcsec": ("angle", Decimal(1)),
-    "m/s": ("speed", Decimal(1)),
-    "km/s": ("speed", Decimal(1000)),
-    "km/h": ("speed", Decimal(1000) / Decimal(3600)),
-    "kg": ("mass", Decimal(1)),
-    "t": ("mass", Decimal(1000)),
-    "K": ("temperature", Decimal(1)),
-    "mag": ("magnitude", Decimal(1)),
+UNITS: Final[dict[str, tuple[str, Fraction]]] = {
+    "m": ("length", Fraction(1)),
+    "km": ("length", Fraction(1000)),
+    "au": ("length", Fraction(149_597_870_700)),
+    "ly": ("length", Fraction(9_460_730_472_580_800)),
+    "pc": ("length", Fraction("30856775814913672.789")),
+    "kpc": ("length", Fraction("30856775814913672789")),
+    "Mpc": ("length", Fraction("30856775814913672789000")),
+    "s": ("time", Fraction(1)),
+    "min": ("time", Fraction(60)),
+    "h": ("time", Fraction(3600)),
+    "d": ("time", Fraction(86400)),
+    "yr": ("time", Fraction(31_557_600)),  # Julian year
+    "deg": ("angle", Fraction(3600)),
+    "arcmin": ("angle", Fraction(60)),
+    "arcsec": ("angle", Fraction(1)),
+    "m/s": ("speed", Fraction(1)),
+    "km/s": ("speed", Fraction(1000)),
+    "km/h": ("speed", Fraction(1000, 3600)),
+    "kg": ("mass", Fraction(1)),
+    "t": ("mass", Fraction(1000)),
+    "K": ("temperature", Fraction(1)),
+    "mag": ("magnitude", Fraction(1)),
 }
 # What learners type for them (compared case-sensitively after these).
 ALIASES: Final[dict[str, str]] = {
@@ -115,12 +115,10 @@ class Quantity:
     def dimension(self) -> str | None:
         return UNITS[self.unit][0] if self.unit else None
 
-    def in_base(self) -> Decimal:
-        """The value in the base unit of its dimension."""
-        if not self.unit:
-            return self.value
-        with localcontext(Context(prec=PRECISION)):
-            return self.value * UNITS[self.unit][1]
+    def in_base(self) -> Fraction:
+        """The value in the base unit of its dimension, exactly."""
+        value = Fraction(self.value)
+        return value * UNITS[self.unit][1] if self.unit else value
 
 
 def parse_unit(text: str | None) -> str | None:
@@ -175,10 +173,9 @@ def within(answer: Quantity, target: Quantity, tolerance: Decimal, *, relative: 
         answer = Quantity(answer.value, target.unit)
     if answer.dimension != target.dimension:
         return False
-    with localcontext(Context(prec=PRECISION)):
-        difference = abs(answer.in_base() - target.in_base())
-        if relative:
-            allowed = abs(target.in_base()) * tolerance
-        else:
-            allowed = Quantity(tolerance, target.unit).in_base()
-        return difference <= allowed
+    difference = abs(answer.in_base() - target.in_base())
+    if relative:
+        allowed = abs(target.in_base()) * Fraction(tolerance)
+    else:
+        allowed = Quantity(tolerance, target.unit).in_base()
+    return difference <= allowed

@@ -75,8 +75,25 @@ class LearningRepository:
             )
         )
 
-    async def attempt(self, session: AsyncSession, attempt_id: uuid.UUID) -> QuizAttempt | None:
-        return await session.get(QuizAttempt, attempt_id, populate_existing=True)
+    async def attempt(
+        self, session: AsyncSession, attempt_id: uuid.UUID, *, for_update: bool = False
+    ) -> QuizAttempt | None:
+        return await session.get(
+            QuizAttempt, attempt_id, populate_existing=True, with_for_update=for_update or None
+        )
+
+    async def set_place(
+        self,
+        session: AsyncSession,
+        attempt_id: uuid.UUID,
+        latitude: float | None,
+        longitude: float | None,
+    ) -> None:
+        await session.execute(
+            update(QuizAttempt)
+            .where(QuizAttempt.id == attempt_id, QuizAttempt.latitude.is_(None))
+            .values(latitude=latitude, longitude=longitude)
+        )
 
     async def add_attempt(self, session: AsyncSession, **values: Any) -> bool:
         """A new attempt, unless another request took its number first (False)."""
