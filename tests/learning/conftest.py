@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 import pytest
 
 from cosmostream.db import Database
@@ -22,7 +23,7 @@ from cosmostream.models import (
     Role,
     User,
 )
-from tests.factories import make_user
+from tests.factories import gql, login, make_user
 
 
 @pytest.fixture
@@ -35,6 +36,27 @@ async def people(db: Database) -> dict[str, User]:
         "creator": await make_user(db, role=Role.CREATOR),
         "admin": await make_user(db, role=Role.ADMIN),
     }
+
+
+@pytest.fixture
+async def tokens(db: Database, people: dict[str, User]) -> dict[str, str | None]:
+    """An access token for each of `people`, and None for the anonymous caller."""
+    found: dict[str, str | None] = {"anonymous": None}
+    for name, user in people.items():
+        found[name] = (await login(db, user)).access_token
+    return found
+
+
+async def call(
+    client: httpx.AsyncClient, token: str | None, query: str, **variables: Any
+) -> dict[str, Any]:
+    body: dict[str, Any] = (await gql(client, query, variables, token=token)).json()
+    return body
+
+
+def code(body: dict[str, Any]) -> str | None:
+    """The first error's code, or None for an answer without errors."""
+    return body["errors"][0]["extensions"]["code"] if body.get("errors") else None
 
 
 @dataclass

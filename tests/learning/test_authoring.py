@@ -4,7 +4,6 @@ it; roll-ups follow every change; bad specs are refused clearly; who may edit wh
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import httpx
 import pytest
@@ -12,7 +11,8 @@ import pytest
 from cosmostream.db import Database
 from cosmostream.learning.authoring import MAX_MODULES, slugify
 from cosmostream.models import User
-from tests.factories import gql, login, make_video
+from tests.factories import make_video
+from tests.learning.conftest import call, code
 
 CREATE = """mutation($input: CourseInput!) { createCourse(input: $input) { id slug title state lessonCount } }"""
 MODULE = """mutation($c: ID!, $t: String!, $prev: Boolean! = false) {
@@ -32,25 +32,6 @@ SINGLE = {
     "kind": "single",
     "choices": [{"id": "a", "text": "Io", "correct": True}, {"id": "b", "text": "Titan"}],
 }
-
-
-@pytest.fixture
-async def tokens(db: Database, people: dict[str, User]) -> dict[str, str | None]:
-    found: dict[str, str | None] = {"anonymous": None}
-    for name, user in people.items():
-        found[name] = (await login(db, user)).access_token
-    return found
-
-
-async def call(
-    client: httpx.AsyncClient, token: str | None, query: str, **variables: Any
-) -> dict[str, Any]:
-    body: dict[str, Any] = (await gql(client, query, variables, token=token)).json()
-    return body
-
-
-def code(body: dict[str, Any]) -> str | None:
-    return body["errors"][0]["extensions"]["code"] if body.get("errors") else None
 
 
 def test_slugs_are_ascii_words() -> None:

@@ -12,7 +12,7 @@ import pytest
 from cosmostream.db import Database
 from cosmostream.models import LessonKind, PublishState, Role
 from tests.factories import gql, login, make_user
-from tests.learning.conftest import enrol, make_course, make_quiz
+from tests.learning.conftest import code, enrol, make_course, make_quiz
 
 SECRET_EXPLANATION = "Saturn's rings are mostly water ice."
 QUESTIONS: list[tuple[dict[str, Any], int]] = [
@@ -125,11 +125,6 @@ async def call(
 ) -> dict[str, Any]:
     body: dict[str, Any] = (await gql(client, query, variables, token=cast["tokens"][who])).json()
     return body
-
-
-def code(body: dict[str, Any]) -> str | None:
-    errors = body.get("errors")
-    return errors[0]["extensions"]["code"] if errors else None
 
 
 async def test_a_learner_takes_every_kind_of_question_and_no_answer_leaks(

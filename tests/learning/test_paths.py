@@ -2,40 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
-import pytest
 
 from cosmostream.db import Database
 from cosmostream.learning.progress import progress_service
 from cosmostream.models import CoursePrerequisite, LessonKind, User
-from tests.factories import actor, gql, login
-from tests.learning.conftest import enrol, make_course
+from tests.factories import actor
+from tests.learning.conftest import call, code, enrol, make_course
 
 PATH = "query($s: String!) { learningPath(slug: $s) { slug sequential state canEdit steps { slug state requires } } }"
 CREATE = "mutation($t: String!, $seq: Boolean!) { createLearningPath(title: $t, sequential: $seq) { slug state } }"
 ADD = "mutation($s: String!, $c: String!) { addCourseToPath(slug: $s, courseSlug: $c) { steps { slug } } }"
 PUBLISH = "mutation($s: String!) { publishLearningPath(slug: $s) { state } }"
-
-
-@pytest.fixture
-async def tokens(db: Database, people: dict[str, User]) -> dict[str, str | None]:
-    found: dict[str, str | None] = {"anonymous": None}
-    for name, user in people.items():
-        found[name] = (await login(db, user)).access_token
-    return found
-
-
-async def call(
-    client: httpx.AsyncClient, token: str | None, query: str, **variables: Any
-) -> dict[str, Any]:
-    body: dict[str, Any] = (await gql(client, query, variables, token=token)).json()
-    return body
-
-
-def code(body: dict[str, Any]) -> str | None:
-    return body["errors"][0]["extensions"]["code"] if body.get("errors") else None
 
 
 async def test_states_follow_order_prerequisites_and_progress(

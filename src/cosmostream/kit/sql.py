@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 Insert = postgresql.Insert | sqlite.Insert
 
@@ -35,3 +36,21 @@ async def insert_ignore(session: AsyncSession, model: type[Any], **values: Any) 
         .returning(*inspect(model).primary_key)
     )
     return (await session.execute(stmt)).first() is not None
+
+
+async def free_slug(session: AsyncSession, column: InstrumentedAttribute[str], base: str) -> str:
+    """`base`, or `base-2`, `base-3`… the first that `column` does not hold yet.
+
+    One query for the base and its numbered forms; the column's unique index
+    still decides between two requests taking the same slug at once.
+    """
+    pattern = base.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "-%"
+    taken = set(
+        await session.scalars(
+            select(column).where((column == base) | column.like(pattern, escape="\\"))
+        )
+    )
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug

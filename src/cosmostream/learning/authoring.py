@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cosmostream.account.schemas import Actor, require_signed_in
 from cosmostream.errors import PermissionDenied, ValidationFailed
+from cosmostream.kit import sql
 from cosmostream.kit.time import utcnow
 from cosmostream.learning import grading
 from cosmostream.learning.authoring_repository import authoring_repository as repo
@@ -110,7 +111,7 @@ class AuthoringService:
             raise PermissionDenied("Only creators can make courses.")
         title = _title(fields.title)
         course = Course(
-            slug=await repo.free_slug(session, slugify(title)),
+            slug=await sql.free_slug(session, Course.slug, slugify(title)),
             title=title,
             instructor_id=actor.id,
             state=PublishState.DRAFT,

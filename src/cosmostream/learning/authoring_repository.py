@@ -57,22 +57,5 @@ class AuthoringRepository:
     async def category_by_slug(self, session: AsyncSession, slug: str) -> Category | None:
         return await session.scalar(select(Category).where(Category.slug == slug))
 
-    async def free_slug(self, session: AsyncSession, base: str) -> str:
-        """`base`, or `base-2`, `base-3`… the first no course has (uq_courses_slug guards races)."""
-        taken = set(
-            await session.scalars(
-                select(Course.slug).where(
-                    (Course.slug == base)
-                    | Course.slug.like(base.replace("_", "\\_") + "-%", escape="\\")
-                )
-            )
-        )
-        if base not in taken:
-            return base
-        n = 2
-        while f"{base}-{n}" in taken:
-            n += 1
-        return f"{base}-{n}"
-
 
 authoring_repository = AuthoringRepository()

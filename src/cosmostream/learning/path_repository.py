@@ -57,16 +57,6 @@ class PathRepository:
         )
         return [(row.course_id, row.requires_id) for row in rows]
 
-    async def slugs_like(self, session: AsyncSession, base: str) -> set[str]:
-        return set(
-            await session.scalars(
-                select(LearningPath.slug).where(
-                    (LearningPath.slug == base)
-                    | LearningPath.slug.like(base.replace("_", "\\_") + "-%", escape="\\")
-                )
-            )
-        )
-
     async def add(self, session: AsyncSession, row: LearningPath | PathCourse) -> None:
         session.add(row)
         await session.flush()

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cosmostream.account.schemas import Actor, require_signed_in
 from cosmostream.errors import AppError, PermissionDenied, ValidationFailed
+from cosmostream.kit import sql
 from cosmostream.kit.time import utcnow
 from cosmostream.learning.authoring import slugify
 from cosmostream.learning.catalog_repository import course_catalog_repository
@@ -139,13 +140,8 @@ class PathService:
             raise ValidationFailed(
                 "Give the path a title of at most 200 characters.", field="title"
             )
-        base = slugify(title)
-        taken = await repo.slugs_like(session, base)
-        slug, n = base, 2
-        while slug in taken:
-            slug, n = f"{base}-{n}", n + 1
         path = LearningPath(
-            slug=slug,
+            slug=await sql.free_slug(session, LearningPath.slug, slugify(title)),
             title=title,
             description=description.strip()[:20_000],
             author_id=actor.id,
