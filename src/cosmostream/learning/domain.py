@@ -10,6 +10,7 @@ from __future__ import annotations
 from strawberry.tools import merge_types
 
 from cosmostream.engagement.signals import playback_step
+from cosmostream.learning.authoring_gql import CourseEditorMutation
 from cosmostream.learning.gql import LearningMutation, LearningPathMutation, LearningQuery
 from cosmostream.learning.progress import progress_service
 from cosmostream.registry import Domain
@@ -18,6 +19,8 @@ from cosmostream.signals import Receiver
 domain = Domain(
     "learning",
     query=LearningQuery,
-    mutation=merge_types("LearningMutations", (LearningMutation, LearningPathMutation)),
+    mutation=merge_types(
+        "LearningMutations", (LearningMutation, LearningPathMutation, CourseEditorMutation)
+    ),
     receivers=(Receiver(playback_step, progress_service.on_playback),),
 )
