@@ -10,6 +10,7 @@ from __future__ import annotations
 from strawberry.tools import merge_types
 
 from cosmostream.engagement.signals import playback_step
+from cosmostream.learning import authoring_pages
 from cosmostream.learning.authoring_gql import CourseEditorMutation
 from cosmostream.learning.gql import LearningMutation, LearningPathMutation, LearningQuery
 from cosmostream.learning.progress import progress_service
@@ -18,6 +19,7 @@ from cosmostream.signals import Receiver
 
 domain = Domain(
     "learning",
+    routers=[authoring_pages.router],
     query=LearningQuery,
     mutation=merge_types(
         "LearningMutations", (LearningMutation, LearningPathMutation, CourseEditorMutation)

@@ -36,6 +36,7 @@ from cosmostream.learning.authoring import (
     _sky_view,
     _text,
     _title,
+    authoring_service,
 )
 from cosmostream.learning.editing_repository import editing_repository as repo
 from cosmostream.learning.errors import CourseNotFound, LessonNotFound, QuestionNotFound
@@ -45,15 +46,18 @@ from cosmostream.learning.progress import certificate_code
 from cosmostream.learning.repository import progress_repository
 from cosmostream.models import (
     AttemptScoring,
+    Category,
     Course,
     CourseModule,
     FeedbackTiming,
     LearningPath,
     Lesson,
     LessonKind,
+    PathCourse,
     PublishState,
     Question,
     Quiz,
+    Video,
 )
 from cosmostream.video.service import video_service
 
@@ -92,6 +96,42 @@ class QuizSettings:
     feedback: FeedbackTiming = FeedbackTiming.AFTER_SUBMIT
     closes_at: datetime | None = None
     scoring: AttemptScoring = AttemptScoring.BEST
+
+
+@dataclass(frozen=True)
+class EditorView:
+    """What the course editor shows: the course and its parts in order, for its editors."""
+
+    course: Course
+    modules: list[tuple[CourseModule, list[Lesson]]]
+    question_counts: dict[uuid.UUID, int]
+    prerequisites: list[Course]
+    candidates: list[Course]  # published courses it may build on
+    videos: list[Video]  # the instructor's ready videos, for new video lessons
+
+
+@dataclass(frozen=True)
+class LessonEditorView:
+    course: Course
+    lesson: Lesson
+    module: CourseModule
+    modules: list[CourseModule]
+    quiz: Quiz | None
+    questions: list[Question]
+    videos: list[Video]
+
+
+@dataclass(frozen=True)
+class CreatorHub:
+    courses: list[Course]
+    paths: list[LearningPath]
+
+
+@dataclass(frozen=True)
+class PathEditorView:
+    path: LearningPath
+    entries: list[tuple[PathCourse, Course]]
+    candidates: list[Course]
 
 
 def _placed(rows: Sequence[Any]) -> None:
@@ -362,6 +402,43 @@ class EditingService:
         await session.flush()
         return course
 
+    async def update_question(
+        self,
+        session: AsyncSession,
+        actor: Actor | None,
+        question_id: uuid.UUID,
+        *,
+        prompt: str,
+        spec: dict[str, Any],
+        points: int = 1,
+        at_seconds: float | None = None,
+        required: bool = True,
+    ) -> Question:
+        """The whole question from the editor's form (a changed spec bumps its version)."""
+        question, _ = await self._question_of(session, actor, question_id)
+        lesson = await repo.lesson(session, question.lesson_id)
+        assert lesson is not None
+        if not 1 <= points <= 100:
+            raise ValidationFailed("A question is worth 1 to 100 points.", field="points")
+        if at_seconds is not None and lesson.kind is not LessonKind.VIDEO:
+            raise ValidationFailed("Only video lessons ask at a moment.", field="atSeconds")
+        if at_seconds is not None and not 0 <= at_seconds <= MAX_DURATION:
+            raise ValidationFailed("Ask inside the video.", field="atSeconds")
+        question = await authoring_service.update_question(
+            session, actor, question_id, prompt=prompt, spec=spec
+        )
+        question.points = points
+        question.at_seconds = at_seconds
+        question.required = required
+        await session.flush()
+        return question
+
+    async def question_ids(self, session: AsyncSession, lesson_id: uuid.UUID) -> set[uuid.UUID]:
+        return {q.id for q in await repo.lesson_questions(session, lesson_id)}
+
+    async def module_ids(self, session: AsyncSession, course_id: uuid.UUID) -> set[uuid.UUID]:
+        return {m.id for m in await repo.modules(session, course_id)}
+
     async def set_quiz(
         self,
         session: AsyncSession,
@@ -451,6 +528,80 @@ class EditingService:
         course.updated_at = utcnow()
         await session.flush()
         return chosen
+
+    # -- what the editor pages show ------------------------------------------------------
+
+    async def topics(self, session: AsyncSession) -> list[Category]:
+        return await repo.topics(session)
+
+    async def readable(self, session: AsyncSession, actor: Actor | None, slug: str) -> Course:
+        """A course for its editors; to anyone else it looks missing, published or not."""
+        actor = require_signed_in(actor)
+        course = await repo.course_by_slug(session, slug)
+        if course is None or not can_edit_course(actor, course):
+            raise CourseNotFound()
+        return course
+
+    async def editor(self, session: AsyncSession, actor: Actor | None, slug: str) -> EditorView:
+        course = await self.readable(session, actor, slug)
+        modules = await repo.modules(session, course.id)
+        lessons = await repo.course_lessons(session, course.id)
+        by_module: dict[uuid.UUID, list[Lesson]] = {m.id: [] for m in modules}
+        for lesson in sorted(lessons, key=lambda row: (row.position, row.id)):
+            by_module.setdefault(lesson.module_id, []).append(lesson)
+        prerequisites = await repo.prerequisites(session, course.id)
+        candidates = [c for c in await repo.published_courses(session) if c.id != course.id]
+        return EditorView(
+            course,
+            [(m, by_module[m.id]) for m in modules],
+            await repo.question_counts(session, course.id),
+            prerequisites,
+            candidates,
+            await repo.ready_videos_of(session, course.instructor_id),
+        )
+
+    async def lesson_editor(
+        self, session: AsyncSession, actor: Actor | None, slug: str, lesson_id: uuid.UUID
+    ) -> LessonEditorView:
+        actor = require_signed_in(actor)
+        course = await self.readable(session, actor, slug)
+        lesson = await repo.lesson(session, lesson_id)
+        if lesson is None or lesson.course_id != course.id:
+            raise LessonNotFound()
+        modules = await repo.modules(session, course.id)
+        module = next(m for m in modules if m.id == lesson.module_id)
+        videos = (
+            await repo.ready_videos_of(session, course.instructor_id)
+            if lesson.kind is LessonKind.VIDEO
+            else []
+        )
+        return LessonEditorView(
+            course,
+            lesson,
+            module,
+            modules,
+            await repo.quiz_of(session, lesson.id),
+            await repo.lesson_questions(session, lesson.id),
+            videos,
+        )
+
+    async def hub(self, session: AsyncSession, actor: Actor | None) -> CreatorHub:
+        actor = require_signed_in(actor)
+        return CreatorHub(
+            await repo.courses_of(session, actor.id), await repo.paths_of(session, actor.id)
+        )
+
+    async def path_editor(
+        self, session: AsyncSession, actor: Actor | None, slug: str
+    ) -> PathEditorView:
+        actor = require_signed_in(actor)
+        path = await repo.path_by_slug(session, slug)
+        if path is None or not (actor.is_admin or actor.id == path.author_id):
+            raise PathNotFound()
+        entries = await repo.path_courses(session, path.id)
+        inside = {course.id for _, course in entries}
+        candidates = [c for c in await repo.published_courses(session) if c.id not in inside]
+        return PathEditorView(path, entries, candidates)
 
     # -- roll-ups --------------------------------------------------------------------
 

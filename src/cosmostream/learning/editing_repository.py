@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cosmostream.models import (
+    Category,
     Course,
     CourseModule,
     CoursePrerequisite,
@@ -37,6 +38,25 @@ class EditingRepository:
             .where(LearningPath.slug == slug)
             .with_for_update()
             .execution_options(populate_existing=True)
+        )
+
+    async def path_by_slug(self, session: AsyncSession, slug: str) -> LearningPath | None:
+        return await session.scalar(select(LearningPath).where(LearningPath.slug == slug))
+
+    async def question_counts(
+        self, session: AsyncSession, course_id: uuid.UUID
+    ) -> dict[uuid.UUID, int]:
+        rows = await session.execute(
+            select(Question.lesson_id, func.count())
+            .join(Lesson, Lesson.id == Question.lesson_id)
+            .where(Lesson.course_id == course_id)
+            .group_by(Question.lesson_id)
+        )
+        return {row[0]: row[1] for row in rows}
+
+    async def topics(self, session: AsyncSession) -> list[Category]:
+        return list(
+            await session.scalars(select(Category).order_by(Category.position, Category.name))
         )
 
     async def course_by_slug(self, session: AsyncSession, slug: str) -> Course | None:
