@@ -515,3 +515,127 @@ async def test_paths_draft_of_another_looks_missing(
     await sign_in(client, people["instructor"])
     assert (await client.get("/learn/paths/hidden/edit")).status_code == 404
     assert (await client.get(f"/learn/paths/{uuid.uuid4().hex}/edit")).status_code == 404
+
+
+async def test_sky_activities_and_questions_are_edited_with_forms(
+    client: httpx.AsyncClient, db: Database, people: dict[str, User]
+) -> None:
+    built = await build(db, people["instructor"])
+    token = await sign_in(client, people["instructor"])
+    base = f"/courses/{built.course.slug}/edit"
+    made = await post(
+        client,
+        f"{base}/modules/{built.modules[1].id}/lessons",
+        token,
+        {"kind": "sky", "title": "Find Jupiter"},
+    )
+    sky_url = made.headers["location"]
+    page = await follow(client, made)
+    assert "Where and when the sky map opens" in page
+    sky = {
+        "kind": "sky",
+        "title": "Find Jupiter",
+        "required": "on",
+        "body": "Point at Jupiter.",
+        "sky_at": "2026-10-01T21:00",
+        "sky_lat": "52",
+        "sky_lon": "5",
+        "sky_alt": "30",
+        "sky_az": "120",
+        "sky_fov": "40",
+    }
+    await follow(client, await post(client, sky_url, token, sky))
+    refused = await post(client, sky_url, token, {**sky, "sky_lat": "95", "title": "Typed"})
+    assert refused.status_code == 422 and 'value="Typed"' in refused.text
+    async with db.read() as session:
+        lesson = await session.get(Lesson, uuid.UUID(sky_url.rsplit("/", 1)[1]))
+        assert lesson is not None and lesson.title == "Find Jupiter"
+        assert lesson.sky == {
+            "lat": 52.0,
+            "lon": 5.0,
+            "at": "2026-10-01T21:00:00+00:00",
+            "alt": 30.0,
+            "az": 120.0,
+            "fov": 40.0,
+        }
+
+    pointing = [
+        ("kind", "sky"),
+        ("prompt", "Point at Vega."),
+        ("target", "Vega"),
+        ("latitude", "52"),
+        ("longitude", "5"),
+        ("at", "2026-07-01T22:00"),
+        ("tolerance_degrees", "3"),
+    ]
+    added = await post(client, f"{sky_url}/questions", token, pointing)
+    page = await follow(client, added)
+    assert "Point the sky map at <strong>Vega</strong>" in page
+    async with db.read() as session:
+        question = await session.scalar(select(Question).where(Question.lesson_id == lesson.id))
+    assert question is not None and question.spec["tolerance_degrees"] == 3
+
+    # Change it through its form: a new spec bumps the version; the prompt is kept as typed.
+    url = f"{sky_url}/questions/{question.id}"
+    changed = [(k, v) for k, v in pointing if k != "tolerance_degrees"]
+    changed += [("tolerance_degrees", "5"), ("prompt", "Point at Vega, roughly.")]
+    await follow(client, await post(client, url, token, changed))
+    below = [(k, "-60" if k == "latitude" else v) for k, v in changed]  # Vega never rises
+    refused = await post(client, url, token, below)
+    assert refused.status_code == 422 and "below the horizon" in refused.text
+    async with db.read() as session:
+        kept = await session.get(Question, question.id)
+        assert kept is not None
+        assert (kept.version, kept.prompt, kept.spec["tolerance_degrees"]) == (
+            2,
+            "Point at Vega, roughly.",
+            5,
+        )
+
+    # Questions move and go with buttons; positions stay dense.
+    second = await post(
+        client,
+        f"{sky_url}/questions",
+        token,
+        [("kind", "text"), ("prompt", "Which planet?"), ("accepted", "Jupiter")],
+    )
+    await follow(client, second)
+    async with db.read() as session:
+        ids = list(
+            await session.scalars(
+                select(Question.id)
+                .where(Question.lesson_id == lesson.id)
+                .order_by(Question.position)
+            )
+        )
+    moved = await post(client, f"{sky_url}/questions/{ids[1]}/move", token, {"direction": "up"})
+    await follow(client, moved)
+    await follow(client, await post(client, f"{sky_url}/questions/{ids[0]}/remove", token, {}))
+    async with db.read() as session:
+        left = list(
+            await session.execute(
+                select(Question.id, Question.position).where(Question.lesson_id == lesson.id)
+            )
+        )
+    assert [(row[0], row[1]) for row in left] == [(ids[1], 1)]
+
+
+async def test_a_creators_other_course_editor_shows_only_their_videos(
+    client: httpx.AsyncClient, db: Database, people: dict[str, User]
+) -> None:
+    """An admin editing a creator's video lesson picks among the creator's videos."""
+    mine = await make_video(db, people["instructor"], title="Instructor's clip")
+    await make_video(db, people["admin"], title="Admin's clip")
+    await make_video(db, people["instructor"], title="Unfinished", ready=False)
+    built = await build(db, people["instructor"])
+    token = await sign_in(client, people["admin"])
+    made = await post(
+        client,
+        f"/courses/{built.course.slug}/edit/modules/{built.modules[0].id}/lessons",
+        token,
+        {"kind": "video", "title": "Watch", "video_id": str(mine.id)},
+    )
+    page = await follow(client, made)
+    assert "Instructor&#39;s clip" in page or "Instructor's clip" in page
+    assert "Admin" not in page.split('id="lesson-video"')[1].split("</select>")[0]
+    assert "Unfinished" not in page
