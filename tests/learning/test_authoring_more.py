@@ -634,3 +634,23 @@ async def test_question_edits_keep_learners_answers_of_other_questions(
         left = list(await session.scalars(select(Question).where(Question.quiz_id.is_not(None))))
     assert [(q.prompt, q.position) for q in left] == [("Q2", 1)]
     assert json.dumps(left[0].spec) == json.dumps(SINGLE)
+
+
+async def test_concurrent_additions_get_their_own_positions(
+    db: Database, people: dict[str, User]
+) -> None:
+    built = await build(db, people["instructor"])
+    me = actor(people["instructor"])
+
+    async def add(title: str) -> None:
+        async with db.unit_of_work() as session:
+            await authoring_service.add_lesson(
+                session, me, built.modules[1].id, LessonKind.ARTICLE, title
+            )
+
+    await asyncio.gather(*(add(f"New {n}") for n in range(4)))
+    found = await layout(db, built.course.id)  # asserts 1..n in every module
+    assert len(found[1]) == 6
+    async with db.read() as session:
+        course = await session.get(Course, built.course.id)
+        assert course is not None and course.lesson_count == 8

@@ -17,7 +17,9 @@ class AuthoringRepository:
         await session.flush()
 
     async def course(self, session: AsyncSession, course_id: uuid.UUID) -> Course | None:
-        return await session.get(Course, course_id, populate_existing=True)
+        """The course row, locked until the unit of work ends: two edits of one course
+        take turns, so a new part's position follows the last one (no twins)."""
+        return await session.get(Course, course_id, populate_existing=True, with_for_update=True)
 
     async def module(self, session: AsyncSession, module_id: uuid.UUID) -> CourseModule | None:
         return await session.get(CourseModule, module_id)
