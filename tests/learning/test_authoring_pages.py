@@ -406,6 +406,11 @@ async def test_bad_input_shows_the_form_again_with_nothing_written(
     assert response.status_code == 422 and "name low high step" in response.text
     response = await post(client, f"{quiz_url}/quiz", token, {"passing_percent": "250"})
     assert response.status_code == 422 and 'value="250"' in response.text
+    response = await post(
+        client, f"{base}/details", token, {"title": "", "summary": "Typed summary"}
+    )
+    assert response.status_code == 422 and 'value="Typed summary"' in response.text
+    assert 'id="title-error"' in response.text
     response = await post(client, f"{base}/modules", token, {"title": ""})
     assert response.status_code == 422
     response = await post(client, f"{base}/modules", token, {"title": "M", "unlock_at": "soon"})
