@@ -292,6 +292,7 @@ async def test_a_creator_builds_and_publishes_a_course_with_forms_only(
         assert response.status_code == 303, response.text
     page = (await client.get(quiz_url)).text
     assert page.count('class="question-editor"') == len(questions)
+    assert "built-in method" not in page and "Undefined" not in page
 
     # The "as the learner will see it" areas hold no answer.
     previews = re.findall(r'<div class="learner-view".*?</div>', page, flags=re.S)
