@@ -27,7 +27,7 @@ from cosmostream.models import (
     User,
 )
 from tests.factories import PASSWORD, csrf, make_video
-from tests.learning.test_authoring_more import build
+from tests.learning.test_authoring_more import build, layout
 
 ROLES = ("anonymous", "learner", "other", "creator", "instructor", "admin")
 
@@ -121,6 +121,23 @@ async def test_edit_forms_of_others_look_missing(
         (f"{base}/lessons/{lesson.id}/quiz", {"passing_percent": "10"}),
         (f"{base}/lessons/{lesson.id}/questions/{built.questions[0].id}/remove", {}),
         (f"{base}/publish", {}),
+        (f"{base}/prerequisites", {"prerequisites": "x"}),
+        (f"{base}/modules/{built.modules[0].id}", {"title": "Taken"}),
+        (f"{base}/modules/{built.modules[1].id}/move", {"direction": "up"}),
+        (f"{base}/modules/{built.modules[0].id}/lessons", {"kind": "article", "title": "X"}),
+        (f"{base}/lessons/{lesson.id}", {"kind": "quiz", "title": "Taken"}),
+        (f"{base}/lessons/{lesson.id}", {"kind": "quiz", "title": "T", "action": "preview"}),
+        (f"{base}/lessons/{lesson.id}/move", {"direction": "up"}),
+        (
+            f"{base}/lessons/{lesson.id}/place",
+            {"module_id": str(built.modules[1].id), "position": "1"},
+        ),
+        (f"{base}/lessons/{lesson.id}/questions", {"kind": "text", "accepted": "x"}),
+        (f"{base}/lessons/{lesson.id}/questions/{built.questions[0].id}", {"kind": "text"}),
+        (
+            f"{base}/lessons/{lesson.id}/questions/{built.questions[1].id}/move",
+            {"direction": "up"},
+        ),
     ]
     for who in ("anonymous", "learner", "creator"):
         token = await sign_in(client, people.get(who))
@@ -138,6 +155,17 @@ async def test_edit_forms_of_others_look_missing(
     assert await count(db, CourseModule) == 2
     assert await count(db, Lesson) == 4
     assert await count(db, Question) == 2
+    assert [[t for t, _ in m] for m in await layout(db, built.course.id)] == [
+        ["Lesson 1.1", "Lesson 1.2"],
+        ["Lesson 2.1", "Lesson 2.2"],
+    ]
+    # An admin may edit anyone's course.
+    token = await sign_in(client, people["admin"])
+    response = await post(client, f"{base}/details", token, {"title": "Fixed by an admin"})
+    await follow(client, response)
+    async with db.read() as session:
+        course = await session.get(Course, built.course.id)
+        assert course is not None and course.title == "Fixed by an admin"
 
 
 async def test_forms_need_csrf(
@@ -152,7 +180,19 @@ async def test_forms_need_csrf(
 async def test_non_creators_cannot_start_courses_or_paths(
     client: httpx.AsyncClient, db: Database, people: dict[str, User]
 ) -> None:
+    token = await sign_in(client, None)
+    for page_path in ("/create", "/create/courses/new", "/create/paths/new"):
+        response = await client.get(page_path)
+        assert response.status_code == 303
+        assert response.headers["location"] == f"/login?next={page_path}"
+        if page_path != "/create":
+            response = await post(client, page_path, token, {"title": "Anonymous"})
+            assert response.status_code == 303
+            assert response.headers["location"].startswith("/login")
     token = await sign_in(client, people["learner"])
+    for page_path in ("/create/courses/new", "/create/paths/new"):
+        gate = await client.get(page_path)
+        assert gate.status_code == 200 and 'data-testid="creator-gate"' in gate.text
     page = await client.get("/create")
     assert 'data-testid="creator-gate"' in page.text
     response = await post(client, "/create/courses/new", token, {"title": "Mine"})
