@@ -138,6 +138,7 @@ async def test_edit_forms_of_others_look_missing(
             f"{base}/lessons/{lesson.id}/questions/{built.questions[1].id}/move",
             {"direction": "up"},
         ),
+        (f"{base}/lessons/{lesson.id}/regrade", {}),
     ]
     for who in ("anonymous", "learner", "creator"):
         token = await sign_in(client, people.get(who))
@@ -685,3 +686,51 @@ async def test_a_creators_other_course_editor_shows_only_their_videos(
     assert "Instructor&#39;s clip" in page or "Instructor's clip" in page
     assert "Admin" not in page.split('id="lesson-video"')[1].split("</select>")[0]
     assert "Unfinished" not in page
+
+
+async def test_a_fixed_question_regrades_submitted_attempts(
+    client: httpx.AsyncClient, db: Database, people: dict[str, User]
+) -> None:
+    from cosmostream.learning.attempts import attempt_service
+    from tests.factories import actor
+    from tests.learning.conftest import enrol
+
+    built = await build(db, people["instructor"], state=PublishState.PUBLISHED)
+    await enrol(db, people["learner"], built.course)
+    learner = actor(people["learner"])
+    async with db.read() as session:
+        quiz = await session.scalar(select(Quiz))
+        assert quiz is not None
+    async with db.unit_of_work() as session:
+        view = await attempt_service.start(session, learner, quiz.id)
+    async with db.unit_of_work() as session:
+        result = await attempt_service.submit(
+            session,
+            learner,
+            view.attempt.id,
+            {q.id: {"choices": ["b"]} for q in built.questions},
+        )
+    assert result.passed is False
+
+    token = await sign_in(client, people["instructor"])
+    lesson_url = f"/courses/{built.course.slug}/edit/lessons/{built.lessons[0][1].id}"
+    for question in built.questions:  # Titan was right after all
+        fields = [
+            ("kind", "single"),
+            ("prompt", question.prompt),
+            ("points", "1"),
+            ("required", "on"),
+            ("choice_text", "Io"),
+            ("choice_text", "Titan"),
+            ("choice_correct", "1"),
+        ]
+        await follow(
+            client, await post(client, f"{lesson_url}/questions/{question.id}", token, fields)
+        )
+    page = await follow(client, await post(client, f"{lesson_url}/regrade", token, {}))
+    assert "Attempts graded again." in page
+    async with db.read() as session:
+        from cosmostream.models import QuizAttempt
+
+        attempt = await session.get(QuizAttempt, view.attempt.id)
+        assert attempt is not None and attempt.passed is True

@@ -28,6 +28,7 @@ from cosmostream.forum.markdown import render_markdown
 from cosmostream.kit.ids import require_uuid
 from cosmostream.kit.time import utcnow
 from cosmostream.learning import grading
+from cosmostream.learning.attempts import attempt_service
 from cosmostream.learning.authoring import CourseFields, authoring_service
 from cosmostream.learning.editing import (
     LessonFields,
@@ -761,6 +762,21 @@ async def quiz_settings_submit(request: Request, slug: str, lesson_id: str) -> R
 
     return await _lesson_post(
         request, slug, lesson_id, "quiz", run, success="Quiz settings saved.", anchor="#quiz"
+    )
+
+
+@router.post("/courses/{slug}/edit/lessons/{lesson_id}/regrade")
+async def regrade_submit(request: Request, slug: str, lesson_id: str) -> Response:
+    """Grade every submitted attempt again after fixing a question."""
+
+    async def run(s: AsyncSession, a: Actor, f: FormData, lid: uuid.UUID) -> Any:
+        view = await editing_service.lesson_editor(s, a, slug, lid)
+        if view.quiz is None:
+            raise ValidationFailed("This lesson has no questions yet.", field="quiz")
+        return await attempt_service.regrade(s, a, view.quiz.id)
+
+    return await _lesson_post(
+        request, slug, lesson_id, "regrade", run, success="Attempts graded again.", anchor="#quiz"
     )
 
 
