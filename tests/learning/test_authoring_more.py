@@ -654,3 +654,26 @@ async def test_concurrent_additions_get_their_own_positions(
     async with db.read() as session:
         course = await session.get(Course, built.course.id)
         assert course is not None and course.lesson_count == 8
+
+
+async def test_concurrent_path_additions_get_their_own_positions(
+    db: Database, people: dict[str, User]
+) -> None:
+    from cosmostream.learning.paths import path_service
+
+    courses = [
+        (await build(db, people["creator"], state=PublishState.PUBLISHED)).course for _ in range(4)
+    ]
+    path = await make_path(db, people["instructor"], [], PublishState.DRAFT)
+    me = actor(people["instructor"])
+
+    async def add(course: Course) -> None:
+        async with db.unit_of_work() as session:
+            await path_service.add_course(session, me, path.slug, course.slug)
+
+    await asyncio.gather(*(add(c) for c in courses))
+    async with db.read() as session:
+        positions = sorted(
+            await session.scalars(select(PathCourse.position).where(PathCourse.path_id == path.id))
+        )
+    assert positions == [1, 2, 3, 4]

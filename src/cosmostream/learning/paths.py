@@ -24,6 +24,7 @@ from cosmostream.kit import sql
 from cosmostream.kit.time import utcnow
 from cosmostream.learning.authoring import slugify
 from cosmostream.learning.catalog_repository import course_catalog_repository
+from cosmostream.learning.editing_repository import editing_repository
 from cosmostream.learning.path_repository import path_repository as repo
 from cosmostream.models import (
     Course,
@@ -156,7 +157,10 @@ class PathService:
         self, session: AsyncSession, actor: Actor | None, slug: str
     ) -> LearningPath:
         actor = require_signed_in(actor)
-        path = await self._path(session, actor, slug)
+        # Locked until the unit of work ends: two edits of one path take turns.
+        path = await editing_repository.locked_path(session, slug)
+        if path is None or not _can_see(actor, path):
+            raise PathNotFound()
         if not _can_edit(actor, path):
             raise PermissionDenied("Only the path's author can change it.")
         return path
