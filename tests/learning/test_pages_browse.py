@@ -596,3 +596,17 @@ async def test_certificate_page_and_pdf_for_anyone(
     await as_role(client, people, "learner")
     page = (await client.get(f"/courses/{course.slug}")).text
     assert f'href="/certificates/{code}">Your certificate' in page
+
+
+async def test_certificate_pdf_without_a_unicode_font(
+    db: Database, people: dict[str, User], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cosmostream.learning import certificate_pdf as module
+
+    _, code = await earn_certificate(db, people)
+    async with db.read() as session:
+        view = await browse_service.certificate(session, code)
+    view.learner.display_name = "Ада 天文"  # not Latin-1: the core font shows "?"
+    monkeypatch.setattr(module, "_unicode_font", lambda: None)
+    body = module.certificate_pdf(view, f"https://example.org/certificates/{code}", "CosmoStream")
+    assert body.startswith(b"%PDF") and code.encode() in body
