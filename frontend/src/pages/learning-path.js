@@ -106,6 +106,7 @@ function draw(root, graph) {
     .data(nodes)
     .join("a")
     .attr("href", (n) => n.url)
+    .attr("tabindex", -1) // the list below is the keyboard's way in
     .attr("class", (n) => `path-node state-${n.state}`)
     .attr("transform", (n) => `translate(${place.get(n.id).x},${place.get(n.id).y})`);
   node.append("title").text((n) => `${n.title} — ${LABELS[n.state] || n.state}`);
