@@ -10,9 +10,10 @@ from __future__ import annotations
 from strawberry.tools import merge_types
 
 from cosmostream.engagement.signals import playback_step
+from cosmostream.learning import pages
 from cosmostream.learning.gql import LearningMutation, LearningPathMutation, LearningQuery
 from cosmostream.learning.progress import progress_service
-from cosmostream.registry import Domain
+from cosmostream.registry import Domain, NavLink
 from cosmostream.signals import Receiver
 
 domain = Domain(
@@ -20,4 +21,6 @@ domain = Domain(
     query=LearningQuery,
     mutation=merge_types("LearningMutations", (LearningMutation, LearningPathMutation)),
     receivers=(Receiver(playback_step, progress_service.on_playback),),
+    routers=(pages.router,),
+    nav=[NavLink("Learn", "/learn", 45)],
 )
