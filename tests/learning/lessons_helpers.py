@@ -160,9 +160,8 @@ def form_fields(html: str, form_marker: str = "data-quiz-form") -> dict[str, lis
         value = re.search(r'value="([^"]*)"', tag)
         if not name:
             continue
-        if 'type="radio"' in tag or 'type="checkbox"' in tag:
-            if " checked" not in tag:
-                continue
+        if ('type="radio"' in tag or 'type="checkbox"' in tag) and " checked" not in tag:
+            continue
         fields.setdefault(name.group(1), []).append(value.group(1) if value else "")
     for name, options in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', body, re.S):
         chosen = re.search(r'<option value="([^"]*)" selected', options) or re.search(

@@ -27,7 +27,13 @@ from cosmostream.kit.ids import require_uuid
 from cosmostream.kit.time import aware
 from cosmostream.learning.attempts import PresentedQuestion, attempt_service
 from cosmostream.learning.courses import course_service
-from cosmostream.learning.errors import AttemptClosed, AttemptNotFound, BadAnswer, LessonNotFound
+from cosmostream.learning.errors import (
+    AttemptClosed,
+    AttemptNotFound,
+    BadAnswer,
+    LessonNotFound,
+    NotEnrolled,
+)
 from cosmostream.learning.lessons import LessonPage, lesson_service
 from cosmostream.learning.markdown import render_lesson_markdown
 from cosmostream.learning.progress import progress_service
@@ -165,7 +171,7 @@ async def start_submit(request: Request, slug: str, lesson_id: str) -> Response:
     lid = require_uuid(lesson_id, LessonNotFound)
 
     async def start(session: Any, actor: Actor, form: FormData) -> None:
-        _page_, quiz = await lesson_service.taking(session, actor, slug, lid)
+        _, quiz = await lesson_service.taking(session, actor, slug, lid)
         latitude, longitude = _place(form)
         await attempt_service.start(session, actor, quiz.id, latitude=latitude, longitude=longitude)
 
@@ -196,7 +202,10 @@ async def answers_submit(request: Request, slug: str, lesson_id: str, attempt_id
     drafts: dict[uuid.UUID, dict[str, Any]] = {}
     try:
         async with database(request).unit_of_work() as session:
-            page, _quiz = await lesson_service.taking(session, actor, slug, lid)
+            try:
+                page, _quiz = await lesson_service.taking(session, actor, slug, lid)
+            except NotEnrolled:
+                raise AttemptNotFound() from None  # not theirs: missing
             view = page.attempt
             if view is None or view.attempt.id != aid:
                 if any(a.id == aid for a in page.attempts):
@@ -206,8 +215,8 @@ async def answers_submit(request: Request, slug: str, lesson_id: str, attempt_id
             if submitting:
                 await attempt_service.submit(session, actor, aid, drafts)
             else:
-                for question_id, response in drafts.items():
-                    await attempt_service.save_answer(session, actor, aid, question_id, response)
+                for question_id, answer in drafts.items():
+                    await attempt_service.save_answer(session, actor, aid, question_id, answer)
     except AppError as exc:
         if exc.status == 404:
             raise

@@ -246,9 +246,7 @@ class LessonService:
             if question.quiz_id != page.quiz.id:
                 continue
             try:
-                view = grading.present(
-                    grading.parse_spec(question.spec), context, str(question.id)
-                )
+                view = grading.present(grading.parse_spec(question.spec), context, str(question.id))
             except BadQuestion:
                 view = {}
             rows.append(ResultRow(question.prompt, view, grades.get(question.id)))

@@ -30,7 +30,9 @@ LINK_REL = "nofollow noopener ugc"
 MAX_FORMULA = 2000
 
 # $$…$$ first (it may span lines), then $…$ on one line; "\$" is a dollar sign.
-_MATH = re.compile(r"(?<!\\)\$\$(.+?)(?<!\\)\$\$|(?<![\\$])\$(?!\s)([^$\n]+?)(?<![\s\\])\$(?!\d)", re.S)
+_MATH = re.compile(
+    r"(?<!\\)\$\$(.+?)(?<!\\)\$\$|(?<![\\$])\$(?!\s)([^$\n]+?)(?<![\s\\])\$(?!\d)", re.S
+)
 _PLACEHOLDER = re.compile(r"KATEXPLACEHOLDER(\d+)X")
 
 _TAGS = {
