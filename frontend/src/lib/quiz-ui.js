@@ -26,7 +26,7 @@ export function renderQuestion(q) {
   box.append(el("legend", { className: "quiz-question-head", text: `${q.points} point${q.points === 1 ? "" : "s"}` }));
   box.append(el("p", { className: "quiz-prompt", text: q.prompt }));
   const labelled = (text, input) => {
-    const id = `${key}-${box.childElementCount}`;
+    const id = `${key}-${++fieldCount}`;
     input.id = id;
     return [el("label", { htmlFor: id, text }), input];
   };

@@ -119,12 +119,6 @@ function setupVideoLesson(box) {
     video.play().catch(() => {});
   });
 
-  box.querySelector("[data-video-question-skip]")?.addEventListener("click", () => {
-    if (asking) asking.mark.answered = true;
-    close();
-    video.play().catch(() => {});
-  });
-
   function close() {
     asking = null;
     dialog.hidden = true;
@@ -135,6 +129,11 @@ function setupVideoLesson(box) {
   video.addEventListener("play", () => {
     if (asking) video.pause();
   });
+  // Questions skipped by seeking past them are asked when the video ends.
+  video.addEventListener("ended", () => {
+    const left = marks.find((m) => !m.answered);
+    if (left && !asking) ask(left);
+  });
   let last = video.currentTime || 0;
   video.addEventListener("timeupdate", () => {
     const now = video.currentTime;
@@ -142,10 +141,7 @@ function setupVideoLesson(box) {
     const ran = now >= last && now - last < 2;
     if (!asking && ran && !video.seeking) {
       const due = marks.find((m) => !m.answered && m.at > last - 0.01 && m.at <= now);
-      if (due) {
-        video.currentTime = due.at;
-        ask(due);
-      }
+      if (due) ask(due);
     }
     last = now;
   });
@@ -217,4 +213,3 @@ if (lessonPlayer) setupVideoLesson(lessonPlayer);
 for (const form of document.querySelectorAll("[data-quiz-form]")) setupQuizForm(form);
 for (const box of document.querySelectorAll("[data-deadline]")) setupDeadline(box);
 for (const button of document.querySelectorAll("[data-locate]")) setupLocate(button);
-for (const link of document.querySelectorAll(".lesson-sky [data-sky-open]")) link.target = "_blank";
