@@ -4,8 +4,10 @@ gets before submitting gives an answer away."""
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
+from html import unescape
 from typing import Any
 
 import httpx
@@ -460,3 +462,75 @@ async def test_feedback_waits_for_the_quiz_to_close_when_the_author_says_so(
     result = (await client.get(submitted.headers["location"])).text
     assert 'data-verdict="pass"' in result and "data-feedback-withheld" in result
     assert SECRET_EXPLANATION not in result and "FEEDBACK-ICE" not in result
+
+
+# -- video lessons -------------------------------------------------------------------------
+
+
+def marks(html: str) -> dict[str, tuple[float, bool]]:
+    """The video's questions as the page gives them to the player: id → (time, answered)."""
+    found = re.search(r"data-marks='([^']*)'", html)
+    assert found, html
+    return {m["id"]: (m["at"], m["answered"]) for m in json.loads(unescape(found.group(1)))}
+
+
+async def test_a_video_lesson_knows_which_of_its_questions_are_answered(
+    client: httpx.AsyncClient, db: Database, course: Lessons, people: dict[str, User]
+) -> None:
+    from tests.factories import gql, login
+
+    token = await as_(client, people, "learner")
+    page = (await client.get(course.url(course.video))).text
+    first, second = course.video_questions
+    assert marks(page) == {str(first.id): (10.0, False), str(second.id): (30.0, False)}
+    assert SECRET_EXPLANATION not in page and "FEEDBACK-ICE" not in page
+    # The player asks through GraphQL, as lesson.js does.
+    bearer = (await login(db, people["learner"])).access_token
+    started = (
+        await gql(
+            client,
+            "mutation($q: ID!) { startQuizAttempt(quizId: $q) { id questions { id } } }",
+            {"q": str(course.video_quiz.id)},
+            token=bearer,
+        )
+    ).json()["data"]["startQuizAttempt"]
+    saved = await gql(
+        client,
+        "mutation($a: ID!, $answer: AnswerInput!) { saveAnswer(attemptId: $a, answer: $answer) }",
+        {"a": started["id"], "answer": {"questionId": str(first.id), "choices": ["rock"]}},
+        token=bearer,
+    )
+    assert saved.json()["data"]["saveAnswer"] is True
+    page = (await client.get(course.url(course.video))).text
+    assert marks(page) == {str(first.id): (10.0, True), str(second.id): (30.0, False)}
+    assert "(1 of 2)" in page
+    # Without JavaScript the same questions are a form below the video.
+    assert "Questions in this video" in page and "data-video-fallback" in page
+    assert attempt_id(page) == started["id"]
+    answer = await post(
+        client,
+        course.url(course.video, f"/quiz/{started['id']}"),
+        token,
+        action="save",
+        **{f"a-{second.id}": "ice"},
+    )
+    assert answer.status_code == 303
+    page = (await client.get(course.url(course.video))).text
+    assert marks(page)[str(second.id)] == (30.0, True)
+
+
+async def test_the_lesson_page_reads_a_bounded_number_of_times(
+    client: httpx.AsyncClient, db: Database, course: Lessons, people: dict[str, User]
+) -> None:
+    from tests.factories import recorded_queries, selects
+
+    token = await as_(client, people, "learner")
+    await post(client, course.url(course.quiz, "/quiz/start"), token)
+    counts = []
+    for lesson in (course.article, course.quiz, course.video):
+        with recorded_queries(db) as statements:
+            assert (await client.get(course.url(lesson))).status_code == 200
+        counts.append(len(selects(statements)))
+    # The course, its syllabus and the learner's state, then the lesson's own
+    # rows (video, quiz, attempts, questions, answers): never one per lesson or question.
+    assert max(counts) <= 20, counts
