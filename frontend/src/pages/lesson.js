@@ -76,6 +76,8 @@ function setupVideoLesson(box) {
   async function ask(mark) {
     asking = { mark };
     video.pause();
+    // The question shows over the player, not over a full-screen video.
+    if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
     try {
       const current = await loadAttempt();
       const question = current.questions.find((q) => q.id === mark.id);
@@ -179,6 +181,26 @@ function setupQuizForm(form) {
   });
 }
 
+// An event's time is sent as ISO 8601 with its UTC offset; a date-time picker
+// in the learner's own time zone fills it in.
+function setupEventTime(input) {
+  const picker = document.createElement("input");
+  picker.type = "datetime-local";
+  picker.step = "60";
+  picker.className = "quiz-event-picker";
+  picker.setAttribute("aria-label", "Pick the time (your time zone)");
+  input.after(picker);
+  picker.addEventListener("change", () => {
+    const local = new Date(picker.value);
+    if (Number.isNaN(local.getTime())) return;
+    const offset = -local.getTimezoneOffset();
+    const sign = offset >= 0 ? "+" : "-";
+    const pad = (n) => String(Math.floor(Math.abs(n))).padStart(2, "0");
+    input.value = `${picker.value.slice(0, 16)}${sign}${pad(offset / 60)}:${pad(offset % 60)}`;
+    input.dispatchEvent(new Event("change", { bubbles: true }));
+  });
+}
+
 function setupDeadline(box) {
   const end = Date.parse(box.dataset.deadline);
   const out = box.querySelector("[data-time-left]");
@@ -211,5 +233,6 @@ typeset(document);
 const lessonPlayer = document.querySelector("[data-lesson-player]");
 if (lessonPlayer) setupVideoLesson(lessonPlayer);
 for (const form of document.querySelectorAll("[data-quiz-form]")) setupQuizForm(form);
+for (const input of document.querySelectorAll("[data-event-time]")) setupEventTime(input);
 for (const box of document.querySelectorAll("[data-deadline]")) setupDeadline(box);
 for (const button of document.querySelectorAll("[data-locate]")) setupLocate(button);
