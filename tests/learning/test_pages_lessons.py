@@ -299,8 +299,15 @@ async def test_a_quiz_from_start_to_result_wrong_then_right_and_no_answer_leaks(
     assert bad.status_code == 422 and "data-error" in bad.text and 'value="Huygens"' in bad.text
     seen.append(bad.text)
     positions = {f"a-{ids['ordering']}-pos-{item}": "1" for item in "mve"}
-    bad = await post(client, course.url(course.quiz, f"/quiz/{first}"), token, **positions)
+    bad = await post(
+        client,
+        course.url(course.quiz, f"/quiz/{first}"),
+        token,
+        **positions,
+        **{f"a-{ids['text']}-text": "Huygens"},
+    )
     assert bad.status_code == 422 and "its own position" in bad.text
+    assert 'value="Huygens"' in bad.text
     seen.append(bad.text)
     async with db.read() as session:
         assert len(list(await session.scalars(select(AnswerStep)))) == 5
@@ -534,3 +541,40 @@ async def test_the_lesson_page_reads_a_bounded_number_of_times(
     # The course, its syllabus and the learner's state, then the lesson's own
     # rows (video, quiz, attempts, questions, answers): never one per lesson or question.
     assert max(counts) <= 20, counts
+
+
+async def test_the_time_limit_holds_in_forms(
+    client: httpx.AsyncClient, db: Database, people: dict[str, User]
+) -> None:
+    from datetime import timedelta
+
+    from tests.factories import shift_time, stopped_clock
+
+    made = await make_lessons(db, people["instructor"], QUESTIONS[:1], time_limit_seconds=60)
+    await enrol(db, people["learner"], made.course)
+    token = await as_(client, people, "learner")
+    with stopped_clock():
+        started = await post(client, made.url(made.quiz, "/quiz/start"), token)
+        page = (await client.get(started.headers["location"].split("#")[0])).text
+        first = attempt_id(page)
+        ids = question_ids(page)
+        with shift_time(timedelta(minutes=5)):
+            late = await post(
+                client,
+                made.url(made.quiz, f"/quiz/{first}"),
+                token,
+                action="submit",
+                **{f"a-{ids['single']}": "ice"},
+            )
+            assert late.status_code == 303
+            page = (await client.get(late.headers["location"])).text
+            # The attempt is over: not shown again, and a new one may start.
+            assert "data-quiz-form" not in page and "Start the quiz" in page
+            again = await post(client, made.url(made.quiz, "/quiz/start"), token)
+            page = (await client.get(again.headers["location"].split("#")[0])).text
+            assert attempt_id(page) != first
+    async with db.read() as session:
+        attempts = list(await session.scalars(select(QuizAttempt).order_by(QuizAttempt.number)))
+        steps = list(await session.scalars(select(AnswerStep)))
+    assert [a.state.value for a in attempts] == ["submitted", "open"]
+    assert attempts[0].score == 0 and steps == []  # the late answer was not kept

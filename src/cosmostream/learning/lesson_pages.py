@@ -211,11 +211,13 @@ async def answers_submit(request: Request, slug: str, lesson_id: str, attempt_id
                 if any(a.id == aid for a in page.attempts):
                     raise AttemptClosed()
                 raise AttemptNotFound()
-            drafts = read_answers(form, view.questions)
+            # What was typed, to show again if refused; then read strictly.
+            drafts = read_answers(form, view.questions, strict=False)
+            answers = read_answers(form, view.questions)
             if submitting:
-                await attempt_service.submit(session, actor, aid, drafts)
+                await attempt_service.submit(session, actor, aid, answers)
             else:
-                for question_id, answer in drafts.items():
+                for question_id, answer in answers.items():
                     await attempt_service.save_answer(session, actor, aid, question_id, answer)
     except AppError as exc:
         if exc.status == 404:
@@ -265,12 +267,20 @@ async def result_page(request: Request, slug: str, lesson_id: str, attempt_id: s
 # -- reading answers from a form ---------------------------------------------------
 
 
-def read_answers(form: FormData, questions: list[PresentedQuestion]) -> dict[uuid.UUID, Any]:
+def read_answers(
+    form: FormData, questions: list[PresentedQuestion], *, strict: bool = True
+) -> dict[uuid.UUID, Any]:
     """The answers given in the form, by question, as the grader reads them; a
-    question left blank is not answered. Field names are `a-<question id>[-part]`."""
+    question left blank is not answered. Field names are `a-<question id>[-part]`.
+    Not `strict`, an answer that cannot be read is left out instead of refused."""
     answers: dict[uuid.UUID, Any] = {}
     for question in questions:
-        response = _answer(form, f"a-{question.id}", question.view)
+        try:
+            response = _answer(form, f"a-{question.id}", question.view)
+        except BadAnswer:
+            if strict:
+                raise
+            continue
         if response is not None:
             answers[question.id] = response
     return answers
