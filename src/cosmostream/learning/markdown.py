@@ -6,7 +6,9 @@ are limited to http(s) and this site. Formulae `$…$` and `$$…$$` are taken o
 before Markdown sees them (so `_` and `*` inside stay TeX) and come back as
 `<span class="math">` / `<div class="math math-display">` holding the escaped
 TeX, which lesson.js typesets with KaTeX. nh3 then cleans the whole output
-against an allow-list, in case a renderer rule ever lets something through.
+against an allow-list, in case a renderer rule ever lets something through;
+it drops `style` attributes too (a table's column alignment), which the
+Content-Security-Policy would refuse anyway.
 """
 
 from __future__ import annotations
@@ -29,9 +31,13 @@ IMAGE_SCHEMES = frozenset({"http", "https"})
 LINK_REL = "nofollow noopener ugc"
 MAX_FORMULA = 2000
 
-# $$…$$ first (it may span lines), then $…$ on one line; "\$" is a dollar sign.
+# Code is left alone; then $$…$$ (it may span lines), then $…$ on one line;
+# "\$" is a dollar sign, and "$5 or $6" is money, not a formula.
 _MATH = re.compile(
-    r"(?<!\\)\$\$(.+?)(?<!\\)\$\$|(?<![\\$])\$(?!\s)([^$\n]+?)(?<![\s\\])\$(?!\d)", re.S
+    r"(?P<code>```.*?```|~~~.*?~~~|`[^`\n]*`)"
+    r"|(?<!\\)\$\$(?P<display>.+?)(?<!\\)\$\$"
+    r"|(?<![\\$])\$(?!\s)(?P<inline>[^$\n]+?)(?<![\s\\])\$(?!\d)",
+    re.S,
 )
 _PLACEHOLDER = re.compile(r"KATEXPLACEHOLDER(\d+)X")
 
@@ -45,8 +51,6 @@ _ATTRIBUTES = {
     "img": {"src", "alt", "title"},
     "span": {"class"},
     "div": {"class"},
-    "th": {"style"},
-    "td": {"style"},
     "ol": {"start"},
 }
 
@@ -104,8 +108,10 @@ def render_lesson_markdown(source: str) -> str:
     formulae: list[str] = []
 
     def take(match: re.Match[str]) -> str:
-        display = match.group(1) is not None
-        formulae.append(_math_html(match.group(1) if display else match.group(2), display))
+        if match.group("code") is not None:
+            return match.group(0)
+        display = match.group("display") is not None
+        formulae.append(_math_html(match.group("display") or match.group("inline"), display))
         return f"KATEXPLACEHOLDER{len(formulae) - 1}X"
 
     text = _MATH.sub(take, source)
@@ -124,5 +130,4 @@ def render_lesson_markdown(source: str) -> str:
         attributes=_ATTRIBUTES,
         url_schemes=set(LINK_SCHEMES),
         link_rel=LINK_REL,
-        filter_style_properties={"text-align"},
     )
