@@ -207,7 +207,7 @@ async def test_an_article_is_sanitised_and_marked_done_once(
         assert enrolment is not None and enrolment.completed_lessons == 1
 
 
-@pytest.mark.parametrize("who", ["anonymous", "other", "instructor", "admin"])
+@pytest.mark.parametrize("who", ["anonymous", "other", "creator", "instructor", "admin"])
 async def test_only_enrolled_learners_mark_done_or_start(
     client: httpx.AsyncClient, db: Database, course: Lessons, people: dict[str, User], who: str
 ) -> None:
@@ -420,7 +420,7 @@ async def test_results_are_only_for_their_learner(
     assert (await client.get(course.url(course.quiz, f"/attempts/{first}"))).status_code == 200
     # Under another lesson's address it is missing.
     assert (await client.get(course.url(course.sky, f"/attempts/{first}"))).status_code == 404
-    for who, status in (("other", 404), ("instructor", 404), ("admin", 404)):
+    for who, status in (("other", 404), ("creator", 404), ("instructor", 404), ("admin", 404)):
         token = await as_(client, people, who)
         answer = await client.get(course.url(course.quiz, f"/attempts/{first}"))
         assert answer.status_code == status, who
