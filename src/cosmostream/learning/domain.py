@@ -1,8 +1,8 @@
 """The learning domain's contributions (see `cosmostream.registry`).
 
-Built so far: the GraphQL of the catalogue, enrolment, quiz attempts and
-progress, and lesson progress from engagement's `playback_step` signal. Pages,
-authoring, paths and classes follow (issue 13).
+Paths, courses, lessons, quizzes graded on the server, progress from the
+platform's playback events (engagement's `playback_step` signal), authoring and
+classes: GraphQL, the learner's pages, the lesson and quiz pages.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from strawberry.tools import merge_types
 
 from cosmostream.engagement.signals import playback_step
-from cosmostream.learning import pages
+from cosmostream.learning import lesson_pages, pages
 from cosmostream.learning.gql import LearningMutation, LearningPathMutation, LearningQuery
 from cosmostream.learning.progress import progress_service
 from cosmostream.registry import Domain, NavLink
@@ -21,6 +21,6 @@ domain = Domain(
     query=LearningQuery,
     mutation=merge_types("LearningMutations", (LearningMutation, LearningPathMutation)),
     receivers=(Receiver(playback_step, progress_service.on_playback),),
-    routers=(pages.router,),
+    routers=(pages.router, lesson_pages.router),
     nav=[NavLink("Learn", "/learn", 45)],
 )
