@@ -10,6 +10,8 @@ from __future__ import annotations
 from strawberry.tools import merge_types
 
 from cosmostream.engagement.signals import playback_step
+from cosmostream.learning.class_gql import ClassMutation, ClassQuery
+from cosmostream.learning.class_pages import router as class_router
 from cosmostream.learning.gql import LearningMutation, LearningPathMutation, LearningQuery
 from cosmostream.learning.progress import progress_service
 from cosmostream.registry import Domain
@@ -17,7 +19,10 @@ from cosmostream.signals import Receiver
 
 domain = Domain(
     "learning",
-    query=LearningQuery,
-    mutation=merge_types("LearningMutations", (LearningMutation, LearningPathMutation)),
+    routers=(class_router,),
+    query=merge_types("LearningQueries", (LearningQuery, ClassQuery)),
+    mutation=merge_types(
+        "LearningMutations", (LearningMutation, LearningPathMutation, ClassMutation)
+    ),
     receivers=(Receiver(playback_step, progress_service.on_playback),),
 )
