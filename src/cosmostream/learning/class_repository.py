@@ -53,17 +53,22 @@ class ClassRepository:
         session.add(row)
         await session.flush()
 
-    async def teaching(self, session: AsyncSession, teacher_id: uuid.UUID) -> list[LearningClass]:
+    async def teaching(
+        self, session: AsyncSession, teacher_id: uuid.UUID, limit: int
+    ) -> list[LearningClass]:
         """Newest first (ix_learning_classes_teacher)."""
         return list(
             await session.scalars(
                 select(LearningClass)
                 .where(LearningClass.teacher_id == teacher_id)
                 .order_by(LearningClass.created_at.desc(), LearningClass.id)
+                .limit(limit)
             )
         )
 
-    async def joined(self, session: AsyncSession, user_id: uuid.UUID) -> list[LearningClass]:
+    async def joined(
+        self, session: AsyncSession, user_id: uuid.UUID, limit: int
+    ) -> list[LearningClass]:
         """The classes a user is a member of (ix_class_members_user), newest joined first."""
         return list(
             await session.scalars(
@@ -71,6 +76,7 @@ class ClassRepository:
                 .join(ClassMember, ClassMember.class_id == LearningClass.id)
                 .where(ClassMember.user_id == user_id)
                 .order_by(ClassMember.joined_at.desc(), LearningClass.id)
+                .limit(limit)
             )
         )
 

@@ -53,6 +53,8 @@ CODE_LENGTH = 8
 MAX_NAME = 200
 MAX_MEMBERS = 250
 MAX_ASSIGNMENTS = 20
+MAX_LISTED = 50  # classes listed per person, newest first
+MAX_LISTED_ASSIGNMENTS = 100
 
 
 class ClassNotFound(AppError):
@@ -279,7 +281,7 @@ class ClassService:
         """The classes the actor teaches, newest first, with members and assignments
         (four queries for all of them)."""
         actor = require_signed_in(actor)
-        classes = await repo.teaching(session, actor.id)
+        classes = await repo.teaching(session, actor.id, MAX_LISTED)
         ids = [k.id for k in classes]
         items = await self._items(session, ids)
         members: dict[uuid.UUID, list[tuple[ClassMember, User]]] = {i: [] for i in ids}
@@ -322,18 +324,19 @@ class ClassService:
         courses, the learner's enrolments."""
         if actor is None:
             return []
-        classes = {k.id: k for k in await repo.joined(session, actor.id) if k.archived_at is None}
+        joined = await repo.joined(session, actor.id, MAX_LISTED)
+        classes = {k.id: k for k in joined if k.archived_at is None}
         items = await self._items(session, list(classes))
         standings = await self._standings(session, actor.id, items, classes)
-        return [s for s in standings if not s.completed]
+        return [s for s in standings if not s.completed][:MAX_LISTED_ASSIGNMENTS]
 
     async def my_classes(
         self, session: AsyncSession, actor: Actor | None
     ) -> tuple[list[LearningClass], list[tuple[LearningClass, list[Standing]]]]:
         """(classes the actor teaches, classes they joined with their standings)."""
         actor = require_signed_in(actor)
-        teaching = await repo.teaching(session, actor.id)
-        joined = await repo.joined(session, actor.id)
+        teaching = await repo.teaching(session, actor.id, MAX_LISTED)
+        joined = await repo.joined(session, actor.id, MAX_LISTED)
         items = await self._items(session, [k.id for k in joined])
         standings = await self._standings(session, actor.id, items, {k.id: k for k in joined})
         by_class: dict[uuid.UUID, list[Standing]] = {k.id: [] for k in joined}
@@ -457,7 +460,7 @@ class ClassService:
         if (course_slug is None) == (path_slug is None):
             raise ValidationFailed("Assign either a course or a learning path.", field="course")
         if due_at is not None:
-            due_at = due_at if due_at.tzinfo else due_at.replace(tzinfo=UTC)
+            due_at = due_at.astimezone(UTC) if due_at.tzinfo else due_at.replace(tzinfo=UTC)
             if due_at <= utcnow():
                 raise ValidationFailed("Pick a due date in the future.", field="dueAt")
         course_id = path_id = None
