@@ -196,32 +196,30 @@ class ClassRepository:
         session: AsyncSession,
         class_id: uuid.UUID,
         course_ids: list[uuid.UUID],
-        user_id: uuid.UUID | None = None,
-    ) -> list[tuple[uuid.UUID, uuid.UUID, datetime | None, float]]:
-        """(user, lesson, completed_at, time spent) of the members in these courses."""
+    ) -> list[tuple[uuid.UUID, uuid.UUID, bool, float]]:
+        """(user, lesson, completed, time spent) of the members in these courses.
+
+        Whether a lesson is complete comes back as a boolean, not a timestamp:
+        thousands of rows need no datetime conversion."""
         if not course_ids:
             return []
-        query = (
+        rows = await session.execute(
             select(
                 LessonProgress.user_id,
                 LessonProgress.lesson_id,
-                LessonProgress.completed_at,
+                LessonProgress.completed_at.is_not(None),
                 LessonProgress.time_spent_seconds,
             )
             .join(ClassMember, ClassMember.user_id == LessonProgress.user_id)
             .where(ClassMember.class_id == class_id, LessonProgress.course_id.in_(course_ids))
         )
-        if user_id is not None:
-            query = query.where(ClassMember.user_id == user_id)
-        rows = await session.execute(query)
-        return [(r[0], r[1], r[2], float(r[3] or 0.0)) for r in rows]
+        return [(r[0], r[1], bool(r[2]), r[3] or 0.0) for r in rows]
 
     async def table_enrolments(
         self,
         session: AsyncSession,
         class_id: uuid.UUID,
         course_ids: list[uuid.UUID],
-        user_id: uuid.UUID | None = None,
     ) -> list[tuple[uuid.UUID, uuid.UUID, int, datetime | None]]:
         """(user, course, required lessons completed, completed_at) of the members
         enrolled in these courses."""
@@ -237,8 +235,6 @@ class ClassRepository:
             .join(ClassMember, ClassMember.user_id == Enrolment.user_id)
             .where(ClassMember.class_id == class_id, Enrolment.course_id.in_(course_ids))
         )
-        if user_id is not None:
-            query = query.where(ClassMember.user_id == user_id)
         return [(r[0], r[1], int(r[2]), r[3]) for r in await session.execute(query)]
 
     async def table_best_scores(
@@ -246,7 +242,6 @@ class ClassRepository:
         session: AsyncSession,
         class_id: uuid.UUID,
         quiz_ids: list[uuid.UUID],
-        user_id: uuid.UUID | None = None,
     ) -> list[tuple[uuid.UUID, uuid.UUID, Decimal]]:
         """(user, quiz, best submitted score) of the members who submitted these quizzes."""
         if not quiz_ids:
@@ -262,9 +257,11 @@ class ClassRepository:
             )
             .group_by(QuizAttempt.user_id, QuizAttempt.quiz_id)
         )
-        if user_id is not None:
-            query = query.where(ClassMember.user_id == user_id)
-        return [(r[0], r[1], Decimal(str(r[2]))) for r in await session.execute(query)]
+        rows = await session.execute(query)
+        # asyncpg gives Decimals already; other drivers may give floats.
+        return [
+            (r[0], r[1], r[2] if isinstance(r[2], Decimal) else Decimal(str(r[2]))) for r in rows
+        ]
 
 
 class_repository = ClassRepository()

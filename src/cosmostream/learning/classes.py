@@ -368,27 +368,34 @@ class ClassService:
         scores = {
             (u, q): s for u, q, s in await repo.table_best_scores(session, klass.id, quiz_ids)
         }
-        cells: dict[tuple[uuid.UUID, uuid.UUID], tuple[datetime | None, float]] = {
-            (user, lesson): (done, spent) for user, lesson, done, spent in progress
-        }
+        cells = {(user, lesson): (done, spent) for user, lesson, done, spent in progress}
         enrolments: dict[uuid.UUID, dict[uuid.UUID, tuple[int, datetime | None]]] = {}
         for user_id, course_id, required_done, completed_at in enrolled:
             enrolments.setdefault(user_id, {})[course_id] = (required_done, completed_at)
         now = utcnow()
+        # The inner loop runs learners x lessons times: plain tuples, no attribute reads.
+        keys = [(column.lesson.id, column.quiz_id) for column in columns]
+        made: dict[tuple[str, float, Decimal | None], Cell] = {}
         rows = []
         for member, user in members:
+            uid = user.id
             row: list[Cell] = []
-            for column in columns:
-                found = cells.get((user.id, column.lesson.id))
-                score = scores.get((user.id, column.quiz_id)) if column.quiz_id else None
-                if found is None:
-                    row.append(
-                        Cell("not_started", 0.0, score) if score is not None else NOT_STARTED
-                    )
+            for lesson_id, quiz_id in keys:
+                found = cells.get((uid, lesson_id))
+                score = scores.get((uid, quiz_id)) if quiz_id is not None else None
+                if found is None and score is None:
+                    row.append(NOT_STARTED)
                     continue
-                done, spent = found
-                row.append(Cell("completed" if done else "in_progress", spent, score))
-            mine = enrolments.get(user.id, {})
+                state = (
+                    "not_started" if found is None else "completed" if found[0] else "in_progress"
+                )
+                spent = 0.0 if found is None else found[1]
+                key = (state, spent, score)
+                cell = made.get(key)
+                if cell is None:
+                    cell = made[key] = Cell(state, spent, score)
+                row.append(cell)
+            mine = enrolments.get(uid, {})
             rows.append(
                 Row(user, member.joined_at, row, [standing(i, mine, now, klass) for i in items])
             )
