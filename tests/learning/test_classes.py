@@ -380,14 +380,14 @@ async def test_progress_table_cells_scores_and_time(db: Database, people: dict[s
 async def test_progress_table_query_count_does_not_grow_with_the_class(
     db: Database, people: dict[str, User], learners: int
 ) -> None:
-    """Eleven statements for any class: no query per learner, lesson or course.
+    """The same statements for any class: no query per learner, lesson or course.
 
-    Query plan (PostgreSQL, 200 learners x 60 lessons): every per-learner read
-    starts at pk_class_members (class_id, user_id) and probes by key —
+    Query plan (see the comment in class_repository): each per-learner read
+    joins the class's members from pk_class_members to the courses' rows —
     lesson_progress through ix_lesson_progress_course (course_id, user_id),
     enrolments through their primary key (user_id, course_id), quiz_attempts
-    through uq_quiz_attempts_number (quiz_id, user_id, number) — so each of
-    the three reads is a nested loop of at most learners x courses probes.
+    through uq_quiz_attempts_number (quiz_id, user_id, number); PostgreSQL
+    runs the 200 x 60 table's largest read (12,000 rows) in about 4 ms.
     """
     teacher = people["instructor"]
     course, lessons = await make_course(
@@ -424,3 +424,27 @@ async def test_service_refusals_look_missing(db: Database, people: dict[str, Use
         with pytest.raises(ClassNotFound):
             await class_service.get(session, None, klass.id)
         assert await class_service.assignments_for(session, None) == []
+
+
+async def test_lists_query_count_does_not_grow_with_classes(
+    db: Database, people: dict[str, User]
+) -> None:
+    """A learner's assignments and a teacher's classes: the same statements for one
+    class as for three (classes, assignments, paths' courses, enrolments / members)."""
+    teacher, learner = people["instructor"], people["learner"]
+    course, _ = await _article_course(db, teacher)
+    path = await make_path(db, teacher, [course])
+    counts = []
+    for _ in range(2):
+        klass = await make_class(db, teacher, [learner, people["other"]])
+        await assign(db, teacher, klass, course=course, due_in=timedelta(days=1))
+        await assign(db, teacher, klass, path=path)
+        with recorded_queries(db) as mine:
+            async with db.read() as session:
+                standings = await class_service.assignments_for(session, actor(learner))
+        with recorded_queries(db) as taught:
+            async with db.read() as session:
+                views = await class_service.teaching(session, actor(teacher))
+        counts.append((len(selects(mine)), len(selects(taught)), len(standings), len(views)))
+    assert counts[0][:2] == counts[1][:2] == (4, 4)
+    assert counts[1][2:] == (4, 2)

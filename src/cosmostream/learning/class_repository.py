@@ -185,11 +185,15 @@ class ClassRepository:
 
     # -- the progress table: one query per kind of fact, for the whole class --------
     #
-    # Each reads the class's members from pk_class_members (class_id, user_id)
-    # and joins on by key, so the plan is a nested loop over at most members x courses
-    # index probes: lesson_progress by ix_lesson_progress_course (course_id,
-    # user_id), enrolments by their pk (user_id, course_id), attempts by
-    # uq_quiz_attempts_number (quiz_id, user_id, number). No per-learner query.
+    # Each joins the class's members (pk_class_members: class_id, user_id) to
+    # one kind of fact of the assigned courses. Plans seen at 200 learners x 60
+    # lessons: SQLite searches lesson_progress by ix_lesson_progress_course
+    # (course_id) and probes pk_class_members (class_id, user_id); enrolments
+    # by their pk (user_id, course_id) from the members; quiz_attempts by
+    # uq_quiz_attempts_number (quiz_id). PostgreSQL hashes the 200 members and
+    # joins the courses' rows (ix_lesson_progress_course when the table is
+    # large; a nested loop of (course_id, user_id) probes for a popular
+    # course): 3.7 ms for the 12,000 progress rows. No per-learner query.
 
     async def table_progress(
         self,
