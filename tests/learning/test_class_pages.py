@@ -17,6 +17,7 @@ from cosmostream.learning.classes import class_service
 from cosmostream.models import (
     ClassAssignment,
     ClassMember,
+    CoursePrerequisite,
     Enrolment,
     LearningClass,
     LessonKind,
@@ -416,3 +417,27 @@ async def test_assignments_partial_renders_for_learn(
     assert "No assignments." in templates.get_template("learning/_assignments.html").render(
         assignments=[], csrf_input=""
     )
+
+
+async def test_notices_quote_titles_outside_latin_1(
+    client: httpx.AsyncClient, db: Database, people: dict[str, User]
+) -> None:
+    """A class named with an em dash, and a refusal quoting a course title in “…”,
+    come back as notices (a cookie holds Latin-1 only)."""
+    teacher = people["instructor"]
+    first, _ = await make_course(db, teacher, [{"kind": LessonKind.ARTICLE}], title="Naked eye")
+    second, _ = await make_course(db, teacher, [{"kind": LessonKind.ARTICLE}])
+    async with db.unit_of_work() as session:
+        session.add(CoursePrerequisite(course_id=second.id, requires_id=first.id))
+    klass = await make_class(db, teacher, name="Astronomy 101 — Tuesday group")
+    await assign(db, teacher, klass, course=second)
+    token = await as_(client, people, "learner")
+    response = await post(client, "/classes/join", token, code=klass.join_code)
+    assert "You are in Astronomy 101 — Tuesday group." in await notice(client, response)
+    async with db.read() as session:
+        [standing] = await class_service.assignments_for(session, actor(people["learner"]))
+    response = await post(
+        client, f"/classes/{klass.id}/assignments/{standing.item.assignment.id}/enrol", token
+    )
+    assert "Complete “Naked eye” first." in await notice(client, response)
+    assert await count(db, Enrolment) == 0

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, unquote
 
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
@@ -100,8 +101,14 @@ def flash(response: Any, message: str, kind: str = "info") -> None:
     """A one-time notice shown on the next page (signed so it cannot be forged)."""
     payload = f"{kind}|{message}"
     mac = sign(get_settings().secret_key, "flash:" + payload)[:16]
+    # Percent-encoded: a cookie is Latin-1, and notices quote titles (“…”, —).
     response.set_cookie(
-        FLASH_COOKIE, f"{mac}|{payload}", max_age=60, path="/", samesite="lax", httponly=True
+        FLASH_COOKIE,
+        f"{mac}|{kind}|{quote(message, safe=' .,:!?()')}",
+        max_age=60,
+        path="/",
+        samesite="lax",
+        httponly=True,
     )
 
 
@@ -110,6 +117,7 @@ def read_flash(request: Request) -> dict[str, str] | None:
     if not raw or raw.count("|") < 2:
         return None
     mac, kind, message = raw.split("|", 2)
+    message = unquote(message)
     settings = request.app.state.settings
     if not constant_time_equal(mac, sign(settings.secret_key, f"flash:{kind}|{message}")[:16]):
         return None
