@@ -15,6 +15,7 @@ import io
 import uuid
 from datetime import UTC, datetime
 from functools import lru_cache
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
 from markupsafe import Markup
@@ -189,7 +190,7 @@ async def classes_page(request: Request) -> Response:
 async def join_link_page(request: Request, code: str) -> Response:
     actor = security.current_actor(request)
     if actor is None:
-        return redirect(f"/login?next=/classes/join/{code}")
+        return redirect("/login?" + urlencode({"next": f"/classes/join/{quote(code, safe='')}"}))
     async with database(request).read() as session:
         klass = await class_service.find_by_code(session, actor, code)
     return render(request, "learning/class_join.html", {"klass": klass, "code": klass.join_code})
