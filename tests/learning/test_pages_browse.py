@@ -37,7 +37,8 @@ from cosmostream.models import (
     Quiz,
     User,
 )
-from tests.factories import PASSWORD, actor, csrf, recorded_queries, selects
+from tests.factories import PASSWORD, actor, csrf, recorded_queries, selects, shift_time
+from tests.learning.class_helpers import assign, make_class
 from tests.learning.conftest import enrol, make_course
 
 ROLES = ("anonymous", "learner", "other", "instructor", "creator", "admin")
@@ -300,6 +301,26 @@ async def test_my_learning_shows_progress_resume_and_certificates(
     for who in ("anonymous", "other"):
         await as_role(client, people, who)
         assert "data-my-learning" not in (await client.get("/learn")).text
+
+
+async def test_learn_lists_a_learners_class_assignments(
+    client: httpx.AsyncClient, db: Database, people: dict[str, User]
+) -> None:
+    assigned, _ = await make_course(
+        db, people["instructor"], [{"kind": LessonKind.ARTICLE}], title="Assigned reading"
+    )
+    klass = await make_class(db, people["instructor"], [people["learner"]], name="Tuesday group")
+    await assign(db, people["instructor"], klass, course=assigned, due_in=timedelta(hours=1))
+
+    await as_role(client, people, "learner")
+    with shift_time(timedelta(hours=2)):  # past its due date
+        page = (await client.get("/learn")).text
+    section = page.split("data-assignments")[1].split("</section>")[0]
+    assert "Assigned reading" in section and "Tuesday group" in section
+    assert "Overdue" in section and f"/classes/{klass.id}/assignments/" in section
+    for who in ("anonymous", "other", "instructor"):
+        await as_role(client, people, who)
+        assert "data-assignments" not in (await client.get("/learn")).text
 
 
 async def test_learn_query_count_is_constant(

@@ -10,7 +10,8 @@ from __future__ import annotations
 from strawberry.tools import merge_types
 
 from cosmostream.engagement.signals import playback_step
-from cosmostream.learning import lesson_pages, pages
+from cosmostream.learning import class_pages, lesson_pages, pages
+from cosmostream.learning.class_gql import ClassMutation, ClassQuery
 from cosmostream.learning.gql import LearningMutation, LearningPathMutation, LearningQuery
 from cosmostream.learning.progress import progress_service
 from cosmostream.registry import Domain, NavLink
@@ -18,9 +19,11 @@ from cosmostream.signals import Receiver
 
 domain = Domain(
     "learning",
-    query=LearningQuery,
-    mutation=merge_types("LearningMutations", (LearningMutation, LearningPathMutation)),
+    query=merge_types("LearningQueries", (LearningQuery, ClassQuery)),
+    mutation=merge_types(
+        "LearningMutations", (LearningMutation, LearningPathMutation, ClassMutation)
+    ),
     receivers=(Receiver(playback_step, progress_service.on_playback),),
-    routers=(pages.router, lesson_pages.router),
+    routers=(pages.router, lesson_pages.router, class_pages.router),
     nav=[NavLink("Learn", "/learn", 45)],
 )

@@ -21,6 +21,7 @@ from cosmostream.errors import ValidationFailed
 from cosmostream.forum.markdown import render_markdown
 from cosmostream.learning.browse import LearnFilters, LearnPage, browse_service
 from cosmostream.learning.certificate_pdf import certificate_pdf
+from cosmostream.learning.classes import class_service
 from cosmostream.learning.courses import course_service
 from cosmostream.learning.paths import PathView
 from cosmostream.models import Course, Lesson, Level
@@ -87,8 +88,13 @@ def _more_url(page: LearnPage) -> str | None:
 @router.get("/learn")
 async def learn_page(request: Request) -> Response:
     filters = _filters(request)
+    actor = current_actor(request)
     async with database(request).read() as session:
-        page = await browse_service.learn(session, current_actor(request), filters)
+        page = await browse_service.learn(session, actor, filters)
+        # A signed-in learner's open class assignments, beside "My learning".
+        assignments = (
+            await class_service.assignments_for(session, actor) if page.mine is not None else []
+        )
     return render(
         request,
         "learning/index.html",
@@ -100,8 +106,7 @@ async def learn_page(request: Request) -> Response:
             "lesson_url": lesson_url,
             "percent": percent,
             "levels": list(Level),
-            # "Your assignments" from classes: the classes pages fill this in.
-            "assignments": [],
+            "assignments": assignments,
         },
     )
 
