@@ -19,7 +19,8 @@ const options = {
   minify: true,
   sourcemap: true,
   logLevel: "info",
-  loader: { ".woff2": "file", ".svg": "file" },
+  // Fonts by file (KaTeX's stylesheet names woff2, woff and ttf for each face).
+  loader: { ".woff2": "file", ".woff": "file", ".ttf": "file", ".svg": "file" },
 };
 
 if (process.argv.includes("--watch")) {

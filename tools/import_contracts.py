@@ -142,6 +142,11 @@ class AcyclicModulesContract(Contract):
             output.new_line()
 
 
+def _is_transport(module: str, kinds: set[str]) -> bool:
+    """`pages`, or a domain's second pages module such as `lesson_pages`."""
+    return module in kinds or any(module.endswith(f"_{kind}") for kind in kinds)
+
+
 class DomainTransportsContract(Contract):
     """Modules of one domain never import another domain's transport modules."""
 
@@ -164,7 +169,7 @@ class DomainTransportsContract(Contract):
                     and target[0] == root
                     and target[1] in domains
                     and target[1] != parts[1]
-                    and target[2] in kinds
+                    and _is_transport(target[2], kinds)
                 ):
                     details = graph.get_import_details(importer=importer, imported=imported)
                     lines = [d["line_number"] for d in details]

@@ -7,10 +7,11 @@ import json
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from cosmostream.db import Database
 from cosmostream.learning.authoring import MAX_MODULES, slugify
-from cosmostream.models import User
+from cosmostream.models import Course, ForumCategory, User
 from tests.factories import make_video
 from tests.learning.conftest import call, code
 
@@ -91,6 +92,14 @@ async def test_a_creator_builds_publishes_and_a_learner_takes_it(
     published = (await call(client, me, PUBLISH, c=made["id"]))["data"]["publishCourse"]
     assert published["state"] == "published" and published["lessonCount"] == 3
     assert published["durationSeconds"] == 125 and published["publishedAt"]
+    # Publishing opens the course's forum category, once.
+    await call(client, me, PUBLISH, c=made["id"])
+    async with db.read() as session:
+        course_row = await session.scalar(select(Course).where(Course.slug == made["slug"]))
+        categories = list(await session.scalars(select(ForumCategory)))
+    assert course_row is not None and [c.id for c in categories] == [course_row.forum_category_id]
+    assert categories[0].slug == "course-moons-of-jupiter"
+    assert categories[0].name == "Moons of Jupiter"
 
     learner = tokens["learner"]
     assert (

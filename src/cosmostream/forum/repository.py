@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, and_, delete, func, or_, select, true, upd
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from cosmostream.kit.sql import insert_ignore
+from cosmostream.kit.sql import free_slug, insert_ignore
 from cosmostream.models import ForumCategory, Post, PostLike, Thread
 
 # (pinned, last activity, id) of the last thread a client saw.
@@ -60,6 +60,16 @@ class CategoryRepository:
 
     async def by_slug(self, session: AsyncSession, slug: str) -> ForumCategory | None:
         return await session.scalar(select(ForumCategory).where(ForumCategory.slug == slug))
+
+    async def add(
+        self, session: AsyncSession, *, base_slug: str, name: str, description: str, position: int
+    ) -> ForumCategory:
+        """A new category under `base_slug` or the first free numbered form of it."""
+        slug = await free_slug(session, ForumCategory.slug, base_slug)
+        category = ForumCategory(slug=slug, name=name, description=description, position=position)
+        session.add(category)
+        await session.flush()
+        return category
 
 
 class ThreadRepository:

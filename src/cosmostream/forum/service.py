@@ -61,6 +61,7 @@ from cosmostream.moderation.schemas import ReportSubject
 from cosmostream.moderation.service import moderation_service
 
 THREAD_SORT = "forum_threads"
+OPENED_CATEGORY_POSITION = 1000  # after the site's own categories
 POST_SORT = "forum_posts"
 
 
@@ -109,6 +110,19 @@ class ForumService:
         if found is None:
             raise ForumCategoryNotFound()
         return found
+
+    async def open_category(
+        self, session: AsyncSession, *, slug: str, name: str, description: str = ""
+    ) -> ForumCategory:
+        """A category another part of the platform opens (a course's discussion), listed
+        after the site's own categories; its slug is `slug` or a numbered form of it."""
+        return await category_repository.add(
+            session,
+            base_slug=slug[:60].rstrip("-"),  # room for a number within the 64 of the column
+            name=" ".join(name.split())[:80],
+            description=description,
+            position=OPENED_CATEGORY_POSITION,
+        )
 
     async def threads(
         self,

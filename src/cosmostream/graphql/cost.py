@@ -78,6 +78,13 @@ LIST_SIZES: Mapping[str, int] = {
     "Sky.bodies": 20,
     "Video.renditions": 10,
     "WatchParty.members": 50,
+    "Query.classesITeach": 50,  # learning/classes.MAX_LISTED
+    "Query.myAssignments": 100,  # learning/classes.MAX_LISTED_ASSIGNMENTS
+    "Query.classProgress": 250,  # learning/classes.MAX_MEMBERS
+    "LearningClass.members": 250,
+    "LearningClass.assignments": 20,  # learning/classes.MAX_ASSIGNMENTS
+    "LearningClass.myAssignments": 20,
+    "ClassAssignment.courseSlugs": 30,  # learning/paths.MAX_PATH_COURSES
 }
 # A list nobody sized yet (a test lists them, so this is only a safety net).
 DEFAULT_LIST_SIZE = 100

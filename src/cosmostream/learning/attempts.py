@@ -34,7 +34,7 @@ from cosmostream.account.schemas import Actor, require_signed_in
 from cosmostream.errors import PermissionDenied
 from cosmostream.kit.ids import uuid7
 from cosmostream.kit.time import utcnow
-from cosmostream.learning import grading
+from cosmostream.learning import grading, locks
 from cosmostream.learning.errors import (
     AttemptClosed,
     AttemptNotFound,
@@ -183,10 +183,12 @@ class AttemptService:
     ) -> AttemptView:
         """The learner's open attempt, or a new one when the quiz allows it."""
         actor = require_signed_in(actor)
-        quiz, _lesson, course = await self._quiz(session, actor, quiz_id)
+        quiz, lesson, course = await self._quiz(session, actor, quiz_id)
         if await repo.enrolment(session, actor.id, course.id) is None:
             raise NotEnrolled()
         now = utcnow()
+        if not can_edit_course(actor, course):
+            await locks.require_open(session, actor.id, lesson, course, now)
         attempts = await repo.attempts(session, quiz.id, actor.id)
         for attempt in attempts:
             if attempt.state is AttemptState.OPEN:

@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cosmostream.account.schemas import Actor, require_signed_in
 from cosmostream.errors import PermissionDenied, ValidationFailed
+from cosmostream.forum.service import forum_service
 from cosmostream.kit import sql
 from cosmostream.kit.time import utcnow
 from cosmostream.learning import grading
@@ -303,6 +304,15 @@ class AuthoringService:
         if course.state is not PublishState.PUBLISHED:
             course.state = PublishState.PUBLISHED
             course.published_at = utcnow()
+        if course.forum_category_id is None:
+            # Learners and the instructor discuss the course in a forum category of its own.
+            category = await forum_service.open_category(
+                session,
+                slug=f"course-{course.slug}",
+                name=course.title,
+                description=f"Discussion of the course “{course.title}”.",
+            )
+            course.forum_category_id = category.id
         await session.flush()
         return course
 

@@ -34,6 +34,7 @@ class CourseCatalogRepository:
         words: list[str],
         after: tuple[datetime, uuid.UUID] | None,
         limit: int,
+        premium: bool | None = None,
     ) -> list[Course]:
         """Published courses, newest first, keyset-paginated on (published_at, id).
 
@@ -47,6 +48,9 @@ class CourseCatalogRepository:
             query = query.where(Course.category_id == category_id)
         if level is not None:
             query = query.where(Course.level == level)
+        if premium is not None:
+            # Filters rows of the same index range: free or premium is about half of them.
+            query = query.where(Course.premium.is_(premium))
         for word in words:
             pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             query = query.where(

@@ -147,7 +147,10 @@ class CourseService:
         query: str | None = None,
         first: int = 20,
         after: str | None = None,
+        premium: bool | None = None,
     ) -> Page[CourseCard]:
+        """Published courses, newest first, by topic, level, words and free (`premium`
+        False) or premium (True)."""
         first = page_size(first, MAX_PAGE)
         position = decode_after(after, SORT, datetime)
         category_id = None
@@ -168,6 +171,7 @@ class CourseService:
             words=words,
             after=position,
             limit=first + 1,
+            premium=premium,
         )
         cards = await self._cards(session, actor, courses[:first])
         cursors = [encode_cursor(SORT, c.course.published_at, c.course.id) for c in cards]

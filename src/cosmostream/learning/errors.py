@@ -85,3 +85,20 @@ class PrerequisitesMissing(AppError):
     status = 409
     code = "prerequisites_missing"
     message = "Complete the courses this one builds on first."
+
+
+LOCK_REASONS = {
+    "opens": "This lesson's module has not opened yet.",
+    "previous": "Finish the earlier modules first.",
+}
+
+
+class LessonLocked(AppError):
+    """The lesson's module has not opened yet or needs the earlier modules first."""
+
+    status = 403
+    code = "lesson_locked"
+    message = "This lesson is locked."
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(LOCK_REASONS.get(reason, self.message))

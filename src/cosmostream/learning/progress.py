@@ -31,9 +31,9 @@ from cosmostream.account.schemas import Actor, require_signed_in
 from cosmostream.engagement.signals import PlaybackStep
 from cosmostream.errors import ValidationFailed
 from cosmostream.kit.time import utcnow
-from cosmostream.learning import coverage
+from cosmostream.learning import coverage, locks
 from cosmostream.learning.errors import LessonNotFound, NotEnrolled
-from cosmostream.learning.policy import can_see_course
+from cosmostream.learning.policy import can_edit_course, can_see_course
 from cosmostream.learning.repository import learning_repository, progress_repository
 from cosmostream.models import Course, Lesson, LessonKind, LessonProgress
 from cosmostream.video.repository import video_repository
@@ -132,6 +132,8 @@ class ProgressService:
                 "This lesson completes by itself as you take it.", field="lessonId"
             )
         now = utcnow()
+        if not can_edit_course(actor, course):
+            await locks.require_open(session, actor.id, lesson, course, now)
         progress = await progress_repository.locked_progress(session, actor.id, lesson, now)
         if progress.completed_at is None:
             await self._complete(session, actor.id, lesson, course, progress, now)
@@ -169,7 +171,12 @@ class ProgressService:
             done = await progress_repository.lesson_quiz(session, lesson.id) is not None
         else:
             done = False
-        if done and await progress_repository.unanswered_required(session, user_id, lesson.id) == 0:
+        if (
+            done
+            and await progress_repository.unanswered_required(session, user_id, lesson.id) == 0
+            # Watching a lesson of a locked module counts, but completes it only once open.
+            and await locks.lock_reason(session, user_id, lesson, course, now) is None
+        ):
             await self._complete(session, user_id, lesson, course, progress, now)
         else:
             await progress_repository.touch(session, user_id, lesson, now)

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, unquote
 
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
@@ -100,16 +101,21 @@ def flash(response: Any, message: str, kind: str = "info") -> None:
     """A one-time notice shown on the next page (signed so it cannot be forged)."""
     payload = f"{kind}|{message}"
     mac = sign(get_settings().secret_key, "flash:" + payload)[:16]
+    # Percent-encoded: a header is Latin-1, a notice may quote any title (“…”).
     response.set_cookie(
-        FLASH_COOKIE, f"{mac}|{payload}", max_age=60, path="/", samesite="lax", httponly=True
+        FLASH_COOKIE, f"{mac}|{quote(payload)}", max_age=60, path="/", samesite="lax", httponly=True
     )
 
 
 def read_flash(request: Request) -> dict[str, str] | None:
     raw = request.cookies.get(FLASH_COOKIE)
-    if not raw or raw.count("|") < 2:
+    if not raw or "|" not in raw:
         return None
-    mac, kind, message = raw.split("|", 2)
+    mac, payload = raw.split("|", 1)
+    payload = unquote(payload)
+    if "|" not in payload:
+        return None
+    kind, message = payload.split("|", 1)
     settings = request.app.state.settings
     if not constant_time_equal(mac, sign(settings.secret_key, f"flash:{kind}|{message}")[:16]):
         return None
