@@ -393,6 +393,7 @@ async def test_course_page_for_every_viewer(
         assert ("data-continue" in page) == enrolled, who
         assert ('class="enrol-form"' in page) == (who not in ("anonymous", "learner")), who
         assert ("Log in to enrol" in page) == (who == "anonymous"), who
+        assert ("data-edit-course" in page) == editor, who
 
     await as_role(client, people, "learner")
     page = (await client.get(url)).text
@@ -537,6 +538,7 @@ async def test_path_page_shows_each_course_state_as_list_and_graph(
         assert graph["nodes"][1]["requires"] == [str(first.id)]
         assert graph["nodes"][1]["title"] == "Binoculars'</script>"
         assert "</script>'" not in page and "learning-path.js" in page
+        assert ("data-edit-path" in page) == (who in ("instructor", "admin")), who
 
     free = await make_path(
         db, people["creator"], "Free order", [third, first], order=PathOrder.FREE
