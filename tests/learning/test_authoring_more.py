@@ -12,15 +12,18 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from cosmostream.db import Database
 from cosmostream.errors import AppError
 from cosmostream.kit.time import utcnow
+from cosmostream.learning.attempts import attempt_service
 from cosmostream.learning.authoring import authoring_service
 from cosmostream.learning.editing import LessonFields, editing_service
+from cosmostream.learning.errors import QuestionAnswered
 from cosmostream.learning.progress import progress_service
 from cosmostream.models import (
+    AnswerStep,
     Certificate,
     Course,
     CourseModule,
@@ -677,3 +680,31 @@ async def test_concurrent_path_additions_get_their_own_positions(
             await session.scalars(select(PathCourse.position).where(PathCourse.path_id == path.id))
         )
     assert positions == [1, 2, 3, 4]
+
+
+async def test_a_question_learners_answered_is_not_removed(
+    db: Database, people: dict[str, User]
+) -> None:
+    """Learners' answers are theirs: an answered question is fixed and regraded, not removed."""
+    built = await build(db, people["instructor"], state=PublishState.PUBLISHED)
+    await enrol(db, people["learner"], built.course)
+    learner, me = actor(people["learner"]), actor(people["instructor"])
+    quiz_id = built.questions[0].quiz_id
+    assert quiz_id is not None
+    async with db.unit_of_work() as session:
+        view = await attempt_service.start(session, learner, quiz_id)
+    async with db.unit_of_work() as session:
+        await attempt_service.save_answer(
+            session, learner, view.attempt.id, built.questions[0].id, {"choices": ["a"]}
+        )
+    with pytest.raises(QuestionAnswered) as refused:
+        async with db.unit_of_work() as session:
+            await editing_service.remove_question(session, me, built.questions[0].id)
+    assert refused.value.status == 409
+    async with db.read() as session:
+        kept = await session.get(Question, built.questions[0].id)
+        steps = await session.scalar(select(func.count()).select_from(AnswerStep))
+    assert kept is not None and steps == 1
+    # The one nobody answered still goes.
+    async with db.unit_of_work() as session:
+        await editing_service.remove_question(session, me, built.questions[1].id)

@@ -39,7 +39,12 @@ from cosmostream.learning.authoring import (
     authoring_service,
 )
 from cosmostream.learning.editing_repository import editing_repository as repo
-from cosmostream.learning.errors import CourseNotFound, LessonNotFound, QuestionNotFound
+from cosmostream.learning.errors import (
+    CourseNotFound,
+    LessonNotFound,
+    QuestionAnswered,
+    QuestionNotFound,
+)
 from cosmostream.learning.paths import PathNotFound
 from cosmostream.learning.policy import can_edit_course, can_see_course
 from cosmostream.learning.progress import certificate_code
@@ -394,6 +399,9 @@ class EditingService:
         self, session: AsyncSession, actor: Actor | None, question_id: uuid.UUID
     ) -> Course:
         question, course = await self._question_of(session, actor, question_id)
+        if await repo.answered(session, question.id):
+            # Learners' answers are theirs: fix the question instead (a regrade applies it).
+            raise QuestionAnswered()
         lesson_id = question.lesson_id
         await repo.delete_question(session, question.id)
         session.expunge(question)

@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cosmostream.models import (
+    AnswerStep,
     Category,
     Course,
     CourseModule,
@@ -128,6 +129,13 @@ class EditingRepository:
 
     async def delete_lesson(self, session: AsyncSession, lesson_id: uuid.UUID) -> None:
         await session.execute(delete(Lesson).where(Lesson.id == lesson_id))
+
+    async def answered(self, session: AsyncSession, question_id: uuid.UUID) -> bool:
+        """Whether any learner saved an answer to it (ix_answer_steps_question)."""
+        found = await session.scalar(
+            select(AnswerStep.id).where(AnswerStep.question_id == question_id).limit(1)
+        )
+        return found is not None
 
     async def delete_question(self, session: AsyncSession, question_id: uuid.UUID) -> None:
         await session.execute(delete(Question).where(Question.id == question_id))

@@ -102,3 +102,12 @@ class LessonLocked(AppError):
 
     def __init__(self, reason: str) -> None:
         super().__init__(LOCK_REASONS.get(reason, self.message))
+
+
+class QuestionAnswered(AppError):
+    status = 409
+    code = "question_answered"
+    message = (
+        "Learners have answered this question, so it stays: edit it instead, "
+        "and grade the submitted attempts again."
+    )

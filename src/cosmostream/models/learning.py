@@ -246,7 +246,10 @@ class AnswerStep(IdMixin, Base):
     """Every answer a learner saved or submitted, and every (re)grading of it."""
 
     __tablename__ = "answer_steps"
-    __table_args__ = (Index("ix_answer_steps_attempt", "attempt_id", "question_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_answer_steps_attempt", "attempt_id", "question_id", "created_at"),
+        Index("ix_answer_steps_question", "question_id"),
+    )
 
     attempt_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("quiz_attempts.id", ondelete="CASCADE")
