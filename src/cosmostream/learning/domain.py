@@ -10,6 +10,7 @@ from __future__ import annotations
 from strawberry.tools import merge_types
 
 from cosmostream.engagement.signals import playback_step
+from cosmostream.learning import demo
 from cosmostream.learning.gql import LearningMutation, LearningPathMutation, LearningQuery
 from cosmostream.learning.progress import progress_service
 from cosmostream.registry import Domain
@@ -20,4 +21,5 @@ domain = Domain(
     query=LearningQuery,
     mutation=merge_types("LearningMutations", (LearningMutation, LearningPathMutation)),
     receivers=(Receiver(playback_step, progress_service.on_playback),),
+    demo=demo.load,
 )
