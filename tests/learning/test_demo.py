@@ -14,6 +14,7 @@ from cosmostream.db import Database
 from cosmostream.kit.time import aware, utcnow
 from cosmostream.learning import demo as learning_demo
 from cosmostream.learning import grading
+from cosmostream.learning.courses import course_service
 from cosmostream.models import (
     AnswerStep,
     Certificate,
@@ -189,6 +190,19 @@ async def test_the_demo_loads_once_with_everything_the_issue_lists(db: Database)
         assert any(p.completed_at is None and p.covered_seconds > 0 for p in progress)
         # A failed attempt is kept.
         assert any(a.passed is False for a in await session.scalars(select(QuizAttempt)))
+
+        # As the demo viewer sees the courses.
+        viewer = demo.demo_actor(ada)
+        details = {
+            title: await course_service.get(session, viewer, course.slug)
+            for title, course in courses.items()
+        }
+        assert details[learning_demo.FIRST_NIGHT.title].card.progress == 1
+        assert 0 < details[learning_demo.MOON_AND_PLANETS.title].card.progress < 1
+        assert details[learning_demo.MOON_AND_PLANETS.title].resume is not None
+        orbits = details[learning_demo.ORBITS.title]
+        assert not orbits.enrolled and orbits.modules[-1].locked_because == "opens"
+        assert [c.title for c, _done in orbits.prerequisites] == [learning_demo.ROCKETS_101.title]
 
         [taught] = list(await session.scalars(select(LearningClass)))
         assert taught.name == "Astronomy 101 — Tuesday group"
