@@ -260,7 +260,8 @@ async def seed(url: str, size: Size, log: Callable[[str], None] = print) -> Plan
             _seed.gen_users(cat, size.learners, hash_password(_seed.SEEDED_PASSWORD)),
         )
         done("users", rows, started)
-        learners = [u for u in cat.users if u not in set(cat.creators)]
+        creators = set(cat.creators)
+        learners = [u for u in cat.users if u not in creators]
         cat.creator_weights = [1 / (i + 1) ** 0.9 for i in range(len(cat.creators))]
         cat.creator_category = {c: rng.randrange(len(cat.categories)) for c in cat.creators}
 
