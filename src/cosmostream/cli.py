@@ -115,6 +115,9 @@ def demo(
             typer.echo(
                 f"{len(made.ids)} new demo videos ({time.monotonic() - started:.0f} s to draw)"
             )
+            # Demo data that shows the videos (the learning courses) follows them.
+            async with db.unit_of_work() as session:
+                await load_demo(session)
             if made.showcase:
                 typer.echo(
                     f"{len(made.showcase)} long 1080p/4K demo videos queued after them "

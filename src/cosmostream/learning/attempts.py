@@ -264,8 +264,17 @@ class AttemptService:
         response: dict[str, Any],
     ) -> None:
         """Keep an answer (a new step); it must be readable, and the attempt open and in time."""
-        actor = require_signed_in(actor)
-        # Locked, so a submit running at the same time grades this answer or refuses it.
+        await self._save(session, require_signed_in(actor), attempt_id, {question_id: response})
+
+    async def _save(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        attempt_id: uuid.UUID,
+        answers: dict[uuid.UUID, dict[str, Any]],
+    ) -> None:
+        """Keep answers as steps, all or none (one lock, one read of the questions)."""
+        # Locked, so a submit running at the same time grades these answers or refuses them.
         attempt, quiz, _lesson, _course = await self._own_attempt(
             session, actor, attempt_id, lock=True
         )
@@ -274,15 +283,17 @@ class AttemptService:
             attempt.deadline_at is not None and now > attempt.deadline_at + DEADLINE_GRACE
         ):
             raise AttemptClosed()
-        question = next(
-            (q for q in await repo.questions(session, quiz.id) if q.id == question_id), None
-        )
-        if question is None:
-            raise QuestionNotFound()
-        # Graded only to check it can be read; the score is not kept or told.
-        with contextlib.suppress(BadQuestion):  # the question's fault: keep the answer
-            _grade(question, response, attempt)
-        await repo.add_step(session, _step(attempt, question, StepKind.SAVE, response, now))
+        questions = {q.id: q for q in await repo.questions(session, quiz.id)}
+        steps = []
+        for question_id, response in answers.items():
+            question = questions.get(question_id)
+            if question is None:
+                raise QuestionNotFound()
+            # Graded only to check it can be read; the score is not kept or told.
+            with contextlib.suppress(BadQuestion):  # the question's fault: keep the answer
+                _grade(question, response, attempt)
+            steps.append(_step(attempt, question, StepKind.SAVE, response, now))
+        await repo.add_steps(session, steps)
         # An answer to a question asked inside a lesson may complete that lesson.
         await progress_service.after_answer(session, actor.id, quiz.lesson_id)
 
@@ -295,8 +306,8 @@ class AttemptService:
     ) -> AttemptResult:
         """Save the last answers given with it, close the attempt once, and grade it."""
         actor = require_signed_in(actor)
-        for question_id, response in (answers or {}).items():
-            await self.save_answer(session, actor, attempt_id, question_id, response)
+        if answers:
+            await self._save(session, actor, attempt_id, answers)
         attempt, quiz, _lesson, _course = await self._own_attempt(session, actor, attempt_id)
         if not await self._submit(session, attempt, quiz, utcnow()):
             raise AttemptClosed()
@@ -327,6 +338,7 @@ class AttemptService:
     ) -> Fraction:
         earned = Fraction(0)
         total = 0
+        steps = []
         for question in questions:
             total += question.points
             step = answers.get(question.id)
@@ -339,7 +351,8 @@ class AttemptService:
                 # this draw: no points, and the rest of the attempt is graded.
                 score = Fraction(0)
             earned += score * question.points
-            await repo.add_step(session, _step(attempt, question, kind, step.response, now, score))
+            steps.append(_step(attempt, question, kind, step.response, now, score))
+        await repo.add_steps(session, steps)
         share = earned / total if total else Fraction(0)
         await repo.set_result(session, attempt.id, _decimal(share), passes(share, quiz))
         return share

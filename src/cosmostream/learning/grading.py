@@ -50,7 +50,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Annotated, Any, Final, Literal
 
@@ -535,11 +535,16 @@ def sky_targets() -> dict[str, dict[str, Any]]:
     return targets
 
 
+@lru_cache(maxsize=4096)
 def apparent_altaz(
     target: str, latitude: float, longitude: float, at: datetime
 ) -> tuple[float, float]:
     """Where `target` stands for the observer: (altitude, azimuth) in degrees,
-    geometric (no refraction), azimuth from north through east."""
+    geometric (no refraction), azimuth from north through east.
+
+    Cached: a sky question's spec is checked (target above the horizon) each
+    time it is read, so one submission asked for the same position up to six
+    times, each a Skyfield reduction of a few milliseconds."""
     from skyfield.api import Star, wgs84
 
     eph = kit_ephemeris.ephemeris()

@@ -140,6 +140,12 @@ class LearningRepository:
         session.add(step)
         await session.flush()
 
+    async def add_steps(self, session: AsyncSession, steps: list[AnswerStep]) -> None:
+        """Several steps in one flush (one multi-row INSERT)."""
+        if steps:
+            session.add_all(steps)
+            await session.flush()
+
     async def latest_steps(
         self, session: AsyncSession, attempt_id: uuid.UUID, kinds: tuple[StepKind, ...]
     ) -> dict[uuid.UUID, AnswerStep]:
