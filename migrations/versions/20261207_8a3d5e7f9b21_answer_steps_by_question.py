@@ -1,4 +1,5 @@
-"""answer steps by question: whether a question was answered, and cascades from it
+"""learning indexes: answer steps by question (whether a question was answered, and
+cascades from it), open attempts by deadline (the worker grades those whose time ran out)
 
 Revision ID: 8a3d5e7f9b21
 Revises: 7c1e2a9d4b60
@@ -19,7 +20,9 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.create_index("ix_answer_steps_question", "answer_steps", ["question_id"])
+    op.create_index("ix_quiz_attempts_open_deadline", "quiz_attempts", ["state", "deadline_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_quiz_attempts_open_deadline", table_name="quiz_attempts")
     op.drop_index("ix_answer_steps_question", table_name="answer_steps")

@@ -16,7 +16,7 @@ from sqlalchemy import func, select, update
 from cosmostream.db import Database
 from cosmostream.errors import NotAuthenticated, PermissionDenied
 from cosmostream.kit.time import utcnow
-from cosmostream.learning.attempts import attempt_service
+from cosmostream.learning.attempts import DEADLINE_GRACE, attempt_service
 from cosmostream.learning.errors import (
     AttemptClosed,
     AttemptNotFound,
@@ -26,8 +26,10 @@ from cosmostream.learning.errors import (
     NotEnrolled,
     QuizNotFound,
 )
-from cosmostream.models import AnswerStep, FeedbackTiming, PublishState, QuizAttempt
-from tests.factories import actor
+from cosmostream.learning.lessons import lesson_service
+from cosmostream.learning.tasks import close_overdue_attempts
+from cosmostream.models import AnswerStep, AttemptState, FeedbackTiming, PublishState, QuizAttempt
+from tests.factories import actor, shift_time
 from tests.learning.conftest import QuizSetup, enrol, make_quiz
 
 PLANETS = {
@@ -367,3 +369,44 @@ async def test_a_place_can_be_given_to_an_open_attempt_that_has_none(
     assert again.attempt.id == first.attempt.id
     assert again.questions[0].view["needsPlace"] is False
     assert (again.attempt.latitude, again.attempt.longitude) == (48.0, 2.0)
+
+
+async def test_attempts_whose_time_ran_out_are_graded_without_the_learner(
+    db: Database, people: dict[str, Any]
+) -> None:
+    """The last attempt of a timed quiz: nobody comes back to submit it, yet the
+    worker grades it with what was saved in time (and a quiz that closed likewise)."""
+    setup = await _setup(db, people, time_limit_seconds=600, max_attempts=1)
+    learner = actor(people["learner"])
+    async with db.unit_of_work() as session:
+        view = await attempt_service.start(session, learner, setup.quiz.id)
+        await attempt_service.save_answer(
+            session, learner, view.attempt.id, setup.questions[0].id, {"choices": ["jupiter"]}
+        )
+    async with db.unit_of_work() as session:
+        assert await close_overdue_attempts(session) == 0  # still in time
+    with shift_time(timedelta(seconds=600) + DEADLINE_GRACE + timedelta(seconds=1)):
+        async with db.unit_of_work() as session:
+            assert await close_overdue_attempts(session) == 1
+        async with db.unit_of_work() as session:
+            assert await close_overdue_attempts(session) == 0  # once
+        async with db.read() as session:
+            result = await attempt_service.result(session, learner, view.attempt.id)
+    assert result.score == Fraction(7, 10) and result.attempt.submitted_at is not None
+
+
+async def test_a_lesson_view_grades_its_learners_attempt_whose_time_ran_out(
+    db: Database, people: dict[str, Any]
+) -> None:
+    setup = await _setup(db, people, time_limit_seconds=60, max_attempts=1)
+    learner = actor(people["learner"])
+    async with db.unit_of_work() as session:
+        view = await attempt_service.start(session, learner, setup.quiz.id)
+    with shift_time(timedelta(minutes=5)):
+        async with db.unit_of_work() as session:
+            page = await lesson_service.get(session, learner, setup.course.slug, setup.lesson.id)
+    assert page.attempt is None
+    assert [a.state for a in page.attempts] == [AttemptState.SUBMITTED]
+    async with db.read() as session:
+        result = await attempt_service.result(session, learner, view.attempt.id)
+    assert result.score == 0

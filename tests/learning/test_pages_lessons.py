@@ -569,7 +569,7 @@ async def test_the_time_limit_holds_in_forms(
             assert late.status_code == 303
             page = (await client.get(late.headers["location"])).text
             # The attempt is over: not shown again, and a new one may start.
-            assert "data-quiz-form" not in page and "Start the quiz" in page
+            assert "data-quiz-form" not in page and "Try again" in page
             again = await post(client, made.url(made.quiz, "/quiz/start"), token)
             page = (await client.get(again.headers["location"].split("#")[0])).text
             assert attempt_id(page) != first
@@ -578,3 +578,26 @@ async def test_the_time_limit_holds_in_forms(
         steps = list(await session.scalars(select(AnswerStep)))
     assert [a.state.value for a in attempts] == ["submitted", "open"]
     assert attempts[0].score == 0 and steps == []  # the late answer was not kept
+
+
+async def test_a_long_quiz_is_submitted_in_one_form(
+    client: httpx.AsyncClient, db: Database, people: dict[str, User]
+) -> None:
+    """Thirty numeric questions send a value and a unit each: 62 fields, past the
+    50 an ordinary form may send."""
+    numeric = {"kind": "numeric", "answer": "1", "unit": "au", "tolerance": "0.01"}
+    made = await make_lessons(db, people["instructor"], [(numeric, 1)] * 30)
+    await enrol(db, people["learner"], made.course)
+    token = await as_(client, people, "learner")
+    started = await post(client, made.url(made.quiz, "/quiz/start"), token)
+    page = (await client.get(started.headers["location"].split("#")[0])).text
+    ids = re.findall(r'data-question-id="([0-9a-f-]{36})"', page)
+    assert len(set(ids)) == 30
+    fields: dict[str, str] = {"action": "submit"}
+    for qid in set(ids):
+        fields[f"a-{qid}-value"] = "149597870.7"
+        fields[f"a-{qid}-unit"] = "km"
+    done = await post(client, made.url(made.quiz, f"/quiz/{attempt_id(page)}"), token, **fields)
+    assert done.status_code == 303 and "/attempts/" in done.headers["location"]
+    result = (await client.get(done.headers["location"])).text
+    assert 'data-verdict="pass"' in result

@@ -150,6 +150,15 @@ def passes(score: Fraction, quiz: Quiz) -> bool:
     return score >= Fraction(quiz.passing_percent, 100)
 
 
+def overdue(attempt: QuizAttempt, now: datetime) -> bool:
+    """Still open, but its time (and the grace for a submit on its way) ran out."""
+    return (
+        attempt.state is AttemptState.OPEN
+        and attempt.deadline_at is not None
+        and now > attempt.deadline_at + DEADLINE_GRACE
+    )
+
+
 class AttemptService:
     async def _quiz(
         self, session: AsyncSession, actor: Actor | None, quiz_id: uuid.UUID
@@ -192,7 +201,7 @@ class AttemptService:
         attempts = await repo.attempts(session, quiz.id, actor.id)
         for attempt in attempts:
             if attempt.state is AttemptState.OPEN:
-                if attempt.deadline_at is not None and now > attempt.deadline_at + DEADLINE_GRACE:
+                if overdue(attempt, now):
                     await self._submit(session, attempt, quiz, now)
                     continue
                 if attempt.latitude is None and (latitude is not None or longitude is not None):
@@ -312,6 +321,27 @@ class AttemptService:
         if not await self._submit(session, attempt, quiz, utcnow()):
             raise AttemptClosed()
         return await self.result(session, actor, attempt_id)
+
+    async def close_overdue(self, session: AsyncSession, user_id: uuid.UUID, quiz: Quiz) -> int:
+        """Grade the learner's attempts at the quiz whose time ran out, with the answers
+        they saved, so a lesson shows their result (and not a stale open attempt)."""
+        now = utcnow()
+        closed = 0
+        for attempt in await repo.attempts(session, quiz.id, user_id):
+            if overdue(attempt, now) and await self._submit(session, attempt, quiz, now):
+                closed += 1
+        return closed
+
+    async def close_all_overdue(self, session: AsyncSession, limit: int = 200) -> int:
+        """Grade every attempt whose time ran out that nobody came back to (the
+        worker's periodic task): a timed or closing quiz ends for everyone."""
+        now = utcnow()
+        closed = 0
+        for attempt in await repo.overdue_attempts(session, now - DEADLINE_GRACE, limit):
+            found = await repo.quiz(session, attempt.quiz_id)
+            if found is not None and await self._submit(session, attempt, found[0], now):
+                closed += 1
+        return closed
 
     async def _submit(
         self, session: AsyncSession, attempt: QuizAttempt, quiz: Quiz, now: datetime

@@ -10,7 +10,7 @@ from __future__ import annotations
 from strawberry.tools import merge_types
 
 from cosmostream.engagement.signals import playback_step
-from cosmostream.learning import authoring_pages, class_pages, demo, lesson_pages, pages
+from cosmostream.learning import authoring_pages, class_pages, demo, lesson_pages, pages, tasks
 from cosmostream.learning.authoring_gql import CourseEditorMutation
 from cosmostream.learning.class_gql import ClassMutation, ClassQuery
 from cosmostream.learning.gql import LearningMutation, LearningPathMutation, LearningQuery
@@ -29,4 +29,5 @@ domain = Domain(
     routers=(pages.router, lesson_pages.router, class_pages.router, authoring_pages.router),
     nav=[NavLink("Learn", "/learn", 45)],
     demo=demo.load,
+    tasks=(tasks,),
 )

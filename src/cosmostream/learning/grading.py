@@ -325,7 +325,7 @@ def present(spec: QuestionSpec, attempt: Attempt, salt: str = "") -> dict[str, A
         case TextSpec():
             return {"kind": "text", "maxLength": MAX_TEXT_ANSWER}
         case OrderingSpec():
-            items = _shuffled_out_of_order(list(spec.items), attempt.rng(salt))
+            items = _shuffled(list(spec.items), attempt.rng(salt))
             return {"kind": "ordering", "items": [{"id": i.id, "text": i.text} for i in items]}
         case SkySpec():
             return {
@@ -361,14 +361,11 @@ def _units_like(unit: str | None) -> list[str]:
     return [u for u, (d, _) in UNITS.items() if d == dimension]
 
 
-def _shuffled_out_of_order(items: list[Item], rng: random.Random) -> list[Item]:
-    """Shuffled, and never already in the right order (which would give it away)."""
-    right = list(items)
-    for _ in range(10):
-        rng.shuffle(items)
-        if items != right:
-            return items
-    return right[1:] + right[:1]
+def _shuffled(items: list[Item], rng: random.Random) -> list[Item]:
+    """Shuffled uniformly. Never showing the right order would give it away: with two
+    items, the reverse of what is shown would always be the answer."""
+    rng.shuffle(items)
+    return items
 
 
 def _draw(spec: FormulaSpec, attempt: Attempt, salt: str) -> dict[str, float]:

@@ -26,6 +26,7 @@ from cosmostream.errors import AppError
 from cosmostream.kit.ids import require_uuid
 from cosmostream.kit.time import aware
 from cosmostream.learning.attempts import PresentedQuestion, attempt_service
+from cosmostream.learning.authoring import MAX_QUESTIONS
 from cosmostream.learning.courses import course_service
 from cosmostream.learning.errors import (
     AttemptClosed,
@@ -34,6 +35,7 @@ from cosmostream.learning.errors import (
     LessonNotFound,
     NotEnrolled,
 )
+from cosmostream.learning.grading import MAX_OPTIONS
 from cosmostream.learning.lessons import LessonPage, lesson_service
 from cosmostream.learning.markdown import render_lesson_markdown
 from cosmostream.learning.progress import progress_service
@@ -44,6 +46,10 @@ from cosmostream.web.forms import act, read_form, redirect, text
 from cosmostream.web.templating import flash, render
 
 router = APIRouter()
+
+# A quiz form: the token, the action, and per question at most a field per option or
+# item (ordering), or its value, unit, place and time.
+QUIZ_FORM_FIELDS = 2 + MAX_QUESTIONS * MAX_OPTIONS
 
 LESSON = "/courses/{slug}/lessons/{lesson_id}"
 
@@ -193,7 +199,7 @@ async def answers_submit(request: Request, slug: str, lesson_id: str, attempt_id
     """Save the answers given (`action=save`) or submit the attempt with them."""
     lid = require_uuid(lesson_id, LessonNotFound)
     aid = require_uuid(attempt_id, AttemptNotFound)
-    form = await read_form(request)
+    form = await read_form(request, max_fields=QUIZ_FORM_FIELDS)
     actor = security.current_actor(request)
     back = _url(slug, lid, "#questions")
     if actor is None:

@@ -32,6 +32,7 @@ from cosmostream.learning.attempts import (
     AttemptView,
     QuestionResult,
     attempt_service,
+    overdue,
 )
 from cosmostream.learning.courses import CourseDetail, LessonState, ModuleState, course_service
 from cosmostream.learning.errors import (
@@ -163,6 +164,9 @@ class LessonService:
         marks: list[VideoQuestion] = []
         if quiz is not None and actor is not None and access is Access.LEARNER:
             attempts = await learning_repository.attempts(session, quiz.id, actor.id)
+            if any(overdue(a, utcnow()) for a in attempts):  # time ran out: grade them now
+                await attempt_service.close_overdue(session, actor.id, quiz)
+                attempts = await learning_repository.attempts(session, quiz.id, actor.id)
             if any(_open(a, utcnow()) for a in attempts):
                 attempt = await attempt_service.start(session, actor, quiz.id)
                 attempts = await learning_repository.attempts(session, quiz.id, actor.id)
@@ -264,11 +268,9 @@ class ResultRow:
 
 
 def _open(attempt: QuizAttempt, now: datetime) -> bool:
-    """Open and in time. Resuming one past its deadline would grade it and start
-    another, which a page view must not do; the grace keeps the two checks apart."""
-    return attempt.state is AttemptState.OPEN and (
-        attempt.deadline_at is None or now < attempt.deadline_at
-    )
+    """Open and in time, or within the grace a submit on its way gets (the page
+    view graded the attempts past it just before)."""
+    return attempt.state is AttemptState.OPEN and not overdue(attempt, now)
 
 
 def _find(

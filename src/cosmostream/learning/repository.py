@@ -99,6 +99,20 @@ class LearningRepository:
         """A new attempt, unless another request took its number first (False)."""
         return await sql.insert_ignore(session, QuizAttempt, **values)
 
+    async def overdue_attempts(
+        self, session: AsyncSession, before: datetime, limit: int
+    ) -> list[QuizAttempt]:
+        """Open attempts whose deadline passed before `before`, oldest first
+        (ix_quiz_attempts_open_deadline: state, deadline_at)."""
+        return list(
+            await session.scalars(
+                select(QuizAttempt)
+                .where(QuizAttempt.state == AttemptState.OPEN, QuizAttempt.deadline_at < before)
+                .order_by(QuizAttempt.deadline_at)
+                .limit(limit)
+            )
+        )
+
     async def close_attempt(
         self, session: AsyncSession, attempt_id: uuid.UUID, at: datetime
     ) -> bool:

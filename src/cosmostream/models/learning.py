@@ -222,6 +222,8 @@ class QuizAttempt(IdMixin, Base):
         # Two requests starting the same attempt number: one wins.
         UniqueConstraint("quiz_id", "user_id", "number", name="uq_quiz_attempts_number"),
         Index("ix_quiz_attempts_user", "user_id", "started_at"),
+        # Open attempts whose time ran out, for the worker to grade.
+        Index("ix_quiz_attempts_open_deadline", "state", "deadline_at"),
     )
 
     quiz_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("quizzes.id", ondelete="CASCADE"))

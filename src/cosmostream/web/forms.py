@@ -19,10 +19,11 @@ from cosmostream.web.templating import flash
 FormAction = Callable[[AsyncSession, Actor, FormData], Awaitable[Any]]
 
 
-async def read_form(request: Request) -> FormData:
+async def read_form(request: Request, *, max_fields: int = 50) -> FormData:
     """Parse a form post and check its CSRF token (403 when it is missing or wrong),
-    and that no field holds bad text (400 `bad_text`, before anything reads one)."""
-    form = await request.form(max_files=2, max_fields=50)
+    and that no field holds bad text (400 `bad_text`, before anything reads one).
+    Forms with a field per part of something large (a quiz) raise `max_fields`."""
+    form = await request.form(max_files=2, max_fields=max_fields)
     for name, value in form.multi_items():
         refuse_bad_text(name)
         refuse_bad_text(value if isinstance(value, str) else value.filename or "", field=name)
