@@ -473,13 +473,42 @@ async def test_bad_input_shows_the_form_again_with_nothing_written(
     )
     assert response.status_code == 422
 
+    # Numbers that are not numbers, and dates no one can mean, are refused too.
+    article = f"{base}/lessons/{built.lessons[0][0].id}"
+    for field, value in (("duration_minutes", "nan"), ("duration_minutes", "inf")):
+        response = await post(
+            client, article, token, {"kind": "article", "title": "A", field: value}
+        )
+        assert response.status_code == 422, (field, value)
+    for value in ("0001-01-01T00:00+05:00", "9999-12-31T23:59-05:00", "2500-01-01T00:00"):
+        response = await post(
+            client, f"{quiz_url}/quiz", token, {"passing_percent": "50", "closes_at": value}
+        )
+        assert response.status_code == 422, value
+        response = await post(client, f"{base}/modules", token, {"title": "M", "unlock_at": value})
+        assert response.status_code == 422, value
+    response = await post(
+        client,
+        f"{quiz_url}/questions",
+        token,
+        [
+            ("kind", "sky"),
+            ("prompt", "P"),
+            ("target", "Vega"),
+            ("latitude", "52"),
+            ("longitude", "5"),
+            ("at", "0001-01-01T00:00+05:00"),
+        ],
+    )
+    assert response.status_code == 422
+
     assert await count(db, Course) == 1
     assert await count(db, CourseModule) == 2
     assert await count(db, Lesson) == 4
     assert await count(db, Question) == 2
     async with db.read() as session:
         quiz = await session.scalar(select(Quiz))
-        assert quiz is not None and quiz.passing_percent == 70
+        assert quiz is not None and quiz.passing_percent == 70 and quiz.closes_at is None
 
 
 async def test_a_question_from_another_lesson_looks_missing(

@@ -448,3 +448,26 @@ async def test_lists_query_count_does_not_grow_with_classes(
         counts.append((len(selects(mine)), len(selects(taught)), len(standings), len(views)))
     assert counts[0][:2] == counts[1][:2] == (4, 4)
     assert counts[1][2:] == (4, 2)
+
+
+async def test_a_due_date_no_one_can_mean_is_refused(db: Database, people: dict[str, User]) -> None:
+    from datetime import UTC, datetime, timezone
+
+    from cosmostream.errors import ValidationFailed
+
+    course, _ = await make_course(db, people["instructor"], [{"kind": LessonKind.ARTICLE}])
+    klass = await make_class(db, people["instructor"])
+    for due in (
+        datetime(9999, 12, 31, 23, 59, tzinfo=timezone(timedelta(hours=-5))),
+        datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=5))),
+        datetime(2300, 1, 1, tzinfo=UTC),
+    ):
+        with pytest.raises(ValidationFailed):
+            async with db.unit_of_work() as session:
+                await class_service.assign(
+                    session,
+                    actor(people["instructor"]),
+                    klass.id,
+                    course_slug=course.slug,
+                    due_at=due,
+                )

@@ -19,11 +19,12 @@
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,6 +37,7 @@ from cosmostream.kit.time import utcnow
 from cosmostream.learning import grading
 from cosmostream.learning.authoring_repository import authoring_repository as repo
 from cosmostream.learning.errors import CourseNotFound, LessonNotFound, QuestionNotFound
+from cosmostream.learning.grading import SKY_FROM, SKY_UNTIL
 from cosmostream.learning.policy import can_edit_course, can_see_course
 from cosmostream.learning.repository import learning_repository
 from cosmostream.models import (
@@ -74,6 +76,26 @@ def slugify(title: str) -> str:
     ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
     return slug[:60].rstrip("-") or "course"
+
+
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+
+
+def instant(value: datetime | None, field: str) -> datetime | None:
+    """An author's date and time (an unlock or closing time) in UTC: with its offset
+    from UTC, between 1900 and 2200."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValidationFailed("Give the time with its offset from UTC.", field=field)
+    try:
+        value = value.astimezone(UTC)
+    except OverflowError:
+        raise ValidationFailed("Give a date between 1900 and 2200.", field=field) from None
+    if not EARLIEST <= value <= LATEST:
+        raise ValidationFailed("Give a date between 1900 and 2200.", field=field)
+    return value
 
 
 def _title(value: str, field: str = "title") -> str:
@@ -161,7 +183,7 @@ class AuthoringService:
             course_id=course.id,
             position=(modules[-1].position if modules else 0) + 1,
             title=_title(title),
-            unlock_at=unlock_at,
+            unlock_at=instant(unlock_at, "unlockAt"),
             requires_previous=requires_previous,
         )
         await repo.add(session, module)
@@ -339,6 +361,10 @@ def _sky_view(sky: dict[str, Any] | None) -> dict[str, Any]:
         raise ValidationFailed("The sky view needs lat, lon and at.", field="sky") from None
     if at.tzinfo is None:
         raise ValidationFailed("Give the sky view's time with its offset from UTC.", field="sky")
+    if not all(math.isfinite(x) for x in (latitude, longitude, altitude, azimuth, fov)):
+        raise ValidationFailed("The sky view needs numbers.", field="sky")
+    if not SKY_FROM <= at <= SKY_UNTIL:
+        raise ValidationFailed("The sky map shows 1900 to 2049.", field="sky")
     if not (-90 <= latitude <= 90 and -180 <= longitude <= 180 and -90 <= altitude <= 90):
         raise ValidationFailed("The sky view is not on Earth's sky.", field="sky")
     if not 1 <= fov <= 180:

@@ -11,6 +11,7 @@ not; signed-out visitors are sent to log in.
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -29,7 +30,7 @@ from cosmostream.kit.ids import require_uuid
 from cosmostream.kit.time import utcnow
 from cosmostream.learning import grading
 from cosmostream.learning.attempts import attempt_service
-from cosmostream.learning.authoring import CourseFields, authoring_service
+from cosmostream.learning.authoring import CourseFields, authoring_service, instant
 from cosmostream.learning.editing import (
     LessonFields,
     ModuleNotFound,
@@ -87,9 +88,12 @@ def _float(form: FormData, name: str, field: str) -> float | None:
     if not value:
         return None
     try:
-        return float(value)
+        number = float(value)
     except ValueError:
         raise ValidationFailed("Give a number.", field=field) from None
+    if not math.isfinite(number):
+        raise ValidationFailed("Give a number.", field=field)
+    return number
 
 
 def _when(form: FormData, name: str, field: str) -> datetime | None:
@@ -101,7 +105,7 @@ def _when(form: FormData, name: str, field: str) -> datetime | None:
         at = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise ValidationFailed("Give a date and time.", field=field) from None
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
+    return instant(at if at.tzinfo else at.replace(tzinfo=UTC), field)
 
 
 def _local(value: datetime | None) -> str:
@@ -109,7 +113,10 @@ def _local(value: datetime | None) -> str:
     if value is None:
         return ""
     aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-    return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M")
+    try:
+        return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M")
+    except OverflowError:  # nothing out of range is saved now; older rows show blank
+        return ""
 
 
 def _markdown(source: str) -> Markup:

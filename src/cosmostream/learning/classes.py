@@ -23,7 +23,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
@@ -55,6 +55,7 @@ MAX_MEMBERS = 250
 MAX_ASSIGNMENTS = 20
 MAX_LISTED = 50  # classes listed per person, newest first
 MAX_LISTED_ASSIGNMENTS = 100
+MAX_DUE_AHEAD = timedelta(days=3653)
 
 
 class ClassNotFound(AppError):
@@ -467,9 +468,14 @@ class ClassService:
         if (course_slug is None) == (path_slug is None):
             raise ValidationFailed("Assign either a course or a learning path.", field="course")
         if due_at is not None:
-            due_at = due_at.astimezone(UTC) if due_at.tzinfo else due_at.replace(tzinfo=UTC)
+            try:
+                due_at = due_at.astimezone(UTC) if due_at.tzinfo else due_at.replace(tzinfo=UTC)
+            except OverflowError:  # year 1 or 9999 with an offset
+                raise ValidationFailed("Pick a due date in the future.", field="dueAt") from None
             if due_at <= utcnow():
                 raise ValidationFailed("Pick a due date in the future.", field="dueAt")
+            if due_at > utcnow() + MAX_DUE_AHEAD:
+                raise ValidationFailed("Pick a due date within ten years.", field="dueAt")
         course_id = path_id = None
         if course_slug is not None:
             course = await course_catalog_repository.by_slug(session, course_slug)

@@ -37,6 +37,7 @@ from cosmostream.learning.authoring import (
     _text,
     _title,
     authoring_service,
+    instant,
 )
 from cosmostream.learning.editing_repository import editing_repository as repo
 from cosmostream.learning.errors import (
@@ -208,10 +209,7 @@ class EditingService:
         requires_previous: bool = False,
     ) -> CourseModule:
         module, course = await self._module(session, actor, module_id)
-        if unlock_at is not None and unlock_at.tzinfo is None:
-            raise ValidationFailed(
-                "Give the unlock time with its offset from UTC.", field="unlockAt"
-            )
+        unlock_at = instant(unlock_at, "unlockAt")
         module.title = _title(title)
         module.unlock_at = unlock_at
         module.requires_previous = requires_previous
@@ -470,10 +468,7 @@ class EditingService:
             raise ValidationFailed(
                 "A time limit is one minute to one day, or none.", field="timeLimit"
             )
-        if settings.closes_at is not None and settings.closes_at.tzinfo is None:
-            raise ValidationFailed(
-                "Give the closing time with its offset from UTC.", field="closesAt"
-            )
+        closes_at = instant(settings.closes_at, "closesAt")
         if settings.feedback is FeedbackTiming.AFTER_CLOSE and settings.closes_at is None:
             raise ValidationFailed("Feedback after closing needs a closing time.", field="closesAt")
         quiz = await repo.quiz_of(session, lesson.id)
@@ -485,7 +480,7 @@ class EditingService:
         quiz.time_limit_seconds = settings.time_limit_seconds
         quiz.shuffle = settings.shuffle
         quiz.feedback = settings.feedback
-        quiz.closes_at = settings.closes_at
+        quiz.closes_at = closes_at
         quiz.scoring = settings.scoring
         course.updated_at = utcnow()
         await session.flush()

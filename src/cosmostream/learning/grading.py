@@ -71,6 +71,9 @@ from cosmostream.learning.numbers import (
 
 MAX_OPTIONS: Final = 12
 MAX_TEXT_ANSWER: Final = 200
+# The span of the DE421 ephemeris (kit/ephemeris.py), with a day to spare at each end.
+SKY_FROM: Final = datetime(1900, 1, 2, tzinfo=UTC)
+SKY_UNTIL: Final = datetime(2049, 12, 30, tzinfo=UTC)
 # Bodies of the solar system a sky or event question may name, as DE421 targets.
 SOLAR_SYSTEM: Final[dict[str, str]] = {
     "Sun": "sun",
@@ -174,6 +177,10 @@ class SkySpec(_Spec):
 
     @model_validator(mode="after")
     def _target_above_horizon(self) -> SkySpec:
+        if self.at.tzinfo is None:
+            raise ValueError("Give the time with its offset from UTC.")
+        if not SKY_FROM <= self.at <= SKY_UNTIL:
+            raise ValueError("The sky can be computed for 1900 to 2049.")
         if self.target not in SOLAR_SYSTEM and self.target not in sky_targets():
             raise ValueError(f"Unknown target {self.target!r}.")
         if apparent_altaz(self.target, self.latitude, self.longitude, self.at)[0] < 0:
