@@ -19,6 +19,7 @@ from cosmostream.models import (
     CourseModule,
     LearningPath,
     Lesson,
+    LessonKind,
     PathCourse,
     PathOrder,
     PublishState,
@@ -763,3 +764,32 @@ async def test_a_fixed_question_regrades_submitted_attempts(
 
         attempt = await session.get(QuizAttempt, view.attempt.id)
         assert attempt is not None and attempt.passed is True
+
+
+async def test_saving_a_lesson_keeps_a_video_that_is_not_ready_now(
+    client: httpx.AsyncClient, db: Database, people: dict[str, User]
+) -> None:
+    """A lesson's video being reprocessed is not among the ready ones: saving the
+    lesson's title keeps it rather than taking the first ready video."""
+    await make_video(db, people["instructor"], title="Another clip")
+    current = await make_video(db, people["instructor"], title="Being reprocessed", ready=False)
+    built = await build(db, people["instructor"])
+    async with db.unit_of_work() as session:
+        lesson = await session.get(Lesson, built.lessons[1][0].id)
+        assert lesson is not None
+        lesson.kind, lesson.video_id = LessonKind.VIDEO, current.id
+    token = await sign_in(client, people["instructor"])
+    url = f"/courses/{built.course.slug}/edit/lessons/{built.lessons[1][0].id}"
+    page = (await client.get(url)).text
+    select = page.split('id="lesson-video"')[1].split("</select>")[0]
+    assert f'<option value="{current.id}" selected>Keep the current video' in select
+    saved = await post(
+        client,
+        url,
+        token,
+        {"kind": "video", "title": "Renamed", "video_id": str(current.id), "required": "on"},
+    )
+    assert saved.status_code == 303, saved.text
+    async with db.read() as session:
+        lesson = await session.get(Lesson, built.lessons[1][0].id)
+    assert lesson is not None and lesson.title == "Renamed" and lesson.video_id == current.id

@@ -327,6 +327,11 @@ async def test_assign_forms_due_dates_and_removal(
     token = await as_(client, people, "creator")
     assert (await post(client, remove, token)).status_code == 404
     token = await as_(client, people, "admin")
+    # Through another class's address, the assignment is not there.
+    other = await make_class(db, people["admin"], name="Another class")
+    elsewhere = f"/classes/{other.id}/assignments/{assignment.id}/remove"
+    assert (await post(client, elsewhere, token)).status_code == 404
+    assert await count(db, ClassAssignment) == 1
     response = await post(client, remove, token)
     assert "The assignment is removed." in await notice(client, response)
     assert await count(db, ClassAssignment) == 0

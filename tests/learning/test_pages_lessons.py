@@ -601,3 +601,34 @@ async def test_a_long_quiz_is_submitted_in_one_form(
     assert done.status_code == 303 and "/attempts/" in done.headers["location"]
     result = (await client.get(done.headers["location"])).text
     assert 'data-verdict="pass"' in result
+
+
+async def test_saving_in_the_background_says_whether_it_was_kept(
+    client: httpx.AsyncClient, db: Database, people: dict[str, User]
+) -> None:
+    """lesson.js saves as you go with the form's own post and reads the status."""
+    from datetime import timedelta
+
+    from tests.factories import shift_time, stopped_clock
+
+    made = await make_lessons(db, people["instructor"], QUESTIONS[:1], time_limit_seconds=60)
+    await enrol(db, people["learner"], made.course)
+    token = await as_(client, people, "learner")
+    fetch = {"X-Requested-With": "fetch"}
+    with stopped_clock():
+        started = await post(client, made.url(made.quiz, "/quiz/start"), token)
+        page = (await client.get(started.headers["location"].split("#")[0])).text
+        url = made.url(made.quiz, f"/quiz/{attempt_id(page)}")
+        [qid] = question_ids(page).values()
+        fields = {"csrf_token": token, "action": "save", f"a-{qid}": "ice"}
+        kept = await client.post(url, data=fields, headers=fetch)
+        assert kept.status_code == 204
+        with shift_time(timedelta(minutes=5)):
+            late = await client.post(url, data=fields, headers=fetch)
+        assert late.status_code == 409
+    client.cookies.clear()
+    signed_out = await client.post(url, data=fields, headers=fetch)
+    assert signed_out.status_code in (401, 403)  # no session: no CSRF cookie either
+    async with db.read() as session:
+        steps = list(await session.scalars(select(AnswerStep)))
+    assert len(steps) == 1

@@ -2,7 +2,9 @@
 // - drag-and-drop of lessons (within and across modules), which posts the same
 //   "place" form the lesson editor has (module and position) and reloads;
 // - a confirmation before removing a module, lesson or question;
-// - in question forms, only the chosen kind's fields are shown.
+// - in question forms, only the chosen kind's fields are shown;
+// - formulae in the article preview typeset as learners will see them.
+import { typeset } from "../lib/formulae.js";
 
 function submitPlace(action, moduleId, position) {
   const form = document.createElement("form");
@@ -86,3 +88,5 @@ if (root) {
   enableConfirm(root);
   enableKinds(root);
 }
+
+for (const preview of document.querySelectorAll("[data-article-preview]")) typeset(preview);

@@ -6,33 +6,11 @@
 //   questions: playback pauses at a question's time, the learner answers through
 //   `startQuizAttempt` / `saveAnswer`, and playback goes on;
 // - in the quiz form: save as you go, time left, drag ordering, the sky map.
-import katex from "katex";
-import "katex/dist/katex.css";
+import { typeset } from "../lib/formulae.js";
 import { gql } from "../lib/graphql.js";
 import { initPlayer } from "../lib/player.js";
 import { enhanceOrdering, enhanceSky, readAnswer, renderQuestion } from "../lib/quiz-ui.js";
 import { toast } from "../lib/toast.js";
-
-// ---------------------------------------------------------------- formulae
-
-function typeset(root) {
-  for (const node of root.querySelectorAll(".math")) {
-    if (node.dataset.typeset) continue;
-    node.dataset.typeset = "true";
-    const tex = node.textContent;
-    try {
-      katex.render(tex, node, {
-        displayMode: node.classList.contains("math-display"),
-        throwOnError: false,
-        trust: false,
-        maxSize: 20,
-        maxExpand: 200,
-      });
-    } catch {
-      node.textContent = tex; // leave the TeX readable
-    }
-  }
-}
 
 // ---------------------------------------------------------------- video questions
 
@@ -165,9 +143,19 @@ function setupQuizForm(form) {
     const data = new FormData(form);
     data.set("action", "save");
     try {
-      const res = await fetch(form.action, { method: "POST", body: data, credentials: "same-origin", redirect: "manual" });
-      const ok = res.type === "opaqueredirect" || (res.status >= 300 && res.status < 400);
-      if (status) status.textContent = ok ? "Saved." : "Not saved: check your answers.";
+      const res = await fetch(form.action, {
+        method: "POST",
+        body: data,
+        credentials: "same-origin",
+        headers: { "X-Requested-With": "fetch" },
+      });
+      // 204: kept. 409: the attempt is over (time ran out); 401: signed out.
+      const says = {
+        204: "Saved.",
+        401: "Not saved: sign in again.",
+        409: "Not saved: this attempt is over.",
+      };
+      if (status) status.textContent = says[res.status] || "Not saved: check your answers.";
     } catch {
       if (status) status.textContent = "Not saved: you seem to be offline.";
     } finally {

@@ -25,7 +25,6 @@ from starlette.responses import Response
 
 from cosmostream.account.schemas import Actor
 from cosmostream.errors import AppError, ValidationFailed
-from cosmostream.forum.markdown import render_markdown
 from cosmostream.kit.ids import require_uuid
 from cosmostream.kit.time import utcnow
 from cosmostream.learning import grading
@@ -38,6 +37,7 @@ from cosmostream.learning.editing import (
     editing_service,
 )
 from cosmostream.learning.errors import LessonNotFound, QuestionNotFound
+from cosmostream.learning.markdown import render_lesson_markdown
 from cosmostream.learning.paths import path_service
 from cosmostream.learning.question_forms import (
     KINDS,
@@ -120,8 +120,9 @@ def _local(value: datetime | None) -> str:
 
 
 def _markdown(source: str) -> Markup:
-    # render_markdown escapes raw HTML and filters links: its output is safe as is.
-    return Markup(render_markdown(source))  # noqa: S704
+    # As learners see it (formulae marked for KaTeX); render_lesson_markdown escapes
+    # raw HTML and cleans its output: safe as is.
+    return Markup(render_lesson_markdown(source))  # noqa: S704
 
 
 async def _post(

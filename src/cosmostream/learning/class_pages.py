@@ -319,7 +319,7 @@ async def unassign_submit(request: Request, class_id: str, assignment_id: str) -
     aid = require_uuid(assignment_id, AssignmentNotFound)
     return await act(
         request,
-        lambda s, a, f: class_service.unassign(s, a, aid),
+        lambda s, a, f: class_service.unassign(s, a, aid, cid),
         back=f"/classes/{cid}#assignments",
         success="The assignment is removed.",
     )

@@ -504,11 +504,16 @@ class ClassService:
         return assignment
 
     async def unassign(
-        self, session: AsyncSession, actor: Actor | None, assignment_id: uuid.UUID
+        self,
+        session: AsyncSession,
+        actor: Actor | None,
+        assignment_id: uuid.UUID,
+        class_id: uuid.UUID | None = None,
     ) -> LearningClass:
+        """Remove an assignment (of `class_id`, when the caller names its class)."""
         actor = require_signed_in(actor)
         assignment = await repo.assignment(session, assignment_id)
-        if assignment is None:
+        if assignment is None or (class_id is not None and assignment.class_id != class_id):
             raise AssignmentNotFound()
         try:
             klass = await self._taught(session, actor, assignment.class_id)

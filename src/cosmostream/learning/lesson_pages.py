@@ -202,7 +202,11 @@ async def answers_submit(request: Request, slug: str, lesson_id: str, attempt_id
     form = await read_form(request, max_fields=QUIZ_FORM_FIELDS)
     actor = security.current_actor(request)
     back = _url(slug, lid, "#questions")
+    # lesson.js saves as you go with the same post, and needs to know it was kept.
+    background = request.headers.get("x-requested-with") == "fetch"
     if actor is None:
+        if background:
+            return Response(status_code=401)
         return redirect(f"/login?next={back}")
     submitting = text(form, "action") == "submit"
     drafts: dict[uuid.UUID, dict[str, Any]] = {}
@@ -226,6 +230,8 @@ async def answers_submit(request: Request, slug: str, lesson_id: str, attempt_id
                 for question_id, answer in answers.items():
                     await attempt_service.save_answer(session, actor, aid, question_id, answer)
     except AppError as exc:
+        if background and not submitting:
+            return Response(status_code=exc.status)
         if exc.status == 404:
             raise
         if isinstance(exc, AttemptClosed):
@@ -236,6 +242,8 @@ async def answers_submit(request: Request, slug: str, lesson_id: str, attempt_id
         return await _page(request, slug, lesson_id, error=exc, drafts=drafts)
     if submitting:
         return redirect(_url(slug, lid, f"/attempts/{aid}"))
+    if background:
+        return Response(status_code=204)
     response = redirect(back)
     flash(
         response,
