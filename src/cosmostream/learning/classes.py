@@ -23,7 +23,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from fractions import Fraction
 
@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cosmostream.account.schemas import Actor, require_signed_in
 from cosmostream.errors import AppError, Conflict, PermissionDenied, ValidationFailed
 from cosmostream.kit.time import utcnow
+from cosmostream.learning.authoring import instant
 from cosmostream.learning.catalog_repository import course_catalog_repository
 from cosmostream.learning.class_repository import class_repository as repo
 from cosmostream.learning.courses import course_service
@@ -55,7 +56,6 @@ MAX_MEMBERS = 250
 MAX_ASSIGNMENTS = 20
 MAX_LISTED = 50  # classes listed per person, newest first
 MAX_LISTED_ASSIGNMENTS = 100
-MAX_DUE_AHEAD = timedelta(days=3653)
 
 
 class ClassNotFound(AppError):
@@ -468,14 +468,10 @@ class ClassService:
         if (course_slug is None) == (path_slug is None):
             raise ValidationFailed("Assign either a course or a learning path.", field="course")
         if due_at is not None:
-            try:
-                due_at = due_at.astimezone(UTC) if due_at.tzinfo else due_at.replace(tzinfo=UTC)
-            except OverflowError:  # year 1 or 9999 with an offset
-                raise ValidationFailed("Pick a due date in the future.", field="dueAt") from None
-            if due_at <= utcnow():
+            # In UTC and before 2200 (a year-9999 date with an offset cannot be stored).
+            due_at = instant(due_at if due_at.tzinfo else due_at.replace(tzinfo=UTC), "dueAt")
+            if due_at is None or due_at <= utcnow():
                 raise ValidationFailed("Pick a due date in the future.", field="dueAt")
-            if due_at > utcnow() + MAX_DUE_AHEAD:
-                raise ValidationFailed("Pick a due date within ten years.", field="dueAt")
         course_id = path_id = None
         if course_slug is not None:
             course = await course_catalog_repository.by_slug(session, course_slug)
