@@ -72,6 +72,20 @@ async def csrf(client: httpx.AsyncClient, path: str = "/login") -> str:
     return token
 
 
+async def sign_in(client: httpx.AsyncClient, user: User | None) -> str:
+    """Sign in like a browser (or stay signed out); the CSRF token to post forms with."""
+    client.cookies.clear()
+    token = await csrf(client)
+    if user is not None:
+        response = await client.post(
+            "/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token}
+        )
+        assert response.status_code == 303, response.text
+        # Signing in sends a token bound to the new session; the old one is spent.
+        return str(response.cookies["cs_csrf"])
+    return token
+
+
 @contextmanager
 def stopped_clock() -> Iterator[None]:
     """Run with the application's clock stopped at this instant: from here on it moves

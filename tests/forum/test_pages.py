@@ -11,25 +11,11 @@ import pytest
 from sqlalchemy import func, select
 
 from cosmostream.forum.service import forum_service
-from cosmostream.models import ChatMessage, Post, PostLike, Report, Thread, User
-from tests.factories import PASSWORD, actor, csrf, make_user, recorded_queries, selects
+from cosmostream.models import ChatMessage, Post, PostLike, Report, Thread
+from tests.factories import actor, make_user, recorded_queries, selects, sign_in
 from tests.forum.conftest import Forum
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
-
-
-async def sign_in(client: httpx.AsyncClient, user: User | None) -> str:
-    """Sign in like a browser (or stay signed out); the CSRF token to post forms with."""
-    client.cookies.clear()
-    token = await csrf(client)
-    if user is not None:
-        response = await client.post(
-            "/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token}
-        )
-        assert response.status_code == 303, response.text
-        # Signing in sends a token bound to the new session; the old one is spent.
-        return response.cookies["cs_csrf"]
-    return token
 
 
 async def as_user(forum: Forum, who: str) -> str:

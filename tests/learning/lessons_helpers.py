@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-import httpx
-
 from cosmostream.db import Database
 from cosmostream.kit.time import utcnow
 from cosmostream.models import (
@@ -23,7 +21,7 @@ from cosmostream.models import (
     Quiz,
     User,
 )
-from tests.factories import PASSWORD, csrf, make_video
+from tests.factories import make_video
 
 ARTICLE = (
     "# Kepler's third law\n\nThe period obeys $T^2 = a^3$.\n\n$$E = mc^2$$\n\n"
@@ -134,19 +132,6 @@ async def make_lessons(
         session.add_all([*in_video, *questions])
         await session.flush()
     return Lessons(course, *lessons, quiz, video_quiz, in_video, questions)
-
-
-async def sign_in(client: httpx.AsyncClient, user: User | None) -> str:
-    """Sign in like a browser (or stay signed out); the CSRF token to post forms with."""
-    client.cookies.clear()
-    token = await csrf(client)
-    if user is not None:
-        response = await client.post(
-            "/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token}
-        )
-        assert response.status_code == 303, response.text
-        return str(response.cookies["cs_csrf"])
-    return token
 
 
 def form_fields(html: str, form_marker: str = "data-quiz-form") -> dict[str, list[str]]:

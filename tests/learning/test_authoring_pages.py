@@ -27,23 +27,10 @@ from cosmostream.models import (
     Quiz,
     User,
 )
-from tests.factories import PASSWORD, csrf, make_video
+from tests.factories import make_video, sign_in
 from tests.learning.test_authoring_more import build, layout
 
 ROLES = ("anonymous", "learner", "other", "creator", "instructor", "admin")
-
-
-async def sign_in(client: httpx.AsyncClient, user: User | None) -> str:
-    """Sign in like a browser (or stay signed out); the CSRF token to post forms with."""
-    client.cookies.clear()
-    token = await csrf(client)
-    if user is not None:
-        response = await client.post(
-            "/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token}
-        )
-        assert response.status_code == 303, response.text
-        return response.cookies["cs_csrf"]
-    return token
 
 
 async def post(

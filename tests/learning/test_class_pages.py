@@ -25,31 +25,17 @@ from cosmostream.models import (
     User,
 )
 from tests.factories import (
-    PASSWORD,
     actor,
-    csrf,
     make_user,
     recorded_queries,
     selects,
     shift_time,
+    sign_in,
 )
 from tests.learning.class_helpers import add_quiz, assign, attempt, learn, make_class
 from tests.learning.conftest import make_course
 
 ROLES = ("anonymous", "learner", "other", "instructor", "creator", "admin")
-
-
-async def sign_in(client: httpx.AsyncClient, user: User | None) -> str:
-    """Sign in like a browser (or stay signed out); the CSRF token to post forms with."""
-    client.cookies.clear()
-    token = await csrf(client)
-    if user is not None:
-        response = await client.post(
-            "/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token}
-        )
-        assert response.status_code == 303, response.text
-        return response.cookies["cs_csrf"]
-    return token
 
 
 async def as_(client: httpx.AsyncClient, people: dict[str, User], who: str) -> str:

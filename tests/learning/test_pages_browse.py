@@ -37,7 +37,7 @@ from cosmostream.models import (
     Quiz,
     User,
 )
-from tests.factories import PASSWORD, actor, csrf, recorded_queries, selects, shift_time
+from tests.factories import actor, recorded_queries, selects, shift_time, sign_in
 from tests.learning.class_helpers import assign, make_class
 from tests.learning.conftest import enrol, make_course
 
@@ -53,19 +53,6 @@ CHOICE_SPEC = {
     ],
     "explanation": "SECRET-EXPLANATION",
 }
-
-
-async def sign_in(client: httpx.AsyncClient, user: User | None) -> str:
-    """Sign in like a browser (or stay signed out); the CSRF token to post forms with."""
-    client.cookies.clear()
-    token = await csrf(client)
-    if user is not None:
-        response = await client.post(
-            "/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token}
-        )
-        assert response.status_code == 303, response.text
-        return response.cookies["cs_csrf"]
-    return token
 
 
 async def as_role(client: httpx.AsyncClient, people: dict[str, User], who: str) -> str:

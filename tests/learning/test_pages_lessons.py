@@ -23,8 +23,9 @@ from cosmostream.models import (
     QuizAttempt,
     User,
 )
+from tests.factories import sign_in
 from tests.learning.conftest import enrol
-from tests.learning.lessons_helpers import Lessons, form_fields, make_lessons, sign_in
+from tests.learning.lessons_helpers import Lessons, form_fields, make_lessons
 from tests.learning.test_gql import QUESTIONS, SECRET_EXPLANATION, SECRETS, leaks
 
 ROLES = ("anonymous", "learner", "other", "instructor", "creator", "admin")

@@ -115,9 +115,10 @@ def _text(value: str, limit: int, field: str) -> str:
 
 
 class AuthoringService:
-    async def _editable(
+    async def editable(
         self, session: AsyncSession, actor: Actor | None, course_id: uuid.UUID
     ) -> Course:
+        """The course, locked for this unit of work, if the actor may edit it."""
         actor = require_signed_in(actor)
         course = await repo.course(session, course_id)
         if course is None or not can_see_course(actor, course):
@@ -146,7 +147,7 @@ class AuthoringService:
     async def update_course(
         self, session: AsyncSession, actor: Actor | None, course_id: uuid.UUID, fields: CourseFields
     ) -> Course:
-        course = await self._editable(session, actor, course_id)
+        course = await self.editable(session, actor, course_id)
         course.title = _title(fields.title)
         await self._apply(session, course, fields)
         course.updated_at = utcnow()
@@ -175,7 +176,7 @@ class AuthoringService:
         unlock_at: datetime | None = None,
         requires_previous: bool = False,
     ) -> CourseModule:
-        course = await self._editable(session, actor, course_id)
+        course = await self.editable(session, actor, course_id)
         modules = await repo.modules(session, course.id)
         if len(modules) >= MAX_MODULES:
             raise ValidationFailed(f"A course has at most {MAX_MODULES} modules.", field="courseId")
@@ -207,7 +208,7 @@ class AuthoringService:
         module = await repo.module(session, module_id)
         if module is None:
             raise CourseNotFound()
-        course = await self._editable(session, actor, module.course_id)
+        course = await self.editable(session, actor, module.course_id)
         lessons = await repo.lessons(session, module.id)
         if len(lessons) >= MAX_LESSONS:
             raise ValidationFailed(f"A module has at most {MAX_LESSONS} lessons.", field="moduleId")
@@ -260,7 +261,7 @@ class AuthoringService:
         lesson = await repo.lesson(session, lesson_id)
         if lesson is None:
             raise LessonNotFound()
-        course = await self._editable(session, actor, lesson.course_id)
+        course = await self.editable(session, actor, lesson.course_id)
         if lesson.kind is LessonKind.ARTICLE:
             raise ValidationFailed("Articles have no questions.", field="lessonId")
         grading.parse_spec(spec)  # bad_question, naming the field
@@ -305,7 +306,7 @@ class AuthoringService:
             raise QuestionNotFound()
         lesson = await repo.lesson(session, question.lesson_id)
         assert lesson is not None
-        await self._editable(session, actor, lesson.course_id)
+        await self.editable(session, actor, lesson.course_id)
         if prompt is not None:
             question.prompt = _text(prompt, TEXT_MAX, "prompt") or "?"
         if spec is not None and spec != question.spec:
@@ -319,7 +320,7 @@ class AuthoringService:
     async def publish(
         self, session: AsyncSession, actor: Actor | None, course_id: uuid.UUID
     ) -> Course:
-        course = await self._editable(session, actor, course_id)
+        course = await self.editable(session, actor, course_id)
         await self._roll_up(session, course)
         if course.lesson_count == 0:
             raise ValidationFailed("Add a lesson before publishing.", field="courseId")

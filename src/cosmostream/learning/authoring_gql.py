@@ -155,9 +155,7 @@ class CourseEditorMutation:
                 unlock_at=unlock_at,
                 requires_previous=requires_previous,
             )
-            return AuthoredModule(
-                id=strawberry.ID(str(module.id)), title=module.title, position=module.position
-            )
+            return AuthoredModule.of(module)
 
     @strawberry.mutation(description="Move a module one place up or down.")
     async def move_course_module(
@@ -168,9 +166,7 @@ class CourseEditorMutation:
             module = await editing_service.move_module(
                 session, actor, require_uuid(id, ModuleNotFound), direction.value
             )
-            return AuthoredModule(
-                id=strawberry.ID(str(module.id)), title=module.title, position=module.position
-            )
+            return AuthoredModule.of(module)
 
     @strawberry.mutation(
         description="Remove a module with its lessons (and learners' progress in them)."

@@ -47,7 +47,7 @@ from cosmostream.learning.errors import (
     QuestionNotFound,
 )
 from cosmostream.learning.paths import PathNotFound
-from cosmostream.learning.policy import can_edit_course, can_see_course
+from cosmostream.learning.policy import can_edit_course
 from cosmostream.learning.progress import certificate_code
 from cosmostream.learning.repository import progress_repository
 from cosmostream.models import (
@@ -168,13 +168,7 @@ class EditingService:
         self, session: AsyncSession, actor: Actor | None, course_id: uuid.UUID
     ) -> Course:
         """The course, locked for this unit of work, if the actor may edit it."""
-        actor = require_signed_in(actor)
-        course = await repo.locked_course(session, course_id)
-        if course is None or not can_see_course(actor, course):
-            raise CourseNotFound()
-        if not can_edit_course(actor, course):
-            raise PermissionDenied("Only the course's instructor can change it.")
-        return course
+        return await authoring_service.editable(session, actor, course_id)
 
     async def _module(
         self, session: AsyncSession, actor: Actor | None, module_id: uuid.UUID

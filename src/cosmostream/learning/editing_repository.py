@@ -28,11 +28,6 @@ from cosmostream.models import (
 
 
 class EditingRepository:
-    async def locked_course(self, session: AsyncSession, course_id: uuid.UUID) -> Course | None:
-        """The course row, locked until the unit of work ends: edits of one course take
-        turns, so positions and roll-ups are computed from what the previous edit left."""
-        return await session.get(Course, course_id, populate_existing=True, with_for_update=True)
-
     async def locked_path(self, session: AsyncSession, slug: str) -> LearningPath | None:
         return await session.scalar(
             select(LearningPath)

@@ -36,6 +36,7 @@ from cosmostream.learning.errors import (
 )
 from cosmostream.learning.paths import PathNotFound, PathView, path_service
 from cosmostream.learning.progress import progress_service
+from cosmostream.models import CourseModule as CourseModuleRow
 from cosmostream.models import LessonKind, Level, PathOrder
 
 
@@ -444,6 +445,10 @@ class AuthoredModule:
     title: str
     position: int
 
+    @classmethod
+    def of(cls, module: CourseModuleRow) -> AuthoredModule:
+        return cls(id=strawberry.ID(str(module.id)), title=module.title, position=module.position)
+
 
 @strawberry.type
 class AuthoredQuestion:
@@ -709,9 +714,7 @@ class LearningMutation:
                 unlock_at=unlock_at,
                 requires_previous=requires_previous,
             )
-        return AuthoredModule(
-            id=strawberry.ID(str(module.id)), title=module.title, position=module.position
-        )
+        return AuthoredModule.of(module)
 
     @strawberry.mutation(description="Add a lesson at the end of a module.")
     async def add_lesson(
