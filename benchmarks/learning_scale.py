@@ -50,6 +50,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import pickle
 import platform
 import random
 import statistics
@@ -57,6 +58,7 @@ import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -1070,19 +1072,65 @@ class Result:
     rows: list[Row]
 
 
-def run(backend: str, size: Size, n: int, warmup: int) -> Result:
+def run(
+    backend: str, size: Size, n: int, warmup: int, keep: Path | None = None, seed_only: bool = False
+) -> Result:
     database = sqlite_database if backend == "sqlite" else postgres_database
-    print(
-        f"== {backend}: seeding {size.courses:,} courses, {size.learners:,} learners, "
-        f"{size.progress:,} lesson-progress rows"
-    )
-    with database() as url:
-        upgrade(url)
-        plan = asyncio.run(seed(url, size))
-        asyncio.run(_paths_and_sky(url, plan))
+    saved = keep / f"learning-{backend}.plan" if keep else None
+    with (
+        kept_database(backend, keep, fresh=saved is None or not saved.exists())
+        if keep
+        else (database()) as url
+    ):
+        if saved is not None and saved.exists():
+            plan = pickle.loads(saved.read_bytes())
+            print(f"== {backend}: the database kept in {keep} (seeded {plan.counts})")
+        else:
+            print(
+                f"== {backend}: seeding {size.courses:,} courses, {size.learners:,} learners, "
+                f"{size.progress:,} lesson-progress rows"
+            )
+            upgrade(url)
+            plan = asyncio.run(seed(url, size))
+            asyncio.run(_paths_and_sky(url, plan))
+            if saved is not None:
+                saved.write_bytes(pickle.dumps(plan))
+        if seed_only:
+            return Result(backend, plan, [])
         rows = asyncio.run(in_process(url, plan, n, warmup))
         rows += over_http(url, plan, n, warmup)
     return Result(backend, plan, rows)
+
+
+@contextmanager
+def kept_database(backend: str, keep: Path, fresh: bool) -> Iterator[str]:
+    """A database that outlives the run (`--keep DIR`): seeded once, measured again.
+    The measurements add heartbeats and attempts to it; reseed for a clean record."""
+    keep.mkdir(parents=True, exist_ok=True)
+    if backend == "sqlite":
+        path = keep / "learning.db"
+        if fresh:
+            path.unlink(missing_ok=True)
+        yield f"sqlite+aiosqlite:///{path}"
+        return
+    import asyncpg  # type: ignore[import-untyped]
+    from discovery import PG_ADMIN
+
+    from cosmostream.config import normalize_database_url
+
+    name = "cosmostream_bench_learning_kept"
+
+    async def admin() -> None:
+        conn = await asyncpg.connect(PG_ADMIN)
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+
+    if fresh:
+        asyncio.run(admin())
+    yield normalize_database_url(PG_ADMIN.rsplit("/", 1)[0] + f"/{name}")
 
 
 async def _paths_and_sky(url: str, plan: Plan) -> None:
@@ -1155,6 +1203,10 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0, help="shrink the data (0.1: a tenth)")
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument(
+        "--keep", type=Path, help="keep the seeded databases in DIR and reuse them when there"
+    )
+    parser.add_argument("--seed-only", action="store_true", help="seed (with --keep), no runs")
     args = parser.parse_args()
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     if "postgresql" in backends and not postgres_available():
@@ -1168,7 +1220,11 @@ def main() -> None:
         f"{platform.platform()}, Python {platform.python_version()}, scale {args.scale:g}"
     )
     started = os.getloadavg()[0]
-    results = [run(backend, size, args.samples, 20) for backend in backends]
+    results = [
+        run(backend, size, args.samples, 20, args.keep, args.seed_only) for backend in backends
+    ]
+    if args.seed_only:
+        return
     print(
         f"\nload average (1 min): {started:.2f} at the start, {os.getloadavg()[0]:.2f} at the end"
     )

@@ -362,13 +362,12 @@ class ClassService:
         lessons.sort(key=lambda pair: order[pair[0].course_id])  # stable: syllabus order kept
         columns = [Column(lesson, courses[lesson.course_id], quiz) for lesson, quiz in lessons]
         members = await repo.members(session, [klass.id])
-        progress = await repo.table_progress(session, klass.id, course_ids)
+        cells = await repo.table_progress(session, klass.id, course_ids)
         enrolled = await repo.table_enrolments(session, klass.id, course_ids)
         quiz_ids = [c.quiz_id for c in columns if c.quiz_id is not None]
         scores = {
             (u, q): s for u, q, s in await repo.table_best_scores(session, klass.id, quiz_ids)
         }
-        cells = {(user, lesson): (done, spent) for user, lesson, done, spent in progress}
         enrolments: dict[uuid.UUID, dict[uuid.UUID, tuple[int, datetime | None]]] = {}
         for user_id, course_id, required_done, completed_at in enrolled:
             enrolments.setdefault(user_id, {})[course_id] = (required_done, completed_at)
