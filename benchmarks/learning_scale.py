@@ -89,6 +89,7 @@ FULL_LEARNERS = 100_000
 FULL_PROGRESS = 5_000_000
 CLASS_SIZE = 200
 CLASS_LESSONS = 60
+CLASS_CODE = "BENCH-CLASS"
 ADA = "ada@example.com"
 ADA_PASSWORD = "stargazer-viewer"
 DAY = 86400.0
@@ -488,7 +489,7 @@ async def seed(url: str, size: Size, log: Callable[[str], None] = print) -> Plan
         rows = await writer.insert(
             "learning_classes",
             ("id", "teacher_id", "name", "join_code", "created_at"),
-            [(class_id, plan.teacher, "Benchmark class", "BENCH-CLASS", now - 40 * DAY)],
+            [(class_id, plan.teacher, "Benchmark class", CLASS_CODE, now - 40 * DAY)],
         )
         rows += await writer.insert(
             "class_members",
@@ -596,7 +597,7 @@ async def timed(n: int, warmup: int, call: Callable[[int], Awaitable[object]]) -
 
 
 async def in_process(url: str, plan: Plan, n: int, warmup: int) -> list[Row]:
-    from sqlalchemy import case, func, literal_column, select
+    from sqlalchemy import case, func, select
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from cosmostream.account.schemas import Actor
@@ -605,9 +606,9 @@ async def in_process(url: str, plan: Plan, n: int, warmup: int) -> list[Row]:
     from cosmostream.kit.ids import uuid7
     from cosmostream.kit.time import utcnow
     from cosmostream.learning.attempts import attempt_service
+    from cosmostream.learning.browse import LearnFilters, browse_service
     from cosmostream.learning.catalog_repository import course_catalog_repository
-    from cosmostream.learning.courses import course_service
-    from cosmostream.learning.paths import path_service
+    from cosmostream.learning.classes import class_service
     from cosmostream.learning.progress import progress_service
     from cosmostream.models import (
         AttemptState,
@@ -633,20 +634,22 @@ async def in_process(url: str, plan: Plan, n: int, warmup: int) -> list[Row]:
         topics = [None, "planets", "stars", "rockets", "education"]
         ada_slugs = [c.slug for c in ada_courses(plan)]
 
-        # /learn: the catalogue page, the paths and "My learning".
+        # /learn: what the page reads (the catalogue, the paths, "My learning" on the
+        # unfiltered page, the learner's class assignments).
         async def learn(i: int) -> None:
+            topic = topics[i % len(topics)]
             async with db.read() as session:
-                page = await course_service.browse(session, ada, topic=topics[i % len(topics)])
-                await path_service.browse(session)
-                mine = await course_service.my_learning(session, ada)
-            assert page.items
-            assert mine.in_progress
+                page = await browse_service.learn(session, ada, LearnFilters(topic=topic))
+                await class_service.assignments_for(session, ada)
+            assert page.courses.items
+            assert topic is not None or (page.mine is not None and page.mine.in_progress)
 
         async def learn_naive(i: int) -> None:
+            topic = topics[i % len(topics)]
             async with db.read() as session:
-                page = await course_service.browse(session, ada, topic=topics[i % len(topics)])
-                await path_service.browse(session)
-                ids = [card.course.id for card in page.items]
+                page = await browse_service.learn(session, ada, LearnFilters(topic=topic))
+                await class_service.assignments_for(session, ada)
+                ids = [card.course.id for card in page.courses.items]
                 await _lesson_totals(session, ids)
                 await session.execute(
                     select(Enrolment.course_id, func.count())
@@ -670,7 +673,7 @@ async def in_process(url: str, plan: Plan, n: int, warmup: int) -> list[Row]:
                 )
                 mine = list(result)
                 await _lesson_totals(session, [row[0] for row in mine])
-            assert page.items
+            assert page.courses.items
             assert mine
 
         async def _lesson_totals(session: AsyncSession, ids: list[uuid.UUID]) -> None:
@@ -697,12 +700,13 @@ async def in_process(url: str, plan: Plan, n: int, warmup: int) -> list[Row]:
         # A course page: the syllabus with the learner's lesson states.
         async def course(i: int) -> None:
             async with db.read() as session:
-                detail = await course_service.get(session, ada, ada_slugs[i % len(ada_slugs)])
-            assert detail.enrolled
+                page = await browse_service.course(session, ada, ada_slugs[i % len(ada_slugs)])
+            assert page.detail.enrolled
 
         async def course_naive(i: int) -> None:
             async with db.read() as session:
-                detail = await course_service.get(session, ada, ada_slugs[i % len(ada_slugs)])
+                page = await browse_service.course(session, ada, ada_slugs[i % len(ada_slugs)])
+                detail = page.detail
                 course_id = detail.card.course.id
                 await _lesson_totals(session, [course_id])
                 await session.scalar(
@@ -734,13 +738,25 @@ async def in_process(url: str, plan: Plan, n: int, warmup: int) -> list[Row]:
 
         # The class table: 200 learners x 60 lessons, totals, cells and best scores.
         async with db.read() as session:
-            class_id = await session.scalar(select(LearningClass.id))
+            class_id = await session.scalar(
+                select(LearningClass.id).where(LearningClass.join_code == CLASS_CODE)
+            )
         class_course = uuid.UUID(plan.courses[0].id)
 
-        async def table(naive: bool, lean: bool = True) -> int:
-            """The class table. `lean` reads the cells as raw keys and a completion flag
-            (what the table shows) instead of typed columns: converting 12,000 rows of
-            two UUIDs and a timestamp costs more than the query itself."""
+        async with db.read() as session:
+            vera_user = await session.scalar(select(User).where(User.id == uuid.UUID(plan.teacher)))
+            assert vera_user is not None
+        vera = Actor(user=vera_user, session_id=uuid7())
+
+        async def service_table(i: int) -> None:
+            async with db.read() as session:
+                table = await class_service.progress_table(session, vera, class_id)
+            assert len(table.rows) == CLASS_SIZE
+            assert len(table.columns) == CLASS_LESSONS
+
+        async def naive_table(i: int) -> int:
+            """The anchor: the same table read naively, every cell typed (two UUIDs, a
+            timestamp, two floats) and each learner's totals summed from the rows."""
             async with db.read() as session:
                 members = list(
                     await session.scalars(
@@ -748,58 +764,34 @@ async def in_process(url: str, plan: Plan, n: int, warmup: int) -> list[Row]:
                     )
                 )
                 _modules, lessons = await course_catalog_repository.syllabus(session, class_course)
-                if naive:
-                    totals = await session.execute(
-                        select(
-                            LessonProgress.user_id,
-                            func.count(LessonProgress.completed_at),
-                            func.sum(LessonProgress.time_spent_seconds),
-                        )
-                        .where(
-                            LessonProgress.course_id == class_course,
-                            LessonProgress.user_id.in_(members),
-                        )
-                        .group_by(LessonProgress.user_id)
+                totals = await session.execute(
+                    select(
+                        LessonProgress.user_id,
+                        func.count(LessonProgress.completed_at),
+                        func.sum(LessonProgress.time_spent_seconds),
                     )
-                else:
-                    totals = await session.execute(
-                        select(Enrolment).where(
-                            Enrolment.course_id == class_course, Enrolment.user_id.in_(members)
-                        )
+                    .where(
+                        LessonProgress.course_id == class_course,
+                        LessonProgress.user_id.in_(members),
                     )
+                    .group_by(LessonProgress.user_id)
+                )
                 summary = list(totals)
                 where = (
                     LessonProgress.course_id == class_course,
                     LessonProgress.user_id.in_(members),
                 )
-                if lean:
-                    cells = await session.execute(
-                        select(
-                            literal_column("lesson_progress.user_id"),
-                            literal_column("lesson_progress.lesson_id"),
-                            LessonProgress.completed_at.is_not(None),
-                            LessonProgress.time_spent_seconds,
-                        )
-                        .select_from(LessonProgress)
-                        .where(*where)
-                    )
-                    grid = {
-                        (str(row[0]).replace("-", ""), str(row[1]).replace("-", "")): row
-                        for row in cells
-                    }
-                    keys = [m.hex for m in members], [lesson.id.hex for lesson in lessons]
-                else:
-                    cells = await session.execute(
-                        select(
-                            LessonProgress.user_id,
-                            LessonProgress.lesson_id,
-                            LessonProgress.completed_at,
-                            LessonProgress.covered_seconds,
-                            LessonProgress.time_spent_seconds,
-                        ).where(*where)
-                    )
-                    grid = {(row[0], row[1]): row for row in cells}
-                    keys = members, [lesson.id for lesson in lessons]
+                cells = await session.execute(
+                    select(
+                        LessonProgress.user_id,
+                        LessonProgress.lesson_id,
+                        LessonProgress.completed_at,
+                        LessonProgress.covered_seconds,
+                        LessonProgress.time_spent_seconds,
+                    ).where(*where)
+                )
+                grid = {(row[0], row[1]): row for row in cells}
+                keys = members, [lesson.id for lesson in lessons]
                 scores = await session.execute(
                     select(QuizAttempt.user_id, Quiz.lesson_id, func.max(QuizAttempt.score))
                     .join(Quiz, Quiz.id == QuizAttempt.quiz_id)
@@ -821,17 +813,11 @@ async def in_process(url: str, plan: Plan, n: int, warmup: int) -> list[Row]:
         # Fewer samples: each reads 12,000 cells.
         k, w = max(20, n // 4), max(3, warmup // 4)
         rows.append(
-            Row("class table 200 x 60 (roll-up)", await timed(k, w, lambda i: table(False)),
-                "class")
-        )  # fmt: skip
+            Row("class table 200 x 60 (service)", await timed(k, w, service_table), "class")
+        )
         rows.append(
-            Row("class table, totals from rows", await timed(k, w, lambda i: table(True)),
-                anchor="class table 200 x 60 (roll-up)")
-        )  # fmt: skip
-        rows.append(
-            Row("class table, typed cells",
-                await timed(k, w, lambda i: table(False, lean=False)),
-                anchor="class table 200 x 60 (roll-up)")
+            Row("class table, typed cells, totals from rows", await timed(k, w, naive_table),
+                anchor="class table 200 x 60 (service)")
         )  # fmt: skip
 
         # A heartbeat: the lesson's coverage, its completion and the course roll-up.
@@ -925,34 +911,8 @@ async def in_process(url: str, plan: Plan, n: int, warmup: int) -> list[Row]:
 # Through the real app
 
 LOGIN = "mutation($email: String!, $password: String!) { login(email: $email, password: $password) { accessToken } }"
-LEARN_QUERY = """
-query Learn($topic: String) {
-  courses(topic: $topic, first: 20) { edges { node {
-    slug title summary level premium lessonCount durationSeconds enrolmentCount enrolled progress
-    instructor { displayName } category { slug name }
-  } } pageInfo { hasNextPage endCursor } }
-  learningPaths { slug title level }
-  myLearning {
-    inProgress { slug title progress lessonCount }
-    completed { slug title completedAt }
-  }
-}
-"""
-COURSE_QUERY = """
-query Course($slug: String!) {
-  course(slug: $slug) {
-    slug title description level premium lessonCount durationSeconds enrolmentCount
-    enrolled progress completedAt instructor { displayName }
-    syllabus {
-      canEdit resumeLessonId
-      prerequisites { slug title completed }
-      modules { id title position unlockAt locked lockedBecause lessons {
-        id title kind locked completed quizId
-      } }
-    }
-  }
-}
-"""
+VERA = "vera@example.com"
+VERA_PASSWORD = "dark-matter-halo"
 START = """
 mutation Start($quizId: ID!) {
   startQuizAttempt(quizId: $quizId) { id questions { id kind options { id } } }
@@ -970,14 +930,23 @@ mutation Submit($attemptId: ID!, $answers: [AnswerInput!]) {
 def over_http(url: str, plan: Plan, n: int, warmup: int) -> list[Row]:
     env = {"DATABASE_URL": url.replace("+aiosqlite", "").replace("+asyncpg", "")}
     rows: list[Row] = []
+    class_id = asyncio.run(_class_id(url))
     mine = ada_courses(plan)
     quizzes, skies = quiz_lessons(plan)
     with running_server("web", env) as server, httpx.Client(base_url=server.url) as client:
-        login = client.post(
-            "/graphql", json={"query": LOGIN, "variables": {"email": ADA, "password": ADA_PASSWORD}}
-        )
-        token = login.json()["data"]["login"]["accessToken"]
-        headers = {"Authorization": f"Bearer {token}"}
+
+        def token(email: str, password: str) -> str:
+            login = client.post(
+                "/graphql",
+                json={"query": LOGIN, "variables": {"email": email, "password": password}},
+            )
+            return str(login.json()["data"]["login"]["accessToken"])
+
+        ada_token = token(ADA, ADA_PASSWORD)
+        headers = {"Authorization": f"Bearer {ada_token}"}
+        # The pages read the access cookie (the page benchmarks sign in the same way).
+        ada_cookie = {"Cookie": f"cs_access={ada_token}"}
+        vera_cookie = {"Cookie": f"cs_access={token(VERA, VERA_PASSWORD)}"}
 
         def gql(query: str, variables: dict[str, Any]) -> dict[str, Any]:
             response = client.post(
@@ -988,7 +957,7 @@ def over_http(url: str, plan: Plan, n: int, warmup: int) -> list[Row]:
             assert "errors" not in body, body["errors"]
             return body
 
-        def sample(call: Callable[[int], object]) -> list[float]:
+        def sample(call: Callable[[int], object], n: int = n, warmup: int = warmup) -> list[float]:
             times = []
             for i in range(warmup + n):
                 started = time.perf_counter()
@@ -998,22 +967,34 @@ def over_http(url: str, plan: Plan, n: int, warmup: int) -> list[Row]:
                     times.append(elapsed)
             return times
 
+        def page(path: str, cookie: dict[str, str], expect: str) -> None:
+            response = client.get(path, headers=cookie)
+            assert response.status_code == 200, (path, response.status_code)
+            assert expect in response.text, (path, expect)
+
         def healthz(i: int) -> None:
             assert client.get("/healthz").status_code == 200
 
         topics = [None, "planets", "stars", "rockets", "education"]
 
         def learn(i: int) -> None:
-            body = gql(LEARN_QUERY, {"topic": topics[i % len(topics)]})
-            assert body["data"]["myLearning"]["inProgress"]
+            topic = topics[i % len(topics)]
+            # The unfiltered page shows "My learning": her courses in progress.
+            page("/learn" + (f"?topic={topic}" if topic else ""), ada_cookie,
+                 "Course " if topic else "my-learning-heading")  # fmt: skip
 
         def course(i: int) -> None:
-            body = gql(COURSE_QUERY, {"slug": mine[i % len(mine)].slug})
-            assert body["data"]["course"]["enrolled"]
+            slug = mine[i % len(mine)].slug
+            page(f"/courses/{slug}", ada_cookie, "Lesson 1")
+
+        def classroom(i: int) -> None:
+            page(f"/classes/{class_id}", vera_cookie, "class-table")
 
         rows.append(Row("GET /healthz (anchor)", sample(healthz)))
-        rows.append(Row("GraphQL /learn (courses+paths+mine)", sample(learn), "learn"))
-        rows.append(Row("GraphQL course page (syllabus)", sample(course), "course"))
+        rows.append(Row("GET /learn (page)", sample(learn), "learn"))
+        rows.append(Row("GET /courses/<slug> (page)", sample(course), "course"))
+        k, w = max(20, n // 4), max(3, warmup // 4)
+        rows.append(Row("GET /classes/<id> (teacher's table)", sample(classroom, k, w), "class"))
 
         def submissions(lessons: list[LessonRow], answers: list[dict[str, Any]]) -> list[float]:
             times = []
@@ -1037,6 +1018,24 @@ def over_http(url: str, plan: Plan, n: int, warmup: int) -> list[Row]:
         sky_answer = _sky_answer()
         rows.append(Row("submit sky-pointing question", submissions(skies, [sky_answer]), "sky"))
     return rows
+
+
+async def _class_id(url: str) -> str:
+    from sqlalchemy import select
+
+    from cosmostream.db import Database
+    from cosmostream.models import LearningClass
+
+    db = Database(url, pooled=False)
+    try:
+        async with db.read() as session:
+            return str(
+                await session.scalar(
+                    select(LearningClass.id).where(LearningClass.join_code == CLASS_CODE)
+                )
+            )
+    finally:
+        await db.dispose()
 
 
 def quiz_lessons(plan: Plan) -> tuple[list[LessonRow], list[LessonRow]]:
