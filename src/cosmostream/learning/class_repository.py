@@ -8,12 +8,14 @@ of asking learner by learner (see `ClassRepository.table_*`).
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, func, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.types import NullType
 
 from cosmostream.kit import sql
@@ -34,6 +36,23 @@ from cosmostream.models import (
     QuizAttempt,
     User,
 )
+
+
+@dataclass(frozen=True)
+class ProgressGrid:
+    """The progress table's cells as read: learner -> lesson -> (completed, seconds spent),
+    keyed by the ids' raw form; `keys` gives an id's raw form (None: no cell)."""
+
+    rows: dict[object, dict[object, tuple[bool, float]]]
+    keys: dict[uuid.UUID, object]
+
+    def learner(self, user_id: uuid.UUID) -> dict[object, tuple[bool, float]]:
+        """A learner's cells by the raw lesson id (`key`)."""
+        key = self.keys.get(user_id)
+        return {} if key is None else self.rows.get(key, {})
+
+    def key(self, lesson_id: uuid.UUID) -> object:
+        return self.keys.get(lesson_id)
 
 
 class ClassRepository:
@@ -202,17 +221,17 @@ class ClassRepository:
         session: AsyncSession,
         class_id: uuid.UUID,
         course_ids: list[uuid.UUID],
-    ) -> dict[tuple[uuid.UUID, uuid.UUID], tuple[bool, float]]:
-        """(user, lesson) -> (completed, time spent) of the members in these courses.
+    ) -> ProgressGrid:
+        """(completed, time spent) by learner and lesson, of the members in these courses.
 
         Read lean, for thousands of rows: plain columns, none typed on the way
         out (a completion flag rather than a timestamp, the ids as the driver
-        gives them), then each distinct id made a UUID once through a dict of the
-        few hundred there are, instead of two UUIDs per row (SQLite stores them
-        as hex text; asyncpg's are UUIDs already)."""
+        gives them: hex text on SQLite, asyncpg's own UUIDs), filed by those raw
+        ids, whose hashes are cached; only the few hundred distinct ids become
+        UUIDs, once (see `ProgressGrid`)."""
         if not course_ids:
-            return {}
-        rows = await session.execute(
+            return ProgressGrid({}, {})
+        result = await session.execute(
             select(
                 _raw(LessonProgress.user_id),
                 _raw(LessonProgress.lesson_id),
@@ -222,17 +241,15 @@ class ClassRepository:
             .join(ClassMember, ClassMember.user_id == LessonProgress.user_id)
             .where(ClassMember.class_id == class_id, LessonProgress.course_id.in_(course_ids))
         )
-        ids: dict[object, uuid.UUID] = {}
-        cells: dict[tuple[uuid.UUID, uuid.UUID], tuple[bool, float]] = {}
-        for user, lesson, done, spent in rows:
-            u = ids.get(user)
-            if u is None:
-                u = ids[user] = _uuid(user)
-            k = ids.get(lesson)
-            if k is None:
-                k = ids[lesson] = _uuid(lesson)
-            cells[u, k] = (bool(done), spent or 0.0)
-        return cells
+        rows: dict[object, dict[object, tuple[bool, float]]] = {}
+        for user, lesson, done, spent in result:
+            mine = rows.get(user)
+            if mine is None:
+                mine = rows[user] = {}
+            mine[lesson] = (done, spent)
+        lessons: set[object] = set().union(*rows.values())
+        keys = {_uuid(raw): raw for raw in lessons.union(rows)}
+        return ProgressGrid(rows, keys)
 
     async def table_enrolments(
         self,
@@ -283,7 +300,7 @@ class ClassRepository:
         ]
 
 
-def _raw(column: ColumnElement[Any]) -> ColumnElement[Any]:
+def _raw(column: ColumnElement[Any] | InstrumentedAttribute[Any]) -> ColumnElement[Any]:
     """The column as the driver returns it, without the type's per-row conversion."""
     return type_coerce(column, NullType())
 
