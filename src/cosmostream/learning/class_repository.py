@@ -282,8 +282,12 @@ class ClassRepository:
         """(user, quiz, best submitted score) of the members who submitted these quizzes."""
         if not quiz_ids:
             return []
+        # A learner's best score per quiz: thousands of rows in a large class, so the
+        # ids come raw and each distinct one becomes a UUID once (as `table_progress`).
         query = (
-            select(QuizAttempt.user_id, QuizAttempt.quiz_id, func.max(QuizAttempt.score))
+            select(
+                _raw(QuizAttempt.user_id), _raw(QuizAttempt.quiz_id), func.max(QuizAttempt.score)
+            )
             .join(ClassMember, ClassMember.user_id == QuizAttempt.user_id)
             .where(
                 ClassMember.class_id == class_id,
@@ -293,11 +297,18 @@ class ClassRepository:
             )
             .group_by(QuizAttempt.user_id, QuizAttempt.quiz_id)
         )
-        rows = await session.execute(query)
-        # asyncpg gives Decimals already; other drivers may give floats.
-        return [
-            (r[0], r[1], r[2] if isinstance(r[2], Decimal) else Decimal(str(r[2]))) for r in rows
-        ]
+        ids: dict[object, uuid.UUID] = {}
+        best = []
+        for user, quiz, score in await session.execute(query):
+            u = ids.get(user)
+            if u is None:
+                u = ids[user] = _uuid(user)
+            q = ids.get(quiz)
+            if q is None:
+                q = ids[quiz] = _uuid(quiz)
+            # asyncpg gives Decimals already; other drivers may give floats.
+            best.append((u, q, score if isinstance(score, Decimal) else Decimal(str(score))))
+        return best
 
 
 def _raw(column: ColumnElement[Any] | InstrumentedAttribute[Any]) -> ColumnElement[Any]:
