@@ -18,31 +18,34 @@ taking a 60-lesson course with their quiz attempts. Then ANALYZE.
 Measured, p50/p95, each with its anchor from the same run:
 
 - through a real `cosmostream web` over loopback (one keep-alive connection,
-  as `discovery.py`): the GraphQL that `/learn` and a course page read
-  (`courses` + `learningPaths` + `myLearning`; `course(slug) { syllabus }`)
-  for a signed-in learner, quiz submission with grading
+  as `discovery.py`, signed in by the access cookie): the `/learn` page and a
+  course page for a signed-in learner, the `/classes/<id>` page for the
+  class's teacher (the 200 x 60 progress table), quiz submission with grading
   (`submitQuizAttempt`, the attempt started untimed before it), and the same
   for a one-question sky-pointing quiz; anchor `/healthz`.
-- in process, through the services and repositories (the class service is
-  not on main yet: the class table is the roll-up query it would run):
-  the /learn and course-page data, a class progress table (200 learners x 60
-  lessons: their enrolments, every lesson cell, best quiz scores), and a
-  heartbeat through `progress_service.on_playback` in its own unit of work;
-  each against the same figures computed naively from raw rows (lesson,
-  enrolment and completion counts aggregated from `lessons`, `enrolments` and
-  `lesson_progress` instead of read from the roll-ups; a heartbeat followed by
-  recounting the learner's course from its lesson rows).
+- in process, through the services the pages call: the /learn and
+  course-page reads (`browse_service`), the class progress table
+  (`class_service.progress_table`), and a heartbeat through
+  `progress_service.on_playback` in its own unit of work; each against the
+  same figures computed naively from raw rows (lesson, enrolment and
+  completion counts aggregated from `lessons`, `enrolments` and
+  `lesson_progress`; the class table with typed cells and totals summed from
+  the rows; a heartbeat followed by recounting the learner's course from its
+  lesson rows), and quiz submission through `attempt_service`.
 
 Targets: /learn and course page p95 <= 50 ms; submission p95 <= 30 ms (sky
 <= 60 ms); class table p95 <= 150 ms; progress recompute after a heartbeat
 <= 5 ms.
 
     .venv/bin/python benchmarks/learning_scale.py [--scale 0.1] [--backend sqlite|postgresql|both]
+        [--keep DIR [--seed-only]]
 
 `--scale` shrinks courses, learners and progress rows together (at least 50
-courses); samples stay the same. PostgreSQL is skipped with a note when the
-server at BENCH_POSTGRES_URL (default postgresql://postgres@127.0.0.1:5432/postgres)
-is unreachable.
+courses; at least 210 learners, the class needs 200); samples stay the same.
+`--keep DIR` keeps the seeded databases and the plan in DIR and measures them
+again on the next run without seeding (`--seed-only`: seed and stop).
+PostgreSQL is skipped with a note when the server at BENCH_POSTGRES_URL
+(default postgresql://postgres@127.0.0.1:5432/postgres) is unreachable.
 """
 
 from __future__ import annotations
