@@ -18,38 +18,43 @@ taking a 60-lesson course with their quiz attempts. Then ANALYZE.
 Measured, p50/p95, each with its anchor from the same run:
 
 - through a real `cosmostream web` over loopback (one keep-alive connection,
-  as `discovery.py`): the GraphQL that `/learn` and a course page read
-  (`courses` + `learningPaths` + `myLearning`; `course(slug) { syllabus }`)
-  for a signed-in learner, quiz submission with grading
+  as `discovery.py`, signed in by the access cookie): the `/learn` page and a
+  course page for a signed-in learner, the `/classes/<id>` page for the
+  class's teacher (the 200 x 60 progress table), quiz submission with grading
   (`submitQuizAttempt`, the attempt started untimed before it), and the same
   for a one-question sky-pointing quiz; anchor `/healthz`.
-- in process, through the services and repositories (the class service is
-  not on main yet: the class table is the roll-up query it would run):
-  the /learn and course-page data, a class progress table (200 learners x 60
-  lessons: their enrolments, every lesson cell, best quiz scores), and a
-  heartbeat through `progress_service.on_playback` in its own unit of work;
-  each against the same figures computed naively from raw rows (lesson,
-  enrolment and completion counts aggregated from `lessons`, `enrolments` and
-  `lesson_progress` instead of read from the roll-ups; a heartbeat followed by
-  recounting the learner's course from its lesson rows).
+- in process, through the services the pages call: the /learn and
+  course-page reads (`browse_service`), the class progress table
+  (`class_service.progress_table`), and a heartbeat through
+  `progress_service.on_playback` in its own unit of work; each against the
+  same figures computed naively from raw rows (lesson, enrolment and
+  completion counts aggregated from `lessons`, `enrolments` and
+  `lesson_progress`; the class table with typed cells and totals summed from
+  the rows; a heartbeat followed by recounting the learner's course from its
+  lesson rows), and quiz submission through `attempt_service`.
 
 Targets: /learn and course page p95 <= 50 ms; submission p95 <= 30 ms (sky
 <= 60 ms); class table p95 <= 150 ms; progress recompute after a heartbeat
 <= 5 ms.
 
     .venv/bin/python benchmarks/learning_scale.py [--scale 0.1] [--backend sqlite|postgresql|both]
+        [--keep DIR [--seed-only]]
 
 `--scale` shrinks courses, learners and progress rows together (at least 50
-courses); samples stay the same. PostgreSQL is skipped with a note when the
-server at BENCH_POSTGRES_URL (default postgresql://postgres@127.0.0.1:5432/postgres)
-is unreachable.
+courses; at least 210 learners, the class needs 200); samples stay the same.
+`--keep DIR` keeps the seeded databases and the plan in DIR and measures them
+again on the next run without seeding (`--seed-only`: seed and stop).
+PostgreSQL is skipped with a note when the server at BENCH_POSTGRES_URL
+(default postgresql://postgres@127.0.0.1:5432/postgres) is unreachable.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
+import pickle
 import platform
 import random
 import statistics
@@ -57,6 +62,7 @@ import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -87,6 +93,7 @@ FULL_LEARNERS = 100_000
 FULL_PROGRESS = 5_000_000
 CLASS_SIZE = 200
 CLASS_LESSONS = 60
+CLASS_CODE = "BENCH-CLASS"
 ADA = "ada@example.com"
 ADA_PASSWORD = "stargazer-viewer"
 DAY = 86400.0
@@ -486,7 +493,7 @@ async def seed(url: str, size: Size, log: Callable[[str], None] = print) -> Plan
         rows = await writer.insert(
             "learning_classes",
             ("id", "teacher_id", "name", "join_code", "created_at"),
-            [(class_id, plan.teacher, "Benchmark class", "BENCH-CLASS", now - 40 * DAY)],
+            [(class_id, plan.teacher, "Benchmark class", CLASS_CODE, now - 40 * DAY)],
         )
         rows += await writer.insert(
             "class_members",
@@ -594,7 +601,7 @@ async def timed(n: int, warmup: int, call: Callable[[int], Awaitable[object]]) -
 
 
 async def in_process(url: str, plan: Plan, n: int, warmup: int) -> list[Row]:
-    from sqlalchemy import case, func, literal_column, select
+    from sqlalchemy import case, func, select
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from cosmostream.account.schemas import Actor
@@ -603,9 +610,9 @@ async def in_process(url: str, plan: Plan, n: int, warmup: int) -> list[Row]:
     from cosmostream.kit.ids import uuid7
     from cosmostream.kit.time import utcnow
     from cosmostream.learning.attempts import attempt_service
+    from cosmostream.learning.browse import LearnFilters, browse_service
     from cosmostream.learning.catalog_repository import course_catalog_repository
-    from cosmostream.learning.courses import course_service
-    from cosmostream.learning.paths import path_service
+    from cosmostream.learning.classes import class_service
     from cosmostream.learning.progress import progress_service
     from cosmostream.models import (
         AttemptState,
@@ -631,20 +638,22 @@ async def in_process(url: str, plan: Plan, n: int, warmup: int) -> list[Row]:
         topics = [None, "planets", "stars", "rockets", "education"]
         ada_slugs = [c.slug for c in ada_courses(plan)]
 
-        # /learn: the catalogue page, the paths and "My learning".
+        # /learn: what the page reads (the catalogue, the paths, "My learning" on the
+        # unfiltered page, the learner's class assignments).
         async def learn(i: int) -> None:
+            topic = topics[i % len(topics)]
             async with db.read() as session:
-                page = await course_service.browse(session, ada, topic=topics[i % len(topics)])
-                await path_service.browse(session)
-                mine = await course_service.my_learning(session, ada)
-            assert page.items
-            assert mine.in_progress
+                page = await browse_service.learn(session, ada, LearnFilters(topic=topic))
+                await class_service.assignments_for(session, ada)
+            assert page.courses.items
+            assert topic is not None or (page.mine is not None and page.mine.in_progress)
 
         async def learn_naive(i: int) -> None:
+            topic = topics[i % len(topics)]
             async with db.read() as session:
-                page = await course_service.browse(session, ada, topic=topics[i % len(topics)])
-                await path_service.browse(session)
-                ids = [card.course.id for card in page.items]
+                page = await browse_service.learn(session, ada, LearnFilters(topic=topic))
+                await class_service.assignments_for(session, ada)
+                ids = [card.course.id for card in page.courses.items]
                 await _lesson_totals(session, ids)
                 await session.execute(
                     select(Enrolment.course_id, func.count())
@@ -668,7 +677,7 @@ async def in_process(url: str, plan: Plan, n: int, warmup: int) -> list[Row]:
                 )
                 mine = list(result)
                 await _lesson_totals(session, [row[0] for row in mine])
-            assert page.items
+            assert page.courses.items
             assert mine
 
         async def _lesson_totals(session: AsyncSession, ids: list[uuid.UUID]) -> None:
@@ -695,12 +704,13 @@ async def in_process(url: str, plan: Plan, n: int, warmup: int) -> list[Row]:
         # A course page: the syllabus with the learner's lesson states.
         async def course(i: int) -> None:
             async with db.read() as session:
-                detail = await course_service.get(session, ada, ada_slugs[i % len(ada_slugs)])
-            assert detail.enrolled
+                page = await browse_service.course(session, ada, ada_slugs[i % len(ada_slugs)])
+            assert page.detail.enrolled
 
         async def course_naive(i: int) -> None:
             async with db.read() as session:
-                detail = await course_service.get(session, ada, ada_slugs[i % len(ada_slugs)])
+                page = await browse_service.course(session, ada, ada_slugs[i % len(ada_slugs)])
+                detail = page.detail
                 course_id = detail.card.course.id
                 await _lesson_totals(session, [course_id])
                 await session.scalar(
@@ -732,13 +742,25 @@ async def in_process(url: str, plan: Plan, n: int, warmup: int) -> list[Row]:
 
         # The class table: 200 learners x 60 lessons, totals, cells and best scores.
         async with db.read() as session:
-            class_id = await session.scalar(select(LearningClass.id))
+            class_id = await session.scalar(
+                select(LearningClass.id).where(LearningClass.join_code == CLASS_CODE)
+            )
         class_course = uuid.UUID(plan.courses[0].id)
 
-        async def table(naive: bool, lean: bool = True) -> int:
-            """The class table. `lean` reads the cells as raw keys and a completion flag
-            (what the table shows) instead of typed columns: converting 12,000 rows of
-            two UUIDs and a timestamp costs more than the query itself."""
+        async with db.read() as session:
+            vera_user = await session.scalar(select(User).where(User.id == uuid.UUID(plan.teacher)))
+            assert vera_user is not None
+        vera = Actor(user=vera_user, session_id=uuid7())
+
+        async def service_table(i: int) -> None:
+            async with db.read() as session:
+                table = await class_service.progress_table(session, vera, class_id)
+            assert len(table.rows) == CLASS_SIZE
+            assert len(table.columns) == CLASS_LESSONS
+
+        async def naive_table(i: int) -> int:
+            """The anchor: the same table read naively, every cell typed (two UUIDs, a
+            timestamp, two floats) and each learner's totals summed from the rows."""
             async with db.read() as session:
                 members = list(
                     await session.scalars(
@@ -746,58 +768,34 @@ async def in_process(url: str, plan: Plan, n: int, warmup: int) -> list[Row]:
                     )
                 )
                 _modules, lessons = await course_catalog_repository.syllabus(session, class_course)
-                if naive:
-                    totals = await session.execute(
-                        select(
-                            LessonProgress.user_id,
-                            func.count(LessonProgress.completed_at),
-                            func.sum(LessonProgress.time_spent_seconds),
-                        )
-                        .where(
-                            LessonProgress.course_id == class_course,
-                            LessonProgress.user_id.in_(members),
-                        )
-                        .group_by(LessonProgress.user_id)
+                totals = await session.execute(
+                    select(
+                        LessonProgress.user_id,
+                        func.count(LessonProgress.completed_at),
+                        func.sum(LessonProgress.time_spent_seconds),
                     )
-                else:
-                    totals = await session.execute(
-                        select(Enrolment).where(
-                            Enrolment.course_id == class_course, Enrolment.user_id.in_(members)
-                        )
+                    .where(
+                        LessonProgress.course_id == class_course,
+                        LessonProgress.user_id.in_(members),
                     )
+                    .group_by(LessonProgress.user_id)
+                )
                 summary = list(totals)
                 where = (
                     LessonProgress.course_id == class_course,
                     LessonProgress.user_id.in_(members),
                 )
-                if lean:
-                    cells = await session.execute(
-                        select(
-                            literal_column("lesson_progress.user_id"),
-                            literal_column("lesson_progress.lesson_id"),
-                            LessonProgress.completed_at.is_not(None),
-                            LessonProgress.time_spent_seconds,
-                        )
-                        .select_from(LessonProgress)
-                        .where(*where)
-                    )
-                    grid = {
-                        (str(row[0]).replace("-", ""), str(row[1]).replace("-", "")): row
-                        for row in cells
-                    }
-                    keys = [m.hex for m in members], [lesson.id.hex for lesson in lessons]
-                else:
-                    cells = await session.execute(
-                        select(
-                            LessonProgress.user_id,
-                            LessonProgress.lesson_id,
-                            LessonProgress.completed_at,
-                            LessonProgress.covered_seconds,
-                            LessonProgress.time_spent_seconds,
-                        ).where(*where)
-                    )
-                    grid = {(row[0], row[1]): row for row in cells}
-                    keys = members, [lesson.id for lesson in lessons]
+                cells = await session.execute(
+                    select(
+                        LessonProgress.user_id,
+                        LessonProgress.lesson_id,
+                        LessonProgress.completed_at,
+                        LessonProgress.covered_seconds,
+                        LessonProgress.time_spent_seconds,
+                    ).where(*where)
+                )
+                grid = {(row[0], row[1]): row for row in cells}
+                keys = members, [lesson.id for lesson in lessons]
                 scores = await session.execute(
                     select(QuizAttempt.user_id, Quiz.lesson_id, func.max(QuizAttempt.score))
                     .join(Quiz, Quiz.id == QuizAttempt.quiz_id)
@@ -819,17 +817,11 @@ async def in_process(url: str, plan: Plan, n: int, warmup: int) -> list[Row]:
         # Fewer samples: each reads 12,000 cells.
         k, w = max(20, n // 4), max(3, warmup // 4)
         rows.append(
-            Row("class table 200 x 60 (roll-up)", await timed(k, w, lambda i: table(False)),
-                "class")
-        )  # fmt: skip
+            Row("class table 200 x 60 (service)", await timed(k, w, service_table), "class")
+        )
         rows.append(
-            Row("class table, totals from rows", await timed(k, w, lambda i: table(True)),
-                anchor="class table 200 x 60 (roll-up)")
-        )  # fmt: skip
-        rows.append(
-            Row("class table, typed cells",
-                await timed(k, w, lambda i: table(False, lean=False)),
-                anchor="class table 200 x 60 (roll-up)")
+            Row("class table, typed cells, totals from rows", await timed(k, w, naive_table),
+                anchor="class table 200 x 60 (service)")
         )  # fmt: skip
 
         # A heartbeat: the lesson's coverage, its completion and the course roll-up.
@@ -923,34 +915,8 @@ async def in_process(url: str, plan: Plan, n: int, warmup: int) -> list[Row]:
 # Through the real app
 
 LOGIN = "mutation($email: String!, $password: String!) { login(email: $email, password: $password) { accessToken } }"
-LEARN_QUERY = """
-query Learn($topic: String) {
-  courses(topic: $topic, first: 20) { edges { node {
-    slug title summary level premium lessonCount durationSeconds enrolmentCount enrolled progress
-    instructor { displayName } category { slug name }
-  } } pageInfo { hasNextPage endCursor } }
-  learningPaths { slug title level }
-  myLearning {
-    inProgress { slug title progress lessonCount }
-    completed { slug title completedAt }
-  }
-}
-"""
-COURSE_QUERY = """
-query Course($slug: String!) {
-  course(slug: $slug) {
-    slug title description level premium lessonCount durationSeconds enrolmentCount
-    enrolled progress completedAt instructor { displayName }
-    syllabus {
-      canEdit resumeLessonId
-      prerequisites { slug title completed }
-      modules { id title position unlockAt locked lockedBecause lessons {
-        id title kind locked completed quizId
-      } }
-    }
-  }
-}
-"""
+VERA = "vera@example.com"
+VERA_PASSWORD = "dark-matter-halo"
 START = """
 mutation Start($quizId: ID!) {
   startQuizAttempt(quizId: $quizId) { id questions { id kind options { id } } }
@@ -968,14 +934,23 @@ mutation Submit($attemptId: ID!, $answers: [AnswerInput!]) {
 def over_http(url: str, plan: Plan, n: int, warmup: int) -> list[Row]:
     env = {"DATABASE_URL": url.replace("+aiosqlite", "").replace("+asyncpg", "")}
     rows: list[Row] = []
+    class_id = asyncio.run(_class_id(url))
     mine = ada_courses(plan)
     quizzes, skies = quiz_lessons(plan)
     with running_server("web", env) as server, httpx.Client(base_url=server.url) as client:
-        login = client.post(
-            "/graphql", json={"query": LOGIN, "variables": {"email": ADA, "password": ADA_PASSWORD}}
-        )
-        token = login.json()["data"]["login"]["accessToken"]
-        headers = {"Authorization": f"Bearer {token}"}
+
+        def token(email: str, password: str) -> str:
+            login = client.post(
+                "/graphql",
+                json={"query": LOGIN, "variables": {"email": email, "password": password}},
+            )
+            return str(login.json()["data"]["login"]["accessToken"])
+
+        ada_token = token(ADA, ADA_PASSWORD)
+        headers = {"Authorization": f"Bearer {ada_token}"}
+        # The pages read the access cookie (the page benchmarks sign in the same way).
+        ada_cookie = {"Cookie": f"cs_access={ada_token}"}
+        vera_cookie = {"Cookie": f"cs_access={token(VERA, VERA_PASSWORD)}"}
 
         def gql(query: str, variables: dict[str, Any]) -> dict[str, Any]:
             response = client.post(
@@ -986,7 +961,7 @@ def over_http(url: str, plan: Plan, n: int, warmup: int) -> list[Row]:
             assert "errors" not in body, body["errors"]
             return body
 
-        def sample(call: Callable[[int], object]) -> list[float]:
+        def sample(call: Callable[[int], object], n: int = n, warmup: int = warmup) -> list[float]:
             times = []
             for i in range(warmup + n):
                 started = time.perf_counter()
@@ -996,22 +971,34 @@ def over_http(url: str, plan: Plan, n: int, warmup: int) -> list[Row]:
                     times.append(elapsed)
             return times
 
+        def page(path: str, cookie: dict[str, str], expect: str) -> None:
+            response = client.get(path, headers=cookie)
+            assert response.status_code == 200, (path, response.status_code)
+            assert expect in response.text, (path, expect)
+
         def healthz(i: int) -> None:
             assert client.get("/healthz").status_code == 200
 
         topics = [None, "planets", "stars", "rockets", "education"]
 
         def learn(i: int) -> None:
-            body = gql(LEARN_QUERY, {"topic": topics[i % len(topics)]})
-            assert body["data"]["myLearning"]["inProgress"]
+            topic = topics[i % len(topics)]
+            # The unfiltered page shows "My learning": her courses in progress.
+            page("/learn" + (f"?topic={topic}" if topic else ""), ada_cookie,
+                 "Course " if topic else "my-learning-heading")  # fmt: skip
 
         def course(i: int) -> None:
-            body = gql(COURSE_QUERY, {"slug": mine[i % len(mine)].slug})
-            assert body["data"]["course"]["enrolled"]
+            slug = mine[i % len(mine)].slug
+            page(f"/courses/{slug}", ada_cookie, "Lesson 1")
+
+        def classroom(i: int) -> None:
+            page(f"/classes/{class_id}", vera_cookie, "class-table")
 
         rows.append(Row("GET /healthz (anchor)", sample(healthz)))
-        rows.append(Row("GraphQL /learn (courses+paths+mine)", sample(learn), "learn"))
-        rows.append(Row("GraphQL course page (syllabus)", sample(course), "course"))
+        rows.append(Row("GET /learn (page)", sample(learn), "learn"))
+        rows.append(Row("GET /courses/<slug> (page)", sample(course), "course"))
+        k, w = max(20, n // 4), max(3, warmup // 4)
+        rows.append(Row("GET /classes/<id> (teacher's table)", sample(classroom, k, w), "class"))
 
         def submissions(lessons: list[LessonRow], answers: list[dict[str, Any]]) -> list[float]:
             times = []
@@ -1035,6 +1022,24 @@ def over_http(url: str, plan: Plan, n: int, warmup: int) -> list[Row]:
         sky_answer = _sky_answer()
         rows.append(Row("submit sky-pointing question", submissions(skies, [sky_answer]), "sky"))
     return rows
+
+
+async def _class_id(url: str) -> str:
+    from sqlalchemy import select
+
+    from cosmostream.db import Database
+    from cosmostream.models import LearningClass
+
+    db = Database(url, pooled=False)
+    try:
+        async with db.read() as session:
+            return str(
+                await session.scalar(
+                    select(LearningClass.id).where(LearningClass.join_code == CLASS_CODE)
+                )
+            )
+    finally:
+        await db.dispose()
 
 
 def quiz_lessons(plan: Plan) -> tuple[list[LessonRow], list[LessonRow]]:
@@ -1070,19 +1075,69 @@ class Result:
     rows: list[Row]
 
 
-def run(backend: str, size: Size, n: int, warmup: int) -> Result:
+def run(
+    backend: str, size: Size, n: int, warmup: int, keep: Path | None = None, seed_only: bool = False
+) -> Result:
     database = sqlite_database if backend == "sqlite" else postgres_database
-    print(
-        f"== {backend}: seeding {size.courses:,} courses, {size.learners:,} learners, "
-        f"{size.progress:,} lesson-progress rows"
-    )
-    with database() as url:
-        upgrade(url)
-        plan = asyncio.run(seed(url, size))
-        asyncio.run(_paths_and_sky(url, plan))
+    saved = keep / f"learning-{backend}.plan" if keep else None
+    with (
+        kept_database(backend, keep, fresh=saved is None or not saved.exists())
+        if keep
+        else (database()) as url
+    ):
+        if saved is not None and saved.exists():
+            plan = pickle.loads(saved.read_bytes())
+            print(f"== {backend}: the database kept in {keep} (seeded {plan.counts})")
+        else:
+            print(
+                f"== {backend}: seeding {size.courses:,} courses, {size.learners:,} learners, "
+                f"{size.progress:,} lesson-progress rows"
+            )
+            upgrade(url)
+            plan = asyncio.run(seed(url, size))
+            asyncio.run(_paths_and_sky(url, plan))
+            if saved is not None:
+                saved.write_bytes(pickle.dumps(plan))
+        if seed_only:
+            return Result(backend, plan, [])
+        # The plan (a few hundred thousand objects) is the harness's, not the app's:
+        # keep it out of the collector's full passes, which would land in the timings.
+        gc.collect()
+        gc.freeze()
         rows = asyncio.run(in_process(url, plan, n, warmup))
         rows += over_http(url, plan, n, warmup)
     return Result(backend, plan, rows)
+
+
+@contextmanager
+def kept_database(backend: str, keep: Path, fresh: bool) -> Iterator[str]:
+    """A database that outlives the run (`--keep DIR`): seeded once, measured again.
+    The measurements add heartbeats and attempts to it; reseed for a clean record."""
+    keep.mkdir(parents=True, exist_ok=True)
+    if backend == "sqlite":
+        path = keep / "learning.db"
+        if fresh:
+            path.unlink(missing_ok=True)
+        yield f"sqlite+aiosqlite:///{path}"
+        return
+    import asyncpg  # type: ignore[import-untyped]
+    from discovery import PG_ADMIN
+
+    from cosmostream.config import normalize_database_url
+
+    name = "cosmostream_bench_learning_kept"
+
+    async def admin() -> None:
+        conn = await asyncpg.connect(PG_ADMIN)
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+
+    if fresh:
+        asyncio.run(admin())
+    yield normalize_database_url(PG_ADMIN.rsplit("/", 1)[0] + f"/{name}")
 
 
 async def _paths_and_sky(url: str, plan: Plan) -> None:
@@ -1155,6 +1210,10 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0, help="shrink the data (0.1: a tenth)")
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument(
+        "--keep", type=Path, help="keep the seeded databases in DIR and reuse them when there"
+    )
+    parser.add_argument("--seed-only", action="store_true", help="seed (with --keep), no runs")
     args = parser.parse_args()
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     if "postgresql" in backends and not postgres_available():
@@ -1168,7 +1227,11 @@ def main() -> None:
         f"{platform.platform()}, Python {platform.python_version()}, scale {args.scale:g}"
     )
     started = os.getloadavg()[0]
-    results = [run(backend, size, args.samples, 20) for backend in backends]
+    results = [
+        run(backend, size, args.samples, 20, args.keep, args.seed_only) for backend in backends
+    ]
+    if args.seed_only:
+        return
     print(
         f"\nload average (1 min): {started:.2f} at the start, {os.getloadavg()[0]:.2f} at the end"
     )

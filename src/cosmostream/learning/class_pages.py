@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import lru_cache
 from urllib.parse import quote, urlencode
@@ -28,6 +29,7 @@ from cosmostream.errors import AppError, ValidationFailed
 from cosmostream.kit.ids import require_uuid
 from cosmostream.learning.classes import (
     AssignmentNotFound,
+    Cell,
     ClassNotFound,
     ProgressTable,
     Row,
@@ -143,17 +145,28 @@ def _cell_html(state: str, score: int | None, minutes: int) -> Markup:
     )
 
 
-def cells_html(row: Row) -> Markup:
-    """A learner's row of cells: the progress table's bulk, built without the template
-    engine's per-cell cost (200 learners x 60 lessons is 12,000 cells)."""
-    return Markup("").join(
-        _cell_html(
-            cell.state,
-            None if cell.best_score is None else round(cell.best_score * 100),
-            round(cell.time_spent_seconds / 60),
-        )
-        for cell in row.cells
-    )
+def cells_renderer() -> Callable[[Row], Markup]:
+    """`cells_html(row)` for one page: a learner's row of cells, the progress table's bulk,
+    built without the template engine's per-cell cost (200 learners x 60 lessons is
+    12,000 cells). The service shares one `Cell` between alike cells, so each is turned
+    into HTML once per page (by identity, the cell kept alive beside its HTML)."""
+    made: dict[int, tuple[Cell, str]] = {}
+
+    def cells_html(row: Row) -> Markup:
+        parts = []
+        for cell in row.cells:
+            found = made.get(id(cell))
+            if found is None:
+                html = _cell_html(
+                    cell.state,
+                    None if cell.best_score is None else round(cell.best_score * 100),
+                    round(cell.time_spent_seconds / 60),
+                )
+                found = made[id(cell)] = (cell, html)
+            parts.append(found[1])
+        return Markup("".join(parts))  # noqa: S704 -- each part is _cell_html's Markup
+
+    return cells_html
 
 
 def parse_due(form: FormData) -> datetime | None:
@@ -210,7 +223,7 @@ async def class_page(request: Request, class_id: str) -> Response:
             "view": view,
             "klass": view.klass,
             "table": table,
-            "cells_html": cells_html,
+            "cells_html": cells_renderer(),
             "join_url": str(request.base_url).rstrip("/") + f"/classes/join/{view.klass.join_code}",
         },
     )

@@ -8,11 +8,15 @@ of asking learner by learner (see `ClassRepository.table_*`).
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, delete, func, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.types import NullType
 
 from cosmostream.kit import sql
 from cosmostream.models import (
@@ -32,6 +36,23 @@ from cosmostream.models import (
     QuizAttempt,
     User,
 )
+
+
+@dataclass(frozen=True)
+class ProgressGrid:
+    """The progress table's cells as read: learner -> lesson -> (completed, seconds spent),
+    keyed by the ids' raw form; `keys` gives an id's raw form (None: no cell)."""
+
+    rows: dict[object, dict[object, tuple[bool, float]]]
+    keys: dict[uuid.UUID, object]
+
+    def learner(self, user_id: uuid.UUID) -> dict[object, tuple[bool, float]]:
+        """A learner's cells by the raw lesson id (`key`)."""
+        key = self.keys.get(user_id)
+        return {} if key is None else self.rows.get(key, {})
+
+    def key(self, lesson_id: uuid.UUID) -> object:
+        return self.keys.get(lesson_id)
 
 
 class ClassRepository:
@@ -200,24 +221,35 @@ class ClassRepository:
         session: AsyncSession,
         class_id: uuid.UUID,
         course_ids: list[uuid.UUID],
-    ) -> list[tuple[uuid.UUID, uuid.UUID, bool, float]]:
-        """(user, lesson, completed, time spent) of the members in these courses.
+    ) -> ProgressGrid:
+        """(completed, time spent) by learner and lesson, of the members in these courses.
 
-        Whether a lesson is complete comes back as a boolean, not a timestamp:
-        thousands of rows need no datetime conversion."""
+        Read lean, for thousands of rows: plain columns, none typed on the way
+        out (a completion flag rather than a timestamp, the ids as the driver
+        gives them: hex text on SQLite, asyncpg's own UUIDs), filed by those raw
+        ids, whose hashes are cached; only the few hundred distinct ids become
+        UUIDs, once (see `ProgressGrid`)."""
         if not course_ids:
-            return []
-        rows = await session.execute(
+            return ProgressGrid({}, {})
+        result = await session.execute(
             select(
-                LessonProgress.user_id,
-                LessonProgress.lesson_id,
-                LessonProgress.completed_at.is_not(None),
-                LessonProgress.time_spent_seconds,
+                _raw(LessonProgress.user_id),
+                _raw(LessonProgress.lesson_id),
+                _raw(LessonProgress.completed_at.is_not(None)),
+                _raw(LessonProgress.time_spent_seconds),
             )
             .join(ClassMember, ClassMember.user_id == LessonProgress.user_id)
             .where(ClassMember.class_id == class_id, LessonProgress.course_id.in_(course_ids))
         )
-        return [(r[0], r[1], bool(r[2]), r[3] or 0.0) for r in rows]
+        rows: dict[object, dict[object, tuple[bool, float]]] = {}
+        for user, lesson, done, spent in result:
+            mine = rows.get(user)
+            if mine is None:
+                mine = rows[user] = {}
+            mine[lesson] = (done, spent)
+        lessons: set[object] = set().union(*rows.values())
+        keys = {_uuid(raw): raw for raw in lessons.union(rows)}
+        return ProgressGrid(rows, keys)
 
     async def table_enrolments(
         self,
@@ -250,8 +282,12 @@ class ClassRepository:
         """(user, quiz, best submitted score) of the members who submitted these quizzes."""
         if not quiz_ids:
             return []
+        # A learner's best score per quiz: thousands of rows in a large class, so the
+        # ids come raw and each distinct one becomes a UUID once (as `table_progress`).
         query = (
-            select(QuizAttempt.user_id, QuizAttempt.quiz_id, func.max(QuizAttempt.score))
+            select(
+                _raw(QuizAttempt.user_id), _raw(QuizAttempt.quiz_id), func.max(QuizAttempt.score)
+            )
             .join(ClassMember, ClassMember.user_id == QuizAttempt.user_id)
             .where(
                 ClassMember.class_id == class_id,
@@ -261,11 +297,27 @@ class ClassRepository:
             )
             .group_by(QuizAttempt.user_id, QuizAttempt.quiz_id)
         )
-        rows = await session.execute(query)
-        # asyncpg gives Decimals already; other drivers may give floats.
-        return [
-            (r[0], r[1], r[2] if isinstance(r[2], Decimal) else Decimal(str(r[2]))) for r in rows
-        ]
+        ids: dict[object, uuid.UUID] = {}
+        best = []
+        for user, quiz, score in await session.execute(query):
+            u = ids.get(user)
+            if u is None:
+                u = ids[user] = _uuid(user)
+            q = ids.get(quiz)
+            if q is None:
+                q = ids[quiz] = _uuid(quiz)
+            # asyncpg gives Decimals already; other drivers may give floats.
+            best.append((u, q, score if isinstance(score, Decimal) else Decimal(str(score))))
+        return best
+
+
+def _raw(column: ColumnElement[Any] | InstrumentedAttribute[Any]) -> ColumnElement[Any]:
+    """The column as the driver returns it, without the type's per-row conversion."""
+    return type_coerce(column, NullType())
+
+
+def _uuid(raw: object) -> uuid.UUID:
+    return raw if isinstance(raw, uuid.UUID) else uuid.UUID(str(raw))
 
 
 class_repository = ClassRepository()

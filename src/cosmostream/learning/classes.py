@@ -363,26 +363,27 @@ class ClassService:
         lessons.sort(key=lambda pair: order[pair[0].course_id])  # stable: syllabus order kept
         columns = [Column(lesson, courses[lesson.course_id], quiz) for lesson, quiz in lessons]
         members = await repo.members(session, [klass.id])
-        progress = await repo.table_progress(session, klass.id, course_ids)
+        cells = await repo.table_progress(session, klass.id, course_ids)
         enrolled = await repo.table_enrolments(session, klass.id, course_ids)
         quiz_ids = [c.quiz_id for c in columns if c.quiz_id is not None]
         scores = {
             (u, q): s for u, q, s in await repo.table_best_scores(session, klass.id, quiz_ids)
         }
-        cells = {(user, lesson): (done, spent) for user, lesson, done, spent in progress}
         enrolments: dict[uuid.UUID, dict[uuid.UUID, tuple[int, datetime | None]]] = {}
         for user_id, course_id, required_done, completed_at in enrolled:
             enrolments.setdefault(user_id, {})[course_id] = (required_done, completed_at)
         now = utcnow()
-        # The inner loop runs learners x lessons times: plain tuples, no attribute reads.
-        keys = [(column.lesson.id, column.quiz_id) for column in columns]
+        # The inner loop runs learners x lessons times: plain tuples and the grid's raw
+        # keys (cached hashes), no attribute reads, no UUID hashing per cell.
+        keys = [(cells.key(column.lesson.id), column.quiz_id) for column in columns]
         made: dict[tuple[str, float, Decimal | None], Cell] = {}
         rows = []
         for member, user in members:
             uid = user.id
+            mine = cells.learner(uid)
             row: list[Cell] = []
-            for lesson_id, quiz_id in keys:
-                found = cells.get((uid, lesson_id))
+            for lesson_key, quiz_id in keys:
+                found = mine.get(lesson_key)
                 score = scores.get((uid, quiz_id)) if quiz_id is not None else None
                 if found is None and score is None:
                     row.append(NOT_STARTED)
@@ -390,15 +391,20 @@ class ClassService:
                 state = (
                     "not_started" if found is None else "completed" if found[0] else "in_progress"
                 )
-                spent = 0.0 if found is None else found[1]
+                spent = 0.0 if found is None else found[1] or 0.0
                 key = (state, spent, score)
                 cell = made.get(key)
                 if cell is None:
                     cell = made[key] = Cell(state, spent, score)
                 row.append(cell)
-            mine = enrolments.get(uid, {})
+            standings = enrolments.get(uid, {})
             rows.append(
-                Row(user, member.joined_at, row, [standing(i, mine, now, klass) for i in items])
+                Row(
+                    user,
+                    member.joined_at,
+                    row,
+                    [standing(i, standings, now, klass) for i in items],
+                )
             )
         return ProgressTable(klass, items, list(courses.values()), columns, rows)
 

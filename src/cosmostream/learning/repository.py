@@ -227,7 +227,15 @@ class ProgressRepository:
     async def locked_progress(
         self, session: AsyncSession, user_id: uuid.UUID, lesson: Lesson, now: datetime
     ) -> LessonProgress:
-        """The learner's progress in a lesson, created if new, locked for this unit of work."""
+        """The learner's progress in a lesson, created if new, locked for this unit of work.
+
+        Read first: nearly every call (each playback heartbeat) finds the row, and
+        then costs one statement, not an insert-or-ignore and a read. A new row is
+        inserted unless a concurrent call did (the primary key decides) and read
+        again, locked."""
+        progress = await self._locked_progress(session, user_id, lesson.id)
+        if progress is not None:
+            return progress
         await sql.insert_ignore(
             session,
             LessonProgress,
@@ -241,14 +249,19 @@ class ProgressRepository:
             started_at=now,
             updated_at=now,
         )
-        progress = await session.scalar(
+        progress = await self._locked_progress(session, user_id, lesson.id)
+        assert progress is not None
+        return progress
+
+    async def _locked_progress(
+        self, session: AsyncSession, user_id: uuid.UUID, lesson_id: uuid.UUID
+    ) -> LessonProgress | None:
+        return await session.scalar(
             select(LessonProgress)
-            .where(LessonProgress.user_id == user_id, LessonProgress.lesson_id == lesson.id)
+            .where(LessonProgress.user_id == user_id, LessonProgress.lesson_id == lesson_id)
             .with_for_update()
             .execution_options(populate_existing=True)
         )
-        assert progress is not None
-        return progress
 
     async def count_completion(
         self,
