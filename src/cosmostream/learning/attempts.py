@@ -57,6 +57,7 @@ from cosmostream.models import (
     Course,
     FeedbackTiming,
     Lesson,
+    LessonKind,
     Question,
     Quiz,
     QuizAttempt,
@@ -281,10 +282,11 @@ class AttemptService:
         actor: Actor,
         attempt_id: uuid.UUID,
         answers: dict[uuid.UUID, dict[str, Any]],
-    ) -> None:
-        """Keep answers as steps, all or none (one lock, one read of the questions)."""
+    ) -> tuple[QuizAttempt, Quiz, list[Question]]:
+        """Keep answers as steps, all or none (one lock, one read of the questions);
+        the attempt, its quiz and the quiz's questions, for a submit to go on with."""
         # Locked, so a submit running at the same time grades these answers or refuses them.
-        attempt, quiz, _lesson, _course = await self._own_attempt(
+        attempt, quiz, lesson, _course = await self._own_attempt(
             session, actor, attempt_id, lock=True
         )
         now = utcnow()
@@ -292,7 +294,8 @@ class AttemptService:
             attempt.deadline_at is not None and now > attempt.deadline_at + DEADLINE_GRACE
         ):
             raise AttemptClosed()
-        questions = {q.id: q for q in await repo.questions(session, quiz.id)}
+        listed = await repo.questions(session, quiz.id)
+        questions = {q.id: q for q in listed}
         steps = []
         for question_id, response in answers.items():
             question = questions.get(question_id)
@@ -303,8 +306,10 @@ class AttemptService:
                 _grade(question, response, attempt)
             steps.append(_step(attempt, question, StepKind.SAVE, response, now))
         await repo.add_steps(session, steps)
-        # An answer to a question asked inside a lesson may complete that lesson.
-        await progress_service.after_answer(session, actor.id, quiz.lesson_id)
+        if lesson.kind is not LessonKind.QUIZ:  # a quiz lesson completes when one passes
+            # An answer to a question asked inside a lesson may complete that lesson.
+            await progress_service.after_answer(session, actor.id, quiz.lesson_id)
+        return attempt, quiz, listed
 
     async def submit(
         self,
@@ -315,10 +320,12 @@ class AttemptService:
     ) -> AttemptResult:
         """Save the last answers given with it, close the attempt once, and grade it."""
         actor = require_signed_in(actor)
+        questions = None
         if answers:
-            await self._save(session, actor, attempt_id, answers)
-        attempt, quiz, _lesson, _course = await self._own_attempt(session, actor, attempt_id)
-        if not await self._submit(session, attempt, quiz, utcnow()):
+            attempt, quiz, questions = await self._save(session, actor, attempt_id, answers)
+        else:
+            attempt, quiz, _lesson, _course = await self._own_attempt(session, actor, attempt_id)
+        if not await self._submit(session, attempt, quiz, utcnow(), questions):
             raise AttemptClosed()
         return await self.result(session, actor, attempt_id)
 
@@ -344,11 +351,17 @@ class AttemptService:
         return closed
 
     async def _submit(
-        self, session: AsyncSession, attempt: QuizAttempt, quiz: Quiz, now: datetime
+        self,
+        session: AsyncSession,
+        attempt: QuizAttempt,
+        quiz: Quiz,
+        now: datetime,
+        questions: list[Question] | None = None,
     ) -> bool:
         if not await repo.close_attempt(session, attempt.id, now):
             return False
-        questions = await repo.questions(session, quiz.id)
+        if questions is None:
+            questions = await repo.questions(session, quiz.id)
         saved = await repo.latest_steps(session, attempt.id, (StepKind.SAVE,))
         share = await self._grade(session, attempt, quiz, questions, saved, StepKind.SUBMIT, now)
         await progress_service.after_quiz(
