@@ -96,6 +96,14 @@ def _float(form: FormData, name: str, field: str) -> float | None:
     return number
 
 
+def _refusal(error: AppError | None) -> dict[str, str | None]:
+    """What an editor template shows of a refused form: the message and its field."""
+    return {
+        "error": error.message if error else None,
+        "error_field": error.field if error else None,
+    }
+
+
 def _when(form: FormData, name: str, field: str) -> datetime | None:
     """A `datetime-local` field, read as UTC (the form says so)."""
     value = text(form, name).strip()
@@ -191,8 +199,7 @@ async def _new_course_page(
             "draft": draft or {},
             "topics": await _topics(request),
             "levels": list(Level),
-            "error": error.message if error else None,
-            "error_field": error.field if error else None,
+            **_refusal(error),
         },
         status=error.status if error else 200,
     )
@@ -282,8 +289,7 @@ async def _course_page(
             "kinds": [k.value for k in LessonKind],
             "form_name": form_name,
             "draft": draft or {},
-            "error": error.message if error else None,
-            "error_field": error.field if error else None,
+            **_refusal(error),
             "local": _local,
         },
         status=error.status if error else 200,
@@ -595,8 +601,7 @@ async def _lesson_page(
             "new_question": new_question,
             "question_kinds": KINDS,
             "form_name": form_name,
-            "error": error.message if error else None,
-            "error_field": error.field if error else None,
+            **_refusal(error),
             "preview_html": _markdown(preview) if preview is not None else None,
             "body_html": _markdown(lesson.body) if lesson.body else None,
             "has_questions": lesson.kind is not LessonKind.ARTICLE,
@@ -928,8 +933,7 @@ async def _new_path_page(
         {
             "draft": draft or {"sequential": True},
             "levels": list(Level),
-            "error": error.message if error else None,
-            "error_field": error.field if error else None,
+            **_refusal(error),
         },
         status=error.status if error else 200,
     )
@@ -983,8 +987,7 @@ async def _path_page(request: Request, slug: str, error: AppError | None = None)
         {
             "view": view,
             "learning_path": view.path,
-            "error": error.message if error else None,
-            "error_field": error.field if error else None,
+            **_refusal(error),
         },
         status=error.status if error else 200,
     )
