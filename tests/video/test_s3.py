@@ -35,7 +35,7 @@ from cosmostream.video import public_cache
 from cosmostream.video.s3_uploads import max_part_number, part_size_for
 from cosmostream.video.tasks import purge_uploads
 from cosmostream.worker import huey
-from tests.conftest import free_port, running_consumer
+from tests.conftest import free_port, running_consumer, wait_until
 from tests.factories import gql, login, make_user, shift_time
 from tests.video.test_pipeline import VIDEO, wait_for_status
 
@@ -481,7 +481,8 @@ async def test_processing_and_serving_from_the_bucket(
     )
     assert video.status is VideoStatus.READY, video.status_message
     assert time.monotonic() - started < 45
-    assert not (s3_settings.work_dir / video_id).exists()
+    # The worker removes its scratch directory just after it marks the video ready.
+    wait_until(lambda: not (s3_settings.work_dir / video_id).exists())
     assert not (s3_settings.media_dir / "hls" / video_id).exists()  # nothing served locally
     keys = storage.list_keys(f"hls/{video_id}/")
     assert f"hls/{video_id}/master.m3u8" in keys
