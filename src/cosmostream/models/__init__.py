@@ -13,6 +13,15 @@ from cosmostream.models.account import (
     UserFavouriteCategory,
 )
 from cosmostream.models.base import Base
+from cosmostream.models.billing import (
+    BillingCustomer,
+    Organization,
+    OrganizationMember,
+    OrganizationRole,
+    StripeEvent,
+    Subscription,
+    SubscriptionStatus,
+)
 from cosmostream.models.chat import ChatMessage
 from cosmostream.models.engagement import (
     Comment,
@@ -74,6 +83,7 @@ __all__ = [
     "AttemptState",
     "AuthSession",
     "Base",
+    "BillingCustomer",
     "Category",
     "Certificate",
     "ChatMessage",
@@ -104,6 +114,9 @@ __all__ = [
     "NewsArticleMission",
     "NewsArticleTopic",
     "Notification",
+    "Organization",
+    "OrganizationMember",
+    "OrganizationRole",
     "PathCourse",
     "PathOrder",
     "PlaybackEvent",
@@ -121,6 +134,9 @@ __all__ = [
     "SavedVideo",
     "StaffPick",
     "StepKind",
+    "StripeEvent",
+    "Subscription",
+    "SubscriptionStatus",
     "Thread",
     "ThrottleBucket",
     "Upload",

@@ -1,0 +1,1 @@
+"""Plans on Stripe, the entitlements they grant, and organizations' seats."""

@@ -1,0 +1,67 @@
+"""What a user may do because of a plan: derived from subscriptions on every request.
+
+Nothing is cached or stored, so losing an entitlement (a cancellation that
+took effect, a payment that failed past the grace period, a seat given up)
+shows on the user's next request, as a role change does.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cosmostream.billing.plans import PLANS
+from cosmostream.kit.time import utcnow
+from cosmostream.models.billing import OrganizationMember, Subscription, SubscriptionStatus
+
+NONE: frozenset[str] = frozenset()
+
+_ENTITLED = (SubscriptionStatus.ACTIVE, SubscriptionStatus.TRIALING)
+_IN_GRACE = (SubscriptionStatus.PAST_DUE,)
+
+
+def grants(subscription: Subscription, now: datetime, grace: timedelta) -> bool:
+    """Whether a subscription grants its plan now.
+
+    Active and trialing subscriptions do; a past-due one does until the grace
+    period after the failed payment runs out; every other status does not.
+    """
+    if subscription.ended_at is not None and subscription.ended_at <= now:
+        return False
+    if subscription.status in _ENTITLED:
+        return True
+    if subscription.status in _IN_GRACE:
+        failed = subscription.payment_failed_at or subscription.current_period_end or now
+        return now < failed + grace
+    return False
+
+
+async def held(
+    session: AsyncSession,
+    user_id: uuid.UUID | None,
+    *,
+    grace: timedelta = timedelta(days=7),
+    now: datetime | None = None,
+) -> frozenset[str]:
+    """The entitlement keys `user_id` holds now: from their own subscriptions and
+    from the subscription of every organization they have a seat in."""
+    if user_id is None:
+        return NONE
+    now = now or utcnow()
+    seats = select(OrganizationMember.organization_id).where(OrganizationMember.user_id == user_id)
+    # Plan: ix_subscriptions_user_id, and ix_organization_members_user for the seats.
+    rows = await session.scalars(
+        select(Subscription).where(
+            or_(Subscription.user_id == user_id, Subscription.organization_id.in_(seats)),
+            Subscription.status.in_(_ENTITLED + _IN_GRACE),
+        )
+    )
+    keys: set[str] = set()
+    for subscription in rows:
+        plan = PLANS.get(subscription.plan)
+        if plan is not None and grants(subscription, now, grace):
+            keys |= plan.entitlements
+    return frozenset(keys)
