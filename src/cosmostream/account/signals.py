@@ -1,0 +1,28 @@
+"""What the account domain tells others (see `cosmostream.signals`)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from cosmostream.signals import Signal
+
+
+@dataclass(frozen=True)
+class ProviderSignIn:
+    """A user signed in (or signed up) through an OpenID Connect provider.
+
+    `issuer` is the verified `iss` of the ID token and `claims` its verified
+    claims (`hd` for a Google Workspace domain, `email`, `email_verified`, …);
+    organizations place the user in a seat from them.
+    """
+
+    user_id: uuid.UUID
+    issuer: str
+    subject: str
+    claims: dict[str, Any] = field(default_factory=dict)
+    new_account: bool = False
+
+
+signed_in_with_provider: Signal[ProviderSignIn] = Signal("account.signed_in_with_provider")
