@@ -20,6 +20,8 @@ import pytest
 from tests.e2e.test_discovery_flow import CREATOR, VIEWER, _publish_clip
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from tests.e2e.conftest import BrowserProblems, LiveServer
 
 pytestmark = pytest.mark.e2e
@@ -61,10 +63,11 @@ def _video(tab: Any) -> dict[str, Any]:
     return state
 
 
-def _until(tab: Any, check: Any, what: str, timeout_s: float = 15) -> None:
+def _until(tab: Any, check: Any, what: str | Callable[[], str], timeout_s: float = 15) -> None:
+    """Poll `check` until it holds; `what` (or what it returns, at the timeout) says what failed."""
     deadline = time.monotonic() + timeout_s
     while not check():
-        assert time.monotonic() < deadline, f"timed out: {what}"
+        assert time.monotonic() < deadline, f"timed out: {what() if callable(what) else what}"
         tab.wait_for_timeout(100)
 
 
@@ -108,7 +111,11 @@ def test_host_plays_pauses_and_seeks_and_the_guest_follows(
                 return False
             return abs(h["t"] - g["t"]) <= TOLERANCE_S
 
-        _until(guest, ok, f"guest within {TOLERANCE_S}s of host: {_video(host)} {_video(guest)}")
+        _until(
+            guest,
+            ok,
+            lambda: f"guest within {TOLERANCE_S}s of host: {_video(host)} {_video(guest)}",
+        )
 
     # Play: both play, in step.
     host.evaluate("document.querySelector('[data-party-video]').play()")

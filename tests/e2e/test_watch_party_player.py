@@ -125,7 +125,7 @@ def test_after_the_end_the_host_seeking_back_leaves_everyone_paused(
         near = abs(h["t"] - 3) <= TOLERANCE_S and abs(g["t"] - 3) <= TOLERANCE_S
         return bool(h["paused"] and g["paused"] and near)
 
-    _until(guest, both_paused_at_3, f"both paused at 3 s: {_video(host)} {_video(guest)}")
+    _until(guest, both_paused_at_3, lambda: f"both paused at 3 s: {_video(host)} {_video(guest)}")
     _chat_round_trip(host, guest, "Rewound!")
     assert both_paused_at_3(), (_video(host), _video(guest))
     assert host_problems.errors == [], host_problems.errors

@@ -175,7 +175,10 @@ function setup() {
   });
   video.addEventListener("seeked", () => {
     if (expect.seek > 0) { expect.seek--; return; }
-    control("seek");
+    // A seek in a paused player (one that has played to its end included)
+    // pauses the party there: the server's clock may not have reached the end
+    // yet, but this viewer's player has stopped.
+    control(video.paused ? "pause" : "seek");
   });
   video.addEventListener("ratechange", () => {
     if (nudgedRate !== null && Math.abs(video.playbackRate - nudgedRate) < 0.001) return;
@@ -298,7 +301,7 @@ function setup() {
     ack.history.forEach(addMessage);
     // The join always carries the current state: a late joiner (or a client
     // back from a dropped connection) starts where the party is now.
-    state = ack.state;
+    if (ack.state.seq >= state.seq) state = ack.state; // unless a newer state came first
     joined = true;
     renderMembers();
     sync();
