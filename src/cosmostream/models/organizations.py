@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from cosmostream.kit.time import utcnow
 from cosmostream.models.base import Base, IdMixin
-from cosmostream.models.billing import OrganizationRole
+from cosmostream.models.billing import OrganizationMember, OrganizationRole
 
 
 def _enum(kind: type[StrEnum]) -> Enum:
@@ -106,3 +106,13 @@ class OrganizationClass(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (Index("ix_organization_classes_org", "organization_id", "created_at"),)
+
+
+# The members table in joined order, for the keyset-paged list on `/org/<slug>`
+# (declared here, with the rest of what organizations need beyond their seats).
+Index(
+    "ix_organization_members_org_joined",
+    OrganizationMember.organization_id,
+    OrganizationMember.created_at,
+    OrganizationMember.user_id,
+)
