@@ -65,7 +65,6 @@ LIST_SIZES: Mapping[str, int] = {
     "Mutation.presignVideoUploadParts": 100,
     "NewsArticle.topics": 20,
     "Organization.invitations": 50,  # billing/organizations.MAX_LISTED
-    "Query.joinableOrganizations": 1,  # the one organization of the e-mail's domain
     "Query.myOrganizations": 50,
     "Query.pendingDomainClaims": 50,
     "LearningPath.steps": 30,  # learning/paths.MAX_PATH_COURSES
