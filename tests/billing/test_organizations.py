@@ -39,7 +39,7 @@ ORG = """query($s: String!) { organization(slug: $s) {
   slug name myRole canManage status seatsUsed seatsTotal emailDomain oidcIssuer
   invitations { email role } members(first: 10) { nodes { email role joinedVia user { id } } }
 } }"""
-MINE = "{ myOrganizations { slug myRole } }"
+MINE = "{ myOrganizations { slug myRole seatsUsed seatsTotal } }"
 MEMBERS = """query($s: String!, $f: Int!, $a: String) { organization(slug: $s) {
   members(first: $f, after: $a) { edges { cursor node { user { id } } }
   pageInfo { hasNextPage endCursor } } } }"""
@@ -108,7 +108,9 @@ async def test_who_sees_an_organization(
     assert seen["admin"]["myRole"] is None  # a platform admin holds no seat
     assert (await call(client, None, ORG, s="missing"))["data"]["organization"] is None
     mine = await call(client, tokens["member"], MINE)
-    assert mine["data"]["myOrganizations"] == [{"slug": org.slug, "myRole": "MEMBER"}]
+    assert mine["data"]["myOrganizations"] == [
+        {"slug": org.slug, "myRole": "MEMBER", "seatsUsed": 2, "seatsTotal": 3}
+    ]
     assert code(await call(client, None, MINE)) == "not_authenticated"
     assert (await call(client, tokens["viewer"], MINE))["data"]["myOrganizations"] == []
 

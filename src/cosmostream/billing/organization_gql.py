@@ -209,19 +209,8 @@ class OrganizationQuery:
         actor = info.context.require_actor()
         async with info.context.db.read() as session:
             rows = await organization_service.mine(session, actor)
-        return [
-            Organization(
-                view=OrganizationView(
-                    organization=org,
-                    subscription=None,
-                    seats_used=0,
-                    seats_total=0,
-                    role=member.role,
-                    platform_admin=False,
-                )
-            )
-            for member, org in rows
-        ]
+            views = [await organization_service.view(session, actor, o.slug) for _, o in rows]
+        return [Organization(view=v) for v in views]
 
     @strawberry.field(
         description="Organizations you may join by your verified e-mail's domain (slug, name)."
