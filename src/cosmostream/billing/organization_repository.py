@@ -1,7 +1,7 @@
 """SQL of organizations: seats, members, invitations, domain claims, refused seats, classes.
 
 Every seat taken or given up goes through the organization's row locked
-(`organization(..., lock=True)`: SELECT … FOR UPDATE on PostgreSQL; SQLite's
+(`by_slug(..., lock=True)`: SELECT … FOR UPDATE on PostgreSQL, the row re-read; SQLite's
 write transactions begin IMMEDIATE and are serialized anyway), so the count of
 members read under the lock is the count the insert is checked against.
 """
@@ -38,7 +38,7 @@ class OrganizationRepository:
         """uq_organizations_slug."""
         query = select(Organization).where(Organization.slug == slug)
         if lock:
-            query = query.with_for_update()
+            query = query.with_for_update().execution_options(populate_existing=True)
         return await session.scalar(query)
 
     async def by_id(
@@ -46,7 +46,7 @@ class OrganizationRepository:
     ) -> Organization | None:
         query = select(Organization).where(Organization.id == org_id)
         if lock:
-            query = query.with_for_update()
+            query = query.with_for_update().execution_options(populate_existing=True)
         return await session.scalar(query)
 
     async def by_domain(self, session: AsyncSession, domain: str) -> Organization | None:
@@ -190,7 +190,7 @@ class OrganizationRepository:
             OrganizationInvitation.token_hash == token_hash
         )
         if lock:
-            query = query.with_for_update()
+            query = query.with_for_update().execution_options(populate_existing=True)
         return await session.scalar(query)
 
     async def invitation(
@@ -238,7 +238,7 @@ class OrganizationRepository:
     ) -> OrganizationDomainClaim | None:
         query = select(OrganizationDomainClaim).where(OrganizationDomainClaim.id == claim_id)
         if lock:
-            query = query.with_for_update()
+            query = query.with_for_update().execution_options(populate_existing=True)
         return await session.scalar(query)
 
     async def pending_claims(

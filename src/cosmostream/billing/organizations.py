@@ -576,14 +576,14 @@ class OrganizationService:
         actor = require_signed_in(actor)
         if not actor.is_admin:
             raise DomainClaimNotFound()
-        claim = await repo.claim(session, claim_id, lock=True)
-        if claim is None:
+        found = await repo.claim(session, claim_id)
+        # The organization's row first, then the claim's: the order `claim_domain` locks in.
+        org = await repo.by_id(session, found.organization_id, lock=True) if found else None
+        claim = await repo.claim(session, claim_id, lock=True) if org else None
+        if org is None or claim is None:
             raise DomainClaimNotFound()
         if claim.status is not DomainClaimStatus.PENDING:
             raise Conflict("This claim was decided already.")
-        org = await repo.by_id(session, claim.organization_id, lock=True)
-        if org is None:  # pragma: no cover - the claim goes with its organization
-            raise DomainClaimNotFound()
         if approve:
             owner = await repo.by_domain(session, claim.domain)
             if owner is not None and owner.id != org.id:
@@ -614,7 +614,8 @@ class OrganizationService:
         """`account.signed_in_with_provider`: seat the user in the organization of the
         issuer, or of the Google Workspace domain (`hd`, from Google's issuer only)."""
         org = await repo.by_issuer(session, event.issuer)
-        if org is None and event.issuer == google_issuer():
+        google = google_issuer()
+        if org is None and event.issuer in (google, google.removeprefix("https://")):
             hd = event.claims.get("hd")
             if isinstance(hd, str) and hd.strip():
                 org = await repo.by_domain(session, hd.strip().lower())
