@@ -67,8 +67,12 @@ async def test_google_hd_places_users_only_when_google_issued_it(
     await _sign_in(db, forged, "https://evil.example.net", hd="uni.example.edu")
     # A Google account outside Workspace has no `hd`.
     await _sign_in(db, plain, GOOGLE_ISSUER, email="x@gmail.com")
+    # Google's ID tokens may spell their issuer without the scheme.
+    bare = await make_user(db)
+    await _sign_in(db, bare, GOOGLE_ISSUER.removeprefix("https://"), hd="uni.example.edu")
     holders = await seat_holders(db, org)
     assert trusted.id in holders and holders[trusted.id].joined_via == "identity_provider"
+    assert bare.id in holders
     assert forged.id not in holders and plain.id not in holders
 
 

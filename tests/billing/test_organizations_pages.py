@@ -238,3 +238,60 @@ async def test_an_org_admin_opens_a_class_from_the_page(
     assert people["member"].display_name in klass.text
     page = await client.get(f"/org/{org.slug}")
     assert f'href="{made.headers["location"]}"' in page.text
+
+
+def _notice(response: httpx.Response) -> str:
+    """The kind of the notice a form post left ('success', 'error'), or ''."""
+    from urllib.parse import unquote
+
+    raw = response.cookies.get("cs_flash") or ""
+    return unquote(raw.split("|", 1)[1]).split("|", 1)[0] if "|" in raw else ""
+
+
+async def test_every_form_by_every_caller(
+    client: httpx.AsyncClient, db: Database, people: dict[str, User]
+) -> None:
+    """Anonymous: sign in first; no seat: 404; a member: refused with a notice (but may
+    leave); the organization's admin and platform admins: done (the issuer is for
+    platform admins only, classes for the organization's admins only)."""
+    forms = {
+        "invite": ({"email": "new@uni.example.org"}, "/invite"),
+        "domain": ({"domain": "uni.example.edu"}, "/domain"),
+        "issuer": ({"issuer": "https://login.uni.example.edu"}, "/issuer"),
+        "classes": ({"name": "Night sky", "who": "all"}, "/classes"),
+        "role": ({"role": "member"}, "/members/{member}/role"),
+        "leave": ({}, "/leave"),
+    }
+    done = {
+        "org_admin": {"invite", "domain", "classes", "role", "leave"},
+        "admin": {"invite", "domain", "issuer", "role"},
+        "member": {"leave"},
+    }
+    for who in ("anonymous", "viewer", "other", "member", "org_admin", "admin"):
+        # A fresh organization each time: the member is a member, the admin one of two.
+        second_admin = await make_user(db)
+        org = await make_org(
+            db,
+            seats=10,
+            admins=(people["org_admin"], second_admin),
+            members=(people["member"],),
+        )
+        await make_org(db, admins=(people["other"],))
+        csrf = await _as(client, None if who == "anonymous" else people[who])
+        for name, (data, path) in forms.items():
+            target = path.format(member=people["member"].id)
+            response = await client.post(
+                f"/org/{org.slug}{target}", data={**data, "csrf_token": csrf}
+            )
+            if who == "anonymous":
+                assert response.status_code == 303, name
+                assert response.headers["location"].startswith("/login"), name
+            elif who in ("viewer", "other") or (who, name) == ("admin", "leave"):
+                # No seat to see the organization by (a platform admin has none to leave).
+                assert response.status_code == 404, (who, name)
+            else:
+                assert response.status_code == 303, (who, name)
+                expected = "success" if name in done[who] else "error"
+                assert _notice(response) == expected, (who, name)
+            if who == "member" and name == "leave":
+                break  # no longer a member
