@@ -64,6 +64,9 @@ LIST_SIZES: Mapping[str, int] = {
     "Me.favouriteCategories": 50,
     "Mutation.presignVideoUploadParts": 100,
     "NewsArticle.topics": 20,
+    "Organization.invitations": 50,  # billing/organizations.MAX_LISTED
+    "Query.myOrganizations": 50,
+    "Query.pendingDomainClaims": 50,
     "LearningPath.steps": 30,  # learning/paths.MAX_PATH_COURSES
     "PathStep.requires": 30,
     "Query.categories": 50,

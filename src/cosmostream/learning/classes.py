@@ -420,6 +420,25 @@ class ClassService:
         await repo.add(session, klass)
         return klass
 
+    async def open_with_members(
+        self, session: AsyncSession, teacher_id: uuid.UUID, name: str, member_ids: list[uuid.UUID]
+    ) -> LearningClass:
+        """Open a class with its learners already in it (an organization's admin opening a
+        class for its members; the caller has decided they may). The teacher is never a
+        learner of their own class, duplicates count once, and at most `MAX_MEMBERS`."""
+        learners = list(dict.fromkeys(m for m in member_ids if m != teacher_id))
+        if len(learners) > MAX_MEMBERS:
+            raise ValidationFailed(
+                f"A class holds at most {MAX_MEMBERS} learners.", field="members"
+            )
+        klass = LearningClass(
+            teacher_id=teacher_id, name=_name(name), join_code=await self._free_code(session)
+        )
+        await repo.add(session, klass)
+        for user_id in learners:
+            await repo.join(session, klass.id, user_id)
+        return klass
+
     async def _free_code(self, session: AsyncSession) -> str:
         # 25^8 codes: a clash is rare; the unique index settles a race.
         for _ in range(5):

@@ -72,6 +72,13 @@ from cosmostream.models.news import (
     NewsArticleMission,
     NewsArticleTopic,
 )
+from cosmostream.models.organizations import (
+    DomainClaimStatus,
+    OrganizationClass,
+    OrganizationDomainClaim,
+    OrganizationInvitation,
+    OrganizationSeatRefusal,
+)
 from cosmostream.models.video import Upload, Video, VideoStatus, VideoTag, Visibility
 from cosmostream.models.watch_party import WatchParty, WatchPartyMember
 
@@ -94,6 +101,7 @@ __all__ = [
     "CourseModule",
     "CoursePrerequisite",
     "CreatorRanking",
+    "DomainClaimStatus",
     "Enrolment",
     "FeedbackTiming",
     "Follow",
@@ -115,8 +123,12 @@ __all__ = [
     "NewsArticleTopic",
     "Notification",
     "Organization",
+    "OrganizationClass",
+    "OrganizationDomainClaim",
+    "OrganizationInvitation",
     "OrganizationMember",
     "OrganizationRole",
+    "OrganizationSeatRefusal",
     "PathCourse",
     "PathOrder",
     "PlaybackEvent",
