@@ -38,6 +38,7 @@ from cosmostream.learning.courses import CourseDetail, LessonState, ModuleState,
 from cosmostream.learning.errors import (
     AttemptNotFound,
     BadQuestion,
+    CoursePremiumRequired,
     LessonNotFound,
     NotEnrolled,
     QuizNotFound,
@@ -148,6 +149,8 @@ class LessonService:
         if found is None:
             raise LessonNotFound()
         module, item, previous, following = found
+        if detail.premium_locked:
+            raise CoursePremiumRequired()
         if detail.enrolled:
             access = Access.LEARNER
         elif detail.can_edit:
