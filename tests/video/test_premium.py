@@ -378,3 +378,67 @@ async def test_content_form_marks_a_video_premium(
     async with db.read() as session:
         row = await session.get(Video, video.id, populate_existing=True)
         assert row is not None and row.premium is False
+
+
+async def test_segment_fast_path_leaves_premium_and_4k_to_the_app(
+    client: httpx.AsyncClient, db: Database, settings: Settings, ladder: Path, owner: User
+) -> None:
+    """Granian's pathsend shortcut must not bypass the premium and 4K rules."""
+    from cosmostream.video.media import SegmentFastPath
+    from cosmostream.video.media_tokens import token_query
+
+    public = await laddered_video(db, settings, ladder, owner)
+    premium = await laddered_video(db, settings, ladder, owner, premium=True)
+    fell_through: list[str] = []
+
+    async def inner(scope: Any, receive: Any, send: Any) -> None:
+        fell_through.append(scope["path"])
+
+    fast = SegmentFastPath(inner, db)
+
+    async def call(path: str, query: str = "") -> list[Any]:
+        sent: list[Any] = []
+
+        async def send(message: Any) -> None:
+            sent.append(message)
+
+        scope = {
+            "type": "http",
+            "method": "GET",
+            "path": path,
+            "query_string": query.encode(),
+            "headers": [],
+            "extensions": {"http.response.pathsend": {}},
+        }
+        await fast(scope, None, send)
+        return sent
+
+    small, uhd = segments(ladder, SMALL)[-1], segments(ladder, UHD)[-1]
+    # A public video's other rungs still take the shortcut...
+    sent = await call(f"{base(public)}{SMALL}/{small}")
+    assert sent and sent[0]["status"] == 200
+    # ...but not its 4K rung, a premium video, or any token with a grant.
+    assert await call(f"{base(public)}{UHD}/{uhd}") == []
+    assert await call(f"{base(premium)}{SMALL}/{small}") == []
+    preview = token_query(premium.id, grant=f"p{PREVIEW}")
+    assert await call(f"{base(premium)}{SMALL}/{small}", preview) == []
+    assert len(fell_through) == 3
+
+
+async def test_plain_token_from_before_premium_no_longer_plays(
+    client: httpx.AsyncClient, db: Database, settings: Settings, ladder: Path, owner: User
+) -> None:
+    video = await laddered_video(db, settings, ladder, owner, visibility="unlisted")
+    free = await make_user(db)
+    token = query_of((await hls_url(client, db, video, free))["hlsUrl"])
+    small = segments(ladder, SMALL)[-1]
+    assert (await client.get(f"{base(video)}{SMALL}/{small}?{token}")).status_code == 200
+    owner_token = await token_of(db, owner)
+    body = (
+        await gql(
+            client, UPDATE, {"id": str(video.id), "input": {"premium": True}}, token=owner_token
+        )
+    ).json()
+    assert body["data"]["updateVideo"]["premium"] is True
+    assert (await client.get(f"{base(video)}{SMALL}/{small}?{token}")).status_code == 403
+    assert (await client.get(f"{base(video)}master.m3u8?{token}")).status_code == 403

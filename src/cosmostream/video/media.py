@@ -65,7 +65,7 @@ from cosmostream.video.previews import (
     preview_playlist,
     uhd_dirs,
 )
-from cosmostream.video.public_cache import is_public
+from cosmostream.video.public_cache import is_premium, is_public
 
 router = APIRouter()
 
@@ -133,6 +133,15 @@ async def _serve(request: Request, kind: str, video_id_text: str, path: str) -> 
         access = await grant_access(db, video_id, grant if signed else None)
         if access is None:
             raise NotFound() if not signed else PremiumRequired()
+        if (
+            signed
+            and access.preview_seconds is None
+            and not grant.startswith("u")
+            and await is_premium(db, video_id)
+        ):
+            # A token from before the video was made premium, not bound to a
+            # user whose plan is checked now: it covers nothing any more.
+            raise PremiumRequired()
         pure, transform = await _check_hls(storage, video_id, pure, access, signed)
     key = f"{kind}/{video_id}/{pure.as_posix()}"
     if bucket is not None:
@@ -374,6 +383,8 @@ class SegmentFastPath:
         )
         if not signed and not await is_public(self.db, video_id):
             return False  # the app answers 404 the usual way
+        if signed and await is_premium(self.db, video_id):
+            return False  # a plain token from before the video became premium: refused
         if not signed and len(pure.parts) > 1:
             storage = storage_from_settings(get_settings())
             if pure.parts[0] in await uhd_dirs(storage, video_id):

@@ -39,6 +39,15 @@ async def is_public(db: Database, video_id: uuid.UUID, kind: str = "hls") -> boo
     return public and (kind != "hls" or not premium)
 
 
+async def is_premium(db: Database, video_id: uuid.UUID) -> bool:
+    """Whether the video is premium (the same few-second cache as `is_public`)."""
+    cached = _public_cache.get(video_id)
+    if not cached or cached[0] <= time.monotonic():
+        await is_public(db, video_id)
+        cached = _public_cache[video_id]
+    return cached[2]
+
+
 def forget(video_id: uuid.UUID) -> None:
     """Drop what is cached about the video (its visibility or premium flag has just changed)."""
     _public_cache.pop(video_id, None)
