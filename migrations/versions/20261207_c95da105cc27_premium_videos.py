@@ -22,14 +22,15 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("videos", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("premium", sa.Boolean(), server_default=sa.false(), nullable=False)
-        )
-        batch_op.add_column(sa.Column("preview_seconds", sa.Integer(), nullable=True))
+    # Plain ALTER TABLE … ADD COLUMN on both backends: no batch copy of
+    # `videos`, whose search triggers make SQLite refuse to drop it.
+    op.add_column(
+        "videos", sa.Column("premium", sa.Boolean(), server_default=sa.false(), nullable=False)
+    )
+    op.add_column("videos", sa.Column("preview_seconds", sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("videos", schema=None) as batch_op:
-        batch_op.drop_column("preview_seconds")
-        batch_op.drop_column("premium")
+    # Plain ALTER TABLE … DROP COLUMN (SQLite 3.35+ and PostgreSQL), as above.
+    op.drop_column("videos", "preview_seconds")
+    op.drop_column("videos", "premium")
