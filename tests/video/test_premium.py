@@ -442,3 +442,28 @@ async def test_plain_token_from_before_premium_no_longer_plays(
     assert body["data"]["updateVideo"]["premium"] is True
     assert (await client.get(f"{base(video)}{SMALL}/{small}?{token}")).status_code == 403
     assert (await client.get(f"{base(video)}master.m3u8?{token}")).status_code == 403
+
+
+async def test_user_bound_token_for_a_private_lesson_video(
+    client: httpx.AsyncClient, db: Database, settings: Settings, ladder: Path, owner: User
+) -> None:
+    """A lesson may hand a learner a private video: their user-bound token is judged
+    by their plan, not by whether they could open the video's own page."""
+    from cosmostream.video.media_tokens import token_query
+
+    video = await laddered_video(db, settings, ladder, owner, visibility="private")
+    learner = await make_user(db)
+    sub = await subscribe(db, learner)
+    token = token_query(video.id, grant=f"u{learner.id}")
+    uhd = f"{base(video)}{UHD}/{segments(ladder, UHD)[0]}?{token}"
+    assert (await client.get(uhd)).status_code == 200
+    await set_subscription(db, sub, status=SubscriptionStatus.CANCELED, ended_at=utcnow())
+    assert (await client.get(uhd)).status_code == 403
+    small = f"{base(video)}{SMALL}/{segments(ladder, SMALL)[0]}?{token}"
+    assert (await client.get(small)).status_code == 200
+    # A disabled account's token covers nothing.
+    async with db.unit_of_work() as session:
+        row = await session.get(User, learner.id)
+        assert row is not None
+        row.disabled_at = utcnow()
+    assert (await client.get(small)).status_code == 403

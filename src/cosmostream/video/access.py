@@ -35,7 +35,7 @@ from cosmostream.config import get_settings
 from cosmostream.db import Database
 from cosmostream.kit.ids import parse_uuid
 from cosmostream.models import Video, Visibility
-from cosmostream.video.policy import can_manage, can_view
+from cosmostream.video.policy import can_manage
 from cosmostream.video.repository import video_repository
 
 UHD_HEIGHT = 2160  # the short side of a 4K rung
@@ -122,7 +122,7 @@ async def grant_access(db: Database, video_id: uuid.UUID, grant: str | None) -> 
     """The access a media request has: `grant` None for a request without a valid
     token (the caller has checked the video is public and not premium), else the
     grant of its valid token. A user-bound grant is re-derived from the database
-    now: None when that user may no longer see the video at all."""
+    now: None when that user or the video is gone, or the user is disabled."""
     if grant is None:
         return MediaAccess(uhd=False)  # anonymous: never entitled
     if not grant:
@@ -137,7 +137,7 @@ async def grant_access(db: Database, video_id: uuid.UUID, grant: str | None) -> 
         video = await video_repository.get(session, video_id)
         if user is None or not user.is_active or video is None:
             return None
-        actor = Actor(user=user, session_id=_NO_SESSION)
-        if not can_view(actor, video):
-            return None
-        return await media_access(session, actor, video)
+        # Like any media token, it was handed out to someone who could watch
+        # (the watch page, a lesson of theirs, a watch party): only what their
+        # plan allows is decided again here.
+        return await media_access(session, Actor(user=user, session_id=_NO_SESSION), video)
