@@ -128,6 +128,8 @@ class Settings(BaseSettings):
     transcode_min_timeout_seconds: int = 600
     transcode_stall_seconds: int = 120
     media_token_ttl_seconds: int = 6 * 3600
+    # How much of a premium video viewers without `video.premium` may watch.
+    premium_preview_seconds: int = 120
 
     # Tasks.
     worker_concurrency: int = 2

@@ -99,6 +99,18 @@ const engagementBar = document.querySelector("[data-engagement]");
 const playerRoot = document.querySelector("[data-player]:not(.player-pending)");
 if (playerRoot) initPlayer(playerRoot, { onView: (n) => setViewCount(engagementBar, n) });
 
+// A premium video's preview: the server's playlist ends where the preview does,
+// so the player simply ends there; the paywall below it then takes the focus.
+const paywall = document.querySelector("[data-paywall]");
+const previewVideo = playerRoot?.querySelector("[data-player-video]");
+if (paywall && previewVideo) {
+  previewVideo.addEventListener("ended", () => {
+    paywall.classList.add("paywall-reached");
+    paywall.scrollIntoView({ block: "nearest" });
+    paywall.querySelector("[data-paywall-link]")?.focus();
+  });
+}
+
 if (engagementBar) {
   setupToggles(engagementBar);
   const share = engagementBar.querySelector("[data-share]");

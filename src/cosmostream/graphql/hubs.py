@@ -33,8 +33,9 @@ from cosmostream.graphql.relay import Connection, Edge, PageInfo
 from cosmostream.models import Category as CategoryModel
 from cosmostream.models import User as UserModel
 from cosmostream.models import Video as VideoModel
+from cosmostream.video.access import media_access, preview_seconds
 from cosmostream.video.policy import can_manage
-from cosmostream.video.urls import media_url, poster_url
+from cosmostream.video.urls import hls_url, media_url, poster_url
 
 
 @strawberry.enum
@@ -227,11 +228,36 @@ class Video:
     def playable(self) -> bool:
         return self.model.playable
 
-    @strawberry.field(description="The HLS master playlist, once the video is playable.")
-    def hls_url(self) -> str | None:
+    @strawberry.field(
+        description="The HLS master playlist for the viewer, once the video is playable: "
+        "the preview's (`preview.m3u8`) for a premium video the viewer is not entitled to, "
+        "and without the 2160p rung unless they have `video.2160p`."
+    )
+    async def hls_url(self, info: Info) -> str | None:
         if not self.model.playable:
             return None
-        return media_url(self.model, f"hls/{self.model.id}/master.m3u8", "hls")
+        async with info.context.db.read() as session:
+            return await hls_url(session, info.context.actor, self.model)
+
+    @strawberry.field(description="Watching all of it needs the `video.premium` entitlement.")
+    def premium(self) -> bool:
+        return self.model.premium
+
+    @strawberry.field(
+        description="Seconds of a premium video shown to viewers without the entitlement."
+    )
+    def preview_seconds(self) -> int:
+        return preview_seconds(self.model)
+
+    @strawberry.field(
+        description="Whether this viewer gets only the preview (premium, not entitled)."
+    )
+    async def preview_only(self, info: Info) -> bool:
+        if not self.model.premium:
+            return False
+        async with info.context.db.read() as session:
+            access = await media_access(session, info.context.actor, self.model)
+        return access.preview_seconds is not None
 
     @strawberry.field
     def poster_url(self, size: str = "player") -> str | None:

@@ -48,6 +48,7 @@ from cosmostream.learning.errors import (
     QuizNotFound,
 )
 from cosmostream.learning.policy import can_edit_course, can_see_course
+from cosmostream.learning.premium import require_course_access
 from cosmostream.learning.progress import progress_service
 from cosmostream.learning.repository import learning_repository as repo
 from cosmostream.models import (
@@ -167,6 +168,7 @@ class AttemptService:
         found = await repo.quiz(session, quiz_id)
         if found is None or not can_see_course(actor, found[2]):
             raise QuizNotFound()
+        await require_course_access(session, actor, found[2])
         return found
 
     async def _own_attempt(
@@ -178,6 +180,7 @@ class AttemptService:
         found = await repo.quiz(session, attempt.quiz_id)
         if found is None:  # pragma: no cover - cascades with the quiz
             raise AttemptNotFound()
+        await require_course_access(session, actor, found[2])
         return (attempt, *found)
 
     # -- taking a quiz --------------------------------------------------------------

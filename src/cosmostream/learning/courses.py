@@ -29,6 +29,7 @@ from cosmostream.kit.time import utcnow
 from cosmostream.learning.catalog_repository import course_catalog_repository as repo
 from cosmostream.learning.errors import CourseNotFound, PrerequisitesMissing
 from cosmostream.learning.policy import can_edit_course, can_see_course
+from cosmostream.learning.premium import course_locked, require_course_access
 from cosmostream.models import (
     Category,
     Course,
@@ -91,6 +92,9 @@ class CourseDetail:
     prerequisites: list[tuple[Course, bool]]  # (course, completed by the viewer)
     can_edit: bool
     resume: Lesson | None = None
+    # Premium and the viewer may not take it (no `course.premium`): an upgrade
+    # call instead of Enrol; enrolled learners keep their progress but cannot go on.
+    premium_locked: bool = False
 
     @property
     def enrolled(self) -> bool:
@@ -237,11 +241,13 @@ class CourseService:
             prerequisites=[(c, c.id in done) for c in required],
             can_edit=can_edit_course(actor, course),
             resume=resume,
+            premium_locked=await course_locked(session, actor, course),
         )
 
     async def enrol(self, session: AsyncSession, actor: Actor | None, slug: str) -> Enrolment:
         actor = require_signed_in(actor)
         course = await self._visible(session, actor, slug)
+        await require_course_access(session, actor, course)
         required = await repo.prerequisites(session, course.id)
         done = await repo.completed_course_ids(session, actor.id, [c.id for c in required])
         missing = [c.title for c in required if c.id not in done]

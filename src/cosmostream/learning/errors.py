@@ -111,3 +111,9 @@ class QuestionAnswered(AppError):
         "Learners have answered this question, so it stays: edit it instead, "
         "and grade the submitted attempts again."
     )
+
+
+class CoursePremiumRequired(AppError):
+    status = 403
+    code = "premium_required"
+    message = "This is a premium course. See the plans at /pricing to take it."

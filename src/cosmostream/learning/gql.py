@@ -94,6 +94,11 @@ class Syllabus:
     resume_lesson_id: strawberry.ID | None = strawberry.field(
         description="Where to continue: the first lesson not completed and not locked."
     )
+    premium_locked: bool = strawberry.field(
+        default=False,
+        description="A premium course you may not take now (no `course.premium`): enrolment, "
+        "lessons, quizzes and progress answer `premium_required` until you are entitled.",
+    )
 
 
 def _syllabus(detail: CourseDetail) -> Syllabus:
@@ -133,6 +138,7 @@ def _syllabus(detail: CourseDetail) -> Syllabus:
         ],
         can_edit=detail.can_edit,
         resume_lesson_id=strawberry.ID(str(detail.resume.id)) if detail.resume else None,
+        premium_locked=detail.premium_locked,
     )
 
 

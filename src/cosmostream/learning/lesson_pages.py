@@ -105,11 +105,7 @@ def _render_lesson(
     drafts: dict[uuid.UUID, dict[str, Any]] | None = None,
 ) -> Response:
     video = page.video
-    hls_url = (
-        media_url(video, f"hls/{video.id}/master.m3u8", "hls")
-        if video is not None and video.playable
-        else None
-    )
+    hls_url = page.hls_url
     answers = {q.id: q.saved for q in page.attempt.questions} if page.attempt else {}
     answers.update(drafts or {})
     return render(

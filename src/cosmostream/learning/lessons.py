@@ -38,6 +38,7 @@ from cosmostream.learning.courses import CourseDetail, LessonState, ModuleState,
 from cosmostream.learning.errors import (
     AttemptNotFound,
     BadQuestion,
+    CoursePremiumRequired,
     LessonNotFound,
     NotEnrolled,
     QuizNotFound,
@@ -46,6 +47,7 @@ from cosmostream.learning.lesson_repository import lesson_repository
 from cosmostream.learning.repository import learning_repository, progress_repository
 from cosmostream.models import AttemptState, Lesson, LessonKind, Quiz, QuizAttempt, Video
 from cosmostream.video.repository import video_repository
+from cosmostream.video.urls import hls_url
 
 
 class LessonLocked(AppError):
@@ -83,6 +85,8 @@ class LessonPage:
     # The learner's open attempt, resumed (its questions as the learner sees them).
     attempt: AttemptView | None = None
     video_questions: list[VideoQuestion] = field(default_factory=list)
+    # The video's master playlist for this viewer (premium and 4K rules).
+    hls_url: str | None = None
     # Some question asks about the learner's own sky: starting asks where they are.
     asks_place: bool = False
 
@@ -145,6 +149,8 @@ class LessonService:
         if found is None:
             raise LessonNotFound()
         module, item, previous, following = found
+        if detail.premium_locked:
+            raise CoursePremiumRequired()
         if detail.enrolled:
             access = Access.LEARNER
         elif detail.can_edit:
@@ -158,6 +164,7 @@ class LessonService:
         video = None
         if lesson.kind is LessonKind.VIDEO and lesson.video_id is not None:
             video = await video_repository.get(session, lesson.video_id)
+        hls = await hls_url(session, actor, video) if video is not None else None
         quiz = await progress_repository.lesson_quiz(session, lesson.id)
         attempts: list[QuizAttempt] = []
         attempt = None
@@ -193,6 +200,7 @@ class LessonService:
             previous,
             following,
             video=video,
+            hls_url=hls,
             quiz=quiz,
             attempts=attempts,
             attempt=attempt,

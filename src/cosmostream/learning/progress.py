@@ -34,6 +34,7 @@ from cosmostream.kit.time import utcnow
 from cosmostream.learning import coverage, locks
 from cosmostream.learning.errors import LessonNotFound, NotEnrolled
 from cosmostream.learning.policy import can_edit_course, can_see_course
+from cosmostream.learning.premium import learner_locked, require_course_access
 from cosmostream.learning.repository import learning_repository, progress_repository
 from cosmostream.models import Course, Lesson, LessonKind, LessonProgress
 from cosmostream.video.repository import video_repository
@@ -63,6 +64,8 @@ class ProgressService:
             step.duration,
         )
         for lesson, course in lessons:
+            if await learner_locked(session, step.user_id, course):
+                continue  # a premium course without the plan: progress waits for it
             progress = await progress_repository.locked_progress(
                 session, step.user_id, lesson, step.at
             )
@@ -120,6 +123,7 @@ class ProgressService:
         if found is None or not can_see_course(actor, found[1]):
             raise LessonNotFound()
         lesson, course = found
+        await require_course_access(session, actor, course)
         if await learning_repository.enrolment(session, actor.id, course.id) is None:
             raise NotEnrolled()
         if lesson.kind is LessonKind.SKY:

@@ -5,7 +5,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Enum, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, BigInteger, Enum, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cosmostream.kit.time import utcnow
@@ -83,6 +83,11 @@ class Video(IdMixin, TimestampMixin, Base):
     comment_count: Mapped[int] = mapped_column(default=0)
     watch_seconds: Mapped[float] = mapped_column(default=0.0)
     trending_score: Mapped[float] = mapped_column(default=0.0)
+
+    # Premium (entitlement `video.premium`): viewers without it get a preview of
+    # the first `preview_seconds` (None: the `premium_preview_seconds` setting).
+    premium: Mapped[bool] = mapped_column(default=False, server_default=false())
+    preview_seconds: Mapped[int | None]
 
     owner: Mapped[User] = relationship(lazy="raise")
     category: Mapped[Category | None] = relationship(lazy="raise")

@@ -1,6 +1,13 @@
 from __future__ import annotations
 
-from cosmostream.errors import AppError, BadRequest, Conflict, NotFound, PayloadTooLarge
+from cosmostream.errors import (
+    AppError,
+    BadRequest,
+    Conflict,
+    NotFound,
+    PayloadTooLarge,
+    PermissionDenied,
+)
 
 
 class VideoNotFound(NotFound):
@@ -45,3 +52,10 @@ class ChecksumMismatch(AppError):
 
 class InvalidVideoState(Conflict):
     code = "invalid_video_state"
+
+
+class PremiumRequired(PermissionDenied):
+    """A premium video's full media, or the 4K rung, without the entitlement for it."""
+
+    code = "premium_required"
+    message = "This needs a premium plan. See /pricing."

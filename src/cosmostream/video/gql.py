@@ -64,6 +64,13 @@ class UpdateVideoInput:
     category: str | None = None
     tags: list[str] | None = None
     visibility: Visibility | None = None
+    premium: bool | None = strawberry.field(
+        default=None, description="Premium: watching it all needs the `video.premium` entitlement."
+    )
+    preview_seconds: int | None = strawberry.field(
+        default=None,
+        description="Seconds of preview for viewers without it (0 to 3600; 0: the default).",
+    )
 
 
 def _validated(model: type, **fields: object) -> object:
@@ -188,6 +195,8 @@ class VideoMutation:
             category_slug=input.category,
             tags=input.tags,
             visibility=VisibilityModel(input.visibility.value) if input.visibility else None,
+            premium=input.premium,
+            preview_seconds=input.preview_seconds,
         )
         assert isinstance(data, VideoUpdate)
         async with info.context.unit_of_work() as session:

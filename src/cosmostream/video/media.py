@@ -6,6 +6,14 @@ every URI of the playlists so the player carries it along. Finished playlists
 and segments never change, so they are immutable; an EVENT playlist (still
 being written) is never cached.
 
+Premium videos and 4K rungs (`video.access`): a premium video's playlists and
+segments are never served without a token; a 2160p rung never to a request
+without one (its master lists the other rungs only). A token's grant says
+what it covers: a preview (`preview.m3u8` master and `v<i>/preview.m3u8`
+playlists cut at the preview's end, and only the segments they list), no 4K,
+or a user whose entitlements are read again on every request. Anything else
+is refused: 403 `premium_required` with a valid token, 404 without one.
+
 With S3 storage the URLs stay the same (`/media/hls|images/<video>/…` on the
 app, same visibility and token rules), but the bytes come from the bucket:
 
@@ -32,6 +40,7 @@ from __future__ import annotations
 import asyncio
 import posixpath
 import stat as stat_module
+import uuid
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -42,11 +51,21 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 
 from cosmostream.config import get_settings
 from cosmostream.db import Database
-from cosmostream.errors import NotFound
+from cosmostream.errors import AppError, NotFound
 from cosmostream.kit.ids import parse_uuid
-from cosmostream.storage import S3Storage, storage_from_settings
+from cosmostream.media.transcode import MASTER, PLAYLIST
+from cosmostream.storage import S3Storage, Storage, storage_from_settings
 from cosmostream.video import media_tokens
-from cosmostream.video.public_cache import is_public
+from cosmostream.video.access import MediaAccess, grant_access
+from cosmostream.video.errors import PremiumRequired
+from cosmostream.video.previews import (
+    PREVIEW,
+    master_for,
+    preview_files,
+    preview_playlist,
+    uhd_dirs,
+)
+from cosmostream.video.public_cache import is_premium, is_public
 
 router = APIRouter()
 
@@ -60,6 +79,9 @@ MEDIA_TYPES = {
     ".jpeg": "image/jpeg",
 }
 IMMUTABLE = "max-age=31536000, immutable"
+# Presigned redirects for tokens with a grant: each segment request is checked
+# again, so the bucket URL only has to last for the download that follows.
+GRANT_REDIRECT_TTL = 300
 
 
 class _MediaFile(FileResponse):
@@ -96,16 +118,34 @@ async def _serve(request: Request, kind: str, video_id_text: str, path: str) -> 
     if suffix not in MEDIA_TYPES:
         raise NotFound()
     params = request.query_params
+    grant = params.get("g", "")
     signed = media_tokens.verify(
-        media_tokens.prefix_for(video_id, kind), params.get("md5"), params.get("expires")
+        media_tokens.prefix_for(video_id, kind), params.get("md5"), params.get("expires"), grant
     )
-    if not signed and not await is_public(request.app.state.db, video_id):
+    db: Database = request.app.state.db
+    if not signed and not await is_public(db, video_id, kind):
         raise NotFound()
     storage = storage_from_settings(get_settings())
-    key = f"{kind}/{video_id}/{pure.as_posix()}"
     bucket = storage.s3_bucket()
+    transform: Callable[[str], str] | None = None
+    if kind == "hls":
+        # Premium previews and the 4K rung: what this token (or none) allows.
+        access = await grant_access(db, video_id, grant if signed else None)
+        if access is None:
+            raise NotFound() if not signed else PremiumRequired()
+        if (
+            signed
+            and access.preview_seconds is None
+            and not grant.startswith("u")
+            and await is_premium(db, video_id)
+        ):
+            # A token from before the video was made premium, not bound to a
+            # user whose plan is checked now: it covers nothing any more.
+            raise PremiumRequired()
+        pure, transform = await _check_hls(storage, video_id, pure, access, signed)
+    key = f"{kind}/{video_id}/{pure.as_posix()}"
     if bucket is not None:
-        return await _serve_s3(request, bucket, key, signed)
+        return await _serve_s3(request, bucket, key, signed, grant, transform)
     file = storage.local_path(key)
     if file is None:
         raise NotFound()
@@ -120,11 +160,10 @@ async def _serve(request: Request, kind: str, video_id_text: str, path: str) -> 
     if suffix == ".m3u8":
         text = await asyncio.to_thread(file.read_text)
         finished = "#EXT-X-ENDLIST" in text or "#EXT-X-STREAM-INF" in text
+        if transform is not None:
+            text = transform(text)
         if signed:
-            query = urlencode(
-                [(k, v) for k, v in parse_qsl(str(request.url.query)) if k in ("md5", "expires")]
-            )
-            text = rewrite_playlist(text, query)
+            text = rewrite_playlist(text, _token_query(request))
         # A master written before the ladder is done is rewritten at the end.
         live = not finished or (
             "#EXT-X-STREAM-INF" in text and not await _ladder_finished(file.parent)
@@ -135,20 +174,79 @@ async def _serve(request: Request, kind: str, video_id_text: str, path: str) -> 
     return _MediaFile(file, stat_result=info, media_type=MEDIA_TYPES[suffix], headers=headers)
 
 
+async def _check_hls(
+    storage: Storage,
+    video_id: uuid.UUID,
+    pure: PurePosixPath,
+    access: MediaAccess,
+    signed: bool,
+) -> tuple[PurePosixPath, Callable[[str], str] | None]:
+    """Refuse what `access` does not cover; returns the stored file to read and
+    how to change it (a master without the 4K rung, a preview playlist).
+
+    Refusals are 403 `premium_required` for a valid token and look-missing (404)
+    for requests without one."""
+    refused: AppError = PremiumRequired() if signed else NotFound()
+    parts = pure.parts
+    uhd = await uhd_dirs(storage, video_id) if not access.uhd else frozenset()
+    if len(parts) > 1 and parts[0] in uhd:
+        raise refused
+    preview = parts[-1] == PREVIEW
+    if preview and len(parts) > 2:
+        raise NotFound()
+    seconds = access.preview_seconds
+    if seconds is None:
+        if preview:
+            raise NotFound()  # the preview playlists are for those who get only the preview
+    elif not preview:
+        if pure.suffix.lower() == ".m3u8" or len(parts) != 2:
+            raise refused
+        allowed = await preview_files(storage, video_id, parts[0], seconds)
+        if parts[1] not in allowed:
+            raise refused
+    if len(parts) == 1 and (preview or pure.name == MASTER):
+
+        def master(text: str) -> str:
+            return master_for(text, uhd, preview)
+
+        return PurePosixPath(MASTER), master
+    if preview:
+        assert seconds is not None
+
+        def variant(text: str) -> str:
+            return preview_playlist(text, seconds)
+
+        return PurePosixPath(parts[0], PLAYLIST), variant
+    return pure, None
+
+
 def _token_query(request: Request) -> str:
     return urlencode(
-        [(k, v) for k, v in parse_qsl(str(request.url.query)) if k in ("md5", "expires")]
+        [(k, v) for k, v in parse_qsl(str(request.url.query)) if k in ("md5", "expires", "g")]
     )
 
 
-async def _serve_s3(request: Request, storage: S3Storage, key: str, signed: bool) -> Response:
-    """Playlists rewritten to absolute bucket/CDN URLs; everything else a redirect there."""
+async def _serve_s3(
+    request: Request,
+    storage: S3Storage,
+    key: str,
+    signed: bool,
+    grant: str = "",
+    transform: Callable[[str], str] | None = None,
+) -> Response:
+    """Playlists rewritten to absolute bucket/CDN URLs; everything else a redirect there.
+
+    A token with a grant (premium preview, no 4K, user-bound) keeps every URI
+    pointing at the app, so each segment is checked again before its short
+    presigned redirect."""
     ttl = get_settings().media_token_ttl_seconds
     headers = {"Access-Control-Allow-Origin": "*"}
     suffix = PurePosixPath(key).suffix.lower()
     if suffix != ".m3u8":
         if signed:
-            location = await asyncio.to_thread(storage.presigned_get, key, ttl)
+            location = await asyncio.to_thread(
+                storage.presigned_get, key, GRANT_REDIRECT_TTL if grant else ttl
+            )
             headers["Cache-Control"] = "private, no-store"
         else:
             location = storage.url(key)
@@ -175,13 +273,15 @@ async def _serve_s3(request: Request, storage: S3Storage, key: str, signed: bool
             return uri
         if not signed:
             return storage.url(resolved)
-        if resolved.endswith(".m3u8"):
+        if grant or resolved.endswith(".m3u8"):
             # Back to us with the token, so its own URIs get signed in turn.
             return f"{uri.split('?', 1)[0]}?{query}"
         return storage.presigned_get(resolved, ttl)
 
     finished = "#EXT-X-ENDLIST" in text or "#EXT-X-STREAM-INF" in text
     variants = [t for line in text.splitlines() if (t := _variant(line, target))]
+    if transform is not None:
+        text = transform(text)
     rewritten = await asyncio.to_thread(map_playlist_uris, text, absolute)
     # A master written before the ladder is done is rewritten at the end.
     live = not finished or (
@@ -276,11 +376,19 @@ class SegmentFastPath:
         if file is None:
             return False  # not on this machine's disk: the app redirects to the bucket
         query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+        if "g" in query:
+            return False  # premium previews, 4K and user-bound tokens: the app checks them
         signed = media_tokens.verify(
             media_tokens.prefix_for(video_id, "hls"), query.get("md5"), query.get("expires")
         )
         if not signed and not await is_public(self.db, video_id):
             return False  # the app answers 404 the usual way
+        if signed and await is_premium(self.db, video_id):
+            return False  # a plain token from before the video became premium: refused
+        if not signed and len(pure.parts) > 1:
+            storage = storage_from_settings(get_settings())
+            if pure.parts[0] in await uhd_dirs(storage, video_id):
+                return False  # the 4K rung is not for everyone: the app refuses it
         try:
             info = await asyncio.to_thread(file.stat)
         except OSError:

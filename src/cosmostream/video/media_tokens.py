@@ -8,6 +8,12 @@ it without Python:
 
 `prefix` is the video's media directory (`/media/hls/<video>/`), so one token
 covers the master playlist, every variant playlist and every segment.
+
+A token may carry a *grant* (`&g=…`, see `video.access`): a restriction
+(`p<seconds>` preview only, `h` no 2160p rung) or a user it is bound to
+(`u<user id>`, re-checked on every request). The grant is signed too
+(`MD5("<expires><prefix><grant> <secret>")`), so nginx's `secure_link`, which
+signs without it, never accepts such a token and asks the app instead.
 """
 
 from __future__ import annotations
@@ -31,21 +37,29 @@ def prefix_for(video_id: uuid.UUID, kind: str = "hls") -> str:
     return f"/media/{kind}/{video_id}/"
 
 
-def sign(prefix: str, expires: int, secret: str | None = None) -> str:
-    raw = f"{expires}{prefix} {secret or media_secret()}".encode()
+def sign(prefix: str, expires: int, secret: str | None = None, grant: str = "") -> str:
+    raw = f"{expires}{prefix}{grant} {secret or media_secret()}".encode()
     # MD5 because nginx's secure_link computes exactly this; the secret keeps it unforgeable.
     digest = hashlib.md5(raw, usedforsecurity=False).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
-def token_query(video_id: uuid.UUID, kind: str = "hls", ttl: int | None = None) -> str:
+def token_query(
+    video_id: uuid.UUID, kind: str = "hls", ttl: int | None = None, grant: str = ""
+) -> str:
     expires = int(time.time()) + (ttl or get_settings().media_token_ttl_seconds)
-    return urlencode({"md5": sign(prefix_for(video_id, kind), expires), "expires": expires})
+    query: dict[str, str | int] = {
+        "md5": sign(prefix_for(video_id, kind), expires, grant=grant),
+        "expires": expires,
+    }
+    if grant:
+        query["g"] = grant
+    return urlencode(query)
 
 
-def verify(prefix: str, md5: str | None, expires: str | None) -> bool:
+def verify(prefix: str, md5: str | None, expires: str | None, grant: str = "") -> bool:
     if not md5 or not expires or not expires.isdigit():
         return False
     if int(expires) < time.time():
         return False
-    return hmac.compare_digest(md5, sign(prefix, int(expires)))
+    return hmac.compare_digest(md5, sign(prefix, int(expires), grant=grant))

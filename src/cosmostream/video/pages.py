@@ -11,15 +11,17 @@ from starlette.responses import Response
 
 from cosmostream.account.service import account_service
 from cosmostream.catalog.service import catalog_service
+from cosmostream.config import get_settings
 from cosmostream.engagement import views as engagement_views
 from cosmostream.errors import AppError
 from cosmostream.kit.ids import require_uuid
 from cosmostream.models import Visibility
+from cosmostream.video.access import media_access
 from cosmostream.video.errors import VideoNotFound
 from cosmostream.video.policy import can_manage
 from cosmostream.video.schemas import VideoUpdate
 from cosmostream.video.service import video_service
-from cosmostream.video.urls import media_url, poster_url
+from cosmostream.video.urls import hls_url_for, media_url, poster_url
 from cosmostream.web import security
 from cosmostream.web.deps import ActorDep, DbDep, database, path_uuid
 from cosmostream.web.forms import read_form, redirect, safe_next, text
@@ -62,6 +64,7 @@ async def content_page(request: Request) -> Response:
             "categories": categories,
             "visibilities": list(Visibility),
             "media_url": media_url,
+            "default_preview_seconds": get_settings().premium_preview_seconds,
         },
     )
 
@@ -81,7 +84,8 @@ async def watch_page(request: Request, db: DbDep, actor: ActorDep, video_id: Vid
             await catalog_service.is_picked(session, video.id)
         )
         engagement = await engagement_views.watch_state(request, session, actor, video)
-    hls_url = media_url(video, f"hls/{video.id}/master.m3u8", "hls") if video.playable else None
+        access = await media_access(session, actor, video)
+    hls_url = hls_url_for(video, access)
     response = render(
         request,
         "video/watch.html",
@@ -91,6 +95,7 @@ async def watch_page(request: Request, db: DbDep, actor: ActorDep, video_id: Vid
             "is_following": following,
             "can_manage": can_manage(actor, video),
             "hls_url": hls_url,
+            "preview_seconds": access.preview_seconds,
             "poster_url": poster_url(video),
             "storyboard_url": media_url(video, video.images.get("storyboard_vtt")),
             "up_next": up_next,
@@ -118,6 +123,7 @@ async def manage_page(request: Request, db: DbDep, actor: ActorDep, video_id: Vi
             "categories": categories,
             "visibilities": list(Visibility),
             "media_url": media_url,
+            "default_preview_seconds": get_settings().premium_preview_seconds,
         },
     )
 
@@ -148,12 +154,19 @@ async def edit_submit(request: Request, video_id: str) -> Response:
         visibility = Visibility(text(form, "visibility", "public"))
     except ValueError:
         visibility = None
+    preview = text(form, "preview_seconds")
+    if preview and not (preview.isdigit() and int(preview) <= 3600):
+        response = redirect(safe_next(text(form, "next"), "/content"))
+        flash(response, "The preview is a number of seconds from 0 to 3600.", "error")
+        return response
     data = VideoUpdate(
         title=text(form, "title")[:200] or None,
         description=text(form, "description")[:10_000],
         category_slug=text(form, "category"),
         tags=tags,
         visibility=visibility,
+        premium=text(form, "premium") == "on",
+        preview_seconds=int(preview) if preview else None,
     )
     vid = require_uuid(video_id, VideoNotFound)
     return await _content_action(

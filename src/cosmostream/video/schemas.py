@@ -49,6 +49,9 @@ class VideoUpdate(BaseModel):
     category_slug: str | None = None
     tags: list[str] | None = None
     visibility: Visibility | None = None
+    premium: bool | None = None
+    # 0: back to the site's default (the `premium_preview_seconds` setting).
+    preview_seconds: int | None = Field(default=None, ge=0, le=3600)
 
     @field_validator("tags")
     @classmethod

@@ -156,6 +156,12 @@ class VideoService:
             video.visibility = data.visibility
             # This process's media visibility cache must not serve it for 5 more seconds.
             effects.after_commit(lambda: public_cache.forget(video_id))
+        if data.premium is not None and data.premium is not video.premium:
+            video.premium = data.premium
+            # Premium media is never public: this process must not serve it 5 s longer.
+            effects.after_commit(lambda: public_cache.forget(video_id))
+        if data.preview_seconds is not None:
+            video.preview_seconds = data.preview_seconds or None
         if data.tags is not None:
             await video_repository.set_tags(session, video, data.tags)
         await session.flush()

@@ -11,7 +11,7 @@ from cosmostream.errors import AppError
 from cosmostream.kit.ids import require_uuid
 from cosmostream.models import WatchParty
 from cosmostream.video.errors import VideoNotFound
-from cosmostream.video.urls import media_url, poster_url
+from cosmostream.video.urls import hls_url, media_url, poster_url
 from cosmostream.watch_party import events
 from cosmostream.watch_party.errors import WatchPartyNotFound
 from cosmostream.watch_party.service import can_control, watch_party_service
@@ -65,6 +65,8 @@ async def party_page(request: Request, party_id: str, invite: str | None = None)
             )
         members = await watch_party_service.members(session, party)
         history = await watch_party_service.history(session, party)
+        # Each member gets what their own plan allows (a premium video's preview).
+        hls = await hls_url(session, actor, video) if visit.playable else None
     return render(
         request,
         "watch_party/party.html",
@@ -77,9 +79,7 @@ async def party_page(request: Request, party_id: str, invite: str | None = None)
             "can_control": can_control(actor, party),
             "invite_url": invite_url(request, party),
             # An ended party shows its chat, but no player and no media links.
-            "hls_url": (
-                media_url(video, f"hls/{video.id}/master.m3u8", "hls") if visit.playable else None
-            ),
+            "hls_url": hls if visit.playable else None,
             "poster_url": poster_url(video) if visit.playable else None,
             "storyboard_url": (
                 media_url(video, video.images.get("storyboard_vtt")) if visit.playable else None
