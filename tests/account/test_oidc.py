@@ -539,6 +539,9 @@ async def test_buttons_only_for_configured_providers(
         page = await client.get(path)
         assert f"Sign in with {cfg.name}" in page.text
         assert f'href="/auth/oidc/{cfg.key}/start' in page.text
+        # Linking posts a form answered with a redirect to the provider: allowed there only.
+        policy = page.headers["content-security-policy"]
+        assert f"form-action 'self' {cfg.provider.issuer};" in policy
     settings.google_client_id = None
     settings.oidc_providers = []
     for path in ("/login", "/signup"):
