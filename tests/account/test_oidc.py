@@ -20,10 +20,13 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cosmostream.account import signals
+from cosmostream.account import oidc, signals
+from cosmostream.account.service import account_service
 from cosmostream.config import Settings
 from cosmostream.db import Database
+from cosmostream.kit.time import utcnow
 from cosmostream.models import Role, User, UserIdentity
+from tests.conftest import free_port
 from tests.factories import gql, login, make_user, sign_in
 from tests.oidc.loopback import LoopbackProvider, running_provider
 
@@ -365,8 +368,6 @@ async def test_verified_provider_address_does_not_link_an_unverified_account(
 ) -> None:
     cfg = loopback
     async with db.unit_of_work() as session:
-        from cosmostream.account.service import account_service
-
         await account_service.create_user(
             session,
             email="early@example.org",
@@ -548,3 +549,61 @@ async def test_buttons_only_for_configured_providers(
         page = await client.get(path)
         assert "Sign in with" not in page.text
     assert (await client.get(f"/auth/oidc/{cfg.key}/start")).status_code == 404
+
+
+async def test_an_answer_naming_another_issuer_is_refused(
+    client: httpx.AsyncClient, loopback: Config, db: Database
+) -> None:
+    """RFC 9207: the `iss` of the authorization response must be our provider's."""
+    cfg = loopback
+    await cfg.provider.set_account("mix-1", email="mix@example.org", email_verified=True)
+    callback = await cfg.provider.authorize(await start(client, cfg), "mix-1")
+    parts = urlsplit(callback)
+    query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+    assert query["iss"] == cfg.provider.issuer
+    mixed = httpx.URL(parts.path, params={**query, "iss": "https://idp.evil.example"})
+    await assert_refused(await client.get(str(mixed)), db, text="another sign-in provider")
+
+
+async def test_a_provider_that_is_down_is_a_clear_refusal(
+    client: httpx.AsyncClient, loopback: Config, settings: Settings
+) -> None:
+    oidc.forget_cached_metadata()
+    down = f"http://127.0.0.1:{free_port()}"
+    if loopback.key == "google":
+        settings.google_issuer = down
+    else:
+        settings.oidc_providers = [{**settings.oidc_providers[0], "issuer": down}]
+    try:
+        response = await client.get(f"/auth/oidc/{loopback.key}/start")
+    finally:
+        oidc.forget_cached_metadata()
+    assert response.status_code == 400
+    assert "not answering" in response.text
+    assert "cs_oidc" not in response.cookies
+
+
+async def test_a_disabled_account_cannot_sign_in_with_its_provider(
+    client: httpx.AsyncClient, loopback: Config, db: Database
+) -> None:
+    cfg = loopback
+    await cfg.provider.set_account("gone-1", email="gone@example.org", email_verified=True)
+    await provider_sign_in(client, cfg, "gone-1")
+    user_id = uuid.UUID((await me(client))["id"])
+    async with db.unit_of_work() as session:
+        user = await session.get(User, user_id)
+        assert user is not None
+        user.disabled_at = utcnow()
+    client.cookies.clear()
+    response = await provider_sign_in(client, cfg, "gone-1")
+    assert response.status_code == 403
+    assert "cs_access" not in response.cookies
+
+
+async def test_a_provider_without_an_email_cannot_create_an_account(
+    client: httpx.AsyncClient, loopback: Config, db: Database
+) -> None:
+    cfg = loopback
+    await cfg.provider.set_account("mute-1", email=None, email_verified=None)
+    response = await provider_sign_in(client, cfg, "mute-1")
+    await assert_refused(response, db, text="did not share your e-mail address")

@@ -35,7 +35,9 @@ from cosmostream.kit.crypto import constant_time_equal, new_token, sign
 with warnings.catch_warnings():
     # Authlib would rather run on `httpx2`; it works on the project's httpx as is.
     warnings.simplefilter("ignore", AuthlibDeprecationWarning)
+    from authlib.integrations.base_client import OAuthError
     from authlib.integrations.httpx_client import AsyncOAuth2Client
+    from authlib.oauth2.base import OAuth2Error
 
 FLOW_COOKIE = "cs_oidc"
 FLOW_COOKIE_PATH = "/auth/oidc/"
@@ -263,7 +265,9 @@ async def exchange_code(
                 code=code,
                 code_verifier=code_verifier(settings, flow),
             )
-    except Exception as exc:  # Authlib raises OAuthError, httpx its own errors
+    except (OAuthError, OAuth2Error, httpx.HTTPError, ValueError) as exc:
+        # The provider's error (invalid_grant: a wrong PKCE verifier, a spent
+        # code), a network failure or an answer that is not a token response.
         raise SignInFailed(
             "The sign-in provider refused to complete the sign-in. Please try again."
         ) from exc
