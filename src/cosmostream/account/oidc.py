@@ -91,8 +91,10 @@ def providers(settings: Settings) -> list[Provider]:
         missing = [f for f in ("key", "name", "issuer", "client_id") if not entry.get(f)]
         if missing:
             raise ConfigurationError(f"COSMOSTREAM_OIDC_PROVIDERS entry lacks {missing}")
-        if not KEY_PATTERN.match(entry["key"]):
-            raise ConfigurationError("an OIDC provider key is lowercase letters, digits and -")
+        if not KEY_PATTERN.match(entry["key"]) or entry["key"] == "google":
+            raise ConfigurationError(
+                "an OIDC provider key is lowercase letters, digits and -, and not 'google'"
+            )
         found.append(
             Provider(
                 key=entry["key"],
