@@ -304,7 +304,7 @@ async def test_provider_refuses_an_authorization_request_without_pkce(
 
 
 @pytest.mark.parametrize(
-    "mode", ["aud", "iss", "expired", "none", "unknown_key", "nonce", "multi_aud"]
+    "mode", ["aud", "iss", "expired", "none", "unknown_key", "nonce", "multi_aud", "bad_text"]
 )
 async def test_forged_id_tokens_are_refused(
     client: httpx.AsyncClient,

@@ -12,13 +12,15 @@
 //
 // Test-only controls, on the provider's own port under /__test/:
 //   POST /__test/accounts  {"<sub>": {"email": …, "email_verified": …, …}}
-//        the claims of the accounts (merged; others get an unverified address)
+//        each account's claims (replacing earlier ones; an unknown login gets an
+//        unverified <login>@example.org); a null claim is left out
 //   POST /__test/forge     {"mode": "aud" | "iss" | "expired" | "none" |
-//        "unknown_key" | "nonce" | "multi_aud" | null}
+//        "unknown_key" | "nonce" | "multi_aud" | "bad_text" | null}
 //        rewrites the ID token of the next token response: wrong audience or
 //        issuer, expired, unsigned (`alg: none`), signed with a key the JWKS does
-//        not publish, another nonce, or two audiences without `azp`. Re-signed
-//        with the provider's own key unless the mode is about the signature.
+//        not publish, another nonce, two audiences without `azp`, or a NUL in a
+//        claim. Re-signed with the provider's own key unless the mode is about
+//        the signature.
 
 import { createServer } from 'node:http';
 import { dirname, resolve } from 'node:path';
@@ -111,6 +113,7 @@ async function forge(idToken, mode) {
     case 'expired': payload.iat = now - 7200; payload.exp = now - 3600; break;
     case 'nonce': payload.nonce = 'a-nonce-from-another-sign-in'; break;
     case 'multi_aud': payload.aud = [payload.aud, 'someone-else']; delete payload.azp; break;
+    case 'bad_text': payload.name = 'Nova\u0000'; break;
     case 'unknown_key': key = unpublished; break;
     case 'none': return `${b64json({ alg: 'none', typ: 'JWT' })}.${b64json(payload)}.`;
     default: throw new Error(`unknown forge mode ${mode}`);

@@ -31,6 +31,7 @@ from joserfc.jwk import KeySet
 from cosmostream.config import ConfigurationError, Settings
 from cosmostream.errors import AppError
 from cosmostream.kit.crypto import constant_time_equal, new_token, sign
+from cosmostream.kit.text import find_bad_text
 
 with warnings.catch_warnings():
     # Authlib would rather run on `httpx2`; it works on the project's httpx as is.
@@ -331,6 +332,8 @@ async def verify_id_token(
     subject = claims.get("sub")
     if not isinstance(subject, str) or not subject or len(subject) > 255:
         raise refused
+    if find_bad_text(claims) is not None:
+        raise refused  # NUL or a lone surrogate: nothing a database can store
     return claims
 
 
