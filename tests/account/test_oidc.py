@@ -8,6 +8,7 @@ organization's own provider (`COSMOSTREAM_OIDC_PROVIDERS`, no `hd`).
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,8 +22,10 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cosmostream.account import oidc, signals
+from cosmostream.account.identities import identity_service
+from cosmostream.account.schemas import ClientInfo
 from cosmostream.account.service import account_service
-from cosmostream.config import Settings
+from cosmostream.config import Settings, get_settings
 from cosmostream.db import Database
 from cosmostream.kit.time import utcnow
 from cosmostream.models import Role, User, UserIdentity
@@ -607,3 +610,55 @@ async def test_a_provider_without_an_email_cannot_create_an_account(
     await cfg.provider.set_account("mute-1", email=None, email_verified=None)
     response = await provider_sign_in(client, cfg, "mute-1")
     await assert_refused(response, db, text="did not share your e-mail address")
+
+
+async def test_the_forms_authorization_matrix(
+    client: httpx.AsyncClient, loopback: Config, db: Database
+) -> None:
+    """Unlink and Link forms: anonymous callers are sent to sign in, other users
+    (any role) see no such sign-in, and nothing changes."""
+    cfg = loopback
+    owner = await make_user(db, email="forms@example.org")
+    await cfg.provider.set_account("forms-sub", email="forms@example.org", email_verified=True)
+    await provider_sign_in(client, cfg, "forms-sub")
+    [identity] = (await me(client))["identities"]
+    unlink = f"/settings/identities/{identity['id']}/unlink"
+
+    token = await sign_in(client, None)
+    anonymous = await client.post(unlink, data={"csrf_token": token})
+    assert anonymous.status_code == 401
+    link = await client.post(f"/auth/oidc/{cfg.key}/link", data={"csrf_token": token})
+    assert link.status_code == 303
+    assert link.headers["location"].startswith("/login")
+    for role in (Role.VIEWER, Role.CREATOR, Role.ADMIN):
+        someone = await make_user(db, role=role)
+        token = await sign_in(client, someone)
+        refused = await client.post(unlink, data={"csrf_token": token})
+        assert refused.status_code == 404, role
+    assert await count(db, UserIdentity) == 1
+    token = await sign_in(client, owner)
+    assert (await client.post(unlink, data={})).status_code == 403  # no CSRF token
+    assert (await client.post(unlink, data={"csrf_token": token})).status_code == 303
+    assert await count(db, UserIdentity) == 0
+
+
+async def test_two_first_sign_ins_racing_open_one_account(loopback: Config, db: Database) -> None:
+    """Two callbacks of one new identity at once (two tabs): one account, one identity,
+    two sessions; the loser of the race finds the winner's rows."""
+    [provider] = oidc.providers(get_settings())
+    claims = {
+        "iss": provider.issuer,
+        "sub": "race-1",
+        "email": "race@example.org",
+        "email_verified": True,
+    }
+    outcomes = await asyncio.gather(
+        *(
+            identity_service.sign_in(db, provider, claims, ClientInfo(ip="198.51.100.9"))
+            for _ in range(2)
+        )
+    )
+    assert outcomes[0].user.id == outcomes[1].user.id
+    assert sorted(o.new_account for o in outcomes) == [False, True]
+    assert await count(db, User) == 1
+    assert await count(db, UserIdentity) == 1

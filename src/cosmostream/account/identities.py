@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cosmostream.account import signals
@@ -83,8 +84,24 @@ class IdentityService:
         """Open (or link) the account of verified ID token claims, in one unit of work.
 
         `signed_in_with_provider` is sent in the same unit of work, so what its
-        receivers write (an organization seat) commits with the sign-in.
+        receivers write (an organization seat) commits with the sign-in. Two
+        first sign-ins racing for one identity or one address: the loser's
+        insert breaks a unique constraint, and its second try finds the
+        winner's rows.
         """
+        try:
+            return await self._sign_in(db, provider, claims, client, link_user_id)
+        except IntegrityError:
+            return await self._sign_in(db, provider, claims, client, link_user_id)
+
+    async def _sign_in(
+        self,
+        db: Database,
+        provider: Provider,
+        claims: dict[str, Any],
+        client: ClientInfo,
+        link_user_id: uuid.UUID | None,
+    ) -> ProviderOutcome:
         issuer, subject = str(claims["iss"]), str(claims["sub"])
         raw_email = claims.get("email")
         verified = email_verified(claims)
