@@ -47,6 +47,7 @@ SCOPES = "openid email profile"
 SAFE_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384")
 CLOCK_SKEW_SECONDS = 120
 METADATA_TTL_SECONDS = 3600
+GOOGLE_ISSUER = "https://accounts.google.com"
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 
 
@@ -69,6 +70,13 @@ class Provider:
     issuer: str
     client_id: str
     client_secret: str
+
+    @property
+    def accepted_issuers(self) -> frozenset[str]:
+        """The `iss` values of its ID tokens: Google's also come without the scheme."""
+        if self.issuer == GOOGLE_ISSUER:
+            return frozenset({self.issuer, "accounts.google.com"})
+        return frozenset({self.issuer})
 
     def redirect_uri(self, settings: Settings) -> str:
         """The exact URI to register at the provider."""
@@ -320,8 +328,9 @@ async def verify_id_token(
         raise refused
     if (len(audience_list) > 1 or "azp" in claims) and claims.get("azp") != provider.client_id:
         raise refused
-    if claims.get("iss") != provider.issuer:
+    if claims.get("iss") not in provider.accepted_issuers:
         raise refused
+    claims["iss"] = provider.issuer  # one spelling, so (iss, sub) finds the account
     exp, iat = claims.get("exp"), claims.get("iat")
     if not isinstance(exp, int | float) or not isinstance(iat, int | float):
         raise refused
