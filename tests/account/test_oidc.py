@@ -27,6 +27,7 @@ from cosmostream.account.schemas import ClientInfo
 from cosmostream.account.service import account_service
 from cosmostream.config import Settings, get_settings
 from cosmostream.db import Database
+from cosmostream.errors import AppError
 from cosmostream.kit.time import utcnow
 from cosmostream.models import Role, User, UserIdentity
 from tests.conftest import free_port
@@ -662,3 +663,30 @@ async def test_two_first_sign_ins_racing_open_one_account(loopback: Config, db: 
     assert sorted(o.new_account for o in outcomes) == [False, True]
     assert await count(db, User) == 1
     assert await count(db, UserIdentity) == 1
+
+
+async def test_accounts_made_through_a_provider_count_as_sign_ups(
+    loopback: Config, db: Database
+) -> None:
+    """The sign-up limit per IP holds for provider sign-ups too; a returning user
+    from that address still signs in."""
+    [provider] = oidc.providers(get_settings())
+    client = ClientInfo(ip="198.51.100.23")
+
+    def claims(n: int) -> dict[str, Any]:
+        return {
+            "iss": provider.issuer,
+            "sub": f"many-{n}",
+            "email": f"many{n}@example.org",
+            "email_verified": True,
+        }
+
+    for n in range(10):
+        outcome = await identity_service.sign_in(db, provider, claims(n), client)
+        assert outcome.new_account
+    with pytest.raises(AppError) as refused:
+        await identity_service.sign_in(db, provider, claims(10), client)
+    assert refused.value.status == 429
+    again = await identity_service.sign_in(db, provider, claims(3), client)
+    assert again.auth is not None and not again.new_account
+    assert await count(db, User) == 10

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cosmostream.account import signals
+from cosmostream.account import signals, throttle
 from cosmostream.account.errors import UserNotFound
 from cosmostream.account.oidc import Provider, SignInFailed, email_verified
 from cosmostream.account.repository import identity_repository, user_repository
@@ -90,9 +90,13 @@ class IdentityService:
         winner's rows.
         """
         try:
-            return await self._sign_in(db, provider, claims, client, link_user_id)
+            outcome = await self._sign_in(db, provider, claims, client, link_user_id)
         except IntegrityError:
-            return await self._sign_in(db, provider, claims, client, link_user_id)
+            outcome = await self._sign_in(db, provider, claims, client, link_user_id)
+        if outcome.new_account:
+            # Accounts made through a provider count as sign-ups of the address.
+            await throttle.Throttle(db).hit((throttle.SIGNUP_IP, client.ip))
+        return outcome
 
     async def _sign_in(
         self,
@@ -131,6 +135,7 @@ class IdentityService:
                         raise EmailInUse(provider)
                     user = await self._user(session, existing.id)
                 else:
+                    await throttle.Throttle(db).check((throttle.SIGNUP_IP, client.ip))
                     user = User(
                         email=email,
                         password_hash=None,
