@@ -87,6 +87,15 @@ class Settings(BaseSettings):
 
     # Accounts.
     auto_approve_creators: bool = False
+    # Sign-in with Google (GOOGLE_CLIENT_ID / GOOGLE_CLIENT_SECRET) and with any
+    # OpenID Connect provider, as JSON: [{"key": "acme", "name": "Acme", "issuer":
+    # "https://sso.acme.org", "client_id": "…", "client_secret": "…"}, …]. Each is
+    # discovered from <issuer>/.well-known/openid-configuration.
+    google_issuer: str = "https://accounts.google.com"
+    oidc_providers: list[dict[str, str]] = Field(default_factory=list)
+    oidc_http_timeout_seconds: float = 10.0
+    # How long a sign-in may take at the provider (the flow cookie's lifetime).
+    oidc_flow_ttl_seconds: int = 600
     max_request_bytes: int = 1 << 20
     max_avatar_bytes: int = 5 << 20
 

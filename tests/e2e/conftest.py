@@ -172,14 +172,19 @@ def demo_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @contextmanager
 def serve(
-    tmp_path_factory: pytest.TempPathFactory, demo_data_dir: Path, **extra_env: str
+    tmp_path_factory: pytest.TempPathFactory,
+    demo_data_dir: Path,
+    *,
+    port: int | None = None,
+    **extra_env: str,
 ) -> Iterator[LiveServer]:
-    """`cosmostream run` on a copy of the demo data directory, until the block ends."""
+    """`cosmostream run` on a copy of the demo data directory, until the block ends
+    (on `port` when a test must know its address before it starts)."""
     _ensure_assets()
     root = tmp_path_factory.mktemp("e2e-server")
     data_dir = root / "data"
     shutil.copytree(demo_data_dir, data_dir)
-    port = _free_port()
+    port = port or _free_port()
     env = {**_server_env(data_dir, port), **extra_env}
 
     log_path = root / "server.log"

@@ -2,7 +2,7 @@
 
 from cosmostream.account import pages, tasks
 from cosmostream.account.demo import load_demo_accounts
-from cosmostream.account.gql import AccountMutation, AccountQuery
+from cosmostream.account.gql import AccountMutation, AccountQuery, MeIdentityFields
 from cosmostream.registry import Domain
 
 domain = Domain(
@@ -10,6 +10,7 @@ domain = Domain(
     routers=[pages.router],
     query=AccountQuery,
     mutation=AccountMutation,
+    hub_fields=[MeIdentityFields],
     tasks=[tasks],
     demo=load_demo_accounts,
 )

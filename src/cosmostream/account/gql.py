@@ -9,9 +9,13 @@ from datetime import datetime
 
 import strawberry
 
+from cosmostream.account import oidc
 from cosmostream.account.errors import UserNotFound
+from cosmostream.account.identities import identity_service
 from cosmostream.account.schemas import AuthResult, ProfileUpdate, SignupInput
 from cosmostream.account.service import account_service
+from cosmostream.config import get_settings
+from cosmostream.errors import NotFound
 from cosmostream.graphql.context import Info
 from cosmostream.graphql.hubs import Category, Me, Role, User
 from cosmostream.kit.ids import parse_uuid, require_uuid
@@ -53,6 +57,38 @@ class UpdateProfileInput:
 @strawberry.type
 class OkPayload:
     ok: bool = True
+
+
+@strawberry.type(description="A sign-in through an OpenID Connect provider (Google, …).")
+class Identity:
+    id: strawberry.ID
+    issuer: str
+    provider: str = strawberry.field(description="The provider's name, or its issuer.")
+    email: str
+    email_verified: bool
+    created_at: datetime
+    last_used_at: datetime
+
+
+@strawberry.type
+class MeIdentityFields(Me):
+    @strawberry.field(description="The provider sign-ins linked to the account.")
+    async def identities(self, info: Info) -> list[Identity]:
+        names = {p.issuer: p.name for p in oidc.providers(get_settings())}
+        async with info.context.db.read() as session:
+            rows = await identity_service.list_identities(session, self.as_actor())
+        return [
+            Identity(
+                id=strawberry.ID(str(i.id)),
+                issuer=i.issuer,
+                provider=names.get(i.issuer, i.issuer),
+                email=i.email,
+                email_verified=i.email_verified,
+                created_at=i.created_at,
+                last_used_at=i.last_used_at,
+            )
+            for i in rows
+        ]
 
 
 @strawberry.type
@@ -171,6 +207,16 @@ class AccountMutation:
             await account_service.revoke_session(
                 session, actor, require_uuid(session_id, UserNotFound)
             )
+        return OkPayload()
+
+    @strawberry.mutation(
+        description="Unlink one of your provider sign-ins (never your last way in: 409)."
+    )
+    async def unlink_identity(self, info: Info, id: strawberry.ID) -> OkPayload:
+        actor = info.context.require_actor()
+        identity_id = require_uuid(str(id), NotFound)
+        async with info.context.unit_of_work() as session:
+            await identity_service.unlink(session, actor, identity_id)
         return OkPayload()
 
     @strawberry.mutation

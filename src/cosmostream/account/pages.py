@@ -14,13 +14,18 @@ from fastapi import APIRouter, Request
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
+from cosmostream.account import oidc
 from cosmostream.account.errors import UserNotFound
+from cosmostream.account.identities import identity_service
+from cosmostream.account.oidc import SignInFailed
 from cosmostream.account.schemas import ProfileUpdate, SignupInput
 from cosmostream.account.service import account_service
 from cosmostream.catalog.schemas import VideoSort
 from cosmostream.catalog.service import catalog_service
 from cosmostream.errors import AppError, NotFound, ValidationFailed
+from cosmostream.kit.crypto import constant_time_equal
 from cosmostream.kit.ids import require_uuid
+from cosmostream.kit.time import utcnow
 from cosmostream.models import Role
 from cosmostream.web import security
 from cosmostream.web.deps import client_info, database
@@ -38,6 +43,11 @@ def _login_redirect(request: Request) -> Response:
     return redirect(f"/login?next={request.url.path}")
 
 
+def _providers(request: Request) -> list[oidc.Provider]:
+    """The OpenID Connect providers offered on the sign-in pages (none unless configured)."""
+    return oidc.providers(request.app.state.settings)
+
+
 # -- sign-in -----------------------------------------------------------------
 
 
@@ -45,7 +55,11 @@ def _login_redirect(request: Request) -> Response:
 async def login_page(request: Request, next: str = "/") -> Response:
     if security.current_actor(request):
         return redirect(safe_next(next))
-    return render(request, "account/login.html", {"next": safe_next(next), "email": ""})
+    return render(
+        request,
+        "account/login.html",
+        {"next": safe_next(next), "email": "", "providers": _providers(request)},
+    )
 
 
 @router.post("/login")
@@ -61,7 +75,12 @@ async def login_submit(request: Request) -> Response:
         return render(
             request,
             "account/login.html",
-            {"error": exc.message, "email": email, "next": next_url},
+            {
+                "error": exc.message,
+                "email": email,
+                "next": next_url,
+                "providers": _providers(request),
+            },
             status=exc.status,
             headers=exc.headers,
         )
@@ -91,7 +110,7 @@ async def logout_submit(request: Request) -> Response:
 async def signup_page(request: Request) -> Response:
     if security.current_actor(request):
         return redirect("/")
-    return render(request, "account/signup.html", {"values": {}})
+    return render(request, "account/signup.html", {"values": {}, "providers": _providers(request)})
 
 
 @router.post("/signup")
@@ -112,7 +131,12 @@ async def signup_submit(request: Request) -> Response:
         return render(
             request,
             "account/signup.html",
-            {"error": exc.message, "field": exc.field, "values": values},
+            {
+                "error": exc.message,
+                "field": exc.field,
+                "values": values,
+                "providers": _providers(request),
+            },
             status=exc.status,
             headers=exc.headers,
         )
@@ -254,7 +278,17 @@ async def _settings_context(request: Request, **extra: Any) -> dict[str, Any]:
     async with database(request).read() as session:
         user = await account_service.get_user(session, actor.id)
         sessions = await account_service.list_sessions(session, actor)
-    return {"user": user, "sessions": sessions, "current_session": actor.session_id, **extra}
+        identities = await identity_service.list_identities(session, actor)
+    providers = _providers(request)
+    names = {p.issuer: p.name for p in providers}
+    return {
+        "user": user,
+        "sessions": sessions,
+        "current_session": actor.session_id,
+        "identities": [(i, names.get(i.issuer, i.issuer)) for i in identities],
+        "providers": providers,
+        **extra,
+    }
 
 
 @router.get("/settings")
@@ -365,6 +399,137 @@ async def settings_resend_verification(request: Request) -> Response:
         lambda s: account_service.resend_verification(s, actor),
         "We sent you a new confirmation link.",
     )
+
+
+@router.post("/settings/identities/{identity_id}/unlink")
+async def settings_unlink_identity(request: Request, identity_id: str) -> Response:
+    actor = security.require_actor(request)
+    await read_form(request)
+    iid = require_uuid(identity_id, NotFound)
+    return await _settings_action(
+        request,
+        lambda s: identity_service.unlink(s, actor, iid),
+        "That sign-in is unlinked.",
+    )
+
+
+# -- sign-in with Google and OpenID Connect providers ---------------------------
+
+
+def _set_flow_cookie(request: Request, response: Response, flow: oidc.Flow) -> None:
+    settings = request.app.state.settings
+    response.set_cookie(
+        oidc.FLOW_COOKIE,
+        oidc.pack_flow(settings, flow),
+        max_age=settings.oidc_flow_ttl_seconds,
+        path=oidc.FLOW_COOKIE_PATH,
+        httponly=True,
+        secure=settings.secure_cookies,
+        samesite="lax",
+    )
+
+
+def _clear_flow_cookie(request: Request, response: Response) -> None:
+    response.delete_cookie(
+        oidc.FLOW_COOKIE,
+        path=oidc.FLOW_COOKIE_PATH,
+        httponly=True,
+        secure=request.app.state.settings.secure_cookies,
+        samesite="lax",
+    )
+
+
+async def _start_flow(request: Request, key: str, next_url: str, link_user: str | None) -> Response:
+    settings = request.app.state.settings
+    provider = oidc.get_provider(settings, key)
+    flow = oidc.new_flow(settings, provider, next_url, link_user)
+    try:
+        url = await oidc.authorization_url(settings, provider, flow)
+    except AppError as exc:
+        return await _flow_failed(request, exc, linking=link_user is not None)
+    response = redirect(url)
+    _set_flow_cookie(request, response, flow)
+    return response
+
+
+async def _flow_failed(request: Request, exc: AppError, *, linking: bool) -> Response:
+    """A refused sign-in: the page it started from, with the reason and a 4xx."""
+    if linking and security.current_actor(request) is not None:
+        context = await _settings_context(request, error=exc.message)
+        response = render(request, "account/settings.html", context, status=exc.status)
+    else:
+        response = render(
+            request,
+            "account/login.html",
+            {"error": exc.message, "email": "", "next": "/", "providers": _providers(request)},
+            status=exc.status,
+        )
+    _clear_flow_cookie(request, response)
+    return response
+
+
+@router.get("/auth/oidc/{key}/start")
+async def oidc_start(request: Request, key: str, next: str = "/") -> Response:
+    if security.current_actor(request):
+        return redirect(safe_next(next))
+    return await _start_flow(request, key, safe_next(next), None)
+
+
+@router.post("/auth/oidc/{key}/link")
+async def oidc_link(request: Request, key: str) -> Response:
+    actor = security.current_actor(request)
+    await read_form(request)
+    if actor is None:
+        return _login_redirect(request)
+    return await _start_flow(request, key, "/settings", str(actor.id))
+
+
+@router.get("/auth/oidc/{key}/callback")
+async def oidc_callback(request: Request, key: str) -> Response:
+    settings = request.app.state.settings
+    params = request.query_params
+    linking = False
+    try:
+        provider = oidc.get_provider(settings, key)
+        flow = oidc.unpack_flow(settings, request.cookies.get(oidc.FLOW_COOKIE))
+        linking = flow.link_user is not None
+        if flow.provider != provider.key or not constant_time_equal(
+            params.get("state", ""), flow.state
+        ):
+            raise SignInFailed("This sign-in was not started here (its state does not match).")
+        if "iss" in params and params["iss"] != provider.issuer:
+            raise SignInFailed("The answer came from another sign-in provider.")
+        if error := params.get("error"):
+            raise SignInFailed(
+                f"You cancelled signing in with {provider.name}."
+                if error == "access_denied"
+                else f"{provider.name} could not sign you in. Please try again."
+            )
+        code = params.get("code", "")
+        if not code:
+            raise SignInFailed(f"{provider.name} sent no authorization code.")
+        link_user = None
+        if linking:
+            actor = security.current_actor(request)
+            if actor is None or str(actor.id) != flow.link_user:
+                raise SignInFailed("Sign in again, then link the provider from your settings.")
+            link_user = actor.id
+        claims = await oidc.exchange_code(settings, provider, flow, code, utcnow().timestamp())
+        outcome = await identity_service.sign_in(
+            database(request), provider, claims, client_info(request), link_user_id=link_user
+        )
+    except AppError as exc:
+        return await _flow_failed(request, exc, linking=linking)
+    if outcome.auth is None:
+        response = redirect("/settings")
+        flash(response, f"{provider.name} is linked: you can sign in with it.", "success")
+    else:
+        target = "/onboarding" if outcome.new_account else flow.next_url
+        response = redirect(safe_next(target))
+        security.set_auth_cookies(response, settings, outcome.auth)
+        security.renew_csrf(request, outcome.auth.session_id)
+    _clear_flow_cookie(request, response)
+    return response
 
 
 # -- profiles -----------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""SQL for accounts, sessions, tokens, follows and categories."""
+"""SQL for accounts, sessions, tokens, provider identities, follows and categories."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from cosmostream.models import (
     RefreshToken,
     User,
     UserFavouriteCategory,
+    UserIdentity,
 )
 
 
@@ -176,6 +177,39 @@ class ActionTokenRepository:
         )
 
 
+class IdentityRepository:
+    async def get_by_subject(
+        self, session: AsyncSession, issuer: str, subject: str
+    ) -> UserIdentity | None:
+        """One row by `uq_user_identities_iss_sub`."""
+        return await session.scalar(
+            select(UserIdentity)
+            .where(UserIdentity.issuer == issuer, UserIdentity.subject == subject)
+            .with_for_update()
+        )
+
+    async def get_for_update(
+        self, session: AsyncSession, identity_id: uuid.UUID
+    ) -> UserIdentity | None:
+        return await session.scalar(
+            select(UserIdentity).where(UserIdentity.id == identity_id).with_for_update()
+        )
+
+    async def list_for_user(self, session: AsyncSession, user_id: uuid.UUID) -> list[UserIdentity]:
+        """A user's few identities (`ix_user_identities_user_id`)."""
+        return list(
+            await session.scalars(
+                select(UserIdentity)
+                .where(UserIdentity.user_id == user_id)
+                .order_by(UserIdentity.created_at, UserIdentity.id)
+            )
+        )
+
+    async def delete(self, session: AsyncSession, identity: UserIdentity) -> None:
+        await session.delete(identity)
+        await session.flush()
+
+
 class FollowRepository:
     async def get(
         self, session: AsyncSession, follower_id: uuid.UUID, followee_id: uuid.UUID
@@ -235,5 +269,6 @@ class CategoryRepository:
 user_repository = UserRepository()
 session_repository = SessionRepository()
 action_token_repository = ActionTokenRepository()
+identity_repository = IdentityRepository()
 follow_repository = FollowRepository()
 category_repository = CategoryRepository()

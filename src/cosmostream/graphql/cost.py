@@ -61,6 +61,8 @@ LIST_SIZES: Mapping[str, int] = {
     "IssGroundTrack.past": 200,  # one orbit (~93 min) every 30 s
     "IssGroundTrack.next": 200,
     "Me.sessions": 50,
+    # One per provider sign-in linked; a handful at most.
+    "Me.identities": 20,
     "Me.favouriteCategories": 50,
     "Mutation.presignVideoUploadParts": 100,
     "NewsArticle.topics": 20,

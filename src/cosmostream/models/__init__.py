@@ -11,6 +11,7 @@ from cosmostream.models.account import (
     ThrottleBucket,
     User,
     UserFavouriteCategory,
+    UserIdentity,
 )
 from cosmostream.models.base import Base
 from cosmostream.models.billing import (
@@ -154,6 +155,7 @@ __all__ = [
     "Upload",
     "User",
     "UserFavouriteCategory",
+    "UserIdentity",
     "Video",
     "VideoDailyStats",
     "VideoLike",

@@ -14,6 +14,7 @@ from typing import Any
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 
+from cosmostream.account.oidc import providers
 from cosmostream.account.schemas import Actor, AuthResult
 from cosmostream.config import Settings
 from cosmostream.errors import CsrfFailed, NotAuthenticated
@@ -36,12 +37,15 @@ def content_security_policy(settings: Settings, *, style_nonce: str | None = Non
     the players draw from `data:`/`blob:` images, Socket.IO opens a WebSocket
     to this host, and with S3 storage media and upload parts live on the
     bucket's or the CDN's origin. `style_nonce` admits the `<style>` elements a
-    page's own bundle creates with that nonce (GraphiQL's dialogs).
+    page's own bundle creates with that nonce (GraphiQL's dialogs). Forms post
+    here only, except that linking a sign-in from /settings posts a form whose
+    answer redirects to the OpenID provider, which `form-action` also governs.
     """
     external = " ".join(browser_origins(settings))
     scheme, _, rest = settings.base_url.partition("://")
     websocket = f"{'wss' if scheme == 'https' else 'ws'}://{rest.split('/', 1)[0]}"
     remote_images = " https:" if settings.space_remote_images else ""
+    form_targets = " ".join(sorted({_origin(p.issuer) for p in providers(settings)}))
     directives = {
         "default-src": "'self'",
         "script-src": "'self'",
@@ -53,10 +57,15 @@ def content_security_policy(settings: Settings, *, style_nonce: str | None = Non
         "font-src": "'self' data:",
         "object-src": "'none'",
         "base-uri": "'none'",
-        "form-action": "'self'",
+        "form-action": f"'self' {form_targets}",
         "frame-ancestors": "'none'",
     }
     return "; ".join(f"{name} {' '.join(value.split())}" for name, value in directives.items())
+
+
+def _origin(url: str) -> str:
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}"
 
 
 def _cookie_args(settings: Settings) -> dict[str, Any]:
