@@ -15,7 +15,7 @@ from alembic import op
 import cosmostream.models.base
 
 revision: str = "8c9e2c9dbc99"
-down_revision: str | None = "21a2b76cc977"
+down_revision: str | None = "c95da105cc27"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
