@@ -15,6 +15,7 @@ from cosmostream.models.account import (
 from cosmostream.models.base import Base
 from cosmostream.models.billing import (
     BillingCustomer,
+    BillingInvoice,
     Organization,
     OrganizationMember,
     OrganizationRole,
@@ -84,6 +85,7 @@ __all__ = [
     "AuthSession",
     "Base",
     "BillingCustomer",
+    "BillingInvoice",
     "Category",
     "Certificate",
     "ChatMessage",
