@@ -1126,7 +1126,8 @@ def _success_url(session: dict[str, Any]) -> str:
 def _hosted(title: str, body: str) -> str:
     return (
         f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{title} — "
-        "Stripe (test mode)</title></head><body>"
+        # No icon: browsers would otherwise ask the host for /favicon.ico.
+        'Stripe (test mode)</title><link rel="icon" href="data:,"></head><body>'
         f"<h1>{title}</h1>{body}</body></html>"
     )
 
