@@ -202,3 +202,70 @@ async def test_institutional_checkout_creates_the_organization_and_seat_changes(
             select(Subscription).where(Subscription.stripe_subscription_id == sub_id)
         )
     assert row is not None and row.quantity == 20
+
+
+async def test_a_double_submit_replays_the_same_checkout_session(
+    client: httpx.AsyncClient, db: Database, fake: FakeStripe, people: dict[str, User]
+) -> None:
+    first = await checkout(client, fake, people["viewer"])
+    token = client.cookies["cs_csrf"]
+    again = await client.post(
+        "/pricing/checkout", data={"plan": "premium", "interval": "month", "csrf_token": token}
+    )
+    assert again.headers["location"] == first.headers["location"]
+    assert len(fake.sessions) == 1
+    assert len(fake.customers) == 1
+
+
+async def test_concurrent_syncs_make_one_organization(
+    client: httpx.AsyncClient, db: Database, fake: FakeStripe, people: dict[str, User]
+) -> None:
+    import asyncio
+
+    from sqlalchemy import func, select
+
+    from cosmostream.billing.service import billing_service
+
+    response = await checkout(
+        client,
+        fake,
+        people["creator"],
+        plan="institutional",
+        name="Yerkes Circle",
+        slug="yerkes",
+        seats="3",
+    )
+    session_id = response.headers["location"].rsplit("/", 1)[1]
+    sub_id = str(fake.complete_checkout(session_id)["subscription"])
+
+    async def sync() -> None:
+        async with db.unit_of_work() as session:
+            await billing_service.sync_subscription_id(session, sub_id)
+
+    await asyncio.gather(sync(), sync(), sync())
+    async with db.read() as session:
+        assert await session.scalar(select(func.count()).select_from(Organization)) == 1
+        assert await session.scalar(select(func.count()).select_from(Subscription)) == 1
+        assert await session.scalar(select(func.count()).select_from(OrganizationMember)) == 1
+
+
+async def test_a_trial_when_set(
+    client: httpx.AsyncClient,
+    db: Database,
+    fake: FakeStripe,
+    people: dict[str, User],
+    settings: Any,
+) -> None:
+    settings.billing_trial_days = 14
+    page = await client.get("/pricing")
+    assert "free trial of 14 days" in page.text
+    response = await checkout(client, fake, people["viewer"])
+    session_id = response.headers["location"].rsplit("/", 1)[1]
+    assert fake.sessions[session_id]["_subscription_data"]["trial_period_days"] == "14"
+    fake.complete_checkout(session_id)
+    await client.get(f"/settings/billing?checkout={session_id}")
+    sub = await _subscription(db, people["viewer"])
+    assert sub.status.value == "trialing" and sub.trial_end is not None
+    assert VIDEO_PREMIUM in await _held(db, people["viewer"])
+    invoice = fake.invoices[fake.subscriptions[sub.stripe_subscription_id]["latest_invoice"]]
+    assert (invoice["status"], invoice["amount_paid"]) == ("paid", 0)

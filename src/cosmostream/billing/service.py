@@ -373,22 +373,21 @@ class BillingService:
             user_id = await billing_repository.user_of_customer(session, data["customer"])
             if user_id is None and metadata.get("user_id"):
                 user_id = uuid.UUID(metadata["user_id"])
-            organization_id = None
-            if plan == "institutional" and user_id is not None:
-                organization_id = await self._organization_for(session, metadata, user_id)
             row = await billing_repository.add_subscription(
                 session,
                 stripe_subscription_id=data["id"],
                 stripe_customer_id=data["customer"],
                 user_id=user_id,
-                organization_id=organization_id,
                 plan=plan,
                 interval=interval,
                 status=SubscriptionStatus(data["status"]),
                 quantity=int(item.get("quantity") or 1),
             )
-            if row is None:  # another worker inserted it first
+            if row is None:  # another worker inserted it first (and made its organization)
                 row = await billing_repository.subscription(session, data["id"])
+            elif plan == "institutional" and user_id is not None:
+                # Only the transaction that inserted the row creates the organization.
+                row.organization_id = await self._organization_for(session, metadata, user_id)
             assert row is not None
         row.plan = plan
         row.interval = interval
