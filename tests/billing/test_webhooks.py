@@ -289,3 +289,17 @@ async def test_reconciliation_repairs_dropped_webhooks(
     async with db.unit_of_work() as session:
         assert await reconcile(session) == 1
     assert await held(db, other) == frozenset()
+
+
+async def test_reconciliation_reads_every_page(db: Database, fake: FakeStripe) -> None:
+    users = [await make_user(db) for _ in range(5)]
+    for user in users:
+        await subscribe(db, fake, user)
+    fake.take_outbox()
+    async with db.unit_of_work() as session:
+        assert await billing_service.reconcile(session, page_size=2) == 5
+    pages = [r for r in fake.requests if r[:2] == ("GET", "subscriptions")]
+    assert len(pages) == 3
+    assert [p[2].get("starting_after") is not None for p in pages] == [False, True, True]
+    for user in users:
+        assert VIDEO_PREMIUM in await held(db, user)

@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from cosmostream import effects
 from cosmostream.billing.repository import billing_repository
 from cosmostream.billing.service import HANDLED_EVENTS
-from cosmostream.billing.stripe_api import FAKE_PATH, mode, webhook_secret
+from cosmostream.billing.stripe_api import FAKE_PATH, mode, secret_key, webhook_secret
 from cosmostream.billing.stripe_fake import FakeStripe
 from cosmostream.config import get_settings
 
@@ -75,6 +75,7 @@ class FakeStripeMount:
                 webhook_url=f"{base}/webhooks/stripe",
                 public_base=f"{base}{FAKE_PATH}",
                 state_path=settings.data_dir / "stripe-fake.json",
+                api_key=secret_key(settings),
             )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -21,7 +21,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cosmostream.account.demo import ADA, CARL, VERA, demo_actor, demo_users
 from cosmostream.billing.repository import billing_repository
 from cosmostream.billing.service import billing_service
-from cosmostream.billing.stripe_api import FAKE_PATH, mode, talking_to, webhook_secret
+from cosmostream.billing.stripe_api import (
+    FAKE_PATH,
+    mode,
+    secret_key,
+    talking_to,
+    webhook_secret,
+)
 from cosmostream.billing.stripe_fake import FakeStripe
 from cosmostream.config import get_settings
 from cosmostream.models import OrganizationRole
@@ -69,6 +75,7 @@ async def load(session: AsyncSession) -> None:
         public_base=settings.base_url.rstrip("/") + FAKE_PATH,
         hold=True,
         state_path=settings.data_dir / "stripe-fake.json",
+        api_key=secret_key(settings),
     )
     with serve(fake) as base, talking_to(base):
         billing_service.forget_prices()

@@ -442,12 +442,12 @@ class BillingService:
     async def process_event(
         self, session: AsyncSession, event_id: str, event_type: str, object_id: str
     ) -> Subscription | None:
-        """Act on one webhook event: fetch what it is about and sync from that."""
-        event = await billing_repository.event(session, event_id)
-        if event is not None and event.processed_at is not None:
-            return None
-        subscription_id: str | None = None
+        """Act on one webhook event: fetch what it is about and sync from that.
+
+        Stripe is asked before the first SQL statement, so on SQLite the write
+        lock is not held while the API answers."""
         client = stripe_client()
+        subscription_id: str | None = None
         if event_type == "checkout.session.completed":
             checkout = await _call(client.v1.checkout.sessions.retrieve_async(object_id))
             subscription_id = str(checkout.subscription) if checkout.subscription else None
@@ -458,18 +458,27 @@ class BillingService:
             subscription_id = details.get("subscription")
         elif event_type.startswith("customer.subscription."):
             subscription_id = object_id
-        row = None
+        fetched = None
         if subscription_id:
-            row = await self.sync_subscription_id(session, subscription_id)
+            fetched = await _call(
+                client.v1.subscriptions.retrieve_async(
+                    subscription_id, params={"expand": ["latest_invoice"]}
+                )
+            )
+        event = await billing_repository.event(session, event_id)
+        if event is not None and event.processed_at is not None:
+            return None
+        row = None if fetched is None else await self.sync_subscription(session, _plain(fetched))
         await billing_repository.mark_processed(session, event_id)
         return row
 
-    async def reconcile(self, session: AsyncSession) -> int:
-        """List every subscription on Stripe and repair rows that drifted; the count."""
+    async def reconcile(self, session: AsyncSession, *, page_size: int = 100) -> int:
+        """List every subscription on Stripe (every page) and repair rows that drifted;
+        the count."""
         client = stripe_client()
         page = await _call(
             client.v1.subscriptions.list_async(
-                params={"status": "all", "limit": 100, "expand": ["data.latest_invoice"]}
+                params={"status": "all", "limit": page_size, "expand": ["data.latest_invoice"]}
             )
         )
         repaired = 0

@@ -11,10 +11,12 @@ caller derives from what it creates, so a retried request never buys twice.
 from __future__ import annotations
 
 import asyncio
+import hmac
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from hashlib import sha256
 from typing import Any
 
 import stripe
@@ -22,9 +24,6 @@ import stripe
 from cosmostream.config import Settings, get_settings
 from cosmostream.errors import AppError
 
-# The fake's own key and webhook secret in test mode, when none are configured.
-TEST_SECRET_KEY = "sk_test_cosmostream_fake_stripe"  # noqa: S105 (only the fake accepts it)
-TEST_WEBHOOK_SECRET = "whsec_cosmostream_fake_stripe"  # noqa: S105
 FAKE_PATH = "/_stripe"
 
 # Where the SDK talks for the current context, over the settings (the demo
@@ -55,14 +54,24 @@ def enabled(settings: Settings | None = None) -> bool:
     return mode(settings) != "off"
 
 
+def _derived(settings: Settings, purpose: str) -> str:
+    """A secret of this installation for the fake Stripe (test mode without keys):
+    derived from the app's secret, so the demo command and the server agree and
+    nobody else can call the fake's API or forge its webhooks."""
+    mac = hmac.new(settings.secret_key.encode(), f"fake-stripe:{purpose}".encode(), sha256)
+    return mac.hexdigest()[:32]
+
+
 def secret_key(settings: Settings) -> str:
-    return settings.stripe_secret_key or TEST_SECRET_KEY
+    if settings.stripe_secret_key:
+        return settings.stripe_secret_key
+    return "sk_test_" + _derived(settings, "api")
 
 
 def webhook_secret(settings: Settings) -> str | None:
     if settings.stripe_webhook_secret:
         return settings.stripe_webhook_secret
-    return TEST_WEBHOOK_SECRET if mode(settings) == "test" else None
+    return "whsec_" + _derived(settings, "webhook") if mode(settings) == "test" else None
 
 
 @contextmanager

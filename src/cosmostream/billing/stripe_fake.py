@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import hmac
 import html
 import json
 import logging
@@ -132,8 +133,11 @@ class FakeStripe:
         public_base: str = "",
         hold: bool = False,
         state_path: Path | None = None,
+        api_key: str | None = None,
     ) -> None:
         self.state_path = state_path
+        # The one secret key accepted (None: any `sk_…`, as in tests).
+        self.api_key = api_key
         self.webhook_secret = webhook_secret
         self.webhook_url = webhook_url
         self.public_base = public_base.rstrip("/")
@@ -790,7 +794,10 @@ class FakeStripe:
 
     async def _api(self, request: Request) -> Response:
         auth = request.headers.get("authorization", "")
-        if not auth.startswith("Bearer sk_"):
+        expected = f"Bearer {self.api_key}" if self.api_key else None
+        if not auth.startswith("Bearer sk_") or (
+            expected is not None and not hmac.compare_digest(auth, expected)
+        ):
             return JSONResponse(
                 {"error": {"type": "invalid_request_error", "message": "Invalid API Key provided"}},
                 status_code=401,
