@@ -4,6 +4,7 @@ shapes as the real SDK reads them."""
 from __future__ import annotations
 
 import httpx
+import pytest
 import stripe
 
 from cosmostream.billing.demo import serve
@@ -80,12 +81,10 @@ async def test_the_sdk_reads_its_objects() -> None:
         assert invoice.status == "paid" and invoice.amount_paid == 9000
         assert invoice.parent and invoice.parent.subscription_details
         assert invoice.parent.subscription_details.subscription == sub.id
-        try:
+        with pytest.raises(stripe.InvalidRequestError) as missing:
             await client.v1.subscriptions.retrieve_async("sub_missing")
-        except stripe.InvalidRequestError as exc:
-            assert exc.http_status == 404 and exc.code == "resource_missing"
-        else:
-            raise AssertionError("a missing subscription must be a 404")
+        assert missing.value.http_status == 404
+        assert missing.value.code == "resource_missing"
         types = fake.event_types(fake.take_outbox())
         assert types == [
             "customer.subscription.created",
