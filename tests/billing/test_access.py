@@ -35,8 +35,7 @@ def code(body: dict[str, Any]) -> str | None:
 
 
 async def buy(db: Database, fake: FakeStripe, user: User, plan: str = "premium", **kw: Any) -> str:
-    async with db.unit_of_work() as session:
-        url = await billing_service.start_checkout(session, actor(user), plan, "month", **kw)
+    url = await billing_service.start_checkout(db, actor(user), plan, "month", **kw)
     checkout = fake.complete_checkout(url.rsplit("/", 1)[1])
     fake.take_outbox()
     async with db.unit_of_work() as session:

@@ -42,8 +42,7 @@ async def subscribe(db: Database, fake: FakeStripe, user: User, interval: str = 
     subscription id. Events stay in the fake's outbox."""
     from tests.factories import actor
 
-    async with db.unit_of_work() as session:
-        url = await billing_service.start_checkout(session, actor(user), "premium", interval)
+    url = await billing_service.start_checkout(db, actor(user), "premium", interval)
     session_obj = fake.complete_checkout(url.rsplit("/", 1)[1])
     return str(session_obj["subscription"])
 

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cosmostream.account.demo import ADA, CARL, VERA, demo_actor, demo_users
 from cosmostream.billing.repository import billing_repository
-from cosmostream.billing.service import billing_service
+from cosmostream.billing.service import OneSession, billing_service
 from cosmostream.billing.stripe_api import (
     FAKE_PATH,
     mode,
@@ -80,11 +80,11 @@ async def load(session: AsyncSession) -> None:
     with serve(fake) as base, talking_to(base):
         billing_service.forget_prices()
         ada = demo_actor(users[ADA])
-        url = await billing_service.start_checkout(session, ada, "premium", "month")
+        url = await billing_service.start_checkout(OneSession(session), ada, "premium", "month")
         fake.complete_checkout(url.rsplit("/", 1)[1])
         vera = demo_actor(users[VERA])
         url = await billing_service.start_checkout(
-            session,
+            OneSession(session),
             vera,
             "institutional",
             "year",

@@ -141,29 +141,26 @@ class BillingMutation:
         seats: int | None = None,
     ) -> str:
         actor = info.context.require_actor()
-        async with info.context.db.unit_of_work() as session:
-            return await billing_service.start_checkout(
-                session,
-                actor,
-                plan,
-                interval,
-                organization_name=organization_name,
-                organization_slug=organization_slug,
-                seats=seats,
-            )
+        return await billing_service.start_checkout(
+            info.context.db,
+            actor,
+            plan,
+            interval,
+            organization_name=organization_name,
+            organization_slug=organization_slug,
+            seats=seats,
+        )
 
     @strawberry.mutation(description="Cancel your plan at the end of the paid period.")
     async def cancel_subscription(self, info: Info) -> MyBilling:
         actor = info.context.require_actor()
-        async with info.context.db.unit_of_work() as session:
-            await billing_service.set_cancel_at_period_end(session, actor, True)
+        await billing_service.set_cancel_at_period_end(info.context.db, actor, True)
         return await _my_billing(info)
 
     @strawberry.mutation(description="Keep a plan you cancelled before its period ends.")
     async def resume_subscription(self, info: Info) -> MyBilling:
         actor = info.context.require_actor()
-        async with info.context.db.unit_of_work() as session:
-            await billing_service.set_cancel_at_period_end(session, actor, False)
+        await billing_service.set_cancel_at_period_end(info.context.db, actor, False)
         return await _my_billing(info)
 
     @strawberry.mutation(description="What changing your plan or interval would cost now.")
@@ -177,8 +174,7 @@ class BillingMutation:
     @strawberry.mutation(description="Change your plan or interval (prorated).")
     async def change_plan(self, info: Info, plan: str, interval: str) -> MyBilling:
         actor = info.context.require_actor()
-        async with info.context.db.unit_of_work() as session:
-            await billing_service.change_plan(session, actor, plan, interval)
+        await billing_service.change_plan(info.context.db, actor, plan, interval)
         return await _my_billing(info)
 
     @strawberry.mutation(description="A Stripe Customer Portal session for your payment method.")

@@ -8,10 +8,10 @@ which plan it wants.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
@@ -28,7 +28,7 @@ from cosmostream.billing.stripe_api import BillingUnavailable, enabled
 from cosmostream.config import get_settings
 from cosmostream.errors import AppError, ValidationFailed
 from cosmostream.web.deps import database
-from cosmostream.web.forms import act, redirect, text
+from cosmostream.web.forms import read_form, redirect, text
 from cosmostream.web.security import current_actor
 from cosmostream.web.templating import flash, render
 
@@ -40,6 +40,37 @@ def _seats(form: FormData, name: str = "seats") -> int:
     if not raw.isdigit() or len(raw) > 6:
         raise ValidationFailed("Give the number of seats as a whole number.", field=name)
     return int(raw)
+
+
+Action = Callable[[Actor, FormData], Awaitable[Any]]
+
+
+async def _post(
+    request: Request,
+    action: Action,
+    *,
+    back: str,
+    success: str | None = None,
+    then: Callable[[Any], str] | None = None,
+) -> Response:
+    """Like `web.forms.act`, but the action opens its own short transactions: it
+    calls Stripe, and no transaction may stay open while Stripe answers."""
+    form = await read_form(request)
+    actor = current_actor(request)
+    if actor is None:
+        return redirect(f"/login?next={back}")
+    try:
+        result = await action(actor, form)
+    except AppError as exc:
+        if exc.status == 404:
+            raise
+        response = redirect(back)
+        flash(response, exc.message, "error")
+        return response
+    response = redirect(then(result) if then is not None else back)
+    if success:
+        flash(response, success, "success")
+    return response
 
 
 def _require_enabled() -> None:
@@ -79,12 +110,12 @@ async def pricing_page(request: Request) -> Response:
 
 @router.post("/pricing/checkout")
 async def checkout_submit(request: Request) -> Response:
-    async def start(session: AsyncSession, actor: Actor, form: FormData) -> str:
+    async def start(actor: Actor, form: FormData) -> str:
         _require_enabled()
         plan = text(form, "plan")
         seats = _seats(form) if plan == "institutional" else None
         return await billing_service.start_checkout(
-            session,
+            database(request),
             actor,
             plan,
             text(form, "interval"),
@@ -93,7 +124,7 @@ async def checkout_submit(request: Request) -> Response:
             seats=seats,
         )
 
-    return await act(request, start, back="/pricing", then=lambda url: url)
+    return await _post(request, start, back="/pricing", then=lambda url: url)
 
 
 @router.get("/settings/billing")
@@ -106,8 +137,7 @@ async def billing_page(request: Request) -> Response:
     checkout = request.query_params.get("checkout")
     notice = None
     if checkout:
-        async with database(request).unit_of_work() as session:
-            synced = await billing_service.finish_checkout(session, actor, checkout)
+        synced = await billing_service.finish_checkout(database(request), actor, checkout)
         if synced is not None:
             notice = "Thank you! Your plan is active."
     context: dict[str, Any] = {"enabled": True, "notice": notice, "error": None}
@@ -124,11 +154,11 @@ async def billing_page(request: Request) -> Response:
 
 @router.post("/settings/billing/cancel")
 async def cancel_submit(request: Request) -> Response:
-    async def cancel(session: AsyncSession, actor: Actor, form: FormData) -> object:
+    async def cancel(actor: Actor, form: FormData) -> object:
         _require_enabled()
-        return await billing_service.set_cancel_at_period_end(session, actor, True)
+        return await billing_service.set_cancel_at_period_end(database(request), actor, True)
 
-    return await act(
+    return await _post(
         request,
         cancel,
         back="/settings/billing",
@@ -138,11 +168,11 @@ async def cancel_submit(request: Request) -> Response:
 
 @router.post("/settings/billing/resume")
 async def resume_submit(request: Request) -> Response:
-    async def resume(session: AsyncSession, actor: Actor, form: FormData) -> object:
+    async def resume(actor: Actor, form: FormData) -> object:
         _require_enabled()
-        return await billing_service.set_cancel_at_period_end(session, actor, False)
+        return await billing_service.set_cancel_at_period_end(database(request), actor, False)
 
-    return await act(request, resume, back="/settings/billing", success="Your plan will renew.")
+    return await _post(request, resume, back="/settings/billing", success="Your plan will renew.")
 
 
 @router.get("/settings/billing/change")
@@ -169,22 +199,23 @@ async def change_page(request: Request) -> Response:
 
 @router.post("/settings/billing/change")
 async def change_submit(request: Request) -> Response:
-    async def change(session: AsyncSession, actor: Actor, form: FormData) -> object:
+    async def change(actor: Actor, form: FormData) -> object:
         _require_enabled()
         return await billing_service.change_plan(
-            session, actor, text(form, "plan"), text(form, "interval")
+            database(request), actor, text(form, "plan"), text(form, "interval")
         )
 
-    return await act(request, change, back="/settings/billing", success="Your plan was changed.")
+    return await _post(request, change, back="/settings/billing", success="Your plan was changed.")
 
 
 @router.post("/settings/billing/portal")
 async def portal_submit(request: Request) -> Response:
-    async def portal(session: AsyncSession, actor: Actor, form: FormData) -> str:
+    async def portal(actor: Actor, form: FormData) -> str:
         _require_enabled()
-        return await billing_service.portal_url(session, actor)
+        async with database(request).read() as session:
+            return await billing_service.portal_url(session, actor)
 
-    return await act(request, portal, back="/settings/billing", then=lambda url: url)
+    return await _post(request, portal, back="/settings/billing", then=lambda url: url)
 
 
 @router.get("/org/{slug}/seats")
@@ -223,10 +254,10 @@ async def seats_page(request: Request, slug: str) -> Response:
 
 @router.post("/org/{slug}/seats")
 async def seats_submit(request: Request, slug: str) -> Response:
-    async def change(session: AsyncSession, actor: Actor, form: FormData) -> object:
+    async def change(actor: Actor, form: FormData) -> object:
         _require_enabled()
-        return await billing_service.change_seats(session, actor, slug, _seats(form))
+        return await billing_service.change_seats(database(request), actor, slug, _seats(form))
 
-    return await act(
+    return await _post(
         request, change, back=f"/org/{slug}/seats", success="The number of seats was changed."
     )

@@ -16,9 +16,11 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import stripe
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -60,6 +62,30 @@ HANDLED_EVENTS = (
     "customer.subscription.updated",
     "customer.subscription.deleted",
 )
+
+
+class Sessions(Protocol):
+    """Where sessions come from: the app's `Database`, or `OneSession` around a
+    session a caller already holds (the demo loader)."""
+
+    def read(self) -> AbstractAsyncContextManager[AsyncSession]: ...
+
+    def unit_of_work(self) -> AbstractAsyncContextManager[AsyncSession]: ...
+
+
+class OneSession:
+    """Both kinds of session are the one given (its owner commits)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        yield self.session
+
+    @asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
+        yield self.session
 
 
 class NoSubscription(AppError):
@@ -240,10 +266,7 @@ class BillingService:
 
     # -- checkout -------------------------------------------------------------------
 
-    async def _customer(self, session: AsyncSession, actor: Actor) -> str:
-        found = await billing_repository.customer_of_user(session, actor.id)
-        if found is not None:
-            return found
+    async def _create_customer(self, actor: Actor) -> str:
         customer = await _call(
             stripe_client().v1.customers.create_async(
                 params={
@@ -254,12 +277,49 @@ class BillingService:
                 options=idempotent(f"customer:user:{actor.id}"),
             )
         )
-        await billing_repository.add_customer(session, customer.id, actor.id)
-        return await billing_repository.customer_of_user(session, actor.id) or customer.id
+        customer_id: str = customer.id
+        return customer_id
+
+    async def _checkout_terms(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        plan: str,
+        interval: str,
+        organization_name: str | None,
+        organization_slug: str | None,
+        seats: int | None,
+    ) -> tuple[PriceView, int, dict[str, str]]:
+        """Check a purchase: (price, quantity, metadata) or a 4xx."""
+        price = await self.price(plan, interval)
+        metadata = {"user_id": str(actor.id), "plan": plan}
+        if plan == "premium":
+            current = await self.current(session, actor.id)
+            if current is not None and current.status in LIVE:
+                raise Conflict(
+                    "You already have a plan: change it on the billing page.", code="has_plan"
+                )
+            return price, 1, metadata
+        name = " ".join((organization_name or "").split())
+        if not 2 <= len(name) <= 120:
+            raise ValidationFailed(
+                "Give the organization a name of 2 to 120 characters.", field="name"
+            )
+        slug = (organization_slug or "").strip().lower()
+        if not SLUG.match(slug):
+            raise ValidationFailed(
+                "The address must be 3 to 60 lowercase letters, digits or dashes.",
+                field="slug",
+            )
+        if await billing_repository.organization(session, slug) is not None:
+            raise ValidationFailed("That address is taken.", field="slug")
+        if seats is None or not 1 <= seats <= MAX_SEATS:
+            raise ValidationFailed(f"Choose 1 to {MAX_SEATS} seats.", field="seats")
+        return price, seats, metadata | {"organization_name": name, "organization_slug": slug}
 
     async def start_checkout(
         self,
-        session: AsyncSession,
+        db: Sessions,
         actor: Actor | None,
         plan: str,
         interval: str,
@@ -268,36 +328,21 @@ class BillingService:
         organization_slug: str | None = None,
         seats: int | None = None,
     ) -> str:
-        """A Stripe Checkout session for `plan`; its hosted page's URL."""
+        """A Stripe Checkout session for `plan`; its hosted page's URL.
+
+        Reads, Stripe's calls and the one write (a new customer) are separate
+        steps, so no transaction stays open while Stripe answers."""
         actor = require_signed_in(actor)
-        price = await self.price(plan, interval)
-        metadata = {"user_id": str(actor.id), "plan": plan}
-        quantity = 1
-        if plan == "premium":
-            current = await self.current(session, actor.id)
-            if current is not None and current.status in LIVE:
-                raise Conflict(
-                    "You already have a plan: change it on the billing page.", code="has_plan"
-                )
-        else:
-            name = " ".join((organization_name or "").split())
-            if not 2 <= len(name) <= 120:
-                raise ValidationFailed(
-                    "Give the organization a name of 2 to 120 characters.", field="name"
-                )
-            slug = (organization_slug or "").strip().lower()
-            if not SLUG.match(slug):
-                raise ValidationFailed(
-                    "The address must be 3 to 60 lowercase letters, digits or dashes.",
-                    field="slug",
-                )
-            if await billing_repository.organization(session, slug) is not None:
-                raise ValidationFailed("That address is taken.", field="slug")
-            if seats is None or not 1 <= seats <= MAX_SEATS:
-                raise ValidationFailed(f"Choose 1 to {MAX_SEATS} seats.", field="seats")
-            quantity = seats
-            metadata |= {"organization_name": name, "organization_slug": slug}
-        customer = await self._customer(session, actor)
+        async with db.read() as session:
+            price, quantity, metadata = await self._checkout_terms(
+                session, actor, plan, interval, organization_name, organization_slug, seats
+            )
+            customer = await billing_repository.customer_of_user(session, actor.id)
+        if customer is None:
+            created = await self._create_customer(actor)
+            async with db.unit_of_work() as session:
+                await billing_repository.add_customer(session, created, actor.id)
+                customer = await billing_repository.customer_of_user(session, actor.id) or created
         base = get_settings().base_url.rstrip("/")
         subscription_data: dict[str, Any] = {"metadata": metadata}
         trial = get_settings().billing_trial_days
@@ -326,7 +371,7 @@ class BillingService:
         return url
 
     async def finish_checkout(
-        self, session: AsyncSession, actor: Actor | None, checkout_id: str
+        self, db: Sessions, actor: Actor | None, checkout_id: str
     ) -> Subscription | None:
         """On return from Checkout: sync the session's subscription now rather than
         wait for the webhook (either may come first; both end the same)."""
@@ -339,7 +384,8 @@ class BillingService:
             return None
         if checkout.client_reference_id != str(actor.id) or not checkout.subscription:
             return None
-        return await self.sync_subscription_id(session, str(checkout.subscription))
+        async with db.unit_of_work() as session:
+            return await self.sync_subscription_id(session, str(checkout.subscription))
 
     # -- syncing from Stripe ------------------------------------------------------
 
@@ -501,16 +547,22 @@ class BillingService:
         return current
 
     async def set_cancel_at_period_end(
-        self, session: AsyncSession, actor: Actor | None, cancel: bool
+        self, db: Sessions, actor: Actor | None, cancel: bool
     ) -> Subscription:
-        mine = await self._mine(session, actor)
+        async with db.read() as session:
+            mine = await self._mine(session, actor)
         updated = await _call(
             stripe_client().v1.subscriptions.update_async(
                 mine.stripe_subscription_id,
                 params={"cancel_at_period_end": cancel, "expand": ["latest_invoice"]},
             )
         )
-        row = await self.sync_subscription(session, _plain(updated))
+        return await self._record(db, updated)
+
+    async def _record(self, db: Sessions, fetched: Any) -> Subscription:
+        """Sync a subscription Stripe just answered with, in a short transaction."""
+        async with db.unit_of_work() as session:
+            row = await self.sync_subscription(session, _plain(fetched))
         assert row is not None
         return row
 
@@ -565,15 +617,16 @@ class BillingService:
         return await self._preview(mine, price, 1)
 
     async def change_plan(
-        self, session: AsyncSession, actor: Actor | None, plan: str, interval: str
+        self, db: Sessions, actor: Actor | None, plan: str, interval: str
     ) -> Subscription:
-        mine = await self._mine(session, actor)
-        await self.preview_plan_change(session, actor, plan, interval)
+        async with db.read() as session:
+            mine = await self._mine(session, actor)
+            await self.preview_plan_change(session, actor, plan, interval)
         price = await self.price(plan, interval)
-        return await self._apply(mine, price, 1, session)
+        return await self._apply(mine, price, 1, db)
 
     async def _apply(
-        self, row: Subscription, price: PriceView, quantity: int, session: AsyncSession
+        self, row: Subscription, price: PriceView, quantity: int, db: Sessions
     ) -> Subscription:
         item = await self._item(row.stripe_subscription_id)
         updated = await _call(
@@ -586,9 +639,7 @@ class BillingService:
                 },
             )
         )
-        synced = await self.sync_subscription(session, _plain(updated))
-        assert synced is not None
-        return synced
+        return await self._record(db, updated)
 
     async def portal_url(self, session: AsyncSession, actor: Actor | None) -> str:
         actor = require_signed_in(actor)
@@ -658,12 +709,13 @@ class BillingService:
         return await self._preview(subscription, price, seats)
 
     async def change_seats(
-        self, session: AsyncSession, actor: Actor | None, slug: str, seats: int
+        self, db: Sessions, actor: Actor | None, slug: str, seats: int
     ) -> Subscription:
-        _, subscription = await self.administered_organization(session, actor, slug)
-        await self.preview_seats(session, actor, slug, seats)
+        async with db.read() as session:
+            _, subscription = await self.administered_organization(session, actor, slug)
+            await self.preview_seats(session, actor, slug, seats)
         price = await self.price("institutional", subscription.interval)
-        return await self._apply(subscription, price, seats, session)
+        return await self._apply(subscription, price, seats, db)
 
 
 def _payment_failed_at(invoice: dict[str, Any], row: Subscription) -> datetime | None:
