@@ -302,3 +302,28 @@ async def test_reconciliation_reads_every_page(db: Database, fake: FakeStripe) -
     assert [p[2].get("starting_after") is not None for p in pages] == [False, True, True]
     for user in users:
         assert VIDEO_PREMIUM in await held(db, user)
+
+
+async def test_every_paid_invoice_is_recorded_for_revenue(
+    client: httpx.AsyncClient, db: Database, fake: FakeStripe, people: dict[str, User]
+) -> None:
+    from cosmostream.models import BillingInvoice
+
+    viewer = people["viewer"]
+    sub_id = await subscribe(db, fake, viewer)
+    await deliver(client, db, fake)
+    fake.advance_clock(31 * DAY)
+    fake.advance_clock(31 * DAY)
+    paid = by_type(fake.take_outbox(), "invoice.paid")
+    assert len(paid) == 2
+    await deliver(client, db, fake, paid)
+    async with db.read() as session:
+        rows = list(
+            await session.scalars(
+                select(BillingInvoice)
+                .where(BillingInvoice.stripe_subscription_id == sub_id)
+                .order_by(BillingInvoice.period_start)
+            )
+        )
+    assert [(r.plan, r.amount_paid, r.user_id) for r in rows] == [("premium", 900, viewer.id)] * 3
+    assert rows[0].period_end <= rows[1].period_start < rows[2].period_start

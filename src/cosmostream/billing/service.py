@@ -494,12 +494,13 @@ class BillingService:
         lock is not held while the API answers."""
         client = stripe_client()
         subscription_id: str | None = None
+        invoice: dict[str, Any] | None = None
         if event_type == "checkout.session.completed":
             checkout = await _call(client.v1.checkout.sessions.retrieve_async(object_id))
             subscription_id = str(checkout.subscription) if checkout.subscription else None
         elif event_type.startswith("invoice."):
-            invoice = await _call(client.v1.invoices.retrieve_async(object_id))
-            parent = _plain(invoice).get("parent") or {}
+            invoice = _plain(await _call(client.v1.invoices.retrieve_async(object_id)))
+            parent = invoice.get("parent") or {}
             details = parent.get("subscription_details") or {}
             subscription_id = details.get("subscription")
         elif event_type.startswith("customer.subscription."):
@@ -515,6 +516,9 @@ class BillingService:
         if event is not None and event.processed_at is not None:
             return None
         row = None if fetched is None else await self.sync_subscription(session, _plain(fetched))
+        if row is not None and invoice is not None and invoice.get("status") == "paid":
+            # Every paid invoice is recorded, not only a subscription's latest.
+            await self._record_invoice(session, invoice, row)
         await billing_repository.mark_processed(session, event_id)
         return row
 
