@@ -236,7 +236,11 @@ async def test_pages_and_forms_matrix(
     # Anonymous: pages send to log in; forms too.
     token = await sign_in(client, None)
     assert (await client.get("/pricing")).status_code == 200
-    for path in ("/settings/billing", "/org/palomar/seats"):
+    for path in (
+        "/settings/billing",
+        "/org/palomar/seats",
+        "/settings/billing/change?plan=premium&interval=year",
+    ):
         response = await client.get(path)
         assert response.status_code == 303 and response.headers["location"].startswith("/login")
     for path in forms:
@@ -258,6 +262,14 @@ async def test_pages_and_forms_matrix(
     assert page.status_code == 200 and 'data-seats="5"' in page.text
     page = await client.get("/org/palomar/seats?seats=abc")
     assert "whole number" in page.text
+    # A plan change preview is the subscriber's own; without a plan it is a notice.
+    for role in ("creator", "admin", "other"):
+        await sign_in(client, people[role])
+        response = await client.get("/settings/billing/change?plan=premium&interval=year")
+        assert response.status_code == 303 and response.headers["location"] == "/settings/billing"
+    await sign_in(client, people["viewer"])
+    preview = await client.get("/settings/billing/change?plan=premium&interval=year")
+    assert preview.status_code == 200 and "data-preview-total" in preview.text
     # Each user sees their own plan on the pages.
     for role, plan in (
         ("viewer", "premium"),
