@@ -16,7 +16,7 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from cosmostream.account.schemas import Actor
-from cosmostream.billing.features import FREE_FEATURES, describe
+from cosmostream.billing.features import FEATURES, FREE_FEATURES, describe
 from cosmostream.billing.service import (
     BillingView,
     NoSubscription,
@@ -148,7 +148,7 @@ async def billing_page(request: Request) -> Response:
             context["prices"] = await billing_service.prices()
         except AppError as exc:
             context |= {"invoices": [], "prices": {}, "error": exc.message}
-    context |= {"view": view, "subscription": view.subscription, "describe": describe}
+    context |= {"view": view, "subscription": view.subscription, "features": FEATURES}
     return render(request, "billing/settings.html", context)
 
 
