@@ -92,3 +92,17 @@ async def test_the_sdk_reads_its_objects() -> None:
             "invoice.payment_succeeded",
             "checkout.session.completed",
         ]
+
+
+def test_settings_refuse_unusable_billing() -> None:
+    from cosmostream.config import ConfigurationError, Settings
+
+    base = {"jwt_secret": "x" * 40, "env": "test"}
+    assert Settings(**base).resolved_billing_mode == "off"
+    assert Settings(**base, stripe_secret_key="sk_test_1").resolved_billing_mode == "live"
+    with pytest.raises(ConfigurationError):
+        Settings(**base, stripe_secret_key="sk_test_1").check()  # no webhook secret
+    with pytest.raises(ConfigurationError):
+        Settings(**base, billing_mode="maybe").check()
+    Settings(**base, stripe_secret_key="sk_test_1", stripe_webhook_secret="whsec_1").check()
+    Settings(**base, billing_mode="test").check()
