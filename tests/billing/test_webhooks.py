@@ -22,7 +22,7 @@ from cosmostream.billing.tasks import reconcile
 from cosmostream.db import Database
 from cosmostream.models import StripeEvent, Subscription, User
 from tests.billing.conftest import deliver, post_event, wait_processed
-from tests.factories import make_user, sign_in
+from tests.factories import gql, login, make_user, sign_in
 
 pytestmark = pytest.mark.usefixtures("task_worker")
 
@@ -168,6 +168,14 @@ async def test_payment_failed_grace_then_no_access(
     failed = found.payment_failed_at
     assert VIDEO_PREMIUM in await held(db, viewer, now=failed + timedelta(days=6))
     assert await held(db, viewer, now=failed + timedelta(days=7, seconds=1)) == frozenset()
+    # GraphQL tells the subscriber, with the date access stops.
+    token = (await login(db, viewer)).access_token
+    body = (
+        await gql(client, "{ myBilling { status paymentFailed graceEndsAt } }", token=token)
+    ).json()
+    mine = body["data"]["myBilling"]
+    assert (mine["status"], mine["paymentFailed"]) == ("past_due", True)
+    assert mine["graceEndsAt"].startswith((failed + timedelta(days=7)).strftime("%Y-%m-%dT"))
     # The banner on the billing page, with the date access stops.
     await sign_in(client, viewer)
     page = await client.get("/settings/billing")
