@@ -251,6 +251,16 @@ async def test_pages_and_forms_matrix(
     token = await sign_in(client, people["viewer"])
     for path in forms:
         assert (await client.post(path, data={})).status_code == 403, path
+    # "other" holds a seat (a plain member): members manage nothing either.
+    from cosmostream.billing.repository import billing_repository
+    from cosmostream.models import OrganizationRole
+
+    async with db.unit_of_work() as session:
+        org = await billing_repository.organization(session, "palomar")
+        assert org is not None
+        await billing_repository.add_member(
+            session, org.id, people["other"].id, OrganizationRole.MEMBER, "invitation"
+        )
     # The organization's seats are its admins' alone: anyone else finds nothing.
     for role in ("viewer", "admin", "other"):
         token = await sign_in(client, people[role])
