@@ -21,7 +21,7 @@ from cosmostream.billing.stripe_fake import DAY, FakeStripe
 from cosmostream.billing.tasks import reconcile
 from cosmostream.db import Database
 from cosmostream.models import StripeEvent, Subscription, User
-from tests.billing.conftest import deliver, post_event, wait_processed
+from tests.billing.payments.conftest import deliver, post_event, wait_processed
 from tests.factories import gql, login, make_user, sign_in
 
 pytestmark = pytest.mark.usefixtures("task_worker")

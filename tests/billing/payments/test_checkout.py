@@ -12,7 +12,7 @@ from cosmostream.billing.plans import CLASS_SEATS, VIDEO_PREMIUM
 from cosmostream.billing.stripe_fake import FakeStripe
 from cosmostream.db import Database
 from cosmostream.models import BillingInvoice, Organization, OrganizationMember, Subscription, User
-from tests.billing.conftest import deliver
+from tests.billing.payments.conftest import deliver
 from tests.factories import sign_in
 
 

@@ -1,5 +1,6 @@
-"""The fake Stripe on a loopback port, the real SDK pointed at it, and helpers
-to deliver its signed webhook events to the app and wait for their processing."""
+"""Billing on Stripe in tests (kept apart from the organization tests' fixtures):
+the fake Stripe on a loopback port, the real SDK pointed at it, and helpers to
+deliver its signed webhook events to the app and wait for their processing."""
 
 from __future__ import annotations
 
