@@ -33,11 +33,15 @@ assets: frontend/node_modules/.installed
 migrate: install
 	$(BIN)/cosmostream migrate
 
+# Billing runs against the built-in fake Stripe ("test": no payment is ever
+# taken) unless COSMOSTREAM_BILLING_MODE or STRIPE_SECRET_KEY says otherwise.
+BILLING_MODE = COSMOSTREAM_BILLING_MODE=$${COSMOSTREAM_BILLING_MODE:-$$( [ -n "$$STRIPE_SECRET_KEY" ] && echo live || echo test )}
+
 demo: migrate
-	$(BIN)/cosmostream demo --if-empty
+	$(BILLING_MODE) $(BIN)/cosmostream demo --if-empty
 
 run: install assets demo
-	$(BIN)/cosmostream run --host $(HOST) --port $(PORT)
+	$(BILLING_MODE) $(BIN)/cosmostream run --host $(HOST) --port $(PORT)
 
 # Every core: one pytest-xdist worker per CPU, each with its own databases (tests/conftest.py).
 # worksteal hands out tests in order, so a module's tests mostly stay on one worker;

@@ -72,6 +72,7 @@ class Settings(BaseSettings):
     s3_bucket_name: str | None = _env("S3_BUCKET_NAME")
     cloudfront_domain: str | None = _env("CLOUDFRONT_DOMAIN")
     stripe_secret_key: str | None = _env("STRIPE_SECRET_KEY")
+    stripe_webhook_secret: str | None = _env("STRIPE_WEBHOOK_SECRET")
     google_client_id: str | None = _env("GOOGLE_CLIENT_ID")
     google_client_secret: str | None = _env("GOOGLE_CLIENT_SECRET")
 
@@ -173,6 +174,16 @@ class Settings(BaseSettings):
     elements_refresh_seconds: int = 2 * 3600
     elements_stale_days: float = 14.0
 
+    # Billing (Stripe). "off" hides plans; "test" mounts the fake Stripe at
+    # /_stripe (no payment is ever taken) and points the SDK there; "live"
+    # talks to `stripe_api_base` (Stripe itself unless set). Unset: live when
+    # STRIPE_SECRET_KEY is set, else off.
+    billing_mode: str | None = None
+    stripe_api_base: str | None = None
+    billing_trial_days: int = 0
+    # A failed payment keeps premium access this long before it stops.
+    billing_grace_days: int = 7
+
     # GraphQL.
     graphql_max_depth: int = 12
     graphql_max_tokens: int = 2000
@@ -204,6 +215,13 @@ class Settings(BaseSettings):
         if self.space_fetch_enabled is None:
             return self.env is not Environment.TEST
         return self.space_fetch_enabled
+
+    @property
+    def resolved_billing_mode(self) -> str:
+        """off | test | live (see `billing_mode`)."""
+        if self.billing_mode:
+            return self.billing_mode
+        return "live" if self.stripe_secret_key else "off"
 
     @property
     def is_development(self) -> bool:
@@ -259,6 +277,14 @@ class Settings(BaseSettings):
             raise ConfigurationError("STORAGE_BACKEND must be 'local' or 's3'")
         if self.storage_backend == "s3" and not self.s3_bucket_name:
             raise ConfigurationError("STORAGE_BACKEND=s3 needs S3_BUCKET_NAME")
+        if self.resolved_billing_mode not in ("off", "test", "live"):
+            raise ConfigurationError("COSMOSTREAM_BILLING_MODE must be off, test or live")
+        if self.resolved_billing_mode == "live" and not (
+            self.stripe_secret_key and self.stripe_webhook_secret
+        ):
+            raise ConfigurationError(
+                "COSMOSTREAM_BILLING_MODE=live needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET"
+            )
         if not 5 << 20 <= self.s3_part_size <= 5 << 30:
             raise ConfigurationError("COSMOSTREAM_S3_PART_SIZE must be between 5 MiB and 5 GiB")
 

@@ -29,6 +29,7 @@ DOMAINS: tuple[str, ...] = (
     "news",
     "sky",
     "learning",
+    "billing",
 )
 
 

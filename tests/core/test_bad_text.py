@@ -245,7 +245,8 @@ async def test_bad_text_error_names_the_field(client: httpx.AsyncClient) -> None
 
 # -- pages, forms and other HTTP routes -------------------------------------------------
 
-NOT_FORMS = ("/graphql", "/api/", "/uploads/")  # JSON and tus: tested below
+# JSON and tus: tested below; webhooks take signed raw bodies (tests/billing).
+NOT_FORMS = ("/graphql", "/api/", "/uploads/", "/webhooks/")
 
 
 def http_routes(routes: list[Any], prefix: str = "") -> Iterator[tuple[str, str, APIRoute]]:

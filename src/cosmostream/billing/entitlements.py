@@ -14,7 +14,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cosmostream.billing.plans import PLANS
-from cosmostream.kit.time import utcnow
+from cosmostream.kit.time import aware, utcnow
 from cosmostream.models.billing import OrganizationMember, Subscription, SubscriptionStatus
 
 NONE: frozenset[str] = frozenset()
@@ -29,13 +29,21 @@ def grants(subscription: Subscription, now: datetime, grace: timedelta) -> bool:
     Active and trialing subscriptions do; a past-due one does until the grace
     period after the failed payment runs out; every other status does not.
     """
-    if subscription.ended_at is not None and subscription.ended_at <= now:
+    if subscription.ended_at is not None and aware(subscription.ended_at) <= now:
+        return False
+    # A cancellation at period end takes effect when the period ends, even
+    # before Stripe's `deleted` event (or the reconciliation) reaches us.
+    if (
+        subscription.cancel_at_period_end
+        and subscription.current_period_end is not None
+        and aware(subscription.current_period_end) <= now
+    ):
         return False
     if subscription.status in _ENTITLED:
         return True
     if subscription.status in _IN_GRACE:
         failed = subscription.payment_failed_at or subscription.current_period_end or now
-        return now < failed + grace
+        return now < aware(failed) + grace
     return False
 
 

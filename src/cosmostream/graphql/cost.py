@@ -90,6 +90,12 @@ LIST_SIZES: Mapping[str, int] = {
     "LearningClass.assignments": 20,  # learning/classes.MAX_ASSIGNMENTS
     "LearningClass.myAssignments": 20,
     "ClassAssignment.courseSlugs": 30,  # learning/paths.MAX_PATH_COURSES
+    "Query.plans": 3,  # billing/plans.PLANS
+    "BillingPlan.entitlements": 4,  # billing/plans.ALL_KEYS
+    "BillingPlan.features": 4,
+    "BillingPlan.prices": 2,  # a month and a year
+    "MyBilling.entitlements": 4,
+    "PlanChangePreview.lines": 20,  # two per changed item, one item
 }
 # A list nobody sized yet (a test lists them, so this is only a safety net).
 DEFAULT_LIST_SIZE = 100

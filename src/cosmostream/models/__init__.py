@@ -16,6 +16,7 @@ from cosmostream.models.account import (
 from cosmostream.models.base import Base
 from cosmostream.models.billing import (
     BillingCustomer,
+    BillingInvoice,
     Organization,
     OrganizationMember,
     OrganizationRole,
@@ -92,6 +93,7 @@ __all__ = [
     "AuthSession",
     "Base",
     "BillingCustomer",
+    "BillingInvoice",
     "Category",
     "Certificate",
     "ChatMessage",

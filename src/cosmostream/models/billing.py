@@ -124,3 +124,27 @@ class StripeEvent(Base):
     type: Mapped[str] = mapped_column(String(80))
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     processed_at: Mapped[datetime | None]
+
+
+class BillingInvoice(IdMixin, Base):
+    """A paid Stripe invoice: what was earned, from whom, for which plan and period.
+
+    The creator-revenue split reads Premium revenue from here.
+    """
+
+    __tablename__ = "billing_invoices"
+
+    stripe_invoice_id: Mapped[str] = mapped_column(String(255), unique=True)
+    stripe_subscription_id: Mapped[str] = mapped_column(String(255), index=True)
+    user_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    organization_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("organizations.id", ondelete="SET NULL"), index=True
+    )
+    plan: Mapped[str] = mapped_column(String(32))
+    amount_paid: Mapped[int]  # in the currency's smallest unit (cents)
+    currency: Mapped[str] = mapped_column(String(3))
+    period_start: Mapped[datetime]
+    period_end: Mapped[datetime]
+    paid_at: Mapped[datetime] = mapped_column(index=True)

@@ -26,7 +26,17 @@ from cosmostream.errors import AppError, PayloadTooLarge, render_json
 from cosmostream.web import security
 from cosmostream.web.deps import client_info
 
-SKIP_AUTH_PREFIXES = ("/static/", "/media/", "/healthz", "/readyz", "/socket.io", "/metrics")
+# `/_stripe/`: the fake Stripe of billing's test mode, which the server's own Stripe
+# SDK calls with `Authorization: Bearer sk_…` (not a CosmoStream token).
+SKIP_AUTH_PREFIXES = (
+    "/static/",
+    "/media/",
+    "/healthz",
+    "/readyz",
+    "/socket.io",
+    "/metrics",
+    "/_stripe/",
+)
 
 REQUESTS = Counter(
     "cosmostream_http_requests_total", "HTTP requests answered", ["method", "status"]
