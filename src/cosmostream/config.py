@@ -183,6 +183,9 @@ class Settings(BaseSettings):
     billing_trial_days: int = 0
     # A failed payment keeps premium access this long before it stops.
     billing_grace_days: int = 7
+    # The share of each month's premium revenue (paid invoices of plans that
+    # grant premium content) split among creators by premium watch time.
+    creator_revenue_share: float = Field(0.55, ge=0.0, le=1.0)
 
     # GraphQL.
     graphql_max_depth: int = 12

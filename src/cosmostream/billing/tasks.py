@@ -6,6 +6,7 @@ import logging
 
 from huey import crontab
 
+from cosmostream.billing.revenue import revenue_service
 from cosmostream.billing.service import billing_service
 from cosmostream.billing.stripe_api import enabled
 from cosmostream.db import WriteSession
@@ -35,3 +36,22 @@ async def reconcile(session: WriteSession) -> int:
 
 
 reconcile_task = periodic_task("billing.reconcile", crontab(minute="17"))(reconcile)
+
+
+async def close_revenue(session: WriteSession) -> int:
+    """Split last month's premium revenue among creators, once (daily: a missed run catches up)."""
+    closed = await revenue_service.close_due(session)
+    for month in closed:
+        log.info(
+            "creator revenue for %s: %d %s to %d creators",
+            f"{month.month:%Y-%m}",
+            month.pool,
+            month.currency,
+            month.creators,
+        )
+    return len(closed)
+
+
+close_revenue_task = periodic_task("billing.close_revenue", crontab(hour="3", minute="7"))(
+    close_revenue
+)

@@ -81,6 +81,7 @@ from cosmostream.models.organizations import (
     OrganizationInvitation,
     OrganizationSeatRefusal,
 )
+from cosmostream.models.revenue import CreatorRevenue, RevenueMonth
 from cosmostream.models.video import Upload, Video, VideoStatus, VideoTag, Visibility
 from cosmostream.models.watch_party import WatchParty, WatchPartyMember
 
@@ -104,6 +105,7 @@ __all__ = [
     "CourseModule",
     "CoursePrerequisite",
     "CreatorRanking",
+    "CreatorRevenue",
     "DomainClaimStatus",
     "Enrolment",
     "FeedbackTiming",
@@ -144,6 +146,7 @@ __all__ = [
     "QuizAttempt",
     "RefreshToken",
     "Report",
+    "RevenueMonth",
     "Role",
     "SatelliteElements",
     "SavedVideo",
