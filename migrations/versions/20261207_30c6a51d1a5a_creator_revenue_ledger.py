@@ -15,7 +15,7 @@ from alembic import op
 import cosmostream.models.base
 
 revision: str = '30c6a51d1a5a'
-down_revision: str | None = 'c95da105cc27'
+down_revision: str | None = '68cd891a80b7'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -19,6 +19,7 @@ import uvicorn
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cosmostream.account.demo import ADA, CARL, VERA, demo_actor, demo_users
+from cosmostream.billing import organization_demo
 from cosmostream.billing.repository import billing_repository
 from cosmostream.billing.service import OneSession, billing_service
 from cosmostream.billing.stripe_api import (
@@ -62,9 +63,17 @@ def serve(fake: FakeStripe) -> Iterator[str]:
 
 
 async def load(session: AsyncSession) -> None:
+    """In test mode, buy the demo's plans through the fake; with billing off, write
+    the demo organization's seats directly (nothing to buy them from)."""
     settings = get_settings()
-    if mode(settings) != "test" or settings.stripe_api_base:
-        return
+    if mode(settings) == "test" and not settings.stripe_api_base:
+        await _buy(session)
+    elif mode(settings) == "off":
+        await organization_demo.load(session)
+
+
+async def _buy(session: AsyncSession) -> None:
+    settings = get_settings()
     users = await demo_users(session)
     if ADA not in users or VERA not in users:
         return
@@ -93,10 +102,23 @@ async def load(session: AsyncSession) -> None:
             seats=ORG_SEATS,
         )
         fake.complete_checkout(url.rsplit("/", 1)[1])
+        url = await billing_service.start_checkout(
+            OneSession(session),
+            demo_actor(await organization_demo.dean(session)),
+            "institutional",
+            "year",
+            organization_name=organization_demo.NAME,
+            organization_slug=organization_demo.SLUG,
+            seats=organization_demo.SEATS,
+        )
+        fake.complete_checkout(url.rsplit("/", 1)[1])
         fake.save()
         for sub_id in list(fake.subscriptions):
             await billing_service.sync_subscription_id(session, sub_id)
     billing_service.forget_prices()
+    college = await billing_repository.organization(session, organization_demo.SLUG)
+    if college is not None:
+        await organization_demo.load(session, college)
     organization = await billing_repository.organization(session, ORG_SLUG)
     if organization is not None and CARL in users:
         await billing_repository.add_member(

@@ -9,16 +9,21 @@ from __future__ import annotations
 
 from strawberry.tools import merge_types
 
-from cosmostream.billing import api, demo, pages, tasks
+from cosmostream.account.signals import signed_in_with_provider
+from cosmostream.billing import api, demo, organization_pages, pages, tasks
 from cosmostream.billing.gql import BillingMutation, BillingQuery
+from cosmostream.billing.organization_gql import OrganizationMutation, OrganizationQuery
+from cosmostream.billing.organizations import organization_service
 from cosmostream.billing.revenue_gql import RevenueQuery
 from cosmostream.registry import Domain, Middleware, NavLink
+from cosmostream.signals import Receiver
 
 domain = Domain(
     "billing",
-    query=merge_types("BillingQueries", (BillingQuery, RevenueQuery)),
-    mutation=BillingMutation,
-    routers=(api.router, pages.router),
+    query=merge_types("BillingQueries", (BillingQuery, OrganizationQuery, RevenueQuery)),
+    mutation=merge_types("BillingMutations", (BillingMutation, OrganizationMutation)),
+    routers=(api.router, pages.router, organization_pages.router),
+    receivers=[Receiver(signed_in_with_provider, organization_service.on_provider_sign_in)],
     middleware=(Middleware(api.FakeStripeMount),),
     nav=[NavLink("Pricing", "/pricing", 90)],
     demo=demo.load,

@@ -55,37 +55,51 @@ async def _account(
     return user
 
 
-async def load(session: AsyncSession) -> Organization | None:
-    """The demo organization, made once; None when it existed already."""
-    if await organization_repository.by_slug(session, SLUG) is not None:
-        return None
-    now = utcnow()
-    org = Organization(slug=SLUG, name=NAME, email_domain=DOMAIN)
-    await organization_repository.add(session, org)
-    await organization_repository.add(
-        session,
-        Subscription(
-            stripe_subscription_id="sub_demo_mkcc",
-            stripe_customer_id="cus_demo_mkcc",
-            organization_id=org.id,
-            plan="institutional",
-            interval="year",
-            status=SubscriptionStatus.ACTIVE,
-            quantity=SEATS,
-            current_period_end=now + timedelta(days=365),
-        ),
-    )
+async def dean(session: AsyncSession) -> User:
+    """The demo organization's admin (who buys its seats when the demo has a Stripe)."""
     email, password, name = ADMIN
-    admin = await _account(session, email, password, name, Role.CREATOR)
-    await organization_repository.add(
-        session,
-        OrganizationMember(
-            organization_id=org.id,
-            user_id=admin.id,
-            role=OrganizationRole.ADMIN,
-            joined_via="admin",
-        ),
-    )
+    return await _account(session, email, password, name, Role.CREATOR)
+
+
+async def load(session: AsyncSession, bought: Organization | None = None) -> Organization | None:
+    """The demo organization, made once; None when it existed already.
+
+    `bought` is the organization the dean bought through (the fake) Stripe,
+    which made them its admin; without it the organization and its
+    subscription row are written directly, as Stripe's copy would be.
+    """
+    now = utcnow()
+    admin = await dean(session)
+    if bought is not None:
+        org = bought
+        org.email_domain = DOMAIN
+    else:
+        if await organization_repository.by_slug(session, SLUG) is not None:
+            return None
+        org = Organization(slug=SLUG, name=NAME, email_domain=DOMAIN)
+        await organization_repository.add(session, org)
+        await organization_repository.add(
+            session,
+            Subscription(
+                stripe_subscription_id="sub_demo_mkcc",
+                stripe_customer_id="cus_demo_mkcc",
+                organization_id=org.id,
+                plan="institutional",
+                interval="year",
+                status=SubscriptionStatus.ACTIVE,
+                quantity=SEATS,
+                current_period_end=now + timedelta(days=365),
+            ),
+        )
+        await organization_repository.add(
+            session,
+            OrganizationMember(
+                organization_id=org.id,
+                user_id=admin.id,
+                role=OrganizationRole.ADMIN,
+                joined_via="admin",
+            ),
+        )
     for n, (student_email, student_name) in enumerate(STUDENTS):
         student = await _account(session, student_email, STUDENT_PASSWORD, student_name)
         await organization_repository.add(
