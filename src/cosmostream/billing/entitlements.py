@@ -10,10 +10,12 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import event, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from cosmostream.billing.plans import PLANS
+from cosmostream.config import get_settings
 from cosmostream.kit.time import aware, utcnow
 from cosmostream.models.billing import OrganizationMember, Subscription, SubscriptionStatus
 
@@ -51,14 +53,26 @@ async def held(
     session: AsyncSession,
     user_id: uuid.UUID | None,
     *,
-    grace: timedelta = timedelta(days=7),
+    grace: timedelta | None = None,
     now: datetime | None = None,
 ) -> frozenset[str]:
     """The entitlement keys `user_id` holds now: from their own subscriptions and
-    from the subscription of every organization they have a seat in."""
+    from the subscription of every organization they have a seat in.
+
+    `grace` defaults to the `billing_grace_days` setting. The answer is kept
+    for the rest of the session (one request's unit of work) until it next
+    flushes, so a page listing many videos asks once; a new request, or a
+    write in this one, asks again.
+    """
     if user_id is None:
         return NONE
-    now = now or utcnow()
+    grace = grace if grace is not None else timedelta(days=get_settings().billing_grace_days)
+    memo: dict[tuple[uuid.UUID, timedelta], frozenset[str]] | None = None
+    if now is None:
+        memo = session.info.setdefault(_MEMO, {})
+        if (user_id, grace) in memo:
+            return memo[(user_id, grace)]
+    at = now or utcnow()
     seats = select(OrganizationMember.organization_id).where(OrganizationMember.user_id == user_id)
     # Plan: ix_subscriptions_user_id, and ix_organization_members_user for the seats.
     rows = await session.scalars(
@@ -70,6 +84,23 @@ async def held(
     keys: set[str] = set()
     for subscription in rows:
         plan = PLANS.get(subscription.plan)
-        if plan is not None and grants(subscription, now, grace):
+        if plan is not None and grants(subscription, at, grace):
             keys |= plan.entitlements
-    return frozenset(keys)
+    found = frozenset(keys)
+    if memo is not None:
+        memo[(user_id, grace)] = found
+    return found
+
+
+_MEMO = "billing.entitlements"
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_after_writes(session: Session, _context: object) -> None:
+    """Anything written may change a subscription or a seat: ask again."""
+    session.info.pop(_MEMO, None)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    session.info.pop(_MEMO, None)
