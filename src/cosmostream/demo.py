@@ -77,6 +77,8 @@ class DemoClip:
     age_days: int
     popularity: int
     size: tuple[int, int] = demo_media.SIZE
+    # Premium (`video.premium`): others see the first `preview` seconds, then the paywall.
+    preview: int | None = None
 
 
 CLIPS = [
@@ -94,7 +96,7 @@ CLIPS = [
         "ever been measured. Juno's microwave data shows how deep it goes, and why it "
         "may be getting taller as it gets narrower.",
         ("jupiter", "juno", "great red spot", "storms"),
-        "planets", VERA, "gas_giant", 4, 9, 7,
+        "planets", VERA, "gas_giant", 4, 9, 7, preview=2,
     ),
     DemoClip(
         "A sol at Jezero Crater: sunrise to sunset on Mars",
@@ -259,7 +261,7 @@ SHOWCASE = [
         "Almost every smudge in the picture is a galaxy. A slow zoom in full HD: "
         "switch the quality to 1080p and pause anywhere.",
         ("hubble", "deep field", "galaxies", "1080p"),
-        "galaxies", VERA, "deep_field", 30, 0, 8, (1920, 1080),
+        "galaxies", VERA, "deep_field", 30, 0, 8, (1920, 1080), preview=10,
     ),
     DemoClip(
         "A drift along the lunar limb at the eyepiece",
@@ -453,6 +455,9 @@ async def _create_videos(
         effects.on_rollback(functools.partial(storage.delete_prefix, f"originals/{video.id}"))
         video.source_key = key
         video.source_size = size
+        if clip.preview is not None:
+            video.premium = True
+            video.preview_seconds = clip.preview
         if clip.age_days:
             # A past publication: the catalogue should have a history. Set before
             # the pipeline lists the video, so it is not announced as new.
