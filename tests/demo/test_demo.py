@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from cosmostream import demo, demo_media, worker
 from cosmostream.account.service import account_service
+from cosmostream.billing import organization_demo
 from cosmostream.catalog import demo as catalog_demo
 from cosmostream.config import Settings
 from cosmostream.db import Database
@@ -140,7 +141,9 @@ async def test_demo_videos_go_through_the_pipeline_once(
         assert await demo.load_demo(session) == []
     async with db.read() as session:
         assert await session.scalar(select(func.count()).select_from(Video)) == 2
-        assert await session.scalar(select(func.count()).select_from(User)) == 4
+        # The four demo accounts, and the demo college's dean and students.
+        college = 1 + len(organization_demo.STUDENTS)
+        assert await session.scalar(select(func.count()).select_from(User)) == 4 + college
 
 
 async def test_no_videos_when_asked_for_none(db: Database, settings: Settings) -> None:

@@ -16,10 +16,12 @@ from cosmostream.account.demo import demo_actor
 from cosmostream.account.repository import user_repository
 from cosmostream.account.service import account_service
 from cosmostream.billing.organization_repository import organization_repository
-from cosmostream.billing.organizations import organization_service
+from cosmostream.billing.organizations import INVITATION_TTL, organization_service
+from cosmostream.kit.crypto import hash_token, new_token
 from cosmostream.kit.time import utcnow
 from cosmostream.models import (
     Organization,
+    OrganizationInvitation,
     OrganizationMember,
     OrganizationRole,
     Role,
@@ -112,7 +114,20 @@ async def load(session: AsyncSession, bought: Organization | None = None) -> Org
             ),
         )
     actor = demo_actor(admin)
-    await organization_service.invite(session, actor, SLUG, INVITED)
+    # A pending invitation to show (written directly: nobody is e-mailed, and
+    # its link is not known to anyone).
+    await organization_repository.add(
+        session,
+        OrganizationInvitation(
+            organization_id=org.id,
+            email=INVITED,
+            role=OrganizationRole.MEMBER,
+            token_hash=hash_token(new_token(32)),
+            invited_by=admin.id,
+            created_at=now,
+            expires_at=now + INVITATION_TTL,
+        ),
+    )
     await organization_service.create_class(
         session, actor, SLUG, "ASTR 101 — Stars and the night sky", add_all=True
     )

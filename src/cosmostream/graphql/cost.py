@@ -91,6 +91,7 @@ LIST_SIZES: Mapping[str, int] = {
     "LearningClass.myAssignments": 20,
     "ClassAssignment.courseSlugs": 30,  # learning/paths.MAX_PATH_COURSES
     "Query.plans": 3,  # billing/plans.PLANS
+    "Query.myEarnings": 36,  # billing/revenue: at most 36 months
     "BillingPlan.entitlements": 4,  # billing/plans.ALL_KEYS
     "BillingPlan.features": 4,
     "BillingPlan.prices": 2,  # a month and a year
