@@ -9,23 +9,29 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from cosmostream.billing.revenue import next_month, revenue_service, split
+from cosmostream.billing.revenue_repository import revenue_repository
 from cosmostream.config import Settings
 from cosmostream.db import Database
+from cosmostream.engagement.schemas import PlaybackEventKind
+from cosmostream.engagement.service import engagement_service
 from cosmostream.kit.time import utcnow
 from cosmostream.models import (
     BillingInvoice,
     CreatorRevenue,
     LessonKind,
+    PremiumWatch,
     RevenueMonth,
     Role,
+    SubscriptionStatus,
     User,
     Video,
-    VideoDailyStats,
 )
-from tests.factories import gql, login, make_user, make_video
+from tests.factories import actor, gql, login, make_user, make_video, shift_time, stopped_clock
 from tests.learning.conftest import make_course
+from tests.premium_helpers import subscribe
 
 # --------------------------------------------------------------------------- split
 
@@ -64,9 +70,10 @@ def _last_month() -> date:
     return (utcnow().date().replace(day=1) - timedelta(days=1)).replace(day=1)
 
 
-async def _stats(db: Database, video: Any, day: date, seconds: float) -> None:
+async def _watched(db: Database, creator: User, day: date, seconds: float) -> None:
+    """Premium watch time as `on_playback` credits it (its rules are tested below)."""
     async with db.unit_of_work() as session:
-        session.add(VideoDailyStats(video_id=video.id, day=day, watch_seconds=seconds, views=1))
+        await revenue_repository.credit(session, creator.id, day, seconds)
 
 
 async def _invoice(db: Database, plan: str, amount: int, paid_at: datetime, **extra: Any) -> None:
@@ -94,26 +101,18 @@ async def _premium(db: Database, video: Any) -> None:
 
 @pytest.fixture
 async def month_of_watching(db: Database) -> dict[str, Any]:
-    """Last month: two creators' premium videos watched, a free video watched, a
-    premium course's free lesson video watched, and invoices in and out of the month."""
+    """Last month: three creators' premium watch time, and invoices in and out of the month."""
     month = _last_month()
     ada = await make_user(db, role=Role.CREATOR)
     bea = await make_user(db, role=Role.CREATOR)
     cy = await make_user(db, role=Role.CREATOR)
-    ada_premium = await make_video(db, ada)
-    bea_premium = await make_video(db, bea)
-    cy_free = await make_video(db, cy)
-    cy_lesson = await make_video(db, cy)
-    await _premium(db, ada_premium)
-    await _premium(db, bea_premium)
-    await make_course(db, cy, [{"kind": LessonKind.VIDEO, "video_id": cy_lesson.id}], premium=True)
     day1, day2 = month, month + timedelta(days=1)
-    await _stats(db, ada_premium, day1, 3000.0)
-    await _stats(db, ada_premium, day2, 1000.0)
-    await _stats(db, bea_premium, day2, 2000.0)
-    await _stats(db, cy_lesson, day1, 2000.0)
-    await _stats(db, cy_free, day1, 50_000.0)  # free content earns nothing
-    await _stats(db, ada_premium, next_month(month), 9_999.0)  # this month: not yet
+    await _watched(db, ada, day1, 3000.0)
+    await _watched(db, ada, day2, 600.0)
+    await _watched(db, ada, day2, 400.0)  # credits add up
+    await _watched(db, bea, day2, 2000.0)
+    await _watched(db, cy, day1, 2000.0)
+    await _watched(db, ada, next_month(month), 9_999.0)  # this month: not yet
     start = datetime(month.year, month.month, 1, tzinfo=UTC)
     await _invoice(db, "premium", 999, start + timedelta(days=2))
     await _invoice(db, "premium", 9990, start + timedelta(days=5))
@@ -144,10 +143,10 @@ async def test_a_month_is_split_by_premium_watch_time(
     assert ledger[(ada, m["day1"], "usd")] == (3300, 3000.0)
     assert ledger[(ada, m["day2"], "usd")] == (1100, 1000.0)
     assert ledger[(bea, m["day2"], "usd")] == (2200, 2000.0)
-    assert ledger[(cy, m["day1"], "usd")] == (2200, 2000.0)  # the premium course's lesson
+    assert ledger[(cy, m["day1"], "usd")] == (2200, 2000.0)
     assert sum(v[0] for k, v in ledger.items() if k[2] == "usd") == 8800
     assert sum(v[0] for k, v in ledger.items() if k[2] == "eur") == 550
-    assert len(ledger) == 8  # four cells in each currency; nothing for free content
+    assert len(ledger) == 8  # four cells in each currency
 
 
 async def test_a_month_is_split_once(db: Database, month_of_watching: dict[str, Any]) -> None:
@@ -221,3 +220,84 @@ async def test_two_workers_closing_at_once_split_the_month_once(
     async with db.read() as session:
         rows = (await session.execute(CreatorRevenue.__table__.select())).all()
     assert len(rows) == 8
+
+
+# ----------------------------------------------------------- crediting playback
+
+
+async def _premium_video(db: Database, owner: User) -> Any:
+    video = await make_video(db, owner)
+    async with db.unit_of_work() as session:
+        row = await session.get(Video, video.id)
+        assert row is not None
+        row.premium = True
+    return video
+
+
+async def _play(db: Database, who: User | None, video: Any, seconds: float) -> None:
+    """A viewer's player: START, then a HEARTBEAT `seconds` of server time later."""
+    viewer = f"u:{who.id}" if who else "c:anonymous-browser"
+    with stopped_clock():
+        async with db.unit_of_work() as session:
+            await engagement_service.record_playback(
+                session,
+                actor(who) if who else None,
+                viewer,
+                video.id,
+                0.0,
+                PlaybackEventKind.START,
+            )
+        with shift_time(timedelta(seconds=seconds)):
+            async with db.unit_of_work() as session:
+                await engagement_service.record_playback(
+                    session,
+                    actor(who) if who else None,
+                    viewer,
+                    video.id,
+                    seconds,
+                    PlaybackEventKind.HEARTBEAT,
+                )
+
+
+async def _credited(db: Database, creator: User) -> float:
+    async with db.read() as session:
+        rows = await session.scalars(
+            select(PremiumWatch.watch_seconds).where(PremiumWatch.creator_id == creator.id)
+        )
+        return sum(rows)
+
+
+async def test_only_entitled_viewers_earn_premium_watch_time(db: Database) -> None:
+    creator = await make_user(db, role=Role.CREATOR)
+    await subscribe(db, creator)  # entitled, but their own plays earn nothing
+    premium_video = await _premium_video(db, creator)
+    free_video = await make_video(db, creator)
+    member = await make_user(db)
+    await subscribe(db, member)
+    free_viewer = await make_user(db)
+    lapsed = await make_user(db)
+    await subscribe(db, lapsed, status=SubscriptionStatus.CANCELED)
+
+    await _play(db, member, premium_video, 10)
+    assert await _credited(db, creator) == 10.0
+    # Previews, the free, the anonymous, the creator themself, and free content: nothing.
+    await _play(db, free_viewer, premium_video, 10)
+    await _play(db, lapsed, premium_video, 10)
+    await _play(db, None, premium_video, 10)
+    await _play(db, creator, premium_video, 10)
+    await _play(db, member, free_video, 10)
+    assert await _credited(db, creator) == 10.0
+
+
+async def test_premium_courses_videos_earn_for_entitled_learners(db: Database) -> None:
+    creator = await make_user(db, role=Role.CREATOR)
+    lesson_video = await make_video(db, creator)
+    await make_course(
+        db, creator, [{"kind": LessonKind.VIDEO, "video_id": lesson_video.id}], premium=True
+    )
+    learner = await make_user(db)
+    await subscribe(db, learner)
+    free_learner = await make_user(db)
+    await _play(db, learner, lesson_video, 12)
+    await _play(db, free_learner, lesson_video, 12)
+    assert await _credited(db, creator) == 12.0

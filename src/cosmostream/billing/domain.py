@@ -14,7 +14,9 @@ from cosmostream.billing import api, demo, organization_pages, pages, tasks
 from cosmostream.billing.gql import BillingMutation, BillingQuery
 from cosmostream.billing.organization_gql import OrganizationMutation, OrganizationQuery
 from cosmostream.billing.organizations import organization_service
+from cosmostream.billing.revenue import revenue_service
 from cosmostream.billing.revenue_gql import RevenueQuery
+from cosmostream.engagement.signals import playback_step
 from cosmostream.registry import Domain, Middleware, NavLink
 from cosmostream.signals import Receiver
 
@@ -23,7 +25,10 @@ domain = Domain(
     query=merge_types("BillingQueries", (BillingQuery, OrganizationQuery, RevenueQuery)),
     mutation=merge_types("BillingMutations", (BillingMutation, OrganizationMutation)),
     routers=(api.router, pages.router, organization_pages.router),
-    receivers=[Receiver(signed_in_with_provider, organization_service.on_provider_sign_in)],
+    receivers=[
+        Receiver(signed_in_with_provider, organization_service.on_provider_sign_in),
+        Receiver(playback_step, revenue_service.on_playback),
+    ],
     middleware=(Middleware(api.FakeStripeMount),),
     nav=[NavLink("Pricing", "/pricing", 90)],
     demo=demo.load,

@@ -4,8 +4,9 @@ premium watch time their videos and courses earned.
 The pool of a month is `creator_revenue_share` of what the invoices of plans
 granting premium content (`video.premium` or `course.premium`) paid in that
 month, per currency. It is split over (creator, day) cells in proportion to
-the watch time on premium videos and on the videos of published premium
-courses, counted by the server from playback (`video_daily_stats`), by the
+premium watch time (`premium_watch`): what the server measured of signed-in,
+entitled viewers playing premium videos and the videos of published premium
+courses, other than their creators (`on_playback`), by the
 largest-remainder method: the cells add up to the pool to the cent. Closing a
 month writes its `revenue_months` row and its ledger rows in one transaction,
 once: a second run, or a second worker, finds the month closed.
@@ -22,10 +23,13 @@ from typing import TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cosmostream.account.schemas import Actor, require_signed_in
+from cosmostream.billing.entitlements import held
 from cosmostream.billing.plans import COURSE_PREMIUM, PLANS, VIDEO_PREMIUM
 from cosmostream.billing.revenue_repository import revenue_repository
 from cosmostream.config import get_settings
+from cosmostream.engagement.signals import PlaybackStep
 from cosmostream.kit.time import utcnow
+from cosmostream.models import Video
 
 K = TypeVar("K", bound=Hashable)
 
@@ -76,6 +80,31 @@ class ClosedMonth:
 
 
 class RevenueService:
+    async def on_playback(self, session: AsyncSession, step: PlaybackStep) -> None:
+        """Credit premium watch time (a receiver of `engagement.playback_step`).
+
+        Only what the server measured of playing (never the client's claim),
+        of premium content (a video marked Premium, or a video a published
+        premium course shows), watched by a signed-in viewer who holds the
+        entitlement it needs and is not its creator.
+        """
+        if not step.playing or step.elapsed_seconds <= 0:
+            return
+        video = await session.get(Video, step.video_id)  # loaded already by the beacon
+        if video is None or video.owner_id == step.user_id:
+            return
+        if video.premium:
+            needs = VIDEO_PREMIUM
+        elif await revenue_repository.in_premium_course(session, video.id):
+            needs = COURSE_PREMIUM
+        else:
+            return
+        if needs not in await held(session, step.user_id):
+            return
+        await revenue_repository.credit(
+            session, video.owner_id, step.at.date(), step.elapsed_seconds
+        )
+
     async def close_month(self, session: AsyncSession, month: date) -> list[ClosedMonth]:
         """Split `month` (a month that has ended) among creators; [] if it was split before."""
         month = month_start(month)

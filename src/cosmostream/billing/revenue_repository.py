@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Collection, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cosmostream.kit import sql
@@ -15,10 +15,9 @@ from cosmostream.models import (
     Course,
     CreatorRevenue,
     Lesson,
+    PremiumWatch,
     PublishState,
     RevenueMonth,
-    Video,
-    VideoDailyStats,
 )
 
 
@@ -42,30 +41,44 @@ class RevenueRepository:
     async def premium_watch(
         self, session: AsyncSession, first: date, last: date
     ) -> list[tuple[uuid.UUID, date, float]]:
-        """Watch time per creator and day in [first, last] on premium content: videos
-        marked Premium, and the videos of published premium courses' lessons."""
-        in_premium_course = (
-            select(Lesson.video_id)
+        """Premium watch time per creator and day in [first, last]."""
+        # ix_premium_watch_day: one month of (creator, day) rows.
+        rows = await session.execute(
+            select(PremiumWatch.creator_id, PremiumWatch.day, PremiumWatch.watch_seconds).where(
+                PremiumWatch.day >= first,
+                PremiumWatch.day <= last,
+                PremiumWatch.watch_seconds > 0,
+            )
+        )
+        return [(creator, day, float(seconds)) for creator, day, seconds in rows.all()]
+
+    async def in_premium_course(self, session: AsyncSession, video_id: uuid.UUID) -> bool:
+        """Whether a lesson of a published premium course shows this video."""
+        # ix_lessons_video, then the course by its key.
+        found = await session.scalar(
+            select(Lesson.id)
             .join(Course, Course.id == Lesson.course_id)
             .where(
+                Lesson.video_id == video_id,
                 Course.premium.is_(True),
                 Course.state == PublishState.PUBLISHED,
-                Lesson.video_id.is_not(None),
             )
+            .limit(1)
         )
-        # ix_video_daily_stats_day: one month of daily rows, joined to videos by key.
-        rows = await session.execute(
-            select(Video.owner_id, VideoDailyStats.day, func.sum(VideoDailyStats.watch_seconds))
-            .join(Video, Video.id == VideoDailyStats.video_id)
-            .where(
-                VideoDailyStats.day >= first,
-                VideoDailyStats.day <= last,
-                VideoDailyStats.watch_seconds > 0,
-                or_(Video.premium.is_(True), Video.id.in_(in_premium_course)),
-            )
-            .group_by(Video.owner_id, VideoDailyStats.day)
+        return found is not None
+
+    async def credit(
+        self, session: AsyncSession, creator_id: uuid.UUID, day: date, seconds: float
+    ) -> None:
+        """Add premium watch time to one creator's day."""
+        stmt = sql.insert(session, PremiumWatch).values(
+            creator_id=creator_id, day=day, watch_seconds=seconds
         )
-        return [(owner, day, float(seconds)) for owner, day, seconds in rows.all()]
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[PremiumWatch.creator_id, PremiumWatch.day],
+            set_={"watch_seconds": PremiumWatch.watch_seconds + stmt.excluded.watch_seconds},
+        )
+        await session.execute(stmt)
 
     async def claim_month(
         self,

@@ -81,7 +81,7 @@ from cosmostream.models.organizations import (
     OrganizationInvitation,
     OrganizationSeatRefusal,
 )
-from cosmostream.models.revenue import CreatorRevenue, RevenueMonth
+from cosmostream.models.revenue import CreatorRevenue, PremiumWatch, RevenueMonth
 from cosmostream.models.video import Upload, Video, VideoStatus, VideoTag, Visibility
 from cosmostream.models.watch_party import WatchParty, WatchPartyMember
 
@@ -140,6 +140,7 @@ __all__ = [
     "PlaybackState",
     "Post",
     "PostLike",
+    "PremiumWatch",
     "PublishState",
     "Question",
     "Quiz",

@@ -41,3 +41,21 @@ class CreatorRevenue(Base):
     currency: Mapped[str] = mapped_column(String(3), primary_key=True)
     premium_watch_seconds: Mapped[float]
     amount: Mapped[int] = mapped_column(BigInteger)  # smallest unit
+
+
+class PremiumWatch(Base):
+    """Premium watch time per creator and UTC day: what the split is made by.
+
+    Credited from the server's playback measure (`engagement.playback_step`)
+    only for signed-in viewers who hold the entitlement the content needs and
+    are not its creator: previews, anonymous and free viewers earn nothing.
+    """
+
+    __tablename__ = "premium_watch"
+    __table_args__ = (Index("ix_premium_watch_day", "day"),)
+
+    creator_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    watch_seconds: Mapped[float] = mapped_column(default=0.0)
