@@ -1,7 +1,8 @@
 """End to end in Chromium, with billing in test mode (the fake Stripe mounted at
 /_stripe, reached by the server's SDK over loopback): a new viewer opens /pricing,
 upgrades to Premium through the hosted Checkout page, comes back to
-/settings/billing showing Premium, sees the invoice, then cancels at period end.
+/settings/billing showing Premium, sees the invoice, then watches a premium
+video past where its preview stopped on the Free plan, then cancels at period end.
 The demo's own Premium viewer and Institutional organization are there too."""
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tests.e2e.conftest import COSMOSTREAM, _free_port, _server_env, serve
+from tests.e2e.test_discovery_flow import CREATOR, _graphql, _publish_clip
 from tests.e2e.test_watch_party_flow import _log_in
+from tests.video.conftest import make_clip
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import BrowserProblems, LiveServer
@@ -50,13 +53,54 @@ def _sign_up(tab: Any) -> None:
         tab.get_by_role("button", name="Create account").click()
 
 
+@pytest.fixture(scope="module")
+def premium_video(live_server: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A 12 s clip (4 s segments) through the real pipeline, marked Premium with a 4 s preview."""
+    clip = make_clip(tmp_path_factory.mktemp("premium") / "premium.mp4", seconds=12)
+    video_id = _publish_clip(live_server, clip, "Premium nebula pattern")
+    token = _graphql(
+        live_server,
+        "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }",
+        {"e": CREATOR[0], "p": CREATOR[1]},
+        None,
+    )["login"]["accessToken"]
+    _graphql(
+        live_server,
+        """mutation($id: ID!, $input: UpdateVideoInput!) {
+             updateVideo(id: $id, input: $input) { premium } }""",
+        {"id": video_id, "input": {"premium": True, "previewSeconds": 4}},
+        token,
+    )
+    return video_id
+
+
+def _segments_requested(tab: Any) -> list[str]:
+    seen: list[str] = []
+
+    def on_request(request: Any) -> None:
+        match = re.search(r"/hls/[^/]+/v\d+/(seg_\d+\.m4s)", request.url)
+        if match:
+            seen.append(match.group(1))
+
+    tab.on("request", on_request)
+    return seen
+
+
 def test_upgrade_to_premium_and_cancel(
-    page: tuple[Any, BrowserProblems], live_server: LiveServer, artifacts_dir: Path
+    page: tuple[Any, BrowserProblems],
+    live_server: LiveServer,
+    premium_video: str,
+    artifacts_dir: Path,
 ) -> None:
     from playwright.sync_api import expect
 
     tab, problems = page
     _sign_up(tab)
+    segments = _segments_requested(tab)
+    # On the Free plan: the premium video's page offers the preview only.
+    tab.goto(f"/video/{premium_video}", wait_until="domcontentloaded")
+    source = tab.locator("[data-player]").get_attribute("data-src") or ""
+    assert "/preview.m3u8?" in source, source
     tab.goto("/pricing", wait_until="load")
     free = tab.locator('[data-plan="free"]')
     expect(free).to_have_class(re.compile("plan-current"))
@@ -77,6 +121,19 @@ def test_upgrade_to_premium_and_cancel(
     expect(tab.locator("tr[data-invoice]")).to_have_count(1)
     expect(tab.locator("tr[data-invoice]")).to_contain_text("$9.00")
     tab.screenshot(path=str(artifacts_dir / "billing-premium.png"), full_page=True)
+
+    # Premium now: the whole video plays, past where the preview stopped.
+    tab.goto(f"/video/{premium_video}", wait_until="domcontentloaded")
+    source = tab.locator("[data-player]").get_attribute("data-src") or ""
+    assert "/master.m3u8?" in source and "/preview.m3u8" not in source, source
+    expect(tab.locator("[data-paywall]")).to_be_hidden()
+    segments.clear()
+    tab.locator("[data-player-bigplay]").click()
+    tab.evaluate("document.querySelector('[data-player-video]').currentTime = 9")
+    tab.wait_for_function(
+        "() => document.querySelector('[data-player-video]').currentTime > 9.5", timeout=60_000
+    )
+    assert "seg_00002.m4s" in segments, segments
 
     # The pricing page now highlights Premium.
     tab.goto("/pricing", wait_until="load")

@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import uvicorn
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cosmostream.account.demo import ADA, CARL, VERA, demo_actor, demo_users
@@ -32,7 +31,7 @@ from cosmostream.billing.stripe_api import (
 )
 from cosmostream.billing.stripe_fake import FakeStripe
 from cosmostream.config import get_settings
-from cosmostream.models import OrganizationRole, Video
+from cosmostream.models import OrganizationRole
 
 log = logging.getLogger(__name__)
 
@@ -67,8 +66,6 @@ async def load(session: AsyncSession) -> None:
     """In test mode, buy the demo's plans through the fake; with billing off, write
     the demo organization's seats directly (nothing to buy them from)."""
     settings = get_settings()
-    if not await session.scalar(select(Video.id).limit(1)):
-        return  # `cosmostream demo` loads this again once it has made the videos
     if mode(settings) == "test" and not settings.stripe_api_base:
         await _buy(session)
     elif mode(settings) == "off":
