@@ -3,7 +3,9 @@ loopback (`oidc-provider`, see tests/oidc/provider.mjs).
 
 Every test runs twice: with the provider configured like Google (the
 `GOOGLE_CLIENT_*` settings, an issuer setting, `hd` in the ID token) and as an
-organization's own provider (`COSMOSTREAM_OIDC_PROVIDERS`, no `hd`).
+organization's own provider (`COSMOSTREAM_OIDC_PROVIDERS`, no `hd`). The rules
+differ in one place: only Google's verified address opens an existing account
+with that address; an organization's provider is linked from /settings.
 """
 
 from __future__ import annotations
@@ -165,16 +167,23 @@ async def test_new_user_lands_in_onboarding(
     assert user is not None and user.password_hash is None and user.onboarded_at is None
 
 
-async def test_unverified_provider_address_makes_an_unverified_account(
-    client: httpx.AsyncClient, loopback: Config, mail: Any, task_worker: object
+UNVERIFIED = "has not verified your e-mail address"
+
+
+@pytest.mark.parametrize("email_verified", [False, None, "false"])
+async def test_an_unverified_provider_address_makes_no_account(
+    client: httpx.AsyncClient, loopback: Config, db: Database, email_verified: object
 ) -> None:
+    """No account may hold an address its provider did not verify (pre-account
+    hijacking): `email_verified` false, missing or anything but true."""
     cfg = loopback
-    await cfg.provider.set_account("bo-1", email="bo@example.org", email_verified=False)
+    await cfg.provider.set_account("bo-1", email="bo@example.org", email_verified=email_verified)
     response = await provider_sign_in(client, cfg, "bo-1")
-    assert response.headers["location"] == "/onboarding"
-    assert (await me(client))["emailVerified"] is False
-    [message] = mail.wait_for("bo@example.org")
-    assert "Confirm your e-mail" in message["Subject"]
+    await assert_refused(response, db, status=403, text=UNVERIFIED)
+    assert f"Verify it at {cfg.name}" in response.text
+    assert "sign up with your e-mail address and a password" in response.text
+    # The page is the sign-in page again, with its password form.
+    assert 'action="/login"' in response.text
 
 
 async def test_returning_user_is_found_by_subject_after_changing_email(
@@ -193,6 +202,14 @@ async def test_returning_user_is_found_by_subject_after_changing_email(
     assert again["id"] == first["id"]
     assert again["email"] == "cy@example.org"  # the account's own address is unchanged
     assert [i["email"] for i in again["identities"]] == ["cy.new@example.org"]
+    # A known identity opens its account even when its provider stops vouching
+    # for the address it sends now: the account is found by subject.
+    client.cookies.clear()
+    await cfg.provider.set_account("cy-1", email="cy.newer@example.org", email_verified=False)
+    await provider_sign_in(client, cfg, "cy-1")
+    later = await me(client)
+    assert later["id"] == first["id"]
+    assert [(i["email"]) for i in later["identities"]] == ["cy.newer@example.org"]
     assert await count(db, User) == 1
 
 
@@ -357,8 +374,9 @@ async def test_unverified_address_equal_to_an_account_is_no_takeover(
     victim = await make_user(db, email="victim@example.org")  # verified
     await cfg.provider.set_account("mallory", email="victim@example.org", email_verified=False)
     response = await provider_sign_in(client, cfg, "mallory")
-    assert response.status_code == 409
-    assert "Sign in with your password, then link" in response.text
+    # The same answer as for a free address: it tells nobody the address is taken.
+    assert response.status_code == 403
+    assert UNVERIFIED in response.text
     assert "cs_access" not in response.cookies
     assert await count(db, UserIdentity) == 0
     assert await count(db, User) == 1
@@ -385,18 +403,44 @@ async def test_verified_provider_address_does_not_link_an_unverified_account(
     assert await count(db, UserIdentity) == 0
 
 
-async def test_both_verified_links_the_existing_account(
+async def test_a_verified_address_opens_an_existing_account_only_from_google(
     client: httpx.AsyncClient, loopback: Config, db: Database
 ) -> None:
+    """Google's `email_verified` means Google checked the address; an organization's
+    provider can assert any address, so it only reaches an account by linking."""
     cfg = loopback
     owner = await make_user(db, email="owner@example.org")
     await cfg.provider.set_account("owner-sub", email="Owner@Example.org", email_verified=True)
     response = await provider_sign_in(client, cfg, "owner-sub", next_url="/settings")
-    assert response.status_code == 303
+    if cfg.key == "google":
+        assert response.status_code == 303
+        assert response.headers["location"] == "/settings"
+        profile = await me(client)
+        assert profile["id"] == str(owner.id)
+        assert len(profile["identities"]) == 1
+        return
+    assert response.status_code == 409, response.text
+    assert "Sign in with your password, then link" in response.text
+    assert "cs_access" not in response.cookies
+    assert await count(db, UserIdentity) == 0
+    async with db.read() as session:
+        fresh = await session.get(User, owner.id)
+    assert fresh is not None and fresh.last_login_at is None
+    # Signed in, the owner links that provider identity from /settings.
+    await link_from_settings(client, cfg, owner, "owner-sub")
+    client.cookies.clear()
+    await provider_sign_in(client, cfg, "owner-sub")
+    assert (await me(client))["id"] == str(owner.id)
+
+
+async def link_from_settings(client: httpx.AsyncClient, cfg: Config, user: User, sub: str) -> None:
+    """The signed-in `user` links the provider's account `sub` (the Link form)."""
+    token = await sign_in(client, user)
+    started = await client.post(f"/auth/oidc/{cfg.key}/link", data={"csrf_token": token})
+    assert started.status_code == 303, started.text
+    response = await client.get(await cfg.provider.authorize(started.headers["location"], sub))
+    assert response.status_code == 303, response.text
     assert response.headers["location"] == "/settings"
-    profile = await me(client)
-    assert profile["id"] == str(owner.id)
-    assert len(profile["identities"]) == 1
 
 
 async def test_signed_in_user_links_from_settings(
@@ -485,7 +529,7 @@ async def test_unlink_with_a_password_and_the_authorization_matrix(
     cfg = loopback
     owner = await make_user(db, email="matrix@example.org")
     await cfg.provider.set_account("matrix-sub", email="matrix@example.org", email_verified=True)
-    await provider_sign_in(client, cfg, "matrix-sub")  # verified on both sides: linked
+    await link_from_settings(client, cfg, owner, "matrix-sub")
     [identity] = (await me(client))["identities"]
     identity_id = identity["id"]
     client.cookies.clear()
@@ -521,7 +565,7 @@ async def test_settings_unlink_form(
     cfg = loopback
     owner = await make_user(db, email="former@example.org")
     await cfg.provider.set_account("former", email="former@example.org", email_verified=True)
-    await provider_sign_in(client, cfg, "former")
+    await link_from_settings(client, cfg, owner, "former")
     [identity] = (await me(client))["identities"]
     token = await sign_in(client, owner)
     page = await client.get("/settings")
@@ -621,7 +665,7 @@ async def test_the_forms_authorization_matrix(
     cfg = loopback
     owner = await make_user(db, email="forms@example.org")
     await cfg.provider.set_account("forms-sub", email="forms@example.org", email_verified=True)
-    await provider_sign_in(client, cfg, "forms-sub")
+    await link_from_settings(client, cfg, owner, "forms-sub")
     [identity] = (await me(client))["identities"]
     unlink = f"/settings/identities/{identity['id']}/unlink"
 

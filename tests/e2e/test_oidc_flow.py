@@ -6,6 +6,8 @@ on loopback (`oidc-provider`, tests/oidc/provider.mjs) configured like Google.
   listed in their settings.
 - A password user links Google from /settings (a form whose answer redirects to
   the provider, which the page's `form-action` policy must allow).
+- A Google account whose address Google has not verified makes no account: the
+  browser is back on /login with the reason.
 """
 
 from __future__ import annotations
@@ -120,3 +122,24 @@ def test_a_password_user_links_google_from_settings(
     expect(linked).to_contain_text("ada.google@example.org")
     expect(tab.get_by_role("status").or_(tab.locator(".flash"))).to_contain_text("linked")
     assert problems.errors == [], problems.errors
+
+
+def test_an_unverified_google_address_makes_no_account(
+    page: tuple[Any, BrowserProblems], google: LoopbackProvider
+) -> None:
+    from playwright.sync_api import expect
+
+    tab, problems = page
+    _set_account(google, "mallory-e2e", email="victim.e2e@example.org", email_verified=False)
+    tab.goto("/login", wait_until="load")
+    tab.get_by_role("link", name="Sign in with Google").click()
+    tab.wait_for_url(re.compile(re.escape(google.issuer) + r"/interaction/"))
+    with tab.expect_response(re.compile(r"/auth/oidc/google/callback")) as answer:
+        _sign_in_at_provider(tab, "mallory-e2e")
+    assert answer.value.status == 403
+    expect(tab.get_by_text("Google has not verified your e-mail address")).to_be_visible()
+    expect(tab.get_by_label("Password")).to_be_visible()  # the password form, to sign up instead
+    tab.goto("/settings", wait_until="load")
+    tab.wait_for_url(re.compile(r"/login"))  # nobody is signed in
+    # The browser reports the 403 document load as a console error; nothing else.
+    assert all("403" in e for e in problems.errors), problems.errors

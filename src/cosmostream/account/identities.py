@@ -1,11 +1,16 @@
 """Sign-in through OpenID Connect providers: which account a verified ID token
 opens, linking and unlinking.
 
-Accounts are found by the token's (issuer, subject), never by e-mail alone. An
-existing account is linked to a new identity only when its owner is signed in
-(linking from /settings), or when both the account's address and the
-provider's are verified and equal. Anything else that meets a taken address is
-refused without saying more than sign-up does.
+Accounts are found by the token's (issuer, subject), never by e-mail alone.
+A new identity (signed out) must come with an address its provider verified:
+an unverified one is refused before anything is looked up or written, so
+nobody creates an account holding someone else's address for its owner to
+"recover" later (pre-account hijacking). An existing account is linked to a
+new identity only when its owner is signed in (linking from /settings), or,
+for Google alone, when both the account's address and Google's are verified
+and equal: an organization's own provider could assert any address. Anything
+else that meets a taken address is refused without saying more than sign-up
+does.
 """
 
 from __future__ import annotations
@@ -38,6 +43,20 @@ class EmailInUse(AppError):
             f"We could not sign you in with {provider.name}: an account may already use "
             "this e-mail address. Sign in with your password, then link "
             f"{provider.name} from your settings."
+        )
+
+
+class EmailUnverified(AppError):
+    status = 403
+    code = "identity_email_unverified"
+
+    def __init__(self, provider: Provider) -> None:
+        super().__init__(
+            f"We could not sign you in with {provider.name}: {provider.name} has not "
+            "verified your e-mail address. Verify it at "
+            f"{provider.name} and try again, or sign up with your e-mail address and a "
+            f"password (if you have an account, sign in with your password and link "
+            f"{provider.name} from your settings)."
         )
 
 
@@ -128,10 +147,15 @@ class IdentityService:
                     raise SignInFailed(
                         f"{provider.name} sent an unusable e-mail address."
                     ) from None
+                if not verified:
+                    # Refused whether or not the address is taken: the answer tells
+                    # nobody which addresses have accounts.
+                    raise EmailUnverified(provider)
                 existing = await user_repository.get_by_email(session, email)
                 if existing is not None:
-                    # Both sides must vouch for the address; else this is a takeover attempt.
-                    if existing.email_verified_at is None or not verified:
+                    # Google and the account must both vouch for the address; any
+                    # other provider links only from the owner's settings.
+                    if not provider.vouches_for_email or existing.email_verified_at is None:
                         raise EmailInUse(provider)
                     user = await self._user(session, existing.id)
                 else:
@@ -142,13 +166,11 @@ class IdentityService:
                         display_name=_display_name(claims, email),
                         bio="",
                         role=Role.VIEWER,
-                        email_verified_at=now if verified else None,
+                        email_verified_at=now,
                     )
                     session.add(user)
                     await session.flush()
                     new_account = True
-                    if not verified:
-                        await account_service._send_verification(session, user)
             if identity is None:
                 identity = UserIdentity(
                     user_id=user.id, issuer=issuer, subject=subject, created_at=now

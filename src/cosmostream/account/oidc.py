@@ -72,6 +72,17 @@ class Provider:
     client_secret: str
 
     @property
+    def vouches_for_email(self) -> bool:
+        """Whether its verified address may open an existing account with that address.
+
+        Only Google (the provider keyed `google`, whose issuer is the Google
+        issuer setting): its `email_verified` means Google checked the address.
+        An organization's own provider can assert any address it likes, so its
+        identities reach an existing account only by linking from /settings.
+        """
+        return self.key == "google"
+
+    @property
     def accepted_issuers(self) -> frozenset[str]:
         """The `iss` values of its ID tokens: Google's also come without the scheme."""
         if self.issuer == GOOGLE_ISSUER:
