@@ -14,6 +14,11 @@ playlists cut at the preview's end, and only the segments they list), no 4K,
 or a user whose entitlements are read again on every request. Anything else
 is refused: 403 `premium_required` with a valid token, 404 without one.
 
+The query of a media URL must be exactly what `media_tokens.token_query`
+writes (`media_tokens.parse_query`): a duplicated, unknown or percent-encoded
+parameter is refused with 404, since nginx in front of us would read such a
+query differently (deploy/nginx/cosmostream.conf).
+
 With S3 storage the URLs stay the same (`/media/hls|images/<video>/…` on the
 app, same visibility and token rules), but the bytes come from the bucket:
 
@@ -44,7 +49,6 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Request
 from starlette.responses import FileResponse, RedirectResponse, Response
@@ -117,10 +121,13 @@ async def _serve(request: Request, kind: str, video_id_text: str, path: str) -> 
     suffix = pure.suffix.lower()
     if suffix not in MEDIA_TYPES:
         raise NotFound()
-    params = request.query_params
-    grant = params.get("g", "")
+    # The raw query, read strictly: nginx must not see a different token.
+    token = media_tokens.parse_query(request.scope.get("query_string", b"").decode("latin-1"))
+    if token is None:
+        raise NotFound()
+    grant = token.grant
     signed = media_tokens.verify(
-        media_tokens.prefix_for(video_id, kind), params.get("md5"), params.get("expires"), grant
+        media_tokens.prefix_for(video_id, kind), token.md5, token.expires, grant
     )
     db: Database = request.app.state.db
     if not signed and not await is_public(db, video_id, kind):
@@ -145,7 +152,7 @@ async def _serve(request: Request, kind: str, video_id_text: str, path: str) -> 
         pure, transform = await _check_hls(storage, video_id, pure, access, signed)
     key = f"{kind}/{video_id}/{pure.as_posix()}"
     if bucket is not None:
-        return await _serve_s3(request, bucket, key, signed, grant, transform)
+        return await _serve_s3(bucket, key, token if signed else None, transform)
     file = storage.local_path(key)
     if file is None:
         raise NotFound()
@@ -163,7 +170,7 @@ async def _serve(request: Request, kind: str, video_id_text: str, path: str) -> 
         if transform is not None:
             text = transform(text)
         if signed:
-            text = rewrite_playlist(text, _token_query(request))
+            text = rewrite_playlist(text, token.query())
         # A master written before the ladder is done is rewritten at the end.
         live = not finished or (
             "#EXT-X-STREAM-INF" in text and not await _ladder_finished(file.parent)
@@ -220,25 +227,19 @@ async def _check_hls(
     return pure, None
 
 
-def _token_query(request: Request) -> str:
-    return urlencode(
-        [(k, v) for k, v in parse_qsl(str(request.url.query)) if k in ("md5", "expires", "g")]
-    )
-
-
 async def _serve_s3(
-    request: Request,
     storage: S3Storage,
     key: str,
-    signed: bool,
-    grant: str = "",
+    token: media_tokens.TokenParams | None,
     transform: Callable[[str], str] | None = None,
 ) -> Response:
     """Playlists rewritten to absolute bucket/CDN URLs; everything else a redirect there.
 
-    A token with a grant (premium preview, no 4K, user-bound) keeps every URI
-    pointing at the app, so each segment is checked again before its short
-    presigned redirect."""
+    `token` is the request's valid token (None: unsigned). A token with a grant
+    (premium preview, no 4K, user-bound) keeps every URI pointing at the app,
+    so each segment is checked again before its short presigned redirect."""
+    signed = token is not None
+    grant = token.grant if token is not None else ""
     ttl = get_settings().media_token_ttl_seconds
     headers = {"Access-Control-Allow-Origin": "*"}
     suffix = PurePosixPath(key).suffix.lower()
@@ -259,7 +260,7 @@ async def _serve_s3(
     root = key.split("/", 2)
     video_root = f"{root[0]}/{root[1]}/"
     here = posixpath.dirname(key)
-    query = _token_query(request) if signed else ""
+    query = token.query() if token is not None else ""
 
     def target(uri: str) -> str | None:
         if "://" in uri or uri.startswith("/"):
@@ -375,11 +376,13 @@ class SegmentFastPath:
         file = storage_from_settings(get_settings()).local_path(f"hls/{video_id}/{pure.as_posix()}")
         if file is None:
             return False  # not on this machine's disk: the app redirects to the bucket
-        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
-        if "g" in query:
+        query = media_tokens.parse_query(scope.get("query_string", b"").decode("latin-1"))
+        if query is None:
+            return False  # not a query we write: the app refuses it
+        if query.grant:
             return False  # premium previews, 4K and user-bound tokens: the app checks them
         signed = media_tokens.verify(
-            media_tokens.prefix_for(video_id, "hls"), query.get("md5"), query.get("expires")
+            media_tokens.prefix_for(video_id, "hls"), query.md5, query.expires
         )
         if not signed and not await is_public(self.db, video_id):
             return False  # the app answers 404 the usual way
