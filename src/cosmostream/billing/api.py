@@ -2,7 +2,8 @@
 
 The webhook verifies `Stripe-Signature` on the raw body (300 s tolerance),
 stores the event by id in the same transaction that queues its processing (a
-duplicate delivery is answered 200 and does nothing), and answers at once:
+duplicate delivery is answered 200 and is queued again only while the stored
+event is not yet processed), and answers at once:
 the queued task fetches what the event is about from Stripe.
 """
 
@@ -56,7 +57,13 @@ async def stripe_webhook(request: Request) -> Response:
         return JSONResponse({"received": True, "handled": False})
     async with request.app.state.db.unit_of_work() as session:
         new = await billing_repository.record_event(session, event_id, event_type)
-        if new:
+        pending = new
+        if not new:
+            stored = await billing_repository.event(session, event_id)
+            pending = stored is not None and stored.processed_at is None
+        if pending:
+            # A retry of an event never processed (its queuing failed after the
+            # commit, or its task gave up) is queued again; processing is idempotent.
             effects.enqueue("billing.process_event", event_id, event_type, object_id)
     return JSONResponse({"received": True, "duplicate": not new})
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import event, or_, select
+from sqlalchemy import and_, event, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -59,6 +59,9 @@ async def held(
     """The entitlement keys `user_id` holds now: from their own subscriptions and
     from the subscription of every organization they have a seat in.
 
+    An organization's subscription also names its buyer as `user_id`, but only
+    a seat grants it: the buyer who leaves (or is removed) loses it as everyone.
+
     `grace` defaults to the `billing_grace_days` setting. The answer is kept
     for the rest of the session (one request's unit of work) until it next
     flushes, so a page listing many videos asks once; a new request, or a
@@ -77,7 +80,10 @@ async def held(
     # Plan: ix_subscriptions_user_id, and ix_organization_members_user for the seats.
     rows = await session.scalars(
         select(Subscription).where(
-            or_(Subscription.user_id == user_id, Subscription.organization_id.in_(seats)),
+            or_(
+                and_(Subscription.user_id == user_id, Subscription.organization_id.is_(None)),
+                Subscription.organization_id.in_(seats),
+            ),
             Subscription.status.in_(_ENTITLED + _IN_GRACE),
         )
     )

@@ -21,6 +21,7 @@ from cosmostream.billing.service import (
     BillingView,
     NoSubscription,
     PriceView,
+    SeatsBelowMembers,
     billing_service,
     money,
 )
@@ -236,7 +237,7 @@ async def seats_page(request: Request, slug: str) -> Response:
                 if not raw.isdigit() or len(raw) > 6:
                     raise ValidationFailed("Give the number of seats as a whole number.")
                 preview = await billing_service.preview_seats(session, actor, slug, int(raw))
-            except ValidationFailed as exc:
+            except (ValidationFailed, SeatsBelowMembers) as exc:
                 error = exc.message
     return render(
         request,

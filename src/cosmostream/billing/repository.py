@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from hashlib import sha256
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cosmostream.kit import sql
@@ -66,10 +67,29 @@ class BillingRepository:
 
     # -- subscriptions ------------------------------------------------------------
 
+    async def lock_subscription(self, session: AsyncSession, stripe_id: str) -> None:
+        """Serialize every write of one Stripe subscription until this transaction ends.
+
+        Taken BEFORE the subscription is fetched from Stripe, so whoever fetches
+        last writes last. PostgreSQL: a transaction-level advisory lock on a
+        64-bit hash of the id (the row may not exist yet, so FOR UPDATE cannot
+        do). SQLite: the first statement of a write transaction takes the
+        database's write lock (BEGIN IMMEDIATE), which serializes all writers.
+        """
+        if session.get_bind().dialect.name == "postgresql":
+            digest = sha256(f"billing.subscription:{stripe_id}".encode()).digest()
+            key = int.from_bytes(digest[:8], "big", signed=True)
+            await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+        else:
+            await session.execute(text("SELECT 1"))
+
     async def subscription(self, session: AsyncSession, stripe_id: str) -> Subscription | None:
-        # uq_subscriptions_stripe_subscription_id.
+        # uq_subscriptions_stripe_subscription_id. Read afresh: under the lock the
+        # row may have been written by the transaction that held it before.
         return await session.scalar(
-            select(Subscription).where(Subscription.stripe_subscription_id == stripe_id)
+            select(Subscription)
+            .where(Subscription.stripe_subscription_id == stripe_id)
+            .execution_options(populate_existing=True)
         )
 
     async def add_subscription(self, session: AsyncSession, **values: Any) -> Subscription | None:
@@ -151,6 +171,17 @@ class BillingRepository:
             )
         )
         return found
+
+    async def member_count(self, session: AsyncSession, organization_id: uuid.UUID) -> int:
+        """Members holding a seat (a range of pk_organization_members)."""
+        return int(
+            await session.scalar(
+                select(func.count())
+                .select_from(OrganizationMember)
+                .where(OrganizationMember.organization_id == organization_id)
+            )
+            or 0
+        )
 
     async def administered(self, session: AsyncSession, user_id: uuid.UUID) -> list[Organization]:
         """The organizations a user administers (ix_organization_members_user)."""

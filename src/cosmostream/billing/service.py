@@ -3,7 +3,10 @@
 Stripe owns the truth. Our `Subscription` rows are written only by
 `sync_subscription`, from a subscription object just fetched from Stripe, so
 a webhook is a signal to look, never data to trust: events that arrive late,
-twice or out of order all end in the state Stripe has now. Prices come from
+twice or out of order all end in the state Stripe has now. Every sync takes
+the subscription's lock (`billing_repository.lock_subscription`) BEFORE it
+fetches, so of two workers the one that fetched last also writes last: a
+snapshot fetched before a cancellation can never be written after it. Prices come from
 Stripe by lookup key; the browser never names an amount.
 
 Authorization lives here: a user manages only their own subscription, an
@@ -92,6 +95,17 @@ class NoSubscription(AppError):
     status = 404
     code = "no_subscription"
     message = "You have no paid plan to change."
+
+
+class PaymentFailed(AppError):
+    status = 402
+    code = "payment_failed"
+    message = "The payment was declined; nothing was changed."
+
+
+class SeatsBelowMembers(Conflict):
+    code = "seats_below_members"
+    message = "An organization cannot have fewer seats than members."
 
 
 class OrganizationNotFound(NotFound):
@@ -392,6 +406,10 @@ class BillingService:
     async def sync_subscription_id(
         self, session: AsyncSession, stripe_id: str
     ) -> Subscription | None:
+        """Lock the subscription, fetch it from Stripe, write our row from that.
+
+        The lock is held until the caller's transaction ends (commit it soon)."""
+        await billing_repository.lock_subscription(session, stripe_id)
         fetched = await _call(
             stripe_client().v1.subscriptions.retrieve_async(
                 stripe_id, params={"expand": ["latest_invoice"]}
@@ -490,8 +508,9 @@ class BillingService:
     ) -> Subscription | None:
         """Act on one webhook event: fetch what it is about and sync from that.
 
-        Stripe is asked before the first SQL statement, so on SQLite the write
-        lock is not held while the API answers."""
+        The subscription is locked before it is fetched and written (see
+        `sync_subscription_id`); a checkout session or an invoice, which only
+        say which subscription, are fetched before the lock."""
         client = stripe_client()
         subscription_id: str | None = None
         invoice: dict[str, Any] | None = None
@@ -505,17 +524,14 @@ class BillingService:
             subscription_id = details.get("subscription")
         elif event_type.startswith("customer.subscription."):
             subscription_id = object_id
-        fetched = None
         if subscription_id:
-            fetched = await _call(
-                client.v1.subscriptions.retrieve_async(
-                    subscription_id, params={"expand": ["latest_invoice"]}
-                )
-            )
+            await billing_repository.lock_subscription(session, subscription_id)
         event = await billing_repository.event(session, event_id)
         if event is not None and event.processed_at is not None:
             return None
-        row = None if fetched is None else await self.sync_subscription(session, _plain(fetched))
+        row = None
+        if subscription_id:
+            row = await self.sync_subscription_id(session, subscription_id)
         if row is not None and invoice is not None and invoice.get("status") == "paid":
             # Every paid invoice is recorded, not only a subscription's latest.
             await self._record_invoice(session, invoice, row)
@@ -524,7 +540,11 @@ class BillingService:
 
     async def reconcile(self, session: AsyncSession, *, page_size: int = 100) -> int:
         """List every subscription on Stripe (every page) and repair rows that drifted;
-        the count."""
+        the count.
+
+        A listed subscription that differs from our row is fetched again under
+        its lock and synced from that: the list may be older than a webhook
+        processed meanwhile, and must not overwrite it."""
         client = stripe_client()
         page = await _call(
             client.v1.subscriptions.list_async(
@@ -535,8 +555,13 @@ class BillingService:
         async for fetched in page.auto_paging_iter():
             data = _plain(fetched)
             before = await billing_repository.subscription(session, data["id"])
+            if before is not None and not _drifted(before, data):
+                invoice = data.get("latest_invoice")
+                if isinstance(invoice, dict) and invoice.get("status") == "paid":
+                    await self._record_invoice(session, invoice, before)  # once, by its id
+                continue
             snapshot = _snapshot(before)
-            row = await self.sync_subscription(session, data)
+            row = await self.sync_subscription_id(session, data["id"])
             if row is not None and _snapshot(row) != snapshot:
                 repaired += 1
         return repaired
@@ -555,18 +580,19 @@ class BillingService:
     ) -> Subscription:
         async with db.read() as session:
             mine = await self._mine(session, actor)
-        updated = await _call(
+        await _call(
             stripe_client().v1.subscriptions.update_async(
-                mine.stripe_subscription_id,
-                params={"cancel_at_period_end": cancel, "expand": ["latest_invoice"]},
+                mine.stripe_subscription_id, params={"cancel_at_period_end": cancel}
             )
         )
-        return await self._record(db, updated)
+        return await self._record(db, mine.stripe_subscription_id)
 
-    async def _record(self, db: Sessions, fetched: Any) -> Subscription:
-        """Sync a subscription Stripe just answered with, in a short transaction."""
+    async def _record(self, db: Sessions, stripe_id: str) -> Subscription:
+        """Sync a subscription just changed on Stripe, in a short transaction: locked,
+        then fetched again (Stripe's answer to the change may already be older than
+        a webhook another worker is writing)."""
         async with db.unit_of_work() as session:
-            row = await self.sync_subscription(session, _plain(fetched))
+            row = await self.sync_subscription_id(session, stripe_id)
         assert row is not None
         return row
 
@@ -632,18 +658,28 @@ class BillingService:
     async def _apply(
         self, row: Subscription, price: PriceView, quantity: int, db: Sessions
     ) -> Subscription:
+        """Change the subscription's price or quantity on Stripe, invoicing the
+        proration at once. More seats are granted only once they are paid for
+        (`pending_if_incomplete`): when the card is declined, Stripe keeps the
+        old quantity and holds the change as `pending_update`, and this refuses
+        with 402 `payment_failed`."""
         item = await self._item(row.stripe_subscription_id)
+        params: dict[str, Any] = {
+            "items": [{"id": item["id"], "price": price.price_id, "quantity": quantity}],
+            "proration_behavior": "always_invoice",
+        }
+        if quantity > int(item.get("quantity") or 1):
+            params["payment_behavior"] = "pending_if_incomplete"
         updated = await _call(
-            stripe_client().v1.subscriptions.update_async(
-                row.stripe_subscription_id,
-                params={
-                    "items": [{"id": item["id"], "price": price.price_id, "quantity": quantity}],
-                    "proration_behavior": "always_invoice",
-                    "expand": ["latest_invoice"],
-                },
-            )
+            stripe_client().v1.subscriptions.update_async(row.stripe_subscription_id, params=params)  # type: ignore[arg-type]
         )
-        return await self._record(db, updated)
+        synced = await self._record(db, row.stripe_subscription_id)
+        if _plain(updated).get("pending_update"):
+            raise PaymentFailed(
+                f"The payment for the new seats was declined, so the plan stays at "
+                f"{synced.quantity} seats. Update the card on the billing page and try again."
+            )
+        return synced
 
     async def portal_url(self, session: AsyncSession, actor: Actor | None) -> str:
         actor = require_signed_in(actor)
@@ -704,9 +740,15 @@ class BillingService:
     async def preview_seats(
         self, session: AsyncSession, actor: Actor | None, slug: str, seats: int
     ) -> PreviewView:
-        _, subscription = await self.administered_organization(session, actor, slug)
+        organization, subscription = await self.administered_organization(session, actor, slug)
         if not 1 <= seats <= MAX_SEATS:
             raise ValidationFailed(f"Choose 1 to {MAX_SEATS} seats.", field="seats")
+        members = await billing_repository.member_count(session, organization.id)
+        if seats < members:
+            raise SeatsBelowMembers(
+                f"{organization.name} has {members} members, each holding a seat: remove "
+                f"members first, or choose at least {members} seats."
+            )
         if seats == subscription.quantity:
             raise ValidationFailed("That is the current number of seats.", field="seats")
         price = await self.price("institutional", subscription.interval)
@@ -730,6 +772,47 @@ def _payment_failed_at(invoice: dict[str, Any], row: Subscription) -> datetime |
         return row.payment_failed_at
     transitions = invoice.get("status_transitions") or {}
     return _ts(transitions.get("finalized_at")) or _ts(invoice.get("created")) or utcnow()
+
+
+def _drifted(row: Subscription, data: dict[str, Any]) -> bool:
+    """Whether syncing `data` (from Stripe's list) would change our row."""
+    items = data["items"]["data"]
+    key = items[0]["price"].get("lookup_key") if items else None
+    if key not in PLAN_OF_KEY:
+        return False  # sync_subscription would skip it too
+    item = items[0]
+    plan, interval = PLAN_OF_KEY[key]
+    invoice = data.get("latest_invoice")
+    failed = (
+        _payment_failed_at(invoice, row) if isinstance(invoice, dict) else row.payment_failed_at
+    )
+    ours = (
+        row.status.value,
+        row.plan,
+        row.interval,
+        row.quantity,
+        _aware(row.current_period_end),
+        row.cancel_at_period_end,
+        _aware(row.ended_at),
+        _aware(row.trial_end),
+        _aware(row.payment_failed_at),
+    )
+    theirs = (
+        str(data["status"]),
+        plan,
+        interval,
+        int(item.get("quantity") or 1),
+        _ts(item.get("current_period_end")),
+        bool(data.get("cancel_at_period_end")),
+        _ts(data.get("ended_at")),
+        _ts(data.get("trial_end")),
+        _aware(failed),
+    )
+    return ours != theirs
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    return None if value is None else aware(value)
 
 
 def _snapshot(row: Subscription | None) -> tuple[Any, ...] | None:

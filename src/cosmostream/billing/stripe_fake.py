@@ -577,26 +577,32 @@ class FakeStripe:
             "taxes": [],
         }
 
-    def _finalize_and_attempt(self, invoice: dict[str, Any], sub: dict[str, Any]) -> None:
-        """Finalize an invoice and charge it: paid, or failed when a failure was asked for."""
+    def _finalize_and_attempt(
+        self, invoice: dict[str, Any], sub: dict[str, Any], *, pending: bool = False
+    ) -> bool:
+        """Finalize an invoice and charge it: paid (True), or failed when a failure was
+        asked for. A failed invoice of a `pending_if_incomplete` update (`pending`)
+        leaves the subscription's status alone: the update itself waits instead."""
         now = self.now()
         invoice["status_transitions"]["finalized_at"] = now
         invoice["status"] = "open"
         sub["latest_invoice"] = invoice["id"]
         if invoice["amount_due"] == 0:
             self._mark_paid(invoice, sub)
-            return
+            return True
         invoice["attempted"] = True
         invoice["attempt_count"] += 1
         if sub["customer"] in self._fail_next:
             self._fail_next.discard(sub["customer"])
-            invoice["next_payment_attempt"] = now + 3 * DAY
-            if sub["status"] in ("active", "trialing"):
+            invoice["next_payment_attempt"] = None if pending else now + 3 * DAY
+            if not pending and sub["status"] in ("active", "trialing"):
                 sub["status"] = "past_due"
             self._emit("invoice.payment_failed", invoice)
-            self._emit("customer.subscription.updated", sub)
-            return
+            if not pending:
+                self._emit("customer.subscription.updated", sub)
+            return False
         self._mark_paid(invoice, sub)
+        return True
 
     def _mark_paid(self, invoice: dict[str, Any], sub: dict[str, Any]) -> None:
         invoice["status"] = "paid"
@@ -607,9 +613,18 @@ class FakeStripe:
         became_active = sub["status"] == "past_due"
         if became_active:
             sub["status"] = "active"
+        updated = became_active
+        if sub.get("pending_update") and sub.get("_pending_invoice") == invoice["id"]:
+            # The invoice of a pending update is paid: the update applies now.
+            by_id = {item["id"]: item for item in sub["items"]["data"]}
+            for new in sub["pending_update"]["subscription_items"]:
+                by_id[new["id"]].update(price=new["price"], quantity=new["quantity"])
+            sub["pending_update"] = None
+            sub["_pending_invoice"] = None
+            updated = True
         self._emit("invoice.paid", invoice)
         self._emit("invoice.payment_succeeded", invoice)
-        if became_active:
+        if updated:
             self._emit("customer.subscription.updated", sub)
 
     # ---------------------------------------------------------------- events
@@ -988,10 +1003,26 @@ class FakeStripe:
         if params.get("metadata"):
             sub["metadata"].update(params["metadata"])
             changed = True
+        pending = params.get("payment_behavior") == "pending_if_incomplete"
+        if pending:
+            allowed = {"items", "proration_behavior", "payment_behavior", "expand"}
+            extra = sorted(set(params) - allowed)
+            if extra:
+                raise StripeError(
+                    f"You cannot pass `{extra[0]}` with `payment_behavior=pending_if_incomplete`.",
+                    param=extra[0],
+                )
+            if params.get("proration_behavior") != "always_invoice" or not params.get("items"):
+                raise StripeError(
+                    "`payment_behavior=pending_if_incomplete` needs `items` and "
+                    "`proration_behavior=always_invoice` here.",
+                    param="payment_behavior",
+                )
         if params.get("items"):
             changes = self._changed_items(sub, params["items"], "items")
             lines, total = self._proration_lines(sub, changes)
             now = self.now()
+            before = copy.deepcopy(sub["items"]["data"])
             for item, price, quantity in changes:
                 if price["recurring"]["interval"] != item["price"]["recurring"]["interval"]:
                     item["current_period_start"] = now
@@ -1004,7 +1035,20 @@ class FakeStripe:
             if params.get("proration_behavior", "create_prorations") == "always_invoice":
                 invoice = self._invoice(sub, "subscription_update", amount=max(total, 0))
                 invoice["lines"]["data"] = lines
-                self._finalize_and_attempt(invoice, sub)
+                paid = self._finalize_and_attempt(invoice, sub, pending=pending)
+                if pending and not paid:
+                    # Stripe keeps the subscription as it was and holds the change
+                    # until the invoice is paid (or the update expires in 23 hours).
+                    wanted = copy.deepcopy(sub["items"]["data"])
+                    sub["items"]["data"] = before
+                    sub["pending_update"] = {
+                        "billing_cycle_anchor": None,
+                        "expires_at": now + 23 * 3600,
+                        "subscription_items": wanted,
+                        "trial_end": None,
+                        "trial_from_plan": None,
+                    }
+                    sub["_pending_invoice"] = invoice["id"]
         if changed:
             self._emit("customer.subscription.updated", sub)
         return sub

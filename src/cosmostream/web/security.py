@@ -39,13 +39,17 @@ def content_security_policy(settings: Settings, *, style_nonce: str | None = Non
     bucket's or the CDN's origin. `style_nonce` admits the `<style>` elements a
     page's own bundle creates with that nonce (GraphiQL's dialogs). Forms post
     here only, except that linking a sign-in from /settings posts a form whose
-    answer redirects to the OpenID provider, which `form-action` also governs.
+    answer redirects to the OpenID provider, and in live billing mode buying a
+    plan or opening the Customer Portal redirects to Stripe's hosted pages:
+    `form-action` also governs those redirects.
     """
     external = " ".join(browser_origins(settings))
     scheme, _, rest = settings.base_url.partition("://")
     websocket = f"{'wss' if scheme == 'https' else 'ws'}://{rest.split('/', 1)[0]}"
     remote_images = " https:" if settings.space_remote_images else ""
-    form_targets = " ".join(sorted({_origin(p.issuer) for p in providers(settings)}))
+    form_targets = " ".join(
+        sorted({_origin(p.issuer) for p in providers(settings)} | _stripe_pages(settings))
+    )
     directives = {
         "default-src": "'self'",
         "script-src": "'self'",
@@ -61,6 +65,17 @@ def content_security_policy(settings: Settings, *, style_nonce: str | None = Non
         "frame-ancestors": "'none'",
     }
     return "; ".join(f"{name} {' '.join(value.split())}" for name, value in directives.items())
+
+
+STRIPE_PAGES = frozenset({"https://checkout.stripe.com", "https://billing.stripe.com"})
+
+
+def _stripe_pages(settings: Settings) -> frozenset[str]:
+    """Stripe's hosted Checkout and Customer Portal, where POST /pricing/checkout
+    and POST /settings/billing/portal redirect with 303 in live mode (browsers
+    apply `form-action` to a form's redirects too). In test mode those pages are
+    the fake's, on this origin."""
+    return STRIPE_PAGES if settings.resolved_billing_mode == "live" else frozenset()
 
 
 def _origin(url: str) -> str:

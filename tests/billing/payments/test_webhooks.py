@@ -20,6 +20,7 @@ from cosmostream.billing.service import HANDLED_EVENTS, billing_service
 from cosmostream.billing.stripe_fake import DAY, FakeStripe
 from cosmostream.billing.tasks import reconcile
 from cosmostream.db import Database
+from cosmostream.kit.time import utcnow
 from cosmostream.models import StripeEvent, Subscription, User
 from tests.billing.payments.conftest import deliver, post_event, wait_processed
 from tests.factories import gql, login, make_user, sign_in
@@ -109,6 +110,25 @@ async def test_a_duplicate_is_processed_once(
             )
             == 1
         )
+
+
+async def test_a_retry_of_an_unprocessed_event_is_queued_again(
+    client: httpx.AsyncClient, db: Database, fake: FakeStripe, people: dict[str, User]
+) -> None:
+    """The event was stored but its queuing was lost after the commit (review
+    finding 8b): Stripe's retry, a duplicate, must queue it again."""
+    viewer = people["viewer"]
+    await subscribe(db, fake, viewer)
+    (body, _), *_ = by_type(fake.take_outbox(), "customer.subscription.created")
+    event = json.loads(body)
+    async with db.unit_of_work() as session:  # what is left when enqueue failed
+        session.add(StripeEvent(id=event["id"], type=event["type"], received_at=utcnow()))
+    assert await held(db, viewer) == frozenset()
+    retry = await post_event(client, body, fake.resign(body))
+    assert retry.status_code == 200
+    assert retry.json() == {"received": True, "duplicate": True}
+    await wait_processed(db, [event["id"]])
+    assert VIDEO_PREMIUM in await held(db, viewer)
 
 
 # -- each event type and its effect -------------------------------------------------
