@@ -122,12 +122,13 @@ def test_upgrade_to_premium_and_cancel(
     expect(tab.locator("tr[data-invoice]")).to_contain_text("$9.00")
     tab.screenshot(path=str(artifacts_dir / "billing-premium.png"), full_page=True)
 
-    # Premium now: the whole video plays, past where the preview stopped.
+    # Premium now: the whole video plays, past where the preview stopped (the
+    # player may fetch every segment while the page loads).
+    segments.clear()
     tab.goto(f"/video/{premium_video}", wait_until="domcontentloaded")
     source = tab.locator("[data-player]").get_attribute("data-src") or ""
     assert "/master.m3u8?" in source and "/preview.m3u8" not in source, source
     expect(tab.locator("[data-paywall]")).to_be_hidden()
-    segments.clear()
     tab.locator("[data-player-bigplay]").click()
     tab.evaluate("document.querySelector('[data-player-video]').currentTime = 9")
     tab.wait_for_function(
