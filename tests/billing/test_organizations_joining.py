@@ -8,10 +8,10 @@ import asyncio
 import httpx
 from sqlalchemy import select
 
+from cosmostream.account.oidc import GOOGLE_ISSUER
 from cosmostream.account.signals import ProviderSignIn, signed_in_with_provider
 from cosmostream.billing import entitlements
 from cosmostream.billing.organizations import (
-    GOOGLE_ISSUER,
     SeatsFull,
     organization_service,
 )

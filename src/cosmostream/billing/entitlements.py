@@ -49,6 +49,12 @@ def grants(subscription: Subscription, now: datetime, grace: timedelta) -> bool:
     return False
 
 
+def grace_period() -> timedelta:
+    """How long a past-due subscription keeps its plan (and an organization its
+    seats) after the failed payment: the `billing_grace_days` setting."""
+    return timedelta(days=get_settings().billing_grace_days)
+
+
 async def held(
     session: AsyncSession,
     user_id: uuid.UUID | None,
@@ -69,7 +75,7 @@ async def held(
     """
     if user_id is None:
         return NONE
-    grace = grace if grace is not None else timedelta(days=get_settings().billing_grace_days)
+    grace = grace if grace is not None else grace_period()
     memo: dict[tuple[uuid.UUID, timedelta], frozenset[str]] | None = None
     if now is None:
         memo = session.info.setdefault(_MEMO, {})

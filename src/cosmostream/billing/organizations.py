@@ -29,7 +29,6 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import cast
 from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,7 +37,7 @@ from cosmostream import mail
 from cosmostream.account.repository import user_repository
 from cosmostream.account.schemas import Actor, normalize_email, require_signed_in
 from cosmostream.account.signals import ProviderSignIn
-from cosmostream.billing.entitlements import grants
+from cosmostream.billing.entitlements import grace_period, grants
 from cosmostream.billing.organization_repository import organization_repository as repo
 from cosmostream.billing.plans import CLASS_SEATS, PLANS
 from cosmostream.config import get_settings
@@ -62,10 +61,6 @@ from cosmostream.models import (
 )
 
 INVITATION_TTL = timedelta(days=14)
-# Past-due subscriptions keep their seats this long after the failed payment,
-# as `entitlements.held` keeps their entitlements (its default grace).
-GRACE = timedelta(days=7)
-GOOGLE_ISSUER = "https://accounts.google.com"
 MEMBERS_SORT = "joined"
 MAX_MEMBERS_PAGE = 100
 MAX_LISTED = 50  # organizations per person, invitations, claims, refusals, classes
@@ -161,7 +156,7 @@ class EmailNotVerified(AppError):
 
 def google_issuer() -> str:
     """The issuer whose `hd` claim is trusted (the sign-in settings' Google issuer)."""
-    return cast(str, getattr(get_settings(), "google_issuer", None) or GOOGLE_ISSUER)
+    return get_settings().google_issuer
 
 
 def email_domain(address: str) -> str:
@@ -217,7 +212,7 @@ def seats_of(subscriptions: list[Subscription], now: datetime) -> tuple[Subscrip
     """(the subscription that counts, the seats it gives): the newest that grants its
     plan now, else the newest (giving no seats)."""
     for subscription in subscriptions:
-        if grants(subscription, now, GRACE):
+        if grants(subscription, now, grace_period()):
             return subscription, max(0, subscription.quantity)
     return (subscriptions[0] if subscriptions else None), 0
 
@@ -373,7 +368,9 @@ class OrganizationService:
         if found is not None:
             return found
         subscription, used, total = await self._seats(session, org)
-        if total == 0 and (subscription is None or not grants(subscription, utcnow(), GRACE)):
+        if total == 0 and (
+            subscription is None or not grants(subscription, utcnow(), grace_period())
+        ):
             raise SubscriptionInactive()
         if used >= total:
             raise SeatsFull()
@@ -654,7 +651,7 @@ class OrganizationService:
             subscription is None
             or plan is None
             or CLASS_SEATS not in plan.entitlements
-            or not grants(subscription, utcnow(), GRACE)
+            or not grants(subscription, utcnow(), grace_period())
         ):
             raise PermissionDenied("The organization's plan does not include classes.")
         if add_all:

@@ -22,7 +22,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import stripe
@@ -254,9 +254,6 @@ class BillingService:
 
     # -- what a user has ------------------------------------------------------------
 
-    def grace(self) -> timedelta:
-        return timedelta(days=get_settings().billing_grace_days)
-
     async def current(self, session: AsyncSession, user_id: uuid.UUID) -> Subscription | None:
         """The user's own subscription that is not over, else their latest one."""
         own = await billing_repository.own_subscriptions(session, user_id)
@@ -267,14 +264,16 @@ class BillingService:
 
     async def my_billing(self, session: AsyncSession, actor: Actor | None) -> BillingView:
         actor = require_signed_in(actor)
-        keys = await entitlements.held(session, actor.id, grace=self.grace())
+        keys = await entitlements.held(session, actor.id)
         subscription = await self.current(session, actor.id)
         plan = PLANS["free"]
-        if subscription is not None and entitlements.grants(subscription, utcnow(), self.grace()):
+        if subscription is not None and entitlements.grants(
+            subscription, utcnow(), entitlements.grace_period()
+        ):
             plan = PLANS.get(subscription.plan, plan)
         grace_ends = None
         if subscription is not None and subscription.payment_failed_at is not None:
-            grace_ends = aware(subscription.payment_failed_at) + self.grace()
+            grace_ends = aware(subscription.payment_failed_at) + entitlements.grace_period()
         organizations = await billing_repository.administered(session, actor.id)
         return BillingView(plan, subscription, keys, grace_ends, organizations)
 
