@@ -30,6 +30,7 @@ DOMAINS: tuple[str, ...] = (
     "sky",
     "learning",
     "billing",
+    "analytics",
 )
 
 

@@ -13,6 +13,16 @@ from cosmostream.models.account import (
     UserFavouriteCategory,
     UserIdentity,
 )
+from cosmostream.models.analytics import (
+    AnalyticsSalt,
+    ChannelActivity,
+    DimensionDay,
+    RetentionDay,
+    RollupMark,
+    VideoHour,
+    ViewerSession,
+    WatchedRange,
+)
 from cosmostream.models.base import Base
 from cosmostream.models.billing import (
     BillingCustomer,
@@ -88,6 +98,7 @@ from cosmostream.models.watch_party import WatchParty, WatchPartyMember
 __all__ = [
     "ActionToken",
     "ActionTokenPurpose",
+    "AnalyticsSalt",
     "AnswerStep",
     "AttemptScoring",
     "AttemptState",
@@ -97,6 +108,7 @@ __all__ = [
     "BillingInvoice",
     "Category",
     "Certificate",
+    "ChannelActivity",
     "ChatMessage",
     "ClassAssignment",
     "ClassMember",
@@ -106,6 +118,7 @@ __all__ = [
     "CoursePrerequisite",
     "CreatorRanking",
     "CreatorRevenue",
+    "DimensionDay",
     "DomainClaimStatus",
     "Enrolment",
     "FeedbackTiming",
@@ -147,8 +160,10 @@ __all__ = [
     "QuizAttempt",
     "RefreshToken",
     "Report",
+    "RetentionDay",
     "RevenueMonth",
     "Role",
+    "RollupMark",
     "SatelliteElements",
     "SavedVideo",
     "StaffPick",
@@ -164,11 +179,14 @@ __all__ = [
     "UserIdentity",
     "Video",
     "VideoDailyStats",
+    "VideoHour",
     "VideoLike",
     "VideoStatus",
     "VideoTag",
+    "ViewerSession",
     "Visibility",
     "WatchHistory",
     "WatchParty",
     "WatchPartyMember",
+    "WatchedRange",
 ]

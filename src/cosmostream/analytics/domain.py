@@ -1,0 +1,7 @@
+"""The analytics domain's contributions (see `cosmostream.registry`)."""
+
+from __future__ import annotations
+
+from cosmostream.registry import Domain
+
+domain = Domain("analytics")
