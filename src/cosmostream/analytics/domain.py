@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from cosmostream.analytics import activity
 from cosmostream.registry import Domain
 
-domain = Domain("analytics")
+domain = Domain(
+    "analytics",
+    receivers=(*activity.RECEIVERS,),
+)

@@ -32,6 +32,8 @@ COMPLETED_FRACTION = 0.95
 # stored raw, so a flooding client cannot grow the event table.
 MIN_EVENT_GAP = timedelta(seconds=1)
 VIEWER_COOKIE = "cs_viewer"
+# A viewer's shares of one video count once in this window.
+SHARE_WINDOW = timedelta(hours=1)
 
 
 class PlaybackEventKind(StrEnum):

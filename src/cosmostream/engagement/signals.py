@@ -33,3 +33,23 @@ class PlaybackStep:
 
 
 playback_step: Signal[PlaybackStep] = Signal("engagement.playback_step")
+
+
+@dataclass(frozen=True)
+class VideoAction:
+    """A viewer's action on a video that changed something: `delta` is +1, or
+    -1 when it was undone (an unlike, an unsave, a deleted comment). Sent only
+    when the state really changed: liking twice is one like. `user_id` is None
+    for an anonymous share."""
+
+    video_id: uuid.UUID
+    owner_id: uuid.UUID
+    user_id: uuid.UUID | None
+    delta: int
+    at: datetime
+
+
+video_liked: Signal[VideoAction] = Signal("engagement.video_liked")
+video_saved: Signal[VideoAction] = Signal("engagement.video_saved")
+comment_posted: Signal[VideoAction] = Signal("engagement.comment_posted")
+video_shared: Signal[VideoAction] = Signal("engagement.video_shared")
