@@ -10,8 +10,11 @@ from sqlalchemy import select
 
 from cosmostream.db import Database
 from cosmostream.models import ChannelActivity
-from tests.engagement.conftest import ROLES, Cast, cast, error_code  # noqa: F401
+from tests.engagement import conftest as engagement
+from tests.engagement.conftest import ROLES, Cast, error_code
 from tests.factories import gql, shift_time, stopped_clock
+
+cast = engagement.cast  # the fixture
 
 SHARE = "mutation($id: ID!) { recordShare(videoId: $id) }"
 
