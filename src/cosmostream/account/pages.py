@@ -18,7 +18,7 @@ from cosmostream.account import oidc
 from cosmostream.account.errors import UserNotFound
 from cosmostream.account.identities import identity_service
 from cosmostream.account.oidc import SignInFailed
-from cosmostream.account.schemas import ProfileUpdate, SignupInput
+from cosmostream.account.schemas import ProfileUpdate, SignupInput, time_zones
 from cosmostream.account.service import account_service
 from cosmostream.catalog.schemas import VideoSort
 from cosmostream.catalog.service import catalog_service
@@ -287,6 +287,7 @@ async def _settings_context(request: Request, **extra: Any) -> dict[str, Any]:
         "current_session": actor.session_id,
         "identities": [(i, names.get(i.issuer, i.issuer)) for i in identities],
         "providers": providers,
+        "time_zones": time_zones(),
         **extra,
     }
 
@@ -325,6 +326,18 @@ async def settings_profile(request: Request) -> Response:
         request,
         lambda s: account_service.update_profile(s, actor, data),
         "Your profile has been saved.",
+    )
+
+
+@router.post("/settings/time-zone")
+async def settings_time_zone(request: Request) -> Response:
+    actor = security.require_actor(request)
+    form = await read_form(request)
+    data = ProfileUpdate(time_zone=text(form, "time_zone"))
+    return await _settings_action(
+        request,
+        lambda s: account_service.update_profile(s, actor, data),
+        "Your time zone has been saved.",
     )
 
 

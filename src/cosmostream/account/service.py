@@ -42,6 +42,7 @@ from cosmostream.account.schemas import (
     clean_display_name,
     login_email,
     normalize_email,
+    time_zones,
 )
 from cosmostream.account.signals import FollowChange, follow_changed
 from cosmostream.config import get_settings
@@ -454,6 +455,12 @@ class AccountService:
                 await search_service.reindex_owner(session, user.id)
         if data.bio is not None:
             user.bio = data.bio
+        if data.time_zone is not None:
+            if data.time_zone not in time_zones():
+                raise BadRequest(
+                    "Choose a time zone from the list.", code="unknown_time_zone", field="time_zone"
+                )
+            user.time_zone = data.time_zone
         return user
 
     async def set_avatar(self, session: AsyncSession, actor: Actor, data: bytes) -> User:
