@@ -22,7 +22,7 @@ class ActivityRepository:
             .where(ChannelActivity.owner_id == owner_id)
             .group_by(ChannelActivity.kind)
         )
-        return {kind: int(total or 0) for kind, total in rows.tuples()}
+        return {kind: int(total or 0) for kind, total in rows}
 
 
 activity_repository = ActivityRepository()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from cosmostream.analytics import activity
+from cosmostream.analytics import activity, dashboard
+from cosmostream.engagement.signals import dashboard_sections
 from cosmostream.registry import Domain
+from cosmostream.signals import Receiver
 
 domain = Domain(
     "analytics",
-    receivers=(*activity.RECEIVERS,),
+    receivers=(*activity.RECEIVERS, Receiver(dashboard_sections, dashboard.on_dashboard)),
 )

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from cosmostream.engagement.signals import DashboardSection
 from cosmostream.kit.pagination import Page
 from cosmostream.kit.text import clean_text
 from cosmostream.models import Comment, User, Video, WatchHistory
@@ -116,6 +118,8 @@ class Dashboard:
     saved: list[Video]
     following: list[FollowedCreator]
     activity: list[Activity]
+    # Parts other domains add (`signals.dashboard_sections`): the creator's channel.
+    sections: Sequence[DashboardSection] = ()
 
 
 @dataclass(frozen=True)

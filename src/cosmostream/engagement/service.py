@@ -59,9 +59,11 @@ from cosmostream.engagement.schemas import (
     clean_comment_body,
 )
 from cosmostream.engagement.signals import (
+    DashboardSections,
     PlaybackStep,
     VideoAction,
     comment_posted,
+    dashboard_sections,
     playback_step,
     video_liked,
     video_saved,
@@ -389,7 +391,6 @@ class EngagementService:
             session,
             [c.id for c in top if c.reply_count > 0],
             REPLIES_PER_COMMENT,
-            SHARE_WINDOW,
             authors=with_authors,
         )
         by_parent: dict[uuid.UUID, list[Comment]] = {}
@@ -634,11 +635,14 @@ class EngagementService:
         activity += [Activity("save", at, v) for at, v in saves]
         activity += [Activity("comment", c.created_at, v, c) for c, v in comments]
         activity.sort(key=lambda a: a.at, reverse=True)
+        extra = DashboardSections(actor)
+        await dashboard_sections.send(session, extra)
         return Dashboard(
             continue_watching=watching.items,
             saved=saved.items,
             following=following.items,
             activity=activity[:ACTIVITY_ITEMS],
+            sections=tuple(extra.sections),
         )
 
     async def watch_state(
