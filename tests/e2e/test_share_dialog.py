@@ -44,7 +44,7 @@ def test_share_dialog_copies_a_link_at_the_current_time(
     while _player_time(tab) < 2.2:
         assert time.monotonic() < deadline, f"the video does not play ({_player_time(tab)})"
         tab.wait_for_timeout(100)
-    player.get_by_role("button", name="Pause", exact=True).click()
+    player.locator("[data-player-play]").click()  # pause
     seconds = int(_player_time(tab))
 
     share = tab.locator("[data-share]")
