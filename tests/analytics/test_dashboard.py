@@ -319,3 +319,8 @@ async def test_dashboard_queries_do_not_grow_with_the_channel(
     page = (await client.get("/dashboard")).text
     assert len(re.findall(r"#comment-", page)) == 5
     assert big == small
+    # "Your channel" itself is six queries: a viewer's dashboard has the rest.
+    await sign_in(client, people["viewer"])
+    with recorded_queries(db) as statements:
+        assert "data-creator-dashboard" not in (await client.get("/dashboard")).text
+    assert big - len(selects(statements)) == 6

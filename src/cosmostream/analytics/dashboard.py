@@ -124,7 +124,7 @@ class CreatorDashboardService:
         self, session: AsyncSession, actor: Actor | None, *, now: datetime | None = None
     ) -> CreatorDashboard:
         """The signed-in creator's own channel (admins have a channel too);
-        anyone else gets `ChannelNotFound`. Seven queries, whatever the size
+        anyone else gets `ChannelNotFound`. Six queries, whatever the size
         of the channel."""
         actor = require_signed_in(actor)
         if not actor.is_creator:
