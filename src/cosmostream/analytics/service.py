@@ -61,6 +61,7 @@ PREVIOUS_TOTAL = -2
 REALTIME_HOURS = 48
 WATCHING_NOW_WINDOW = timedelta(seconds=60)
 TOP_TERMS = 10
+MAX_MARKERS = 50
 
 # Labels for people. The traffic sources' and devices' own modules
 # (analytics/sources.py, analytics/agents.py) own the keys; these are used when
@@ -365,7 +366,7 @@ class AnalyticsService:
         markers = [
             Marker(at=at, kind="quiz", label=_short(prompt))
             for at, prompt in await repo.quiz_markers(session, video_id)
-        ]
+        ][:MAX_MARKERS]
         return RetentionCurve(
             video_id=video_id,
             title=info.title,
