@@ -155,7 +155,7 @@ async def _python_rollups(session: AsyncSession) -> None:
         await session.execute(delete(model))
     sessions = list(await session.scalars(select(ViewerSession)))
     ranges = list(await session.scalars(select(WatchedRange)))
-    owners = {v: o for v, o in await session.execute(select(Video.id, Video.owner_id))}
+    owners = dict((await session.execute(select(Video.id, Video.owner_id))).all())
     hours: dict[tuple[uuid.UUID, datetime], list[float]] = defaultdict(lambda: [0, 0, 0.0])
     retention: dict[tuple[uuid.UUID, date], list[int]] = defaultdict(lambda: [0] * 101)
     dims: dict[tuple[uuid.UUID, date, str, str], list[float]] = defaultdict(lambda: [0, 0, 0.0])

@@ -79,7 +79,14 @@ async def test_figures_and_bad_input(studio: Studio) -> None:
     top = (await ask(studio, "creator", "topContent", scope))["data"]["analytics"]["topContent"]
     assert top[0] == {"title": "Orion nebula", "views": 3, "likes": 1,
                       "averagePercentViewed": pytest.approx(100 * 160 / 100 / 3)}  # fmt: skip
-    bad = await ask(studio, "creator", "overview", scope, range="CUSTOM", start="2026-02-01", end="2026-01-01")
+    bad = await ask(
+        studio, "creator", "overview", scope, range="CUSTOM", start="2026-02-01", end="2026-01-01"
+    )
     assert code(bad) == "bad_range"
-    assert code(await ask(studio, "creator", "overview", scope, tz="Nowhere/Land")) == "bad_time_zone"
-    assert code(await ask(studio, "admin", "overview", {"kind": "VIDEO", "id": "nope"})) == "analytics_not_found"
+    assert (
+        code(await ask(studio, "creator", "overview", scope, tz="Nowhere/Land")) == "bad_time_zone"
+    )
+    assert (
+        code(await ask(studio, "admin", "overview", {"kind": "VIDEO", "id": "nope"}))
+        == "analytics_not_found"
+    )

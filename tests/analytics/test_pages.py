@@ -119,7 +119,9 @@ async def test_every_csv_equals_the_table_on_the_page(studio: Studio) -> None:
             assert rows == figure.rows, figure.id
         if "top-content" in tables:
             [top_csv] = re.findall(r'href="/analytics/export\.csv\?([^"]*chart=top[^"]*)"', r.text)
-            exported = await studio.client.get("/analytics/export.csv?" + top_csv.replace("&amp;", "&"))
+            exported = await studio.client.get(
+                "/analytics/export.csv?" + top_csv.replace("&amp;", "&")
+            )
             rows = list(csv.reader(io.StringIO(exported.text)))
             page_rows = [row for row in tables["top-content"][1:] if len(row) > 1]
             assert [[row[1], *row[2:]] for row in rows[1:]] == page_rows
@@ -143,7 +145,9 @@ async def test_csv_authorization_matrix_and_bad_input(studio: Studio) -> None:
         expected = 401 if who == "anonymous" else 200 if who in allowed else 404
         assert r.status_code == expected, who
         platform = await studio.client.get("/analytics/export.csv?chart=top&scope=platform")
-        assert platform.status_code == (200 if who == "admin" else 401 if who == "anonymous" else 404)
+        assert platform.status_code == (
+            200 if who == "admin" else 401 if who == "anonymous" else 404
+        )
     await sign_in(studio.client, studio.creator)
     for query, code in [
         ("chart=nope&scope=channel:" + str(c), "unknown_chart"),
@@ -154,7 +158,9 @@ async def test_csv_authorization_matrix_and_bad_input(studio: Studio) -> None:
         ("chart=top&scope=channel:" + str(c) + "&range=custom&start=2026-13-01&end=2026-12-01", "bad_range"),
         ("chart=top&scope=channel:" + str(c) + "&tz=Mars/Base", "bad_time_zone"),
     ]:  # fmt: skip
-        r = await studio.client.get("/analytics/export.csv?" + query, headers={"accept": "application/json"})
+        r = await studio.client.get(
+            "/analytics/export.csv?" + query, headers={"accept": "application/json"}
+        )
         assert r.status_code == 400, query
         assert r.json()["error"]["code"] == code
     page = await studio.client.get("/analytics?range=custom&start=2026-02-01&end=2026-01-01")
@@ -173,7 +179,9 @@ async def test_titles_that_look_like_formulas_are_quoted_in_csv(studio: Studio) 
 
     await write_rollups(studio.db)
     await sign_in(studio.client, studio.creator)
-    r = await studio.client.get(f"/analytics/export.csv?chart=top&scope=channel:{studio.creator.id}")
+    r = await studio.client.get(
+        f"/analytics/export.csv?chart=top&scope=channel:{studio.creator.id}"
+    )
     rows = list(csv.reader(io.StringIO(r.text)))
     assert rows[1][1] == "'=HYPERLINK(1)"
 

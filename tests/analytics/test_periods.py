@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 
 import pytest
 
@@ -33,7 +34,7 @@ def test_fixed_ranges_end_today_and_count_whole_days(
     assert p.granularity is granularity
     b = periods.series_buckets(p)
     assert (b[0].start, b[-1].end) == (p.start, p.end)
-    assert all(x.end == y.start for x, y in zip(b, b[1:], strict=False))
+    assert all(x.end == y.start for x, y in pairwise(b))
     if granularity is Granularity.DAY:
         assert len(b) == days
 
@@ -89,7 +90,7 @@ def test_week_buckets_start_on_mondays_clipped_to_the_period() -> None:
     b = periods.series_buckets(p)
     assert b[0].start == datetime(2026, 1, 1, tzinfo=UTC)  # a Thursday
     assert b[1].start == datetime(2026, 1, 5, tzinfo=UTC)  # the next Monday
-    assert all(x.end == y.start for x, y in zip(b, b[1:], strict=False))
+    assert all(x.end == y.start for x, y in pairwise(b))
     assert b[-1].end == p.end
 
 

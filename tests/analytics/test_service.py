@@ -196,7 +196,7 @@ async def test_overview_on_rollups_equals_the_raw_computation(studio: Studio) ->
     rng = random.Random(15)
     videos = [*studio.videos, studio.other_video]
     async with studio.db.unit_of_work() as s:
-        for n in range(120):
+        for _ in range(120):
             video = rng.choice(videos)
             start = day(rng.randrange(0, 70)) + timedelta(minutes=rng.randrange(0, 24 * 60))
             steps = [

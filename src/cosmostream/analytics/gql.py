@@ -22,7 +22,7 @@ from cosmostream.graphql.context import Info
 from cosmostream.kit.ids import require_uuid
 
 
-@strawberry.enum(description="A date range of the studio: the last N days ending today, the scope's lifetime or custom dates.")
+@strawberry.enum(description="The last N days ending today, the scope's lifetime or custom dates.")
 class AnalyticsRange(enum.Enum):
     DAYS_7 = "7d"
     DAYS_28 = "28d"
@@ -32,7 +32,9 @@ class AnalyticsRange(enum.Enum):
     CUSTOM = "custom"
 
 
-@strawberry.enum(description="What is measured: a channel (user id), a video, a course, or the platform (admins).")
+@strawberry.enum(
+    description="A channel (its user id), a video, a course, or the platform (admins)."
+)
 class AnalyticsScopeKind(enum.Enum):
     CHANNEL = "channel"
     VIDEO = "video"
@@ -72,7 +74,9 @@ class AnalyticsHeadline:
     metric: AnalyticsMetric  # type: ignore[valid-type]
     value: float
     previous: float
-    change: float | None = strawberry.field(description="(value - previous) / previous; null when previous is 0.")
+    change: float | None = strawberry.field(
+        description="(value - previous) / previous; null when previous is 0."
+    )
     series: list[AnalyticsPoint]
     previous_series: list[AnalyticsPoint]
     currency: str | None
@@ -98,7 +102,9 @@ class AnalyticsRetention:
     title: str
     duration: float
     sessions: int
-    points: list[float] = strawberry.field(description="100 shares (0..1), one per hundredth of the video.")
+    points: list[float] = strawberry.field(
+        description="100 shares (0..1), one per hundredth of the video."
+    )
     average_percent_viewed: float
     typical: list[float] | None
     markers: list[AnalyticsMarker]
@@ -200,7 +206,9 @@ class Analytics:
             markers=[AnalyticsMarker(at=m.at, kind=m.kind, label=m.label) for m in c.markers],
         )
 
-    @strawberry.field(description="Traffic sources, search terms, referrers, devices, browsers, systems, qualities.")
+    @strawberry.field(
+        description="Traffic sources, search terms, referrers, devices, browsers, OS, qualities."
+    )
     async def breakdowns(self, info: Info) -> list[AnalyticsBreakdown]:
         async with info.context.db.read() as session:
             found = await analytics_service.breakdowns(
@@ -266,7 +274,7 @@ class Analytics:
 @strawberry.type
 class AnalyticsQuery:
     @strawberry.field(
-        description="Creator analytics of a channel, video or course you own (admins: any, and the platform)."
+        description="Analytics of your channel, video or course (admins: any, and the platform)."
     )
     async def analytics(
         self,

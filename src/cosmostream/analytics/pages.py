@@ -83,7 +83,10 @@ async def _context(
     zone = periods.zone(overview.period.tz)
     return {
         "first_day": overview.period.start.astimezone(zone).date().isoformat(),
-        "last_day": (overview.period.end - timedelta(microseconds=1)).astimezone(zone).date().isoformat(),
+        "last_day": (overview.period.end - timedelta(microseconds=1))
+        .astimezone(zone)
+        .date()
+        .isoformat(),
         "overview": overview,
         "headlines": [
             (h, views.METRIC_LABELS[h.metric], views.METRIC_UNITS.get(h.metric, "count"))
@@ -137,7 +140,9 @@ async def channel_page(request: Request) -> Response:
     asked = request.query_params.get("channel")
     owner = require_uuid(asked, AnalyticsNotFound) if asked else actor.id
     extra = {"channel": str(owner)} if asked else {}
-    return await _studio(request, Scope(kind=ScopeKind.CHANNEL, id=owner), "Channel analytics", extra)
+    return await _studio(
+        request, Scope(kind=ScopeKind.CHANNEL, id=owner), "Channel analytics", extra
+    )
 
 
 @router.get("/analytics/video/{video_id}")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cosmostream.analytics.errors import BadRange, BadTimeZone
@@ -157,7 +158,7 @@ def buckets(start: datetime, end: datetime, granularity: Granularity, tz: str) -
             if edge > edges[-1]:
                 edges.append(edge)
     edges.append(end)
-    return [Bucket(a, b, a.astimezone(zi)) for a, b in zip(edges, edges[1:], strict=False)]
+    return [Bucket(a, b, a.astimezone(zi)) for a, b in pairwise(edges)]
 
 
 def series_buckets(p: Period) -> list[Bucket]:

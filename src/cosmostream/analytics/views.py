@@ -191,7 +191,10 @@ def line_chart(o: Overview, h: Headline) -> Chart:
         "granularity": o.period.granularity.value,
         "tz": o.period.tz,
         "series": [
-            {"name": label, "points": [[p.at.isoformat(), chart_value(p.value, unit)] for p in h.series]},
+            {
+                "name": label,
+                "points": [[p.at.isoformat(), chart_value(p.value, unit)] for p in h.series],
+            },
             {
                 "name": "Previous period",
                 # Drawn under the current period: bucket i of each on the same x.
@@ -277,7 +280,12 @@ def realtime_chart(s: RealtimeSnapshot) -> Chart:
     data = {
         "unit": "count",
         "rows": [
-            {"key": p.at.isoformat(), "label": p.at.strftime("%H:00"), "value": p.value, "share": None}
+            {
+                "key": p.at.isoformat(),
+                "label": p.at.strftime("%H:00"),
+                "value": p.value,
+                "share": None,
+            }
             for p in s.hours
         ],
     }
