@@ -195,3 +195,27 @@ async def test_links_to_the_studio(studio: Studio) -> None:
     assert '<a href="/analytics">Analytics</a>' not in (await studio.client.get("/content")).text
     await sign_in(studio.client, studio.users["admin"])
     assert 'href="/admin/analytics"' in (await studio.client.get("/admin")).text
+
+
+async def test_the_channel_page_runs_a_constant_number_of_statements(studio: Studio) -> None:
+    from tests.analytics.factories import add_session, write_rollups
+    from tests.analytics.test_service import day
+    from tests.factories import make_video, recorded_queries, selects
+
+    await seed(studio)
+    await sign_in(studio.client, studio.creator)
+
+    async def count() -> int:
+        with recorded_queries(studio.db) as q:
+            r = await studio.client.get("/analytics?range=90d")
+        assert r.status_code == 200
+        return len(selects(q))
+
+    before = await count()
+    more = [await make_video(studio.db, studio.creator, duration=30.0) for _ in range(5)]
+    async with studio.db.unit_of_work() as s:
+        for i, v in enumerate(more):
+            await add_session(s, v, viewer=f"u:{i}", started_at=day(3), view_at=day(3),
+                              ranges=[(day(3), 20, 720)])  # fmt: skip
+    await write_rollups(studio.db)
+    assert await count() == before
