@@ -36,6 +36,7 @@ EXPECTED = {
         "ix_analytics_sessions_owner_started",
         "ix_analytics_sessions_last_seen",
     },
+    "analytics_ranges": {"ix_analytics_ranges_owner_hour"},
     "analytics_activity": {"ix_analytics_activity_owner_at"},
     "analytics_dimension_days": {"ix_analytics_dimension_days_owner_day"},
     "creator_revenue": {"pk_creator_revenue", "sqlite_autoindex_creator_revenue_1"},

@@ -18,44 +18,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cosmostream.analytics import periods
 from cosmostream.analytics.periods import Bucket
-from cosmostream.analytics.repository import HourFigures, _scope_where
-from cosmostream.analytics.repository import bucket_table as _bucket_table
+from cosmostream.analytics.repository import HourFigures, _scope_where, analytics_repository
 from cosmostream.analytics.schemas import Breakdown, Overview, Period, Scope
 from cosmostream.analytics.service import build_breakdowns, compute_overview
-from cosmostream.models import Video, ViewerSession, WatchedRange
+from cosmostream.models import ViewerSession, WatchedRange
 
 
 async def hour_figures(
     session: AsyncSession, scope: Scope, rows: Sequence[tuple[int, Bucket]]
 ) -> dict[int, HourFigures]:
     """Views (sessions' `view_at`) and watch time (ranges by their hour) per bucket."""
-    b = _bucket_table(rows)
-    s, r = ViewerSession, WatchedRange
-    views_stmt = (
-        select(b.c.idx, func.count())
-        .select_from(b)
-        .join(s, and_(s.view_at >= b.c.lo, s.view_at < b.c.hi))
-        .where(_scope_where(scope, video=s.video_id, owner=s.owner_id))
-        .group_by(b.c.idx)
-    )
-    views = {idx: int(n) for idx, n in await session.execute(views_stmt)}
-    watch_stmt = (
-        select(
-            b.c.idx,
-            func.sum(r.seconds),
-            func.sum(r.seconds / func.nullif(Video.duration_seconds, 0)),
-        )
-        .select_from(b)
-        .join(r, and_(r.hour >= b.c.lo, r.hour < b.c.hi))
-        .join(Video, Video.id == r.video_id)
-        .where(_scope_where(scope, video=r.video_id, owner=r.owner_id))
-        .group_by(b.c.idx)
-    )
-    watch = {idx: (float(w or 0), float(f or 0)) for idx, w, f in await session.execute(watch_stmt)}
-    return {
-        idx: HourFigures(views.get(idx, 0), *watch.get(idx, (0.0, 0.0)))
-        for idx in set(views) | set(watch)
-    }
+    return await analytics_repository.raw_hour_figures(session, scope, rows)
 
 
 async def overview(session: AsyncSession, scope: Scope, p: Period, title: str = "") -> Overview:

@@ -62,6 +62,7 @@ from cosmostream.models import (
     Video,
     VideoHour,
     ViewerSession,
+    WatchedRange,
 )
 from cosmostream.models.base import UTCDateTime
 from cosmostream.models.learning import Question
@@ -185,9 +186,14 @@ class AnalyticsRepository:
     # -- overview ----------------------------------------------------------------
 
     async def hour_figures(
-        self, session: AsyncSession, scope: Scope, rows: Sequence[tuple[int, Bucket]]
+        self,
+        session: AsyncSession,
+        scope: Scope,
+        rows: Sequence[tuple[int, Bucket]],
+        before: datetime | None = None,
     ) -> dict[int, HourFigures]:
-        """Views, watch seconds and Σ seconds/duration per bucket, from `VideoHour`."""
+        """Views, watch seconds and Σ seconds/duration per bucket, from `VideoHour`
+        (only its hours before `before` when given)."""
         b = bucket_table(rows)
         h = VideoHour
         fraction = h.watch_seconds / func.nullif(Video.duration_seconds, 0)
@@ -204,9 +210,56 @@ class AnalyticsRepository:
             .where(_scope_where(scope, video=h.video_id, owner=h.owner_id))
             .group_by(b.c.idx)
         )
+        if before is not None:
+            stmt = stmt.where(h.hour < before)
         return {
             idx: HourFigures(int(v), float(w), float(f))
             for idx, v, w, f in await session.execute(stmt)
+        }
+
+    async def raw_hour_figures(
+        self,
+        session: AsyncSession,
+        scope: Scope,
+        rows: Sequence[tuple[int, Bucket]],
+        since: datetime | None = None,
+    ) -> dict[int, HourFigures]:
+        """The same figures from the raw rows: views by the sessions' `view_at`,
+        watch time by the ranges' hour (only from `since` on when given)."""
+        b = bucket_table(rows)
+        s, r = ViewerSession, WatchedRange
+        views_stmt = (
+            select(b.c.idx, func.count())
+            .select_from(b)
+            .join(s, and_(s.view_at >= b.c.lo, s.view_at < b.c.hi))
+            .where(_scope_where(scope, video=s.video_id, owner=s.owner_id))
+            .group_by(b.c.idx)
+        )
+        watch_stmt = (
+            select(
+                b.c.idx,
+                func.sum(r.seconds),
+                func.sum(r.seconds / func.nullif(Video.duration_seconds, 0)),
+            )
+            .select_from(b)
+            .join(r, and_(r.hour >= b.c.lo, r.hour < b.c.hi))
+            .join(Video, Video.id == r.video_id)
+            .where(_scope_where(scope, video=r.video_id, owner=r.owner_id))
+            .group_by(b.c.idx)
+        )
+        if since is not None:
+            # A view counts within its session: bounding `started_at` keeps to the index.
+            views_stmt = views_stmt.where(
+                s.view_at >= since, s.started_at >= since - MAX_SESSION_LENGTH
+            )
+            watch_stmt = watch_stmt.where(r.hour >= since)
+        views = {idx: int(n) for idx, n in await session.execute(views_stmt)}
+        watch = {
+            idx: (float(w or 0), float(f or 0)) for idx, w, f in await session.execute(watch_stmt)
+        }
+        return {
+            idx: HourFigures(views.get(idx, 0), *watch.get(idx, (0.0, 0.0)))
+            for idx in set(views) | set(watch)
         }
 
     async def unique_viewers(

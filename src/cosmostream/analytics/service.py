@@ -335,7 +335,7 @@ class AnalyticsService:
         each with its series (a constant number of statements)."""
         info = await self.authorize(session, actor, scope)
         p = await self.period(session, scope, key, start, end, tz or actor_time_zone(actor))
-        return await compute_overview(session, scope, info.title, p, repo.hour_figures)
+        return await compute_overview(session, scope, info.title, p, hour_figures)
 
     async def retention(
         self,
@@ -361,7 +361,7 @@ class AnalyticsService:
             add_buckets(counts[vid], buckets)
         others = [curve(sessions[v], counts[v]) for v in sessions if v != video_id and sessions[v]]
         typical = [statistics.median(c[i] for c in others) for i in range(100)] if others else None
-        totals = await repo.hour_figures(session, scope, [(TOTAL, Bucket(p.start, p.end, p.start))])
+        totals = await hour_figures(session, scope, [(TOTAL, Bucket(p.start, p.end, p.start))])
         figures = totals.get(TOTAL, HourFigures())
         markers = [
             Marker(at=at, kind="quiz", label=_short(prompt))
@@ -454,6 +454,30 @@ class AnalyticsService:
             watching_now=watching,
             at=now,
         )
+
+
+async def hour_figures(
+    session: AsyncSession, scope: Scope, rows: Sequence[tuple[int, Bucket]]
+) -> dict[int, HourFigures]:
+    """The roll-ups up to the current hour, and the current hour from the raw rows
+    (the roll-up task trails it by up to a minute; "now" must not lag)."""
+    now_hour = utcnow().replace(minute=0, second=0, microsecond=0)
+    rolled = await repo.hour_figures(session, scope, rows, before=now_hour)
+    if all(b.end <= now_hour for _, b in rows):
+        return rolled
+    live = await repo.raw_hour_figures(session, scope, rows, since=now_hour)
+    return {
+        idx: _add(rolled.get(idx, HourFigures()), live.get(idx, HourFigures()))
+        for idx in set(rolled) | set(live)
+    }
+
+
+def _add(a: HourFigures, b: HourFigures) -> HourFigures:
+    return HourFigures(
+        a.views + b.views,
+        a.watch_seconds + b.watch_seconds,
+        a.watched_fraction + b.watched_fraction,
+    )
 
 
 def _short(text: str, limit: int = 60) -> str:
