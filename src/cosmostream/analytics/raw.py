@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cosmostream.analytics import periods
 from cosmostream.analytics.periods import Bucket
-from cosmostream.analytics.repository import HourFigures, _scope_where, analytics_repository
+from cosmostream.analytics.repository import HourFigures, analytics_repository, scope_where
 from cosmostream.analytics.schemas import Breakdown, Overview, Period, Scope
 from cosmostream.analytics.service import build_breakdowns, compute_overview
 from cosmostream.models import ViewerSession, WatchedRange
@@ -65,7 +65,7 @@ async def breakdowns(session: AsyncSession, scope: Scope, p: Period) -> list[Bre
     lo, hi = _day_bounds(*periods.utc_days(p.start, p.end))
     s, r = ViewerSession, WatchedRange
     where = and_(
-        _scope_where(scope, video=s.video_id, owner=s.owner_id),
+        scope_where(scope, video=s.video_id, owner=s.owner_id),
         s.started_at >= lo,
         s.started_at < hi,
     )
@@ -87,7 +87,7 @@ async def breakdowns(session: AsyncSession, scope: Scope, p: Period) -> list[Bre
     rung_stmt = (
         select(r.rung, func.sum(r.seconds))
         .where(
-            _scope_where(scope, video=r.video_id, owner=r.owner_id),
+            scope_where(scope, video=r.video_id, owner=r.owner_id),
             r.hour >= lo,
             r.hour < hi,
             r.rung.is_not(None),

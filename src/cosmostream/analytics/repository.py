@@ -125,7 +125,7 @@ def bucket_table(rows: Sequence[tuple[int, Bucket]]) -> Any:
     return union_all(*selects).subquery("b")
 
 
-def _scope_where(scope: Scope, *, video: Any, owner: Any | None) -> ColumnElement[bool]:
+def scope_where(scope: Scope, *, video: Any, owner: Any | None) -> ColumnElement[bool]:
     """The rows of `scope` in a table with a video and (maybe) an owner column."""
     if scope.kind is ScopeKind.PLATFORM:
         return true()
@@ -179,7 +179,7 @@ class AnalyticsRepository:
 
     async def first_data(self, session: AsyncSession, scope: Scope) -> datetime | None:
         """When the scope's first session started (the start of `lifetime`)."""
-        where = _scope_where(scope, video=ViewerSession.video_id, owner=ViewerSession.owner_id)
+        where = scope_where(scope, video=ViewerSession.video_id, owner=ViewerSession.owner_id)
         value = await session.scalar(select(func.min(ViewerSession.started_at)).where(where))
         return value.replace(tzinfo=UTC) if value and value.tzinfo is None else value
 
@@ -207,7 +207,7 @@ class AnalyticsRepository:
             .select_from(b)
             .join(h, and_(h.hour >= b.c.lo, h.hour < b.c.hi))
             .join(Video, Video.id == h.video_id)
-            .where(_scope_where(scope, video=h.video_id, owner=h.owner_id))
+            .where(scope_where(scope, video=h.video_id, owner=h.owner_id))
             .group_by(b.c.idx)
         )
         if before is not None:
@@ -232,7 +232,7 @@ class AnalyticsRepository:
             select(b.c.idx, func.count())
             .select_from(b)
             .join(s, and_(s.view_at >= b.c.lo, s.view_at < b.c.hi))
-            .where(_scope_where(scope, video=s.video_id, owner=s.owner_id))
+            .where(scope_where(scope, video=s.video_id, owner=s.owner_id))
             .group_by(b.c.idx)
         )
         watch_stmt = (
@@ -244,7 +244,7 @@ class AnalyticsRepository:
             .select_from(b)
             .join(r, and_(r.hour >= b.c.lo, r.hour < b.c.hi))
             .join(Video, Video.id == r.video_id)
-            .where(_scope_where(scope, video=r.video_id, owner=r.owner_id))
+            .where(scope_where(scope, video=r.video_id, owner=r.owner_id))
             .group_by(b.c.idx)
         )
         if since is not None:
@@ -272,7 +272,7 @@ class AnalyticsRepository:
             select(b.c.idx, func.count(func.distinct(s.viewer)))
             .select_from(b)
             .join(s, and_(s.started_at >= b.c.lo, s.started_at < b.c.hi))
-            .where(_scope_where(scope, video=s.video_id, owner=s.owner_id))
+            .where(scope_where(scope, video=s.video_id, owner=s.owner_id))
             .group_by(b.c.idx)
         )
         return {idx: int(n) for idx, n in await session.execute(stmt)}
@@ -300,7 +300,7 @@ class AnalyticsRepository:
             )
             .select_from(b)
             .join(a, and_(a.at >= b.c.lo, a.at < b.c.hi))
-            .where(_scope_where(scope, video=a.video_id, owner=a.owner_id))
+            .where(scope_where(scope, video=a.video_id, owner=a.owner_id))
             .group_by(b.c.idx)
         )
         return {
@@ -371,7 +371,7 @@ class AnalyticsRepository:
                 func.sum(d.watch_seconds),
             )
             .where(
-                _scope_where(scope, video=d.video_id, owner=d.owner_id),
+                scope_where(scope, video=d.video_id, owner=d.owner_id),
                 d.day >= first,
                 d.day <= last,
             )
@@ -403,7 +403,7 @@ class AnalyticsRepository:
                 func.sum(h.watch_seconds).label("watch_seconds"),
             )
             .where(h.hour >= start, h.hour < end)
-            .where(_scope_where(scope, video=h.video_id, owner=h.owner_id))
+            .where(scope_where(scope, video=h.video_id, owner=h.owner_id))
             .group_by(h.video_id)
             .subquery("hours")
         )
@@ -411,7 +411,7 @@ class AnalyticsRepository:
         likes = (
             select(a.video_id.label("video_id"), func.sum(a.delta).label("likes"))
             .where(a.kind == "like", a.at >= start, a.at < end, a.video_id.is_not(None))
-            .where(_scope_where(scope, video=a.video_id, owner=a.owner_id))
+            .where(scope_where(scope, video=a.video_id, owner=a.owner_id))
             .group_by(a.video_id)
             .subquery("likes")
         )
@@ -443,7 +443,7 @@ class AnalyticsRepository:
             )
             .outerjoin(hours, hours.c.video_id == Video.id)
             .outerjoin(likes, likes.c.video_id == Video.id)
-            .where(_scope_where(scope, video=Video.id, owner=Video.owner_id))
+            .where(scope_where(scope, video=Video.id, owner=Video.owner_id))
             .where((hours.c.video_id.is_not(None)) | (likes.c.video_id.is_not(None)))
             .order_by(order.desc(), Video.created_at.desc(), Video.id)
             .limit(limit)
@@ -469,7 +469,7 @@ class AnalyticsRepository:
             .select_from(b)
             .join(s, and_(s.view_at >= b.c.lo, s.view_at < b.c.hi))
             .where(
-                _scope_where(scope, video=s.video_id, owner=s.owner_id),
+                scope_where(scope, video=s.video_id, owner=s.owner_id),
                 s.started_at >= first - MAX_SESSION_LENGTH,
             )
             .group_by(b.c.idx)
@@ -479,7 +479,7 @@ class AnalyticsRepository:
     async def watching_now(self, session: AsyncSession, scope: Scope, since: datetime) -> int:
         s = ViewerSession
         stmt = select(func.count()).where(
-            s.last_seen_at >= since, _scope_where(scope, video=s.video_id, owner=s.owner_id)
+            s.last_seen_at >= since, scope_where(scope, video=s.video_id, owner=s.owner_id)
         )
         return int(await session.scalar(stmt) or 0)
 
