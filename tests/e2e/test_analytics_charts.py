@@ -30,6 +30,7 @@ from tests.e2e.conftest import CSP_PROBE, DIST_DIR, PAGE_TIMEOUT_MS, _ensure_ass
 pytestmark = pytest.mark.e2e
 
 ROOM = "analytics:channel:5b0e8d1c-55d4-4b1c-9a3e-2f1a4c7d9e10"
+VIDEO_ROOM = "analytics:video:9d2c7a61-0b5e-4f3a-8c1d-6e4b2a9f0c37"
 PARIS_SUMMER = timezone(timedelta(hours=2))
 PARIS_WINTER = timezone(timedelta(hours=1))
 
@@ -167,6 +168,19 @@ def harness_html() -> str:
             {"unit": "count", "rows": TRAFFIC},
             _table(("Source", "Views"), [(r["label"], str(r["value"])) for r in TRAFFIC]),
         ),
+        # A new channel: nothing to show yet, and nothing breaks.
+        _figure(
+            "empty",
+            "line",
+            "Likes",
+            {
+                "unit": "count",
+                "granularity": "day",
+                "tz": "UTC",
+                "series": [{"name": "Likes", "points": []}],
+            },
+            _table(("Day", "Likes"), []),
+        ),
     ]
     realtime = _figure(
         "realtime",
@@ -183,6 +197,24 @@ def harness_html() -> str:
             [(h.isoformat(), str(v)) for h, v in zip(HOURS, REALTIME, strict=True)],
         ),
     )
+    # The same panel written with breakdown-shaped rows (key = the hour).
+    video_realtime = _figure(
+        "video-realtime",
+        "bars",
+        "This video, last 48 hours",
+        {
+            "unit": "count",
+            "granularity": "hour",
+            "rows": [
+                {"key": h.isoformat(), "label": h.strftime("%H:00"), "value": v, "share": None}
+                for h, v in zip(HOURS[:3], (4, 0, 9), strict=True)
+            ],
+        },
+        _table(
+            ("Hour", "Views"),
+            [(h.isoformat(), str(v)) for h, v in zip(HOURS[:3], (4, 0, 9), strict=True)],
+        ),
+    )
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Analytics charts harness</title>
 <link rel="icon" href="data:,">
@@ -194,6 +226,10 @@ def harness_html() -> str:
 <h2 id="realtime-title">Realtime</h2>
 <p>Watching now: <output data-watching-now>3</output></p>
 {realtime}
+</section>
+<section data-realtime data-room="{VIDEO_ROOM}" aria-label="This video, now">
+<output data-watching-now>0</output>
+{video_realtime}
 </section></main></body></html>"""
 
 
@@ -375,6 +411,8 @@ def test_every_chart_draws_its_points_and_keeps_its_table(tab: Tab, artifacts_di
     assert widths == sorted(widths, reverse=True) and widths[0] == pytest.approx(widths[3] * 4)
     expect(page.locator("#chart-traffic .chart-bar-value").first).to_have_text("1,200 · 40%")
 
+    expect(page.locator("#chart-empty .chart-point")).to_have_count(0)
+    assert _keys(page, "empty", "End", "ArrowLeft") == ""
     # Each table is still in the page, collapsed under "Show data".
     for figure in page.locator("figure.chart").all():
         details = figure.locator(":scope > details.chart-details")
@@ -384,6 +422,10 @@ def test_every_chart_draws_its_points_and_keeps_its_table(tab: Tab, artifacts_di
     expect(page.locator("#chart-views table.chart-table tbody tr")).to_have_count(7)
     page.locator("#chart-views summary").click()
     expect(page.locator("#chart-views table.chart-table")).to_be_visible()
+    # Each export is one link away.
+    csv_link = page.locator("#chart-views a.chart-csv")
+    expect(csv_link).to_have_attribute("href", "/analytics/export.csv?chart=views")
+    expect(page.get_by_role("link", name="Download CSV: Traffic sources")).to_have_count(1)
     # The svg is labelled by the caption and reachable with the keyboard.
     svg = _svg(page, "views")
     assert svg.get_attribute("aria-labelledby") == "chart-views-title"
@@ -495,10 +537,18 @@ def test_realtime_panel_redraws_on_the_rooms_events(tab: Tab, harness: Harness) 
     from playwright.sync_api import expect
 
     page = tab.page
-    panel = page.locator("[data-realtime]")
+    panel = page.locator(f"[data-realtime][data-room='{ROOM}']")
     expect(panel).to_have_attribute("data-joined", "ok")
     assert ROOM in harness.joins
-    expect(page.locator("[data-watching-now]")).to_have_text("3")
+    expect(page.locator(f"[data-room='{ROOM}'] [data-watching-now]")).to_have_text("3")
+    expect(page.locator(f"[data-room='{VIDEO_ROOM}']")).to_have_attribute("data-joined", "ok")
+    assert VIDEO_ROOM in harness.joins
+    # Every value either output takes, to show that foreign snapshots never land.
+    page.evaluate(
+        """() => { window.__seen = [];
+        for (const o of document.querySelectorAll('[data-watching-now]')) new MutationObserver(
+          () => window.__seen.push(o.textContent)).observe(o, {childList: true, characterData: true, subtree: true}); }"""
+    )
     hours = [
         {"at": (HOUR0 + timedelta(hours=h + 1)).isoformat(), "value": 1000 + h} for h in range(48)
     ]
@@ -512,7 +562,15 @@ def test_realtime_panel_redraws_on_the_rooms_events(tab: Tab, harness: Harness) 
     other = {**snapshot, "scope": {"kind": "channel", "id": "00000000-0000-0000-0000-000000000000"}}
     harness.emit("analytics.realtime", {**other, "watching_now": 99}, ROOM)
     harness.emit("analytics.realtime", snapshot, ROOM)
-    expect(page.locator("[data-watching-now]")).to_have_text("1,234")
+    expect(page.locator(f"[data-room='{ROOM}'] [data-watching-now]")).to_have_text("1,234")
+    # The video's panel shares the socket but not the channel's snapshots.
+    video_panel = page.locator(f"[data-room='{VIDEO_ROOM}']")
+    expect(video_panel).to_have_attribute("data-joined", "ok")
+    expect(video_panel.locator("[data-watching-now]")).to_have_text("0")
+    expect(video_panel.locator("rect.chart-bar")).to_have_count(3)
+    expect(video_panel.locator("rect.chart-bar").last).to_have_attribute("data-value", "9")
+    seen = page.evaluate("() => window.__seen")
+    assert "99" not in seen and "1,234" in seen
     bars = page.locator("#chart-realtime rect.chart-bar")
     expect(bars).to_have_count(48)
     expect(bars.last).to_have_attribute("data-value", "1047")

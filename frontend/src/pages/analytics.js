@@ -19,7 +19,22 @@ function drawAll(root = document) {
     if (!chart) continue;
     mounted.set(figure, chart);
     collapseTable(figure);
+    addCsvLink(figure);
   }
+}
+
+/** A "Download CSV" link for the figure's `data-csv` export, unless the page wrote one. */
+function addCsvLink(figure) {
+  const href = figure.dataset.csv;
+  if (!href || figure.querySelector("a.chart-csv, a[download]")) return;
+  const link = document.createElement("a");
+  link.className = "chart-csv";
+  link.href = href;
+  link.setAttribute("download", "");
+  link.textContent = "Download CSV";
+  const caption = figure.querySelector("figcaption");
+  if (caption) link.setAttribute("aria-label", `Download CSV: ${caption.textContent.trim()}`);
+  figure.append(link);
 }
 
 /** The realtime figure is drawn as columns over time whichever bars shape the server wrote. */
