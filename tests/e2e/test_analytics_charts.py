@@ -41,12 +41,13 @@ DAYS = [
 VIEWS = [980, 1234, 1500, 1120, 870, 2045, 1710]
 PREVIOUS = [900, 1000, 1100, 1000, 950, 1300, 1200]
 PREVIOUS_DAYS = [d - timedelta(days=7) for d in DAYS]
+# Retention as the page writes it: percentages (0..100) of the viewers still watching.
 WATCH_HOURS = [12.46, 20.0, 18.25, 9.94, 7.0, 30.5, 22.1]
 DURATIONS = [95, 125, 61, 3725, 44, 200, 150]  # seconds
 PERCENTS = [45.23, 50.0, 38.9, 61.04, 40.0, 55.5, 48.0]
-REVENUE = [123456, 0, 5000, 99, 100000, 2500, 7]  # cents
-RETENTION = [round(1.0 - 0.006 * i, 3) for i in range(100)]
-TYPICAL = [round(1.0 - 0.008 * i, 3) for i in range(100)]
+REVENUE = [1234.56, 0, 50, 0.99, 1000, 25, 0.07]  # dollars, as the table shows them
+RETENTION = [round(100 - 0.6 * i, 1) for i in range(100)]
+TYPICAL = [round(100 - 0.8 * i, 1) for i in range(100)]
 DURATION = 612.0
 MARKERS = [
     {"at": 30.6, "kind": "chapter", "label": "Intro"},
@@ -111,6 +112,17 @@ def harness_html() -> str:
             "points": [[d.isoformat(), v] for d, v in zip(PREVIOUS_DAYS, PREVIOUS, strict=True)],
         }
     )
+    # As the pages write it: the previous period on the current buckets' dates.
+    hours = _series("hours", WATCH_HOURS, "Watch time")
+    hours["series"].append(
+        {
+            "name": "Previous period",
+            "dashed": True,
+            "points": [
+                [d.isoformat(), round(v * 0.8, 2)] for d, v in zip(DAYS, WATCH_HOURS, strict=True)
+            ],
+        }
+    )
     day_rows = [(d.date().isoformat(), str(v)) for d, v in zip(DAYS, VIEWS, strict=True)]
     figures = [
         _figure("views", "line", "Views", views, _table(("Day", "Views"), day_rows)),
@@ -118,7 +130,7 @@ def harness_html() -> str:
             "watch-hours",
             "area",
             "Watch time (hours)",
-            _series("hours", WATCH_HOURS, "Watch time"),
+            hours,
             _table(
                 ("Day", "Hours"),
                 [(d.date().isoformat(), str(v)) for d, v in zip(DAYS, WATCH_HOURS, strict=True)],
@@ -150,7 +162,7 @@ def harness_html() -> str:
             "Revenue",
             _series("money", REVENUE, "Revenue", currency="usd"),
             _table(
-                ("Day", "Cents"),
+                ("Day", "US$"),
                 [(d.date().isoformat(), str(v)) for d, v in zip(DAYS, REVENUE, strict=True)],
             ),
         ),
@@ -483,7 +495,10 @@ def test_keyboard_moves_the_crosshair_and_the_live_readout(tab: Tab) -> None:
     assert float(last_x or 0) > float(first_x or 0)
     assert page.locator("#chart-views .chart-tooltip").is_visible()
     # Each unit is formatted its own way.
-    assert _keys(page, "watch-hours", "Home") == "Thu 22 Oct 2026. Watch time: 12.5 h"
+    assert (
+        _keys(page, "watch-hours", "Home")
+        == "Thu 22 Oct 2026. Watch time: 12.5 h. Previous period: 10.0 h"
+    )
     assert _keys(page, "duration", "Home") == "Thu 22 Oct 2026. Average view duration: 1:35"
     assert _keys(page, "duration", "ArrowRight", "ArrowRight", "ArrowRight").endswith("1:02:05")
     assert _keys(page, "percent", "Home") == "Thu 22 Oct 2026. Average percentage viewed: 45.2%"

@@ -54,8 +54,8 @@ export function formatDuration(seconds) {
 /**
  * A value as people read it, by unit: count (thousands separators), hours (one
  * decimal), seconds (m:ss), percent (the value is 0..100) and money (the value
- * is in the currency's smallest unit, like the revenue ledger: 1234 → $12.34).
- * `compact` shortens counts for axis ticks.
+ * is in the currency's major unit, as the page's table shows it: 12.34 → US$12.34).
+ * `compact` shortens counts and money for axis ticks.
  */
 export function formatValue(value, unit = "count", { currency = null, compact = false } = {}) {
   if (value === null || value === undefined || Number.isNaN(Number(value))) return "–";
@@ -67,12 +67,8 @@ export function formatValue(value, unit = "count", { currency = null, compact = 
       return formatDuration(v);
     case "percent":
       return percentFormat.format(v / 100);
-    case "money": {
-      const format = compact ? moneyFormat(currency, true) : moneyFormat(currency);
-      // The minor unit's size comes from the currency itself (2 for USD, 0 for JPY).
-      const digits = moneyFormat(currency).resolvedOptions().maximumFractionDigits;
-      return format.format(v / 10 ** digits);
-    }
+    case "money":
+      return moneyFormat(currency, compact).format(v);
     default:
       return (compact && Math.abs(v) >= 10_000 ? compactFormat : countFormat).format(v);
   }
@@ -315,7 +311,8 @@ export function drawSeries(figure, data, { filled = false } = {}) {
       for (const s of series) {
         const p = s.points[i];
         if (!p) continue;
-        const when = s === main ? "" : ` (${formatBucket(p, granularity)})`;
+        // A previous period drawn on the current buckets' dates needs no date of its own.
+        const when = s === main || p.at === main.points[i].at ? "" : ` (${formatBucket(p, granularity)})`;
         lines.push(`${s.name}: ${formatValue(p.value, unit, { currency })}${when}`);
       }
       return lines.join("\n");
@@ -361,8 +358,13 @@ export function drawRetention(figure, data) {
   const parts = frame(figure, "retention");
   const { width, height, inner } = sizeOf(figure);
   const duration = Number(data.duration) || 0;
-  const points = (data.points || []).map(Number);
-  const typical = Array.isArray(data.typical) ? data.typical.map(Number) : null;
+  // Shares come as 0..1 (the service's RetentionCurve) or as percentages 0..100
+  // (what the page's table shows); no share of viewers exceeds 1, so a value
+  // above it means percentages.
+  const raw = [...(data.points || []), ...(data.typical || [])].map(Number);
+  const scale = data.unit === "percent" || raw.some((v) => v > 1) ? 0.01 : 1;
+  const points = (data.points || []).map((v) => Number(v) * scale);
+  const typical = Array.isArray(data.typical) ? data.typical.map((v) => Number(v) * scale) : null;
   const n = points.length;
   const svg = parts.svg.attr("viewBox", `0 0 ${width} ${height}`).attr("width", width).attr("height", height);
   const g = svg.append("g").attr("transform", `translate(${MARGIN.left},${MARGIN.top})`);
