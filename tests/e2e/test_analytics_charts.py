@@ -219,12 +219,12 @@ def harness_html() -> str:
             "granularity": "hour",
             "rows": [
                 {"key": h.isoformat(), "label": h.strftime("%H:00"), "value": v, "share": None}
-                for h, v in zip(HOURS[:3], (4, 0, 9), strict=True)
+                for h, v in zip(HOURS[:3], (1, 0, 1), strict=True)
             ],
         },
         _table(
             ("Hour", "Views"),
-            [(h.isoformat(), str(v)) for h, v in zip(HOURS[:3], (4, 0, 9), strict=True)],
+            [(h.isoformat(), str(v)) for h, v in zip(HOURS[:3], (1, 0, 1), strict=True)],
         ),
     )
     return f"""<!doctype html>
@@ -425,6 +425,11 @@ def test_every_chart_draws_its_points_and_keeps_its_table(tab: Tab, artifacts_di
 
     expect(page.locator("#chart-empty .chart-point")).to_have_count(0)
     assert _keys(page, "empty", "End", "ArrowLeft") == ""
+    expect(page.locator("#chart-empty .chart-empty")).to_have_text("No data in this period.")
+    expect(page.locator("#chart-views .chart-empty")).to_have_count(0)
+    # Counts tick at whole numbers, even when there are only a few.
+    ticks = page.locator("#chart-video-realtime .chart-axis-y text").all_text_contents()
+    assert ticks and all(t.isdigit() for t in ticks), ticks
     # Each table is still in the page, collapsed under "Show data".
     for figure in page.locator("figure.chart").all():
         details = figure.locator(":scope > details.chart-details")
@@ -583,7 +588,7 @@ def test_realtime_panel_redraws_on_the_rooms_events(tab: Tab, harness: Harness) 
     expect(video_panel).to_have_attribute("data-joined", "ok")
     expect(video_panel.locator("[data-watching-now]")).to_have_text("0")
     expect(video_panel.locator("rect.chart-bar")).to_have_count(3)
-    expect(video_panel.locator("rect.chart-bar").last).to_have_attribute("data-value", "9")
+    expect(video_panel.locator("rect.chart-bar").last).to_have_attribute("data-value", "1")
     seen = page.evaluate("() => window.__seen")
     assert "99" not in seen and "1,234" in seen
     bars = page.locator("#chart-realtime rect.chart-bar")

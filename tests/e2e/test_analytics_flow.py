@@ -29,7 +29,7 @@ import pytest
 
 from tests.e2e.conftest import COSMOSTREAM, PAGE_TIMEOUT_MS, _server_env
 from tests.e2e.test_discovery_flow import CREATOR, VIEWER, _publish_clip
-from tests.e2e.test_video_flow import _make_clip
+from tests.e2e.test_watch_party_flow import _make_clip
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import BrowserProblems, LiveServer

@@ -154,12 +154,23 @@ function frame(figure, kind) {
   return { canvas, svg, tooltip, readout };
 }
 
+/** Say so when there is nothing to draw (a new channel, a quiet period). */
+function noteIfEmpty(parts, count) {
+  if (count) return;
+  const note = document.createElement("p");
+  note.className = "chart-empty muted";
+  note.textContent = "No data in this period.";
+  parts.canvas.prepend(note);
+}
+
 /**
  * Wire the pointer and keyboard to a chart. `count` points; `locate(i)` gives
  * the point's [x, y] in svg units; `describe(i)` its text; `pick(x, y)` the
  * index under the pointer; `show(i)` moves the chart's own crosshair.
  */
-function interact({ svg, tooltip, readout, canvas }, { count, locate, describe, pick, show, vertical = false }) {
+function interact(parts, { count, locate, describe, pick, show, vertical = false }) {
+  const { svg, tooltip, readout, canvas } = parts;
+  noteIfEmpty(parts, count);
   let current = -1;
   const node = svg.node();
 
@@ -213,8 +224,9 @@ function interact({ svg, tooltip, readout, canvas }, { count, locate, describe, 
   return { focus, get current() { return current; } };
 }
 
-function sizeOf(figure) {
-  const width = Math.max(280, Math.floor(figure.clientWidth || 600));
+// The chart fills its canvas, which fills the figure's content box.
+function sizeOf(canvas) {
+  const width = Math.max(280, Math.floor(canvas.clientWidth || 600));
   return { width, height: HEIGHT, inner: { w: width - MARGIN.left - MARGIN.right, h: HEIGHT - MARGIN.top - MARGIN.bottom } };
 }
 
@@ -231,6 +243,8 @@ function animateIn(pathNode) {
 const SECOND_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 28800, 86400];
 
 function ticksOf(y, unit) {
+  // Nobody watched half a video: counts tick at whole numbers only.
+  if (unit === "count") return y.ticks(5).filter(Number.isInteger);
   if (unit !== "seconds") return y.ticks(5);
   const [, top] = y.domain();
   const step = SECOND_STEPS.find((s) => top / s <= 6) || Math.ceil(top / 6);
@@ -260,7 +274,7 @@ function yAxis(g, y, unit, currency, innerWidth) {
 /** A time series (one or more; a `dashed` series is drawn dashed, aligned point by point). */
 export function drawSeries(figure, data, { filled = false } = {}) {
   const parts = frame(figure, filled ? "area" : "line");
-  const { width, height, inner } = sizeOf(figure);
+  const { width, height, inner } = sizeOf(parts.canvas);
   const unit = data.unit || "count";
   const currency = data.currency || null;
   const granularity = data.granularity || "day";
@@ -356,7 +370,7 @@ function legend(figure, canvas, series) {
 /** The audience retention curve: 100 points (0..1), the channel's typical curve dashed, markers. */
 export function drawRetention(figure, data) {
   const parts = frame(figure, "retention");
-  const { width, height, inner } = sizeOf(figure);
+  const { width, height, inner } = sizeOf(parts.canvas);
   const duration = Number(data.duration) || 0;
   // Shares come as 0..1 (the service's RetentionCurve) or as percentages 0..100
   // (what the page's table shows); no share of viewers exceeds 1, so a value
@@ -439,7 +453,7 @@ function drawRows(figure, data) {
   const unit = data.unit || "count";
   const currency = data.currency || null;
   const rows = data.rows || [];
-  const { width } = sizeOf(figure);
+  const { width } = sizeOf(parts.canvas);
   const labelWidth = Math.min(200, Math.round(width * 0.35));
   const valueWidth = 110;
   const rowHeight = 28;
@@ -473,7 +487,7 @@ function drawRows(figure, data) {
 
 function drawColumns(figure, data) {
   const parts = frame(figure, "columns");
-  const { width, height, inner } = sizeOf(figure);
+  const { width, height, inner } = sizeOf(parts.canvas);
   const unit = data.unit || "count";
   const granularity = data.granularity || "hour";
   const points = (data.points || []).map(parsePoint);
