@@ -598,7 +598,10 @@ def test_realtime_panel_redraws_on_the_rooms_events(tab: Tab, harness: Harness) 
     # The table under "Show data" tells the new numbers too.
     cells = page.locator("#chart-realtime table.chart-table tbody td")
     expect(cells).to_have_count(48)
-    expect(cells.last).to_have_text("1,047")
+    expect(cells.last).to_have_text("1047")
+    expect(page.locator("#chart-realtime table.chart-table tbody th").last).to_have_text(
+        hours[-1]["at"]
+    )
     # And the keyboard reads the new hours (the data is in UTC: 05 Dec 00:00 + 48 h).
     assert _keys(page, "realtime", "End") == "Mon 7 Dec 2026, 00:00. Views: 1,047"
     assert tab.errors == []

@@ -63,11 +63,11 @@ export function applySnapshot(panel, snapshot) {
   panel.dataset.updatedAt = snapshot.at || "";
 }
 
-// The table under "Show data" keeps telling the same numbers as the chart.
+// The table under "Show data" keeps telling the same numbers as the chart,
+// written as the server writes them (the hour's ISO time, the count) — as the CSV has them.
 function rewriteTable(figure, hours) {
   const body = figure.querySelector("table.chart-table tbody");
   if (!body) return;
-  const fmt = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
   body.replaceChildren(
     ...hours.map((h) => {
       const tr = document.createElement("tr");
@@ -75,10 +75,10 @@ function rewriteTable(figure, hours) {
       th.scope = "row";
       const time = document.createElement("time");
       time.dateTime = h.at;
-      time.textContent = fmt.format(new Date(h.at));
+      time.textContent = h.at;
       th.append(time);
       const td = document.createElement("td");
-      td.textContent = formatValue(h.value, "count");
+      td.textContent = String(Math.round(h.value));
       tr.append(th, td);
       return tr;
     }),
