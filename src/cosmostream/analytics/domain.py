@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cosmostream.analytics import demo
 from cosmostream.registry import Domain
 
-domain = Domain("analytics")
+domain = Domain("analytics", demo=demo.load)
