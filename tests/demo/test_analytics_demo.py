@@ -3,6 +3,7 @@ videos, once, the same every time, with the videos' counters agreeing."""
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import time
 from collections import Counter
@@ -12,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, func, select
 
-from cosmostream import demo
+from cosmostream import demo, worker
 from cosmostream.account.demo import demo_users
 from cosmostream.analytics import demo as analytics_demo
 from cosmostream.db import Database
@@ -25,7 +26,7 @@ from cosmostream.models import (
     ViewerSession,
     WatchedRange,
 )
-from tests.factories import make_video, stopped_clock
+from tests.factories import finish_processing, make_video, stopped_clock
 
 # The short clips and one showcase clip; one short clip is left processing.
 CLIPS = [*demo.CLIPS[:6], demo.SHOWCASE[0]]
@@ -183,3 +184,43 @@ async def test_the_history_is_rolled_up(db: Database) -> None:
             ).one()
             assert views == fresh.view_count > 0
             assert watched == pytest.approx(fresh.watch_seconds, rel=1e-6)
+
+
+async def test_the_job_adds_history_as_videos_are_processed(db: Database) -> None:
+    """`cosmostream demo` queues it before the worker has processed the videos:
+    it adds what is processed, and looks again later while some are not."""
+    async with db.unit_of_work() as session:
+        await demo.load_demo(session)
+        users = await demo_users(session)
+    first, second = demo.CLIPS[:2]
+    ready = await make_video(db, users[first.creator], title=first.title, duration=first.seconds)
+    later = await make_video(db, users[second.creator], title=second.title, ready=False)
+    async with db.unit_of_work() as session:
+        video = await session.get(Video, ready.id)
+        assert video is not None
+        video.published_at = utcnow() - timedelta(days=first.age_days)
+    worker.huey.flush()
+    job = analytics_demo.add_history_when_processed
+    titles = [first.title, second.title]
+
+    assert await asyncio.to_thread(job.call_local, titles) > 0
+    assert [(t.name, t.args) for t in worker.huey.pending()] == [(job.name, (titles, 2))]
+    async with db.read() as session:
+        have = set(await session.scalars(select(ViewerSession.video_id).distinct()))
+    assert have == {ready.id}
+
+    worker.huey.flush()
+    async with db.unit_of_work() as session:
+        video = await session.get(Video, later.id)
+        assert video is not None
+        await finish_processing(session, video, duration=second.seconds)
+        video.published_at = utcnow() - timedelta(days=second.age_days)
+    worker.huey.flush()  # the publication's notification
+    assert await asyncio.to_thread(job.call_local, titles, 2) > 0
+    assert worker.huey.pending() == []  # all processed: done
+    async with db.read() as session:
+        have = set(await session.scalars(select(ViewerSession.video_id).distinct()))
+    assert have == {ready.id, later.id}
+    # Nothing for a database without those videos: no looking again either.
+    assert await asyncio.to_thread(job.call_local, ["No such video"]) == 0
+    assert worker.huey.pending() == []

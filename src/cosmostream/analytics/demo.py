@@ -38,10 +38,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cosmostream.account.demo import CARL, VERA, demo_users
+from cosmostream.db import Database
 from cosmostream.kit.sql import insert as upsert
 from cosmostream.kit.time import aware, utcnow
 from cosmostream.media.ladder import LADDER
@@ -50,10 +51,12 @@ from cosmostream.models import (
     User,
     Video,
     VideoDailyStats,
+    VideoStatus,
     VideoTag,
     ViewerSession,
     WatchedRange,
 )
+from cosmostream.worker import job
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +128,9 @@ async def load(session: AsyncSession) -> int:
     owners = [users[e].id for e in (VERA, CARL) if e in users]
     if not owners:
         return 0
+    # Two loads at once (the command and the job) must not both write a
+    # video's history: the second waits here, then finds it done (PostgreSQL).
+    await session.execute(select(User.id).where(User.id.in_(owners)).with_for_update())
     videos = list(
         await session.scalars(
             select(Video)
@@ -162,6 +168,38 @@ async def load(session: AsyncSession) -> int:
     await _set_counters(session, videos, plan)
     await _rebuild_rollups(session, [v.id for v in videos])
     return len(plan.sessions)
+
+
+# `cosmostream demo` loads the domains' demo data before the task worker has
+# processed the demo videos (the long ones are not even drawn yet): this job,
+# queued after them, adds each video's history once it is processed.
+HISTORY_RETRY_SECONDS = 30
+HISTORY_ATTEMPTS = 100
+
+
+@job("analytics.demo_history")
+async def add_history_when_processed(db: Database, titles: list[str], attempt: int = 1) -> int:
+    """Add the history of the demo videos processed so far; look again later
+    while any of `titles` is missing or still processing. Returns the
+    sessions written."""
+    async with db.unit_of_work() as session:
+        made = await load(session)
+    async with db.read() as session:
+        ready = set(
+            await session.scalars(
+                select(Video.title).where(
+                    Video.title.in_(titles),
+                    Video.status.not_in((VideoStatus.UPLOADING, VideoStatus.PROCESSING)),
+                )
+            )
+        )
+        known = await session.scalar(
+            select(func.count()).select_from(Video).where(Video.title.in_(titles))
+        )
+    # None of them: another database (or deleted); stop looking.
+    if known and len(ready) < len(set(titles)) and attempt < HISTORY_ATTEMPTS:
+        add_history_when_processed.schedule((titles, attempt + 1), delay=HISTORY_RETRY_SECONDS)
+    return made
 
 
 def _backdate(video: Video, now: datetime) -> None:
