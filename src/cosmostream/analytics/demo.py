@@ -257,7 +257,10 @@ def _watch_plan(rng: random.Random, duration: float) -> list[tuple[float, float]
             parts.append((cut + gap, stop))
     else:
         parts.append((0.0, stop))
-    if stop >= duration and rng.random() < (0.3 if short else 0.06):
+    if short and stop < duration * 0.8 and rng.random() < 0.25:
+        # Skipping to the ending (the reveal): the bump at the end of short videos.
+        parts.append((duration * rng.uniform(0.82, 0.92), duration))
+    elif stop >= duration and rng.random() < (0.3 if short else 0.06):
         # Replays: short videos loop, and viewers go back for the ending.
         start = 0.0 if rng.random() < 0.5 else duration * rng.uniform(0.55, 0.85)
         parts.append((start, duration))
