@@ -64,6 +64,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.schema import CreateIndex
 
 sys.path.insert(0, str(Path(__file__).parent))
 import _seed
@@ -299,12 +301,26 @@ async def seed(url: str, scale: float) -> Seeded:
         cat.listed_cum = list(accumulate(v + 1 for v in cat.listed_views))
 
         n_sessions = n_ranges = n_activity = 0
+        # Secondary indexes are built once after the load, as a restore does:
+        # far cheaper than keeping them up to date row by row.
+        indexes = [
+            index
+            for model in (ViewerSession, WatchedRange, ChannelActivity)
+            for index in model.__table__.indexes
+        ]
+        dialect = sqlite.dialect() if writer.sqlite else postgresql.dialect()
+        for index in indexes:
+            await _execute(writer, f"DROP INDEX {index.name}")
         started = time.perf_counter()
         for sessions, ranges, activity in _sessions(cat, round(SESSIONS * scale), heights):
             n_sessions += await writer.insert("analytics_sessions", SESSION_COLUMNS, sessions)
             n_ranges += await _insert_ranges(writer, ranges)
             n_activity += await writer.insert("analytics_activity", ACTIVITY_COLUMNS, activity)
         done("sessions + ranges + activity", n_sessions + n_ranges + n_activity, started)
+        started = time.perf_counter()
+        for index in indexes:
+            await _execute(writer, str(CreateIndex(index).compile(dialect=dialect)))
+        done(f"their {len(indexes)} indexes", 0, started)
         await writer.commit()
         owners = await writer.rows(
             "SELECT owner_id, COUNT(*) FROM videos GROUP BY owner_id ORDER BY 2 DESC LIMIT 1"
@@ -335,6 +351,14 @@ async def seed(url: str, scale: float) -> Seeded:
     seeded = Seeded(url, channel, channel_videos, video, duration, cat.listed, steps)
     seeded.sessions, seeded.ranges = n_sessions, n_ranges
     return seeded
+
+
+async def _execute(writer: _seed.Writer, sql: str) -> None:
+    if isinstance(writer, _seed.SQLiteWriter):
+        writer.conn.execute(sql)
+    else:
+        assert isinstance(writer, _seed.PostgresWriter)
+        await writer.conn.execute(sql)
 
 
 def _optional(module: str) -> Any:
@@ -652,9 +676,13 @@ def report(result: Result) -> list[str]:
             print(f"{r.name:28} {'not available':>17} {r.anchor:>28} {r.anchor_p95:11.2f} {'':>7}")
             missed.append(f"{result.backend} {r.name} (not available)")
             continue
-        print(
-            f"{r.name:28} {r.p50:8.2f} {r.p95:8.2f} {r.anchor:>28} {r.anchor_p95:11.2f} {ratio:7.1f}"
-        )
+        if not r.anchor:
+            print(f"{r.name:28} {r.p50:8.2f} {r.p95:8.2f}")
+        else:
+            print(
+                f"{r.name:28} {r.p50:8.2f} {r.p95:8.2f} {r.anchor:>28} {r.anchor_p95:11.2f} "
+                f"{ratio:7.1f}"
+            )
         target = TARGETS_MS.get(r.name)
         if target is not None and r.p95 > target:
             missed.append(f"{result.backend} {r.name} p95 {r.p95:.0f} ms")
