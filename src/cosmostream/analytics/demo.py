@@ -13,9 +13,12 @@ anonymous.
 
 The demo clips were published 0 to 25 days ago (`cosmostream.demo`); for a
 year of history the older ones are moved back `AGE_SCALE` times further,
-in the same order. Only videos with a duration (processed) get history, each
-once: a video that has sessions is skipped, so loading again changes nothing
-and videos processed later get theirs on the next load. Everything is drawn
+in the same order. Every video of the demo creators that has a duration
+(processed) gets a history, once: a video that has sessions is skipped, so
+loading again changes nothing, and videos processed later get theirs on the
+next load (`analytics.demo_history`, queued by `cosmostream demo`, loads
+again until they are all processed). A video published less than a day ago
+gets what it had time for: little or nothing. Everything is drawn
 from a random generator seeded by the video's title: the same videos at the
 same time give the same rows. The videos' view counters and daily statistics
 are set to the generated views and watch time, so they agree with the studio.
