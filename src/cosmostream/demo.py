@@ -398,6 +398,10 @@ async def add_demo_videos(
         async with db.unit_of_work():
             for clip in long:
                 effects.enqueue("demo.showcase", clip.title)
+    if todo:
+        # Their analytics history needs them processed: a job waits for that.
+        async with db.unit_of_work():
+            effects.enqueue("analytics.demo_history", [c.title for c in todo])
     return DemoVideos(ids, [c.title for c in long])
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cosmostream.analytics import activity, api, dashboard, gql, pages, sockets
+from cosmostream.analytics import activity, api, dashboard, demo, gql, pages, sockets
 from cosmostream.engagement.signals import dashboard_sections
 from cosmostream.registry import Domain
 from cosmostream.signals import Receiver
@@ -13,4 +13,5 @@ domain = Domain(
     query=gql.AnalyticsQuery,
     sockets=sockets.install,
     receivers=(*activity.RECEIVERS, Receiver(dashboard_sections, dashboard.on_dashboard)),
+    demo=demo.load,
 )
