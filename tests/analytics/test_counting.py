@@ -59,7 +59,9 @@ async def view_count(db: Database, video_id: Any) -> int:
         return int(await session.scalar(select(Video.view_count).where(Video.id == video_id)) or 0)
 
 
-async def test_a_reload_within_thirty_minutes_continues_the_session(db: Database, video: Any) -> None:
+async def test_a_reload_within_thirty_minutes_continues_the_session(
+    db: Database, video: Any
+) -> None:
     assert await watch(db, video, 0, 30)
     await play(db, video, PAUSE, 31, when=t(31))  # the page's beacon as it goes away
     # The page is reloaded 20 min later and watched again: the same session.
@@ -180,9 +182,7 @@ async def test_steps_in_one_hour_and_rung_extend_one_range(db: Database, video: 
     ]
 
 
-async def test_late_heartbeats_land_in_the_hour_they_were_watched(
-    db: Database, video: Any
-) -> None:
+async def test_late_heartbeats_land_in_the_hour_they_were_watched(db: Database, video: Any) -> None:
     await play(db, video, START, 0, when=t(3600 - 15))  # 10:59:45
     # Offline from here; the queue is flushed at 11:30 with each event's time.
     flush = t(5400)
