@@ -7,14 +7,23 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import select
 
 from cosmostream.db import Database
 from cosmostream.models import Role, ViewerSession, WatchedRange
 from tests.analytics.playback_helpers import HEARTBEAT, START, clock_at, play, ranges_of, t
-from tests.engagement.conftest import ROLES, Cast, cast, error_code  # noqa: F401 (fixture)
+from tests.engagement import conftest as engagement
+from tests.engagement.conftest import ROLES, Cast, error_code
 from tests.factories import make_user, make_video, recorded_queries
+
+
+@pytest.fixture(name="cast")
+async def _cast(db: Database, client: httpx.AsyncClient) -> Cast:
+    """The engagement tests' cast: a creator with videos, two viewers and an admin."""
+    return await engagement.make_cast(db, client)
+
 
 RECORD = """
 mutation($id: ID!, $position: Float!, $event: PlaybackEvent!, $context: PlaybackContextInput) {

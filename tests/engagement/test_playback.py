@@ -149,7 +149,9 @@ async def test_one_view_per_viewer_session(cast: Cast) -> None:
     reload = 20 * 60.0
     await play(cast.db, video, START, 0, when=reload)
     for second in (10, 20, 31):
-        assert not (await play(cast.db, video, HEARTBEAT, second, when=reload + second)).counted_view
+        assert not (
+            await play(cast.db, video, HEARTBEAT, second, when=reload + second)
+        ).counted_view
     # After 30 min without events, a new session counts again; the time
     # watched in the last one does not carry over.
     later = reload + 31 + 30 * 60.0

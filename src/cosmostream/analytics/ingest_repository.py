@@ -25,7 +25,6 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import KeyedColumnElement
 
 from cosmostream.kit.sql import insert_ignore
 from cosmostream.models import (
@@ -51,7 +50,8 @@ def hour_of(session: AsyncSession, column: Any) -> ColumnElement[Any]:
     """The UTC hour of a timestamp, as the database stores an hour."""
     if _postgres(session):
         # Literal SQL, not parameters: PostgreSQL matches GROUP BY expressions by text.
-        utc, hour = literal_column("'UTC'"), literal_column("'hour'")
+        utc: ColumnElement[str] = literal_column("'UTC'")
+        hour: ColumnElement[str] = literal_column("'hour'")
         return func.timezone(utc, func.date_trunc(hour, func.timezone(utc, column)))
     # SQLite keeps datetimes as "YYYY-MM-DD HH:MM:SS.ffffff" text (UTC).
     return func.strftime("%Y-%m-%d %H:00:00.000000", column)
@@ -294,7 +294,7 @@ class IngestRepository:
             "watch_seconds",
         ]
         in_range = and_(_within(s.started_at, start, end), _videos(s.video_id, video_ids))
-        dimensions: list[tuple[str, KeyedColumnElement[Any], ColumnElement[bool]]] = [
+        dimensions: list[tuple[str, Any, ColumnElement[bool]]] = [
             ("source", s.source, true()),
             ("search", s.source_detail, and_(s.source == "search", s.source_detail.is_not(None))),
             (

@@ -462,6 +462,7 @@ class EngagementService:
         state.playing = event.plays
         state.pending_seconds += watched
 
+        assert state.session_started_at is not None
         viewed = state.last_view_at is not None and state.last_view_at >= state.session_started_at
         counted = not viewed and state.pending_seconds >= view_threshold(duration)
         if counted:
