@@ -3,9 +3,13 @@ equal to a plain computation over the raw rows on random viewing."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import uuid
 from collections import defaultdict
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -294,3 +298,34 @@ async def test_rollups_equal_the_raw_computation(
     # Watch time is never more than the server time that passed.
     total = sum(v[2] for v in raw[0].values())
     assert total <= (now - start).total_seconds() * 3 + 1e-6  # three viewers at most
+
+
+def test_the_operator_command(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COSMOSTREAM_")}
+    env.pop("DATABASE_URL", None)
+    env.pop("REDIS_URL", None)
+    env.update(COSMOSTREAM_DATA_DIR=str(tmp_path / "data"), JWT_SECRET="cli-" + "z" * 40)
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "cosmostream", *args]
+        return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+
+    assert run("migrate").returncode == 0
+    caught_up = run("analytics-rollup")
+    assert caught_up.returncode == 0, caught_up.stderr
+    assert "caught up (0 video hours)" in caught_up.stdout
+    rebuilt = run("analytics-rollup", "--rebuild")
+    assert rebuilt.returncode == 0 and "rebuilt" in rebuilt.stdout
+
+
+async def test_the_periodic_task_rolls_up(db: Database, videos: list[Any]) -> None:
+    from cosmostream.analytics.tasks import roll_up, roll_up_task
+
+    assert roll_up_task is not None
+    await _some_viewing(db, videos)
+    with clock_at(t(2 * 86400)):
+        async with db.unit_of_work() as session:
+            assert (
+                await roll_up(session) == 4
+            )  # (Jupiter, 10:00 and 11:00), (Meteor, 23:00 and 00:00)
+    _same(await _rolled(db), await _raw(db))

@@ -29,7 +29,7 @@ DETAIL_LENGTH = 120
 # Same-origin paths, first match wins (prefixes end where a path segment ends).
 _PATHS: list[tuple[str, re.Pattern[str]]] = [
     ("home", re.compile(r"^/(?:dashboard|library(?:/.*)?)?$")),
-    ("browse", re.compile(r"^/(?:browse|category|categories|topic|discover)(?:[/?].*)?$")),
+    ("browse", re.compile(r"^/(?:browse|category|categories|topics?|discover)(?:[/?].*)?$")),
     ("search", re.compile(r"^/search(?:[/?].*)?$")),
     ("up_next", re.compile(r"^/video/[^/]+/?$")),
     ("channel", re.compile(r"^/profile(?:/.*)?$")),
