@@ -263,7 +263,7 @@ event = st.tuples(
 
 
 @settings(
-    max_examples=12,
+    max_examples=15,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -281,16 +281,27 @@ async def test_rollups_equal_the_raw_computation(
         ):  # fmt: skip
             await session.execute(delete(model))
     now = start
+    credited = 0.0
     for viewer, video, kind, gap, position, late, rung, referrer, catch in events:
         now += timedelta(seconds=gap)
         at = None if late is None else now - timedelta(seconds=late)
         context = PlaybackContext(referrer=referrer, rung=rung, at=at)
-        await play(
+        result = await play(
             db, videos[video], kind, position, when=now, viewer=f"c:v{viewer}", context=context
         )
+        credited += result.watched_seconds
         if catch:
             await _catch_up(db, now)
     raw = await _raw(db)
+    # The ranges hold exactly the time engagement credited, session by session.
+    async with db.read() as session:
+        sessions = list(await session.scalars(select(ViewerSession)))
+        ranges = list(await session.scalars(select(WatchedRange)))
+    for row in sessions:
+        mine = sum(r.seconds for r in ranges if r.session_id == row.id)
+        assert mine == pytest.approx(row.watched_seconds, abs=1e-6)
+    assert sum(r.seconds for r in ranges) == pytest.approx(credited, abs=0.001 * len(events))
+    assert all(r.hour == floor_hour(r.hour) and r.start <= r.end for r in ranges)
     await _catch_up(db, now + timedelta(seconds=1))
     _same(await _rolled(db), raw)
     await _rebuild(db, now)
