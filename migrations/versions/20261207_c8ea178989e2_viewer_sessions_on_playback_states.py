@@ -1,7 +1,7 @@
 """viewer sessions on playback states
 
 Revision ID: c8ea178989e2
-Revises: 21f8ed9cb210
+Revises: e50050033d9a
 Create Date: 2026-12-07 23:29:25.765479
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import cosmostream.models.base
 
 revision: str = 'c8ea178989e2'
-down_revision: str | None = '21f8ed9cb210'
+down_revision: str | None = 'e50050033d9a'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

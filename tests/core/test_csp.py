@@ -71,8 +71,10 @@ def test_policy_names_the_cdn_and_bucket(settings: Settings) -> None:
     assert local["media-src"] == ["'self'", "blob:"]
 
 
+# A `<script type="application/json">` data block is never run: CSP allows it
+# (the studio's charts carry their data so; see docs/analytics.md).
 INLINE = re.compile(
-    r"<script(?![^>]*\bsrc=)[^>]*>|\son[a-z]+\s*=|\sstyle\s*=|=\s*[\"']?\s*javascript:|<style",
+    r"<script(?![^>]*\bsrc=)(?![^>]*\btype=\"application/json\")[^>]*>|\son[a-z]+\s*=|\sstyle\s*=|=\s*[\"']?\s*javascript:|<style",
     re.I,
 )
 

@@ -1,5 +1,5 @@
 // The watch page's engagement bar: like and save toggles (optimistic, over
-// GraphQL, with the plain form posts as the fallback) and the share panel.
+// GraphQL, with the plain form posts as the fallback); the share dialog is lib/share.js.
 import { gql } from "./graphql.js";
 import { toast } from "./toast.js";
 
@@ -77,47 +77,4 @@ export function setViewCount(bar, n) {
   if (el) el.textContent = compact(n);
   const label = bar && bar.querySelector("[data-view-label]");
   if (label) label.textContent = Number(n) === 1 ? "view" : "views";
-}
-
-function formatTime(seconds) {
-  const s = Math.max(0, Math.floor(seconds || 0));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const sec = String(s % 60).padStart(2, "0");
-  return h ? `${h}:${String(m).padStart(2, "0")}:${sec}` : `${m}:${sec}`;
-}
-
-/** The share panel: a link to the video, optionally at the player's current time. */
-export function setupShare(details, videoId, currentTime) {
-  const input = details.querySelector("[data-share-link]");
-  const at = details.querySelector("[data-share-at]");
-  const timeLabel = details.querySelector("[data-share-time]");
-  const copy = details.querySelector("[data-share-copy]");
-  const base = `${window.location.origin}/video/${videoId}`;
-  let seconds = 0;
-
-  function refresh() {
-    input.value = at.checked && seconds > 0 ? `${base}?t=${seconds}` : base;
-  }
-
-  details.addEventListener("toggle", () => {
-    if (!details.open) return;
-    seconds = Math.floor(currentTime() || 0);
-    timeLabel.textContent = formatTime(seconds);
-    at.checked = seconds > 0;
-    refresh();
-    input.select();
-  });
-  at.addEventListener("change", refresh);
-  copy.hidden = false;
-  copy.addEventListener("click", async () => {
-    refresh();
-    try {
-      await navigator.clipboard.writeText(input.value);
-    } catch {
-      input.select();
-      document.execCommand("copy"); // older browsers and non-secure origins
-    }
-    toast("Link copied.", "success");
-  });
 }

@@ -17,3 +17,21 @@ if (form) {
     if (preview && preview.tagName === "IMG") preview.src = URL.createObjectURL(file);
   });
 }
+
+// Time zone: suggest the browser's own zone when it differs from the saved one.
+const zoneForm = document.querySelector("[data-time-zone-form]");
+if (zoneForm) {
+  const select = zoneForm.querySelector("select");
+  const hint = zoneForm.querySelector("[data-time-zone-hint]");
+  const use = zoneForm.querySelector("[data-time-zone-use]");
+  const browser = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const known = [...select.options].some((o) => o.value === browser);
+  if (browser && known && browser !== select.dataset.current) {
+    use.textContent = browser;
+    hint.hidden = false;
+    use.addEventListener("click", () => {
+      select.value = browser;
+      select.focus();
+    });
+  }
+}

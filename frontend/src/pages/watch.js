@@ -4,7 +4,8 @@
 // Engagement: playback events for views and history, like/save toggles, the
 // share link with the current time, and comments without reloading.
 import { setupComments } from "../lib/comments.js";
-import { setupShare, setupToggles, setViewCount } from "../lib/engagement.js";
+import { setupToggles, setViewCount } from "../lib/engagement.js";
+import { setupShare } from "../lib/share.js";
 import { connect, join } from "../lib/realtime.js";
 import { gql } from "../lib/graphql.js";
 import { initPlayer } from "../lib/player.js";

@@ -52,6 +52,9 @@ class SignupInputGql:
 class UpdateProfileInput:
     display_name: str | None = None
     bio: str | None = None
+    time_zone: str | None = strawberry.field(
+        default=None, description="An IANA time zone name, e.g. Europe/Paris."
+    )
 
 
 @strawberry.type
@@ -172,7 +175,9 @@ class AccountMutation:
     @strawberry.mutation
     async def update_profile(self, info: Info, input: UpdateProfileInput) -> User:
         actor = info.context.require_actor()
-        data = ProfileUpdate(display_name=input.display_name, bio=input.bio)
+        data = ProfileUpdate(
+            display_name=input.display_name, bio=input.bio, time_zone=input.time_zone
+        )
         async with info.context.unit_of_work() as session:
             user = await account_service.update_profile(session, actor, data)
         return User(model=user)

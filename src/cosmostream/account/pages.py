@@ -8,7 +8,9 @@ same page re-rendered with the error.
 from __future__ import annotations
 
 import uuid
+from fractions import Fraction
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from starlette.datastructures import UploadFile
@@ -18,7 +20,7 @@ from cosmostream.account import oidc
 from cosmostream.account.errors import UserNotFound
 from cosmostream.account.identities import identity_service
 from cosmostream.account.oidc import SignInFailed
-from cosmostream.account.schemas import ProfileUpdate, SignupInput
+from cosmostream.account.schemas import ProfileUpdate, SignupInput, time_zones
 from cosmostream.account.service import account_service
 from cosmostream.catalog.schemas import VideoSort
 from cosmostream.catalog.service import catalog_service
@@ -26,6 +28,7 @@ from cosmostream.errors import AppError, NotFound, ValidationFailed
 from cosmostream.kit.crypto import constant_time_equal
 from cosmostream.kit.ids import require_uuid
 from cosmostream.kit.time import utcnow
+from cosmostream.learning.browse import browse_service
 from cosmostream.models import Role
 from cosmostream.web import security
 from cosmostream.web.deps import client_info, database
@@ -287,6 +290,7 @@ async def _settings_context(request: Request, **extra: Any) -> dict[str, Any]:
         "current_session": actor.session_id,
         "identities": [(i, names.get(i.issuer, i.issuer)) for i in identities],
         "providers": providers,
+        "time_zones": time_zones(),
         **extra,
     }
 
@@ -325,6 +329,18 @@ async def settings_profile(request: Request) -> Response:
         request,
         lambda s: account_service.update_profile(s, actor, data),
         "Your profile has been saved.",
+    )
+
+
+@router.post("/settings/time-zone")
+async def settings_time_zone(request: Request) -> Response:
+    actor = security.require_actor(request)
+    form = await read_form(request)
+    data = ProfileUpdate(time_zone=text(form, "time_zone"))
+    return await _settings_action(
+        request,
+        lambda s: account_service.update_profile(s, actor, data),
+        "Your time zone has been saved.",
     )
 
 
@@ -548,30 +564,63 @@ async def public_profile(request: Request, user_id: str) -> Response:
     return await _render_profile(request, require_uuid(user_id, UserNotFound))
 
 
-async def _render_profile(request: Request, user_id: uuid.UUID) -> Response:
-    """A user's public page, which is also their channel: their videos (newest
-    or most viewed first, 24 a page), follow button and counts."""
+@router.get("/profile/{user_id}/courses")
+async def profile_courses(request: Request, user_id: str) -> Response:
+    return await _render_profile(request, require_uuid(user_id, UserNotFound), tab="courses")
+
+
+@router.get("/profile/{user_id}/about")
+async def profile_about(request: Request, user_id: str) -> Response:
+    return await _render_profile(request, require_uuid(user_id, UserNotFound), tab="about")
+
+
+def _percent(share: Fraction) -> int:
+    """Whole percent of a course done, rounded down (as on /learn)."""
+    return int(share * 100)
+
+
+async def _render_profile(request: Request, user_id: uuid.UUID, tab: str = "videos") -> Response:
+    """A user's public page, which is also their channel: the follow button and
+    counts above three tabs — their videos (newest or most viewed first, 24 a
+    page), the courses and paths they teach, and About."""
     actor = security.current_actor(request)
     popular = request.query_params.get("sort") == VideoSort.MOST_VIEWED.value
     sort = VideoSort.MOST_VIEWED if popular else VideoSort.NEWEST
     after = request.query_params.get("after") or None
+    channel = learning = None
     async with database(request).read() as session:
         user = await account_service.get_user(session, user_id)
         stats = await account_service.profile_stats(session, user_id)
         following = await account_service.is_following(session, actor, user_id)
-        channel = await catalog_service.channel(session, actor, user_id, sort, CHANNEL_PAGE, after)
-    return grid_response(
+        if tab == "videos":
+            channel = await catalog_service.channel(
+                session, actor, user_id, sort, CHANNEL_PAGE, after
+            )
+            totals: Any = channel
+        else:
+            totals = await catalog_service.channel_totals(session, user_id)
+        if tab == "courses":
+            learning = await browse_service.creator(session, actor, user_id, after=after)
+    context = {
+        "user": user,
+        "stats": stats,
+        "totals": totals,
+        "tab": tab,
+        "sort": sort,
+        "is_following": following,
+        "is_self": actor is not None and actor.id == user_id,
+    }
+    if channel is not None:
+        return grid_response(
+            request, "account/profile.html", channel.page, {**context, "channel": channel}
+        )
+    more_url = None
+    if learning is not None and learning.courses.has_next:
+        more_url = f"/profile/{user_id}/courses?after={quote(learning.courses.cursors[-1])}"
+    return render(
         request,
         "account/profile.html",
-        channel.page,
-        {
-            "user": user,
-            "stats": stats,
-            "channel": channel,
-            "sort": sort,
-            "is_following": following,
-            "is_self": actor is not None and actor.id == user_id,
-        },
+        {**context, "learning": learning, "more_url": more_url, "percent": _percent},
     )
 
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from zoneinfo import available_timezones
 
 from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, Field, field_validator
@@ -50,6 +52,7 @@ class SignupInput(BaseModel):
 class ProfileUpdate(BaseModel):
     display_name: str | None = None
     bio: str | None = None
+    time_zone: str | None = None  # an IANA name (see `time_zones`)
 
     @field_validator("bio")
     @classmethod
@@ -110,3 +113,9 @@ class ClientInfo:
 class ProfileStats:
     followers: int
     following: int
+
+
+@cache
+def time_zones() -> tuple[str, ...]:
+    """The IANA zones a user may choose (zoneinfo's, sorted; "UTC" among them)."""
+    return tuple(sorted(available_timezones() | {"UTC"}))

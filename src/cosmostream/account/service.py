@@ -42,7 +42,9 @@ from cosmostream.account.schemas import (
     clean_display_name,
     login_email,
     normalize_email,
+    time_zones,
 )
+from cosmostream.account.signals import FollowChange, follow_changed
 from cosmostream.config import get_settings
 from cosmostream.db import Database
 from cosmostream.errors import (
@@ -453,6 +455,12 @@ class AccountService:
                 await search_service.reindex_owner(session, user.id)
         if data.bio is not None:
             user.bio = data.bio
+        if data.time_zone is not None:
+            if data.time_zone not in time_zones():
+                raise BadRequest(
+                    "Choose a time zone from the list.", code="unknown_time_zone", field="time_zone"
+                )
+            user.time_zone = data.time_zone
         return user
 
     async def set_avatar(self, session: AsyncSession, actor: Actor, data: bytes) -> User:
@@ -518,7 +526,10 @@ class AccountService:
             raise BadRequest("You cannot follow yourself.", code="cannot_follow_self")
         target = await self.get_user(session, user_id)
         if await follow_repository.get(session, actor.id, user_id) is None:
-            session.add(Follow(follower_id=actor.id, followee_id=user_id, created_at=utcnow()))
+            now = utcnow()
+            session.add(Follow(follower_id=actor.id, followee_id=user_id, created_at=now))
+            await session.flush()  # a concurrent follow fails here, before the signal
+            await follow_changed.send(session, FollowChange(actor.id, user_id, 1, now))
             effects.publish(
                 f"user:{user_id}",
                 "follow.created",
@@ -531,6 +542,8 @@ class AccountService:
         existing = await follow_repository.get(session, actor.id, user_id)
         if existing is not None:
             await session.delete(existing)
+            await session.flush()
+            await follow_changed.send(session, FollowChange(actor.id, user_id, -1, utcnow()))
         return target
 
     async def is_following(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from cosmostream.signals import Signal
@@ -26,3 +27,17 @@ class ProviderSignIn:
 
 
 signed_in_with_provider: Signal[ProviderSignIn] = Signal("account.signed_in_with_provider")
+
+
+@dataclass(frozen=True)
+class FollowChange:
+    """`follower_id` started (+1) or stopped (-1) following `followee_id`;
+    sent only when the follow really changed."""
+
+    follower_id: uuid.UUID
+    followee_id: uuid.UUID
+    delta: int
+    at: datetime
+
+
+follow_changed: Signal[FollowChange] = Signal("account.follow_changed")

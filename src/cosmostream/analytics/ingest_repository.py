@@ -326,7 +326,8 @@ class IngestRepository:
             )
         r = WatchedRange
         range_day = day_of(session, r.hour)
-        rung = func.coalesce(cast(r.rung, String), literal_column("'unknown'"))
+        # Ranges of an unknown rung (players that do not say) are left out.
+        rung = cast(r.rung, String)
         await session.execute(
             insert(DimensionDay).from_select(
                 columns,
@@ -340,7 +341,11 @@ class IngestRepository:
                     literal(0, Integer),
                     func.sum(r.seconds),
                 )
-                .where(_within(r.hour, start, end), _videos(r.video_id, video_ids))
+                .where(
+                    _within(r.hour, start, end),
+                    _videos(r.video_id, video_ids),
+                    r.rung.is_not(None),
+                )
                 .group_by(r.video_id, r.owner_id, range_day, rung),
             )
         )

@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cosmostream.analytics.ingest_repository import ingest_repository
-from cosmostream.analytics.sessions import BUCKETS, HOUR, coverage_bits, floor_hour
+from cosmostream.analytics.sessions import BUCKETS, HOUR, buckets_of, floor_hour
 from cosmostream.kit.time import utcnow
 from cosmostream.models import RollupMark
 
@@ -87,9 +87,8 @@ async def _rebuild_retention(
         key = (video_id, day)
         counts = totals.setdefault(key, [0] * BUCKETS)
         sessions[key] += count
-        bits = coverage_bits(coverage)
-        for i in range(BUCKETS):
-            if bits >> i & 1:
+        for i, covered in enumerate(buckets_of(coverage)):
+            if covered:
                 counts[i] += count
     rows = [
         {

@@ -100,6 +100,8 @@ class Headline(BaseModel):
     change: float | None
     series: list[Point]
     currency: str | None = None  # revenue only
+    # The previous period's series, bucket by bucket (its own bucket starts).
+    previous_series: list[Point] = []
 
 
 class Overview(BaseModel):
@@ -108,7 +110,9 @@ class Overview(BaseModel):
     scope: Scope
     title: str  # the channel's name, the video's or course's title, or the site's
     period: Period
-    headlines: list[Headline]  # one per Metric, in Metric's order
+    # One per Metric, in Metric's order; revenue only for channels and the
+    # platform (a creator earns it, not a video or a course).
+    headlines: list[Headline]
 
 
 class Marker(BaseModel):

@@ -1,9 +1,10 @@
 """Pure helpers of the measure: retention coverage bits, hour splitting of a
 measured step, and what part of the video a step covered.
 
-Coverage: 100 buckets (hundredths of the video) as 25 hex digits; bucket `i`
-is bit `i` of `int(coverage, 16)` (bucket 0, the video's first hundredth, is
-the least significant bit).
+Coverage: 100 buckets (hundredths of the video) as 25 hex digits, read left
+to right: bucket `i` is bit `99 - i` of `int(coverage, 16)` (bucket 0, the
+video's first hundredth, is the most significant bit; analytics/raw.py reads
+it the same way).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def coverage_hex(bits: int) -> str:
 def buckets_of(coverage: str) -> list[bool]:
     """The 100 buckets of a session's coverage, first hundredth first."""
     bits = coverage_bits(coverage)
-    return [bool(bits >> i & 1) for i in range(BUCKETS)]
+    return [bool(bits >> (BUCKETS - 1 - i) & 1) for i in range(BUCKETS)]
 
 
 def bucket_mask(start: float, end: float, duration: float) -> int:
@@ -48,7 +49,7 @@ def bucket_mask(start: float, end: float, duration: float) -> int:
     last = first
     if end > start:
         last = min(BUCKETS - 1, max(first, math.ceil(end / duration * BUCKETS) - 1))
-    return ((1 << (last - first + 1)) - 1) << first
+    return ((1 << (last - first + 1)) - 1) << (BUCKETS - 1 - last)
 
 
 def covered(start: float, end: float, seconds: float, duration: float) -> tuple[float, float]:

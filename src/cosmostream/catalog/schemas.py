@@ -95,6 +95,14 @@ CHANNEL_SORTS = (VideoSort.NEWEST, VideoSort.MOST_VIEWED)
 
 
 @dataclass(frozen=True)
+class ChannelTotals:
+    """A creator's number of listed videos and the views those videos have."""
+
+    video_count: int
+    total_views: int
+
+
+@dataclass(frozen=True)
 class Channel:
     """A creator's channel: one page of their videos and their totals."""
 

@@ -28,6 +28,7 @@ from cosmostream.catalog.schemas import (
     CategoryStats,
     CategorySummary,
     Channel,
+    ChannelTotals,
     ContinueWatching,
     Discover,
     HomeRows,
@@ -150,6 +151,12 @@ class CatalogService:
         count, views = await catalog_repository.channel_totals(session, owner_id)
         page = VideoPage(videos=videos[:first], sort=sort, has_next=len(videos) > first)
         return Channel(page=page, video_count=count, total_views=views)
+
+    async def channel_totals(self, session: AsyncSession, owner_id: uuid.UUID) -> ChannelTotals:
+        """A channel's number of listed videos and the views they have (the
+        figures of `channel` without a page of videos: its other tabs)."""
+        count, views = await catalog_repository.channel_totals(session, owner_id)
+        return ChannelTotals(video_count=count, total_views=views)
 
     async def trending(self, session: AsyncSession, first: int = DEFAULT_PAGE) -> list[Video]:
         page = await self.list_videos(session, sort=VideoSort.TRENDING, first=first)

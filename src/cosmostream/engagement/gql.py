@@ -445,6 +445,21 @@ class EngagementMutation:
             view_count=result.view_count,
         )
 
+    @strawberry.mutation(
+        description="Count a share of a video (the Share dialog's copy or native share); "
+        "anonymous viewers too. Counted once per viewer and video per hour: true when "
+        "this one counted."
+    )
+    async def record_share(self, info: Info, video_id: strawberry.ID) -> bool:
+        actor = info.context.actor
+        request = info.context.request
+        cookie = request.cookies.get(VIEWER_COOKIE) if request is not None else None
+        viewer = viewer_key(actor, cookie=cookie, client=info.context.client)
+        async with info.context.unit_of_work() as session:
+            return await engagement_service.record_share(
+                session, actor, viewer, require_uuid(video_id, VideoNotFound)
+            )
+
     @strawberry.mutation(description="Remove one video from your watch history.")
     async def remove_from_history(self, info: Info, video_id: strawberry.ID) -> bool:
         actor = info.context.require_actor()

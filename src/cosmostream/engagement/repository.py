@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVarTuple
 
 from sqlalchemy import (
@@ -36,6 +36,7 @@ from cosmostream.models import (
     PlaybackEvent,
     PlaybackState,
     SavedVideo,
+    ThrottleBucket,
     User,
     Video,
     VideoDailyStats,
@@ -538,8 +539,30 @@ class HistoryRepository:
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+class ShareRepository:
+    async def claim(
+        self, session: AsyncSession, key: str, now: datetime, window: timedelta
+    ) -> bool:
+        """True when `key` was not claimed in the last `window` (and claim it now).
+
+        The claims live in `throttle_buckets` (unique key, purged daily with the
+        other buckets). A first claim is an insert that a concurrent one cannot
+        also win; a later one moves the window start forward only if it is
+        over, in one conditional UPDATE, so two requests never both count.
+        """
+        if await insert_ignore(session, ThrottleBucket, key=key, count=1, window_started_at=now):
+            return True
+        result = await session.execute(
+            update(ThrottleBucket)
+            .where(ThrottleBucket.key == key, ThrottleBucket.window_started_at <= now - window)
+            .values(window_started_at=now, count=ThrottleBucket.count + 1)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
 stats_repository = StatsRepository()
 library_repository = LibraryRepository()
 comment_repository = CommentRepository()
 playback_repository = PlaybackRepository()
 history_repository = HistoryRepository()
+share_repository = ShareRepository()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -10,6 +11,7 @@ from urllib.parse import urlencode
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from cosmostream.engagement.signals import DashboardSection
 from cosmostream.kit.pagination import Page
 from cosmostream.kit.text import clean_text
 from cosmostream.models import Comment, User, Video, WatchHistory
@@ -40,6 +42,8 @@ COMPLETED_FRACTION = 0.95
 # stored raw, so a flooding client cannot grow the event table.
 MIN_EVENT_GAP = timedelta(seconds=1)
 VIEWER_COOKIE = "cs_viewer"
+# A viewer's shares of one video count once in this window.
+SHARE_WINDOW = timedelta(hours=1)
 
 
 class PlaybackEventKind(StrEnum):
@@ -122,6 +126,8 @@ class Dashboard:
     saved: list[Video]
     following: list[FollowedCreator]
     activity: list[Activity]
+    # Parts other domains add (`signals.dashboard_sections`): the creator's channel.
+    sections: Sequence[DashboardSection] = ()
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from cosmostream.engagement.repository import (
     history_repository,
     library_repository,
     playback_repository,
+    share_repository,
     stats_repository,
 )
 from cosmostream.engagement.schemas import (
@@ -41,6 +42,7 @@ from cosmostream.engagement.schemas import (
     MIN_EVENT_GAP,
     REPLIES_PER_COMMENT,
     SESSION_GAP,
+    SHARE_WINDOW,
     Activity,
     CommentSort,
     CommentThread,
@@ -58,10 +60,17 @@ from cosmostream.engagement.schemas import (
     view_threshold,
 )
 from cosmostream.engagement.signals import (
+    DashboardSections,
     PlaybackRecord,
     PlaybackStep,
+    VideoAction,
+    comment_posted,
+    dashboard_sections,
     playback_recorded,
     playback_step,
+    video_liked,
+    video_saved,
+    video_shared,
 )
 from cosmostream.errors import NotAuthenticated, PermissionDenied
 from cosmostream.kit.crypto import hash_token, new_token
@@ -175,6 +184,7 @@ class EngagementService:
         actor = require_signed_in(actor)
         video = await video_service.get(session, actor, video_id)
         now = utcnow()
+        delta = 1 if on else -1
         if like:
             changed = await (
                 library_repository.add_like(session, actor.id, video.id, now)
@@ -182,13 +192,15 @@ class EngagementService:
                 else library_repository.remove_like(session, actor.id, video.id)
             )
             if changed:
-                delta = 1 if on else -1
                 await stats_repository.bump_video(session, video.id, likes=delta)
                 await stats_repository.bump_daily(session, video.id, now.date(), likes=delta)
         elif on:
-            await library_repository.add_saved(session, actor.id, video.id, now)
+            changed = await library_repository.add_saved(session, actor.id, video.id, now)
         else:
-            await library_repository.remove_saved(session, actor.id, video.id)
+            changed = await library_repository.remove_saved(session, actor.id, video.id)
+        if changed:
+            action = VideoAction(video.id, video.owner_id, actor.id, delta, now)
+            await (video_liked if like else video_saved).send(session, action)
         fresh = await video_service.get(session, actor, video.id)
         states = await library_repository.viewer_states(session, actor.id, [video.id])
         return VideoEngagement(video=fresh, viewer=states.get(video.id, ViewerState()))
@@ -200,6 +212,28 @@ class EngagementService:
         if actor is None or not video_ids:
             return {}
         return await library_repository.viewer_states(session, actor.id, video_ids)
+
+    # -- shares ----------------------------------------------------------------
+
+    async def record_share(
+        self, session: AsyncSession, actor: Actor | None, viewer: str, video_id: uuid.UUID
+    ) -> bool:
+        """Count a share of a video the viewer may watch (anonymous viewers too,
+        by `viewer_key`): once per viewer and video per `SHARE_WINDOW`, so
+        pressing Copy again does not inflate the creator's figures. True when
+        this one counted."""
+        video = await video_repository.get(session, video_id)
+        if video is None or not can_view(actor, video):
+            raise VideoNotFound()
+        now = utcnow()
+        counted = await share_repository.claim(
+            session, f"share:{video.id}:{viewer}", now, SHARE_WINDOW
+        )
+        if counted:
+            await video_shared.send(
+                session, VideoAction(video.id, video.owner_id, actor.id if actor else None, 1, now)
+            )
+        return counted
 
     # -- comments --------------------------------------------------------------
 
@@ -238,6 +272,7 @@ class EngagementService:
             await comment_repository.change_reply_count(session, parent.id, 1)
         await stats_repository.bump_video(session, video.id, comments=1)
         await stats_repository.bump_daily(session, video.id, now.date(), comments=1)
+        await comment_posted.send(session, VideoAction(video.id, video.owner_id, actor.id, 1, now))
         found = await comment_repository.get_with_author(session, comment.id)
         assert found is not None
         return PostedComment(comment=found, video_owner_id=video.owner_id)
@@ -285,6 +320,7 @@ class EngagementService:
         if not can_delete_comment(actor, comment, video.owner_id):
             raise PermissionDenied("You can only delete your own comments.")
         now = utcnow()
+        author_id = comment.author_id
         placeholder = comment.parent_id is None and comment.reply_count > 0
         if placeholder:
             comment.deleted_at = now
@@ -300,6 +336,9 @@ class EngagementService:
                     await session.delete(parent)
         await stats_repository.bump_video(session, video.id, comments=-1)
         await stats_repository.bump_daily(session, video.id, now.date(), comments=-1)
+        await comment_posted.send(
+            session, VideoAction(video.id, video.owner_id, author_id, -1, now)
+        )
         await session.flush()
         return DeletedComment(video_id=video.id, placeholder=placeholder)
 
@@ -659,11 +698,14 @@ class EngagementService:
         activity += [Activity("save", at, v) for at, v in saves]
         activity += [Activity("comment", c.created_at, v, c) for c, v in comments]
         activity.sort(key=lambda a: a.at, reverse=True)
+        extra = DashboardSections(actor)
+        await dashboard_sections.send(session, extra)
         return Dashboard(
             continue_watching=watching.items,
             saved=saved.items,
             following=following.items,
             activity=activity[:ACTIVITY_ITEMS],
+            sections=tuple(extra.sections),
         )
 
     async def watch_state(

@@ -6,9 +6,11 @@ See `cosmostream.signals`.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
+from cosmostream.account.schemas import Actor
 from cosmostream.signals import Signal
 
 
@@ -33,6 +35,48 @@ class PlaybackStep:
 
 
 playback_step: Signal[PlaybackStep] = Signal("engagement.playback_step")
+
+
+@dataclass(frozen=True)
+class VideoAction:
+    """A viewer's action on a video that changed something: `delta` is +1, or
+    -1 when it was undone (an unlike, an unsave, a deleted comment). Sent only
+    when the state really changed: liking twice is one like. `user_id` is None
+    for an anonymous share."""
+
+    video_id: uuid.UUID
+    owner_id: uuid.UUID
+    user_id: uuid.UUID | None
+    delta: int
+    at: datetime
+
+
+video_liked: Signal[VideoAction] = Signal("engagement.video_liked")
+video_saved: Signal[VideoAction] = Signal("engagement.video_saved")
+comment_posted: Signal[VideoAction] = Signal("engagement.comment_posted")
+video_shared: Signal[VideoAction] = Signal("engagement.video_shared")
+
+
+@dataclass(frozen=True)
+class DashboardSection:
+    """A part another domain adds to the viewer's dashboard: the template that
+    renders it (included with `section` = this object) and what it shows."""
+
+    template: str
+    context: Mapping[str, object]
+
+
+@dataclass(frozen=True)
+class DashboardSections:
+    """Sent while the dashboard is read, with the read session: receivers add
+    their sections (shown above the viewer's library, in domain order) for
+    `actor`, after deciding themselves whether the actor gets one."""
+
+    actor: Actor
+    sections: list[DashboardSection] = field(default_factory=list)
+
+
+dashboard_sections: Signal[DashboardSections] = Signal("engagement.dashboard_sections")
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,18 @@ from cosmostream.errors import AppError
 # Lists without a page-size argument: the most items they hold (documented on
 # the field where it is not obvious from its domain).
 LIST_SIZES: Mapping[str, int] = {
+    # Analytics: 12 metrics; series of at most 120 buckets (hours ≤ 2 days,
+    # days ≤ 90, weeks ≤ 2 years, months: ten years of lifetime); 7 breakdowns
+    # of known keys or a top 10; 100 retention points; 48 realtime hours.
+    "Analytics.breakdowns": 7,
+    "AnalyticsBreakdown.rows": 20,
+    "AnalyticsOverview.headlines": 12,
+    "AnalyticsHeadline.series": 120,
+    "AnalyticsHeadline.previousSeries": 120,
+    "AnalyticsRetention.points": 100,
+    "AnalyticsRetention.typical": 100,
+    "AnalyticsRetention.markers": 50,
+    "AnalyticsRealtime.hours": 48,
     "Comment.replies": 50,
     "CourseModule.lessons": 50,
     "MyLearning.completed": 50,  # course_service.my_learning's limit, shared

@@ -137,6 +137,10 @@ class Me(User):
     def email(self) -> str:
         return self.model.email
 
+    @strawberry.field(description="The IANA time zone the creator studio uses (default UTC).")
+    def time_zone(self) -> str:
+        return self.model.time_zone
+
     @strawberry.field
     def email_verified(self) -> bool:
         return self.model.email_verified_at is not None

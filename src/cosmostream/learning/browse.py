@@ -84,6 +84,15 @@ class PathPage:
 
 
 @dataclass(frozen=True)
+class CreatorLearning:
+    """What one creator teaches, for their channel page: published paths and a
+    page of published courses, newest first."""
+
+    paths: list[PathCard]
+    courses: Page[CourseCard]
+
+
+@dataclass(frozen=True)
 class CertificateView:
     code: str
     issued_at: datetime
@@ -137,6 +146,28 @@ class BrowseService:
                 session, actor.id, [card.course.id for card in mine.completed]
             )
         return LearnPage(filters, topics, topic, paths, courses, mine, certificates)
+
+    async def creator(
+        self,
+        session: AsyncSession,
+        actor: Actor | None,
+        user_id: uuid.UUID,
+        *,
+        after: str | None = None,
+    ) -> CreatorLearning:
+        """A creator's published paths (on the first page) and courses, like `/learn`
+        lists them: drafts stay off, for their author too. Five queries."""
+        courses = await course_service.browse(
+            session, actor, first=PAGE_SIZE, after=after, instructor_id=user_id
+        )
+        paths: list[PathCard] = []
+        if after is None:
+            found = await repo.paths(
+                session, category_id=None, level=None, words=[], limit=50, author_id=user_id
+            )
+            counts = await repo.path_course_counts(session, [p.id for p in found])
+            paths = [PathCard(p, counts.get(p.id, 0)) for p in found]
+        return CreatorLearning(paths=paths, courses=courses)
 
     async def course(self, session: AsyncSession, actor: Actor | None, slug: str) -> CoursePage:
         """A course for the viewer, with its forum and the viewer's certificate."""

@@ -40,6 +40,7 @@ class BrowseRepository:
         level: Level | None,
         words: list[str],
         limit: int,
+        author_id: uuid.UUID | None = None,
     ) -> list[LearningPath]:
         """Published paths, newest first, by level, words in the title or description,
         and topic (a path with a published course of that topic).
@@ -53,6 +54,8 @@ class BrowseRepository:
         )
         if level is not None:
             query = query.where(LearningPath.level == level)
+        if author_id is not None:  # one author's paths (a channel page), in that range
+            query = query.where(LearningPath.author_id == author_id)
         for word in words:
             pattern = _like(word)
             query = query.where(

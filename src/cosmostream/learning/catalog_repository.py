@@ -35,6 +35,7 @@ class CourseCatalogRepository:
         after: tuple[datetime, uuid.UUID] | None,
         limit: int,
         premium: bool | None = None,
+        instructor_id: uuid.UUID | None = None,
     ) -> list[Course]:
         """Published courses, newest first, keyset-paginated on (published_at, id).
 
@@ -48,6 +49,9 @@ class CourseCatalogRepository:
             query = query.where(Course.category_id == category_id)
         if level is not None:
             query = query.where(Course.level == level)
+        if instructor_id is not None:
+            # One teacher's courses (a channel page): ix_courses_instructor.
+            query = query.where(Course.instructor_id == instructor_id)
         if premium is not None:
             # Filters rows of the same index range: free or premium is about half of them.
             query = query.where(Course.premium.is_(premium))

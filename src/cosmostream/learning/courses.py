@@ -152,9 +152,10 @@ class CourseService:
         first: int = 20,
         after: str | None = None,
         premium: bool | None = None,
+        instructor_id: uuid.UUID | None = None,
     ) -> Page[CourseCard]:
-        """Published courses, newest first, by topic, level, words and free (`premium`
-        False) or premium (True)."""
+        """Published courses, newest first, by topic, level, words, free (`premium`
+        False) or premium (True) and teacher (`instructor_id`, for channel pages)."""
         first = page_size(first, MAX_PAGE)
         position = decode_after(after, SORT, datetime)
         category_id = None
@@ -176,6 +177,7 @@ class CourseService:
             after=position,
             limit=first + 1,
             premium=premium,
+            instructor_id=instructor_id,
         )
         cards = await self._cards(session, actor, courses[:first])
         cursors = [encode_cursor(SORT, c.course.published_at, c.course.id) for c in cards]

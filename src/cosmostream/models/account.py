@@ -36,6 +36,8 @@ class User(IdMixin, TimestampMixin, Base):
     onboarded_at: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
     history_paused: Mapped[bool] = mapped_column(default=False)
+    # IANA name (zoneinfo): the creator studio's days and hours are in it.
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
 
     favourite_categories: Mapped[list[Category]] = relationship(
         secondary="user_favourite_categories", lazy="raise", order_by="Category.position"
