@@ -333,6 +333,36 @@ def user_set_role(
     asyncio.run(run())
 
 
+@app.command("analytics-rollup")
+def analytics_rollup(
+    full: Annotated[
+        bool,
+        typer.Option("--rebuild", help="Rebuild every roll-up from the raw rows (idempotent)."),
+    ] = False,
+) -> None:
+    """Roll up the analytics raw rows that changed since the last run (what the
+    worker does every minute), or all of them with --rebuild."""
+    from cosmostream.analytics import rollup
+    from cosmostream.db import Database
+
+    settings = _settings_or_exit()
+
+    async def run() -> None:
+        db = Database.from_settings(settings, pooled=False)
+        try:
+            async with db.unit_of_work() as session:
+                if full:
+                    await rollup.rebuild(session)
+                    typer.echo("analytics roll-ups rebuilt")
+                else:
+                    hours = await rollup.catch_up(session)
+                    typer.echo(f"analytics roll-ups caught up ({hours} video hours)")
+        finally:
+            await db.dispose()
+
+    asyncio.run(run())
+
+
 @app.command("export-schema")
 def export_schema() -> None:
     """Print the GraphQL schema (SDL); `schema.graphql` is this output, committed."""

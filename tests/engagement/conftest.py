@@ -50,6 +50,10 @@ def error_code(body: Any) -> str | None:
 
 @pytest.fixture
 async def cast(db: Database, client: httpx.AsyncClient) -> Cast:
+    return await make_cast(db, client)
+
+
+async def make_cast(db: Database, client: httpx.AsyncClient) -> Cast:
     users = {
         "owner": await make_user(db, role=Role.CREATOR, name="Vera Nebula"),
         "viewer": await make_user(db, name="Ada Viewer"),

@@ -96,56 +96,71 @@ async def raw_events(db: Database, video_id: uuid.UUID) -> list[PlaybackEvent]:
         )
 
 
-async def test_a_view_counts_after_ten_seconds_of_playing(cast: Cast) -> None:
-    video = cast.public  # 120 s: 30 % would be 36 s, so the 10 s rule applies
+async def test_a_view_counts_after_thirty_seconds_of_playing(cast: Cast) -> None:
+    video = cast.public  # 120 s: not a short video, so the 30 s rule applies
     first = await play(cast.db, video, START, 0, when=0)
     assert first == PlaybackResult(
         recorded=True, counted_view=False, watched_seconds=0.0, view_count=0
     )
-    nine = await play(cast.db, video, HEARTBEAT, 9, when=9)
+    for second in (10, 20):
+        assert not (await play(cast.db, video, HEARTBEAT, second, when=second)).counted_view
+    nine = await play(cast.db, video, HEARTBEAT, 29, when=29)
     assert not nine.counted_view
     assert 9 <= nine.watched_seconds < 9.5
-    ten = await play(cast.db, video, HEARTBEAT, 10.5, when=10.5)
-    assert ten.counted_view and ten.view_count == 1
+    thirty = await play(cast.db, video, HEARTBEAT, 30.5, when=30.5)
+    assert thirty.counted_view and thirty.view_count == 1
     row = await video_row(cast.db, video.id)
     assert row.view_count == 1
-    assert 10.5 <= row.watch_seconds < 11.5
+    assert 30.5 <= row.watch_seconds < 31.5
     stats = await daily(cast.db, video.id)
-    assert stats is not None and stats.views == 1 and 10.5 <= stats.watch_seconds < 11.5
+    assert stats is not None and stats.views == 1 and 30.5 <= stats.watch_seconds < 31.5
     events = await raw_events(cast.db, video.id)
-    assert [e.event for e in events] == ["start", "heartbeat", "heartbeat"]
-    assert [e.viewer_key for e in events] == ["c:test-viewer"] * 3
+    assert [e.event for e in events] == ["start"] + ["heartbeat"] * 4
+    assert [e.viewer_key for e in events] == ["c:test-viewer"] * 5
 
 
-async def test_a_short_video_counts_at_thirty_percent(cast: Cast) -> None:
+async def test_a_short_video_counts_at_half_its_duration(cast: Cast) -> None:
     short = await make_video(cast.db, cast.owner, title="Meteor in 20 s", duration=20.0)
     await play(cast.db, short, START, 0, when=0)
-    early = await play(cast.db, short, HEARTBEAT, 5, when=5)
+    early = await play(cast.db, short, HEARTBEAT, 9, when=9)
     assert not early.counted_view
-    enough = await play(cast.db, short, HEARTBEAT, 6.5, when=6.5)  # 30 % of 20 s = 6 s
+    enough = await play(cast.db, short, HEARTBEAT, 10.5, when=10.5)  # half of 20 s = 10 s
     assert enough.counted_view and enough.view_count == 1
 
 
-async def test_at_most_one_view_per_viewer_and_video_per_hour(cast: Cast) -> None:
+async def test_one_view_per_viewer_session(cast: Cast) -> None:
     video = cast.public
     await play(cast.db, video, START, 0, when=0)
-    assert (await play(cast.db, video, HEARTBEAT, 10, when=10.5)).counted_view
-    for second in (20, 30, 40, 50, 60):
+    for second in (10, 20):
+        await play(cast.db, video, HEARTBEAT, second, when=second)
+    assert (await play(cast.db, video, HEARTBEAT, 30, when=30.5)).counted_view
+    for second in (40, 50, 60, 70):
         result = await play(cast.db, video, HEARTBEAT, second, when=second + 0.5)
         assert not result.counted_view
     # Another viewer counts on their own.
     await play(cast.db, video, START, 0, when=61, viewer="c:someone-else")
+    for second in (10, 20):
+        await play(cast.db, video, HEARTBEAT, second, when=61 + second, viewer="c:someone-else")
     assert (
-        await play(cast.db, video, HEARTBEAT, 11, when=72, viewer="c:someone-else")
+        await play(cast.db, video, HEARTBEAT, 31, when=92, viewer="c:someone-else")
     ).counted_view
 
-    # An hour after the first view, fresh watching counts again; the time
-    # watched inside the hour did not carry over.
-    hour = 3600.0
-    await play(cast.db, video, START, 0, when=hour + 1)
-    again = await play(cast.db, video, HEARTBEAT, 5, when=hour + 6)
+    # A reload 20 min later carries the session on: no second view.
+    reload = 20 * 60.0
+    await play(cast.db, video, START, 0, when=reload)
+    for second in (10, 20, 31):
+        assert not (
+            await play(cast.db, video, HEARTBEAT, second, when=reload + second)
+        ).counted_view
+    # After 30 min without events, a new session counts again; the time
+    # watched in the last one does not carry over.
+    later = reload + 31 + 30 * 60.0
+    await play(cast.db, video, START, 0, when=later)
+    again = await play(cast.db, video, HEARTBEAT, 10, when=later + 10)
     assert not again.counted_view
-    again = await play(cast.db, video, HEARTBEAT, 11, when=hour + 12)
+    for second in (20, 29):
+        assert not (await play(cast.db, video, HEARTBEAT, second, when=later + second)).counted_view
+    again = await play(cast.db, video, HEARTBEAT, 31, when=later + 31)
     assert again.counted_view and again.view_count == 3
     assert (await video_row(cast.db, video.id)).view_count == 3
 
@@ -184,7 +199,8 @@ async def test_pause_seek_and_end_stop_the_clock(cast: Cast) -> None:
     # Seeking stopped the clock until the player says it plays again.
     assert (await play(cast.db, video, HEARTBEAT, 91, when=70)).watched_seconds == 0
     ended = await play(cast.db, video, END, 120, when=73)
-    assert 3 <= ended.watched_seconds < 3.5 and ended.counted_view  # 4 + 3 + 3 = 10
+    # 4 + 3 + 3 = 10 s: short of the 30 s of a view.
+    assert 3 <= ended.watched_seconds < 3.5 and not ended.counted_view
     assert (await play(cast.db, video, HEARTBEAT, 120, when=90)).watched_seconds == 0
 
 
@@ -228,8 +244,11 @@ async def test_paused_history_records_nothing_but_views_still_count(cast: Cast) 
     video = {"id": str(cast.public.id)}
     with at(0):
         await cast.gql("viewer", RECORD, {**video, "position": 0, "event": "START"})
-    with at(11):
-        result = await cast.gql("viewer", RECORD, {**video, "position": 11, "event": "HEARTBEAT"})
+    for second in (10, 20, 31):
+        with at(second):
+            result = await cast.gql(
+                "viewer", RECORD, {**video, "position": second, "event": "HEARTBEAT"}
+            )
     assert result["data"]["recordPlayback"]["countedView"] is True
     async with cast.db.read() as session:
         assert await session.scalar(select(func.count()).select_from(WatchHistory)) == 0
@@ -237,10 +256,10 @@ async def test_paused_history_records_nothing_but_views_still_count(cast: Cast) 
     assert me["data"]["me"] == {"historyPaused": True, "history": {"nodes": []}}
 
     await cast.gql("viewer", set_paused, {"p": False})
-    with at(20):
-        await cast.gql("viewer", RECORD, {**video, "position": 20, "event": "PAUSE"})
+    with at(40):
+        await cast.gql("viewer", RECORD, {**video, "position": 40, "event": "PAUSE"})
     me = await cast.gql("viewer", "{ me { historyPaused history { nodes { position } } } }")
-    assert me["data"]["me"] == {"historyPaused": False, "history": {"nodes": [{"position": 20.0}]}}
+    assert me["data"]["me"] == {"historyPaused": False, "history": {"nodes": [{"position": 40.0}]}}
 
 
 async def test_anonymous_viewers_are_told_apart_by_their_cookie(cast: Cast) -> None:
@@ -252,19 +271,20 @@ async def test_anonymous_viewers_are_told_apart_by_their_cookie(cast: Cast) -> N
             cast.client.cookies.set("cs_viewer", cookie)
         with at(offset):
             await cast.gql("anonymous", RECORD, {**video, "position": 0, "event": "START"})
-        with at(offset + 11):
-            body = await cast.gql(
-                "anonymous", RECORD, {**video, "position": 11, "event": "HEARTBEAT"}
-            )
+        for second in (10, 20, 31):
+            with at(offset + second):
+                body = await cast.gql(
+                    "anonymous", RECORD, {**video, "position": second, "event": "HEARTBEAT"}
+                )
         return body["data"]["recordPlayback"]
 
     first = "a" * 22
     assert (await watch(first, 0))["countedView"] is True
-    assert (await watch(first, 20))["countedView"] is False  # the same browser, same hour
-    assert (await watch("b" * 22, 40))["countedView"] is True
+    assert (await watch(first, 40))["countedView"] is False  # the same browser, same session
+    assert (await watch("b" * 22, 80))["countedView"] is True
     # Without a cookie the viewer is the IP address and user agent.
-    assert (await watch(None, 60))["countedView"] is True
-    assert (await watch(None, 80))["countedView"] is False
+    assert (await watch(None, 120))["countedView"] is True
+    assert (await watch(None, 160))["countedView"] is False
     assert (await video_row(cast.db, cast.public.id)).view_count == 3
     async with cast.db.read() as session:
         keys = set(await session.scalars(select(PlaybackEvent.viewer_key)))

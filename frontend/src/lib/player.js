@@ -761,7 +761,15 @@ export function initPlayer(root, { resume: resumes = true, track = true, onView,
     if (document.visibilityState === "hidden") savePosition();
   });
 
-  if (track) trackPlayback(video, videoId, { onView });
+  // The quality rung playing, for the creator's "quality levels played": the
+  // hls.js level being shown, or the decoded height where the browser plays HLS.
+  function rung() {
+    const level = hls && hls.currentLevel >= 0 ? hls.levels[hls.currentLevel] : null;
+    if (level && level.height) return level.height;
+    return video.videoHeight || null;
+  }
+
+  if (track) trackPlayback(video, videoId, { onView, rung });
 
   reflectRate();
   updateTime();

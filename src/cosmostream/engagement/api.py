@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from pydantic import ValidationError
 from starlette.responses import Response
 
-from cosmostream.engagement.schemas import VIEWER_COOKIE, PlaybackBeacon
+from cosmostream.engagement.schemas import VIEWER_COOKIE, PlaybackBeacon, playback_context
 from cosmostream.engagement.service import engagement_service, viewer_key
 from cosmostream.errors import PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 from cosmostream.kit.text import refuse_bad_text
@@ -17,7 +17,7 @@ from cosmostream.web.deps import client_info, database
 
 router = APIRouter()
 
-MAX_BEACON_BYTES = 2048
+MAX_BEACON_BYTES = 4096  # room for a referrer URL of 2,048 characters
 
 
 @router.post("/api/playback", status_code=204)
@@ -52,6 +52,18 @@ async def playback_beacon(request: Request) -> Response:
     viewer = viewer_key(actor, cookie=request.cookies.get(VIEWER_COOKIE), client=client)
     async with database(request).unit_of_work() as session:
         await engagement_service.record_playback(
-            session, actor, viewer, beacon.video_id, beacon.position, beacon.event
+            session,
+            actor,
+            viewer,
+            beacon.video_id,
+            beacon.position,
+            beacon.event,
+            playback_context(
+                referrer=beacon.referrer,
+                src=beacon.src,
+                rung=beacon.rung,
+                at=beacon.at,
+                user_agent=client.user_agent,
+            ),
         )
     return Response(status_code=204)

@@ -19,6 +19,7 @@ from cosmostream.engagement.schemas import (
     CommentThread,
     HistoryItem,
     PlaybackEventKind,
+    playback_context,
 )
 from cosmostream.engagement.schemas import CommentSort as CommentSortModel
 from cosmostream.engagement.schemas import FollowedCreator as FollowedCreatorModel
@@ -44,6 +45,24 @@ class PlaybackEventGql(Enum):
     PAUSE = "pause"
     SEEK = "seek"
     END = "end"
+
+
+@strawberry.input(description="What the player knows about a playback event besides its position.")
+class PlaybackContextInput:
+    referrer: str | None = strawberry.field(
+        default=None, description="The watch page's document.referrer (on START)."
+    )
+    src: str | None = strawberry.field(
+        default=None, description="The watch page URL's `src` parameter (on START)."
+    )
+    rung: int | None = strawberry.field(
+        default=None, description="The height of the quality level being played."
+    )
+    at: datetime | None = strawberry.field(
+        default=None,
+        description="When the event happened, for events queued while offline "
+        "(clamped to the previous event and now; older than 24 h counts as now).",
+    )
 
 
 @strawberry.enum
@@ -390,12 +409,19 @@ class EngagementMutation:
         "counts views; see the API documentation for the rules."
     )
     async def record_playback(
-        self, info: Info, video_id: strawberry.ID, position: float, event: PlaybackEventGql
+        self,
+        info: Info,
+        video_id: strawberry.ID,
+        position: float,
+        event: PlaybackEventGql,
+        context: PlaybackContextInput | None = None,
     ) -> PlaybackResult:
         actor = info.context.actor
         request = info.context.request
         cookie = request.cookies.get(VIEWER_COOKIE) if request is not None else None
-        viewer = viewer_key(actor, cookie=cookie, client=info.context.client)
+        client = info.context.client
+        viewer = viewer_key(actor, cookie=cookie, client=client)
+        given = context or PlaybackContextInput()
         async with info.context.unit_of_work() as session:
             result = await engagement_service.record_playback(
                 session,
@@ -404,6 +430,13 @@ class EngagementMutation:
                 require_uuid(video_id, VideoNotFound),
                 position,
                 PlaybackEventKind(event.value),
+                playback_context(
+                    referrer=given.referrer,
+                    src=given.src,
+                    rung=given.rung,
+                    at=given.at,
+                    user_agent=client.user_agent,
+                ),
             )
         return PlaybackResult(
             recorded=result.recorded,

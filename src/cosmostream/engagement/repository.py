@@ -424,7 +424,21 @@ class PlaybackRepository:
     async def lock_state(
         self, session: AsyncSession, video_id: uuid.UUID, viewer_key: str, now: datetime
     ) -> tuple[PlaybackState, bool]:
-        """The viewer's state for the video, locked for this transaction; True when new."""
+        """The viewer's state for the video, locked for this transaction; True when new.
+
+        Read first: on the heartbeat path the state almost always exists, and
+        one statement is all it costs. A first event inserts (concurrent
+        first events agree on one row) and reads again.
+        """
+        query = (
+            select(PlaybackState)
+            .where(PlaybackState.video_id == video_id, PlaybackState.viewer_key == viewer_key)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        state = await session.scalar(query)
+        if state is not None:
+            return state, False
         created = await insert_ignore(
             session,
             PlaybackState,
@@ -435,12 +449,7 @@ class PlaybackRepository:
             playing=False,
             pending_seconds=0.0,
         )
-        state = await session.scalar(
-            select(PlaybackState)
-            .where(PlaybackState.video_id == video_id, PlaybackState.viewer_key == viewer_key)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
+        state = await session.scalar(query)
         assert state is not None
         return state, created
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from urllib.parse import urlencode
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -26,9 +27,16 @@ HEARTBEAT_SECONDS = 10.0
 # The most watch time one event can add: a heartbeat and a half, so a late
 # heartbeat still counts fully while a silent client earns nothing more.
 MAX_CREDIT_SECONDS = HEARTBEAT_SECONDS * 1.5
-VIEW_SECONDS = 10.0
-VIEW_FRACTION = 0.3
-VIEW_WINDOW = timedelta(hours=1)
+# A view counts once per viewer session (events less than SESSION_GAP apart)
+# when its measured watch time reaches VIEW_SECONDS, or VIEW_FRACTION of a
+# video shorter than SHORT_VIDEO_SECONDS (docs/analytics.md, "Counting rules").
+VIEW_SECONDS = 30.0
+VIEW_FRACTION = 0.5
+SHORT_VIDEO_SECONDS = 60.0
+SESSION_GAP = timedelta(minutes=30)
+# A queued event's `at` older than this is taken as "now".
+LATE_EVENT_LIMIT = timedelta(hours=24)
+MAX_URL_LENGTH = 2048
 COMPLETED_FRACTION = 0.95
 # Events closer together than this are applied to the playback state but not
 # stored raw, so a flooding client cannot grow the event table.
@@ -162,6 +170,47 @@ class PostedComment:
     video_owner_id: uuid.UUID
 
 
+@dataclass(frozen=True)
+class PlaybackContext:
+    """What the player tells about an event besides position and kind (all optional):
+    the watch page's `document.referrer` and URL (START only), the quality rung
+    being played (its height), and `at`, when a queued event really happened."""
+
+    referrer: str | None = None
+    page_url: str | None = None
+    rung: int | None = None
+    at: datetime | None = None
+    user_agent: str = ""
+
+
+def playback_context(
+    *,
+    referrer: str | None,
+    src: str | None,
+    rung: int | None,
+    at: datetime | None,
+    user_agent: str,
+) -> PlaybackContext:
+    """The context a transport received, trimmed: over-long text is dropped, a rung
+    outside 1..10,000 is unknown. `src` (the watch URL's `?src=`) becomes the
+    page URL's query, where analytics/sources.py reads it."""
+    src = (src or "").strip()[:64]
+    return PlaybackContext(
+        referrer=referrer if referrer and len(referrer) <= MAX_URL_LENGTH else None,
+        page_url=f"?{urlencode({'src': src})}" if src else None,
+        rung=rung if rung is not None and 0 < rung <= 10_000 else None,
+        at=at,
+        user_agent=user_agent[:512],
+    )
+
+
+def view_threshold(duration: float) -> float:
+    """Seconds of watching that make a session's view: 30 s, or half of a short video."""
+    if 0 < duration < SHORT_VIDEO_SECONDS:
+        return VIEW_FRACTION * duration
+    return VIEW_SECONDS
+
+
 class PlaybackBeacon(BaseModel):
     """The body of `POST /api/playback` (sent by `navigator.sendBeacon` as text/plain JSON)."""
 
@@ -172,6 +221,11 @@ class PlaybackBeacon(BaseModel):
     event: PlaybackEventKind
     # Missing is a CSRF failure (403), not a malformed event.
     csrf: str = Field(default="", max_length=256)
+    # The optional context of `recordPlayback` (see PlaybackContext).
+    referrer: str | None = Field(default=None, max_length=MAX_URL_LENGTH)
+    src: str | None = Field(default=None, max_length=64)
+    rung: int | None = Field(default=None, ge=0, le=10_000)
+    at: datetime | None = None
 
     @field_validator("event", mode="before")
     @classmethod

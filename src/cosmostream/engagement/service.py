@@ -16,7 +16,7 @@ import math
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -36,20 +36,20 @@ from cosmostream.engagement.repository import (
 from cosmostream.engagement.schemas import (
     COMPLETED_FRACTION,
     DEFAULT_PAGE,
+    LATE_EVENT_LIMIT,
     MAX_CREDIT_SECONDS,
     MAX_PAGE,
     MIN_EVENT_GAP,
     REPLIES_PER_COMMENT,
+    SESSION_GAP,
     SHARE_WINDOW,
-    VIEW_FRACTION,
-    VIEW_SECONDS,
-    VIEW_WINDOW,
     Activity,
     CommentSort,
     CommentThread,
     Dashboard,
     FollowedCreator,
     HistoryItem,
+    PlaybackContext,
     PlaybackEventKind,
     PlaybackResult,
     PostedComment,
@@ -57,13 +57,16 @@ from cosmostream.engagement.schemas import (
     ViewerState,
     WatchState,
     clean_comment_body,
+    view_threshold,
 )
 from cosmostream.engagement.signals import (
     DashboardSections,
+    PlaybackRecord,
     PlaybackStep,
     VideoAction,
     comment_posted,
     dashboard_sections,
+    playback_recorded,
     playback_step,
     video_liked,
     video_saved,
@@ -71,8 +74,9 @@ from cosmostream.engagement.signals import (
 )
 from cosmostream.errors import NotAuthenticated, PermissionDenied
 from cosmostream.kit.crypto import hash_token, new_token
+from cosmostream.kit.ids import uuid7
 from cosmostream.kit.pagination import Page, decode_after, encode_cursor, page_size
-from cosmostream.kit.time import utcnow
+from cosmostream.kit.time import aware, utcnow
 from cosmostream.models import Comment, PlaybackEvent, User, Video
 from cosmostream.moderation.schemas import ReportSubject
 from cosmostream.moderation.service import moderation_service
@@ -107,6 +111,18 @@ def viewer_key(actor: Actor | None, *, cookie: str | None, client: ClientInfo) -
     secret = get_settings().secret_key
     mac = hmac.new(secret.encode(), f"{client.ip}\n{client.user_agent}".encode(), "sha256")
     return "h:" + mac.hexdigest()[:40]
+
+
+def _event_time(at: datetime | None, previous: datetime, now: datetime) -> datetime:
+    """When an event happened: the client's `at` for a queued event, clamped to
+    [previous event, now]; `at` older than LATE_EVENT_LIMIT counts as now."""
+    if at is None:
+        return now
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    if at < now - LATE_EVENT_LIMIT:
+        return now
+    return max(aware(previous), min(at, now))
 
 
 def new_viewer_cookie() -> str:
@@ -418,30 +434,54 @@ class EngagementService:
         video_id: uuid.UUID,
         position: float,
         event: PlaybackEventKind,
+        context: PlaybackContext | None = None,
     ) -> PlaybackResult:
         """Record a player event and measure watch time on the server.
 
         Watch time is the time since the viewer's previous event while the
         player was playing (after START or HEARTBEAT), capped at one and a half
         heartbeat intervals: a client cannot claim more than real time, and
-        SEEK, PAUSE and END stop the clock. A view counts once that time
-        reaches 10 s or 30 % of the video, at most once per viewer and video
-        per hour. Signed-in viewers' history keeps their position unless they
-        paused it. Events less than a second apart change the state but are
-        not stored raw, so a flood cannot grow the event table.
+        SEEK, PAUSE and END stop the clock. Events less than 30 min apart make
+        one viewer session (a reload carries it on); its view counts once, when
+        its watch time reaches 30 s, or half of a video shorter than a minute.
+
+        An event queued offline carries `context.at`, when it happened: it is
+        taken clamped between the previous event and now (older than 24 h:
+        now), and the time is measured between event times, so late watching
+        lands when it happened and never adds up to more than real time.
+
+        Signed-in viewers' history keeps their position unless they paused it.
+        Events less than a second apart change the state but are not stored
+        raw, so a flood cannot grow the event table.
         """
+        context = context or PlaybackContext()
         video = await video_repository.get(session, video_id)
         if video is None or not can_view(actor, video):
             raise VideoNotFound()
         now = utcnow()
         duration = video.duration_seconds or 0.0
-        at = position if math.isfinite(position) else 0.0
-        at = max(0.0, min(at, duration) if duration else at)
+        pos = position if math.isfinite(position) else 0.0
+        pos = max(0.0, min(pos, duration) if duration else pos)
 
         state, created = await playback_repository.lock_state(session, video.id, viewer, now)
-        since = (now - state.last_event_at).total_seconds()
+        previous = state.last_event_at if not created else now - LATE_EVENT_LIMIT
+        when = _event_time(context.at, previous, now)
+        since = 0.0 if created else max(0.0, (when - state.last_event_at).total_seconds())
         frequent = not created and since < MIN_EVENT_GAP.total_seconds()
-        watched = max(0.0, min(since, MAX_CREDIT_SECONDS)) if state.playing else 0.0
+        new_session = (
+            created
+            or state.session_id is None
+            or state.session_started_at is None
+            or since >= SESSION_GAP.total_seconds()
+        )
+        playing = not created and not new_session and state.playing
+        elapsed = min(since, MAX_CREDIT_SECONDS)
+        watched = elapsed if playing else 0.0
+        from_position = pos if created else state.last_position
+        if new_session:
+            state.session_id = uuid7()
+            state.session_started_at = when
+            state.pending_seconds = 0.0
         if actor is not None:
             await playback_step.send(
                 session,
@@ -450,37 +490,60 @@ class EngagementService:
                     video_id=video.id,
                     duration=duration,
                     from_position=0.0 if created else state.last_position,
-                    to_position=at,
-                    elapsed_seconds=0.0 if created else max(0.0, min(since, MAX_CREDIT_SECONDS)),
+                    to_position=pos,
+                    elapsed_seconds=0.0 if created else elapsed,
                     playing=not created and state.playing,
-                    at=now,
+                    at=when,
                 ),
             )
-        state.last_event_at = now
-        state.last_position = at
+        state.last_event_at = when
+        state.last_position = pos
         state.playing = event.plays
         state.pending_seconds += watched
 
-        counted = False
-        threshold = min(VIEW_SECONDS, VIEW_FRACTION * duration) if duration else VIEW_SECONDS
-        if state.pending_seconds >= threshold:
-            last = state.last_view_at
-            counted = last is None or now - last >= VIEW_WINDOW
-            if counted:
-                state.last_view_at = now
-            # Time watched inside the hour does not carry over to the next view.
-            state.pending_seconds = 0.0
+        assert state.session_started_at is not None
+        viewed = state.last_view_at is not None and state.last_view_at >= state.session_started_at
+        counted = not viewed and state.pending_seconds >= view_threshold(duration)
+        if counted:
+            state.last_view_at = when
 
         if watched or counted:
             counts = await stats_repository.bump_video(
                 session, video.id, views=int(counted), watch_seconds=watched
             )
             await stats_repository.bump_daily(
-                session, video.id, now.date(), views=int(counted), watch_seconds=watched
+                session, video.id, when.date(), views=int(counted), watch_seconds=watched
             )
             view_count = counts.view_count
         else:
             view_count = video.view_count
+
+        assert state.session_id is not None
+        await playback_recorded.send(
+            session,
+            PlaybackRecord(
+                video_id=video.id,
+                owner_id=video.owner_id,
+                user_id=actor.id if actor else None,
+                viewer_key=viewer,
+                session_id=state.session_id,
+                new_session=new_session,
+                at=when,
+                t0=when - timedelta(seconds=since),
+                t1=when - timedelta(seconds=since - watched),
+                from_position=from_position,
+                to_position=pos,
+                seconds=watched,
+                playing=playing,
+                event=event.value,
+                duration=duration,
+                counted_view=counted,
+                rung=context.rung,
+                referrer=context.referrer,
+                page_url=context.page_url,
+                user_agent=context.user_agent,
+            ),
+        )
 
         if not frequent:
             playback_repository.add_event(
@@ -490,23 +553,23 @@ class EngagementService:
                     user_id=actor.id if actor else None,
                     viewer_key=viewer,
                     event=event.value,
-                    position=at,
+                    position=pos,
                     watched_seconds=watched,
-                    created_at=now,
+                    created_at=when,
                 ),
             )
             if actor is not None and not actor.user.history_paused:
                 completed = event is PlaybackEventKind.END or (
-                    duration > 0 and at >= COMPLETED_FRACTION * duration
+                    duration > 0 and pos >= COMPLETED_FRACTION * duration
                 )
                 await history_repository.upsert(
                     session,
                     actor.id,
                     video.id,
-                    position=at,
+                    position=pos,
                     watched=watched,
                     completed=completed,
-                    now=now,
+                    now=when,
                 )
         await session.flush()
         return PlaybackResult(

@@ -77,3 +77,40 @@ class DashboardSections:
 
 
 dashboard_sections: Signal[DashboardSections] = Signal("engagement.dashboard_sections")
+
+
+@dataclass(frozen=True)
+class PlaybackRecord:
+    """Any viewer's player event, as the server measured it (for analytics).
+
+    `session_id` is the viewer session the event belongs to (`new_session` on
+    its first event, or after 30 min without events). The measured step is
+    the wall-clock stretch [`t0`, `t1`] of `seconds` watched (0 when the player
+    was not playing), from `from_position` to `to_position` in the video; `at`
+    is the event's own time (a late, queued event's clamped `at`).
+    `counted_view` says this event made the session's view count.
+    """
+
+    video_id: uuid.UUID
+    owner_id: uuid.UUID
+    user_id: uuid.UUID | None
+    viewer_key: str
+    session_id: uuid.UUID
+    new_session: bool
+    at: datetime
+    t0: datetime
+    t1: datetime
+    from_position: float
+    to_position: float
+    seconds: float
+    playing: bool
+    event: str
+    duration: float
+    counted_view: bool
+    rung: int | None = None
+    referrer: str | None = None
+    page_url: str | None = None
+    user_agent: str = ""
+
+
+playback_recorded: Signal[PlaybackRecord] = Signal("engagement.playback_recorded")

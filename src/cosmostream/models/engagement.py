@@ -85,8 +85,9 @@ class WatchHistory(Base):
 
 
 class PlaybackState(Base):
-    """Per viewer (user or anonymous key) and video: watch time towards the next
-    counted view, and when the last one was counted (one view per hour)."""
+    """Per viewer (user or anonymous key) and video: the viewer session in
+    progress (events less than 30 min apart), its watch time towards its view,
+    and when the last view was counted (one view per session)."""
 
     __tablename__ = "playback_states"
 
@@ -99,6 +100,10 @@ class PlaybackState(Base):
     playing: Mapped[bool] = mapped_column(default=False)
     pending_seconds: Mapped[float] = mapped_column(default=0.0)
     last_view_at: Mapped[datetime | None]
+    # The analytics session (`analytics_sessions.id`) and when it started; a
+    # view counted at or after `session_started_at` is this session's view.
+    session_id: Mapped[uuid.UUID | None]
+    session_started_at: Mapped[datetime | None]
 
 
 class PlaybackEvent(IdMixin, Base):
