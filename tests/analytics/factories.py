@@ -2,29 +2,22 @@
 
 The ingest receivers and the roll-up task write these in the app; the read
 side's tests insert them directly so that each figure is known in advance.
-`write_rollups` computes the roll-ups from the raw rows with the counting rules
-of docs/analytics.md (or calls `analytics.rollup.rebuild` when it exists).
+`write_rollups` rebuilds the roll-ups from them with `analytics.rollup.rebuild`.
 """
 
 from __future__ import annotations
 
-import importlib
 import uuid
-from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cosmostream.analytics import rollup
 from cosmostream.db import Database
 from cosmostream.models import (
     ChannelActivity,
     CreatorRevenue,
-    DimensionDay,
-    RetentionDay,
-    Video,
-    VideoHour,
     ViewerSession,
     WatchedRange,
 )
@@ -61,6 +54,7 @@ async def add_session(
     os: str = "linux",
     user_id: uuid.UUID | None = None,
     ranges: list[tuple[datetime, float, int | None]] | None = None,
+    playing: bool = True,
 ) -> ViewerSession:
     """One session; `ranges` are (hour, seconds, rung) of its watched ranges."""
     row = ViewerSession(
@@ -78,6 +72,7 @@ async def add_session(
         device=device,
         browser=browser,
         os=os,
+        playing=playing,
     )
     session.add(row)
     await session.flush()
@@ -128,95 +123,7 @@ async def add_revenue(
     await session.flush()
 
 
-def _bits(cover: str) -> list[int]:
-    value = int(cover or "0", 16)
-    return [(value >> (99 - i)) & 1 for i in range(100)]
-
-
 async def write_rollups(db: Database) -> None:
-    """Rebuild every roll-up from the raw rows (the real `rollup.rebuild` when merged)."""
-    try:
-        rollup = importlib.import_module("cosmostream.analytics.rollup")
-    except ImportError:
-        rollup = None
+    """Rebuild every roll-up from the raw rows, as `cosmostream analytics-rollup --rebuild` does."""
     async with db.unit_of_work() as session:
-        if rollup is not None and hasattr(rollup, "rebuild"):
-            await rollup.rebuild(session)
-            return
-        await _python_rollups(session)
-
-
-def _utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-async def _python_rollups(session: AsyncSession) -> None:
-    for model in (VideoHour, RetentionDay, DimensionDay):
-        await session.execute(delete(model))
-    sessions = list(await session.scalars(select(ViewerSession)))
-    ranges = list(await session.scalars(select(WatchedRange)))
-    owners = dict((await session.execute(select(Video.id, Video.owner_id))).all())
-    hours: dict[tuple[uuid.UUID, datetime], list[float]] = defaultdict(lambda: [0, 0, 0.0])
-    retention: dict[tuple[uuid.UUID, date], list[int]] = defaultdict(lambda: [0] * 101)
-    dims: dict[tuple[uuid.UUID, date, str, str], list[float]] = defaultdict(lambda: [0, 0, 0.0])
-
-    def hour_of(t: datetime) -> datetime:
-        return _utc(t).replace(minute=0, second=0, microsecond=0)
-
-    for s in sessions:
-        hours[(s.video_id, hour_of(s.started_at))][1] += 1
-        if s.view_at is not None:
-            hours[(s.video_id, hour_of(s.view_at))][0] += 1
-        day = _utc(s.started_at).date()
-        counts = retention[(s.video_id, day)]
-        counts[100] += 1
-        for i, bit in enumerate(_bits(s.coverage)):
-            counts[i] += bit
-        keys = [("source", s.source), ("device", s.device), ("browser", s.browser), ("os", s.os)]
-        if s.source_detail and s.source == "search":
-            keys.append(("search", s.source_detail))
-        if s.source_detail and s.source == "external":
-            keys.append(("referrer", s.source_detail))
-        for dim, value in keys:
-            row = dims[(s.video_id, day, dim, value)]
-            row[0] += 1
-            row[1] += 1 if s.view_at is not None else 0
-            row[2] += s.watched_seconds
-    for r in ranges:
-        hours[(r.video_id, hour_of(r.hour))][2] += r.seconds
-        if r.rung is not None:
-            dims[(r.video_id, _utc(r.hour).date(), "rung", str(r.rung))][2] += r.seconds
-    for (vid, hour), (views, n, watch) in hours.items():
-        session.add(
-            VideoHour(
-                video_id=vid,
-                hour=hour,
-                owner_id=owners[vid],
-                views=int(views),
-                sessions=int(n),
-                watch_seconds=watch,
-            )
-        )
-    for (vid, day), counts in retention.items():
-        session.add(
-            RetentionDay(
-                video_id=vid,
-                day=day,
-                sessions=counts[100],
-                buckets=",".join(str(c) for c in counts[:100]),
-            )
-        )
-    for (vid, day, dim, value), (n, views, watch) in dims.items():
-        session.add(
-            DimensionDay(
-                video_id=vid,
-                day=day,
-                dimension=dim,
-                value=value,
-                owner_id=owners[vid],
-                sessions=int(n),
-                views=int(views),
-                watch_seconds=watch,
-            )
-        )
-    await session.flush()
+        await rollup.rebuild(session)

@@ -399,6 +399,9 @@ async def test_realtime_counts_views_by_hour_and_watching_now(studio: Studio) ->
         )
         await add_session(s, a, viewer="u:4", started_at=now - timedelta(minutes=3),
                           last_seen_at=now - timedelta(seconds=90))  # fmt: skip
+        # Seen a moment ago, but paused: not watching.
+        await add_session(s, a, viewer="u:5", started_at=now - timedelta(minutes=2),
+                          last_seen_at=now - timedelta(seconds=5), playing=False)  # fmt: skip
     async with studio.db.read() as s:
         snap = await svc.realtime(s, actor(studio.creator), channel(studio))
     assert len(snap.hours) == 48

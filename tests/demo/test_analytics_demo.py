@@ -4,7 +4,6 @@ videos, once, the same every time, with the videos' counters agreeing."""
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import time
 from collections import Counter
 from datetime import timedelta
@@ -165,10 +164,6 @@ async def test_a_year_of_history_once_and_the_same_every_time(db: Database) -> N
         assert await _fingerprint(db) == first
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("cosmostream.analytics.rollup") is None,
-    reason="the roll-ups are merged from the ingest branch",
-)
 async def test_the_history_is_rolled_up(db: Database) -> None:
     videos = await _with_videos(db)
     async with db.unit_of_work() as session:

@@ -34,7 +34,6 @@ from tests.e2e.test_watch_party_flow import _make_clip
 if TYPE_CHECKING:
     from tests.e2e.conftest import BrowserProblems, LiveServer
 
-pytest.importorskip("cosmostream.analytics.pages")
 
 pytestmark = pytest.mark.e2e
 
@@ -43,7 +42,6 @@ CLIP_SECONDS = 12
 VIEW_AFTER_S = CLIP_SECONDS / 2 + 1.5
 # The broadcaster emits every 5 s when the figures change; "now" is the last minute.
 REALTIME_TIMEOUT_MS = 30_000
-QUIET_TIMEOUT_MS = 120_000
 
 
 def _log_in(tab: Any, email: str, password: str) -> None:
@@ -207,9 +205,9 @@ def test_creator_reads_charts_exports_and_sees_realtime(
     tab.goto("/analytics", wait_until="load")
     panel = tab.locator("[data-realtime]")
     expect(panel).to_have_attribute("data-joined", "ok")
-    # The first viewer paused long ago: once their session leaves the "now"
-    # window, nobody is watching, and the next viewer's arrival must show.
-    expect(panel.locator("[data-watching-now]")).to_have_text("0", timeout=QUIET_TIMEOUT_MS)
+    # The first viewer paused: a paused viewer is not watching, and the next
+    # viewer's arrival must show.
+    expect(panel.locator("[data-watching-now]")).to_have_text("0")
     before = 0
     other = browser.new_context(base_url=live_server.base_url)
     other.set_default_timeout(PAGE_TIMEOUT_MS)

@@ -29,7 +29,6 @@ from __future__ import annotations
 import bisect
 import functools
 import hashlib
-import importlib
 import itertools
 import logging
 import math
@@ -45,6 +44,9 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cosmostream.account.demo import CARL, VERA, demo_users
+from cosmostream.analytics import rollup
+from cosmostream.analytics.salts import user_viewer
+from cosmostream.analytics.sessions import bucket_mask, coverage_hex
 from cosmostream.db import Database
 from cosmostream.kit.sql import insert as upsert
 from cosmostream.kit.time import aware, utcnow
@@ -169,7 +171,7 @@ async def load(session: AsyncSession) -> int:
         _generate(plan, video, tags[video.id], viewers, now)
     await _write(session, plan)
     await _set_counters(session, videos, plan)
-    await _rebuild_rollups(session, [v.id for v in videos])
+    await rollup.rebuild(session, video_ids=[v.id for v in videos])
     return len(plan.sessions)
 
 
@@ -271,15 +273,11 @@ def _watch_plan(rng: random.Random, duration: float) -> list[tuple[float, float]
 
 
 def _coverage(parts: list[tuple[float, float]], duration: float) -> str:
-    """Bit i (least significant first) for each hundredth of the video of
-    which any part was watched, as 25 hex digits."""
+    """The retention buckets any part of `parts` touched, as ingest writes them."""
     bits = 0
     for start, end in parts:
-        first = int(start / duration * 100)
-        last = min(99, max(first, math.ceil(end / duration * 100) - 1))
-        for i in range(first, last + 1):
-            bits |= 1 << i
-    return f"{bits:025x}"
+        bits |= bucket_mask(start, end, duration)
+    return coverage_hex(bits)
 
 
 def _generate(
@@ -315,7 +313,7 @@ def _generate(
             if rng.random() < SIGNED_IN_SHARE and others:
                 user: User | None = rng.choice(others)
                 assert user is not None
-                viewer = "u:" + hashlib.sha256(f"demo-user:{user.id}".encode()).hexdigest()[:40]
+                viewer = user_viewer(user.id)
             else:
                 user = None
                 key = f"{salt}:{rng.randrange(pool)}"
@@ -502,13 +500,3 @@ async def _set_counters(session: AsyncSession, videos: list[Video], plan: _Plan)
         video.view_count = totals[video.id]
         video.watch_seconds = round(watch[video.id], 3)
     await session.flush()
-
-
-async def _rebuild_rollups(session: AsyncSession, video_ids: list[uuid.UUID]) -> None:
-    # The roll-up module is built alongside; without it the raw rows wait for it.
-    try:
-        rollup = importlib.import_module("cosmostream.analytics.rollup")
-    except ModuleNotFoundError:
-        log.warning("analytics.rollup is missing: the demo history is not rolled up")
-        return
-    await rollup.rebuild(session, video_ids=video_ids)

@@ -26,6 +26,7 @@ from cosmostream.analytics.sessions import (
     split_step,
 )
 from cosmostream.config import get_settings
+from cosmostream.engagement.schemas import PlaybackEventKind
 from cosmostream.engagement.signals import PlaybackRecord
 from cosmostream.kit.time import utcnow
 from cosmostream.models import ViewerSession
@@ -67,6 +68,7 @@ async def on_playback(session: AsyncSession, record: PlaybackRecord) -> None:
     now = utcnow()
     # `last_seen_at` is server time, so the roll-up's watermark sees late events.
     row.last_seen_at = now
+    row.playing = PlaybackEventKind(record.event).plays
     if record.counted_view and row.view_at is None:
         row.view_at = record.at
     if record.seconds <= 0:

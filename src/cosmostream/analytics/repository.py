@@ -479,7 +479,9 @@ class AnalyticsRepository:
     async def watching_now(self, session: AsyncSession, scope: Scope, since: datetime) -> int:
         s = ViewerSession
         stmt = select(func.count()).where(
-            s.last_seen_at >= since, scope_where(scope, video=s.video_id, owner=s.owner_id)
+            s.last_seen_at >= since,
+            s.playing.is_(True),
+            scope_where(scope, video=s.video_id, owner=s.owner_id),
         )
         return int(await session.scalar(stmt) or 0)
 

@@ -13,7 +13,17 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, SmallInteger, String, Text
+from sqlalchemy import (
+    BigInteger,
+    false,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cosmostream.kit.time import utcnow
@@ -68,6 +78,9 @@ class ViewerSession(IdMixin, Base):
     coverage: Mapped[str] = mapped_column(String(25), default="0" * 25)
     # When the session's view counted (30 s watched, or half a video shorter than a minute).
     view_at: Mapped[datetime | None]
+    # Whether its last event left the player playing: "watching now" is a
+    # playing session seen in the last minute (a paused viewer is not watching).
+    playing: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class WatchedRange(Base):
