@@ -59,7 +59,18 @@ async def test_joining_is_authorized_like_the_service(server: Served, sockets: S
                 expected = "not_authenticated" if who == "anonymous" else "analytics_not_found"
                 assert ack["error"]["code"] == expected
     client = await sockets.open(server, token=admin_token)
-    for bad in ("analytics:channel:nope", "analytics:galaxy:1", "analytics:video:"):
+    other_spellings = (
+        f"analytics:channel:{str(creator.id).upper()}",
+        f"analytics:channel:{creator.id.hex}",
+        f"analytics:channel:{{{creator.id}}}",
+        "analytics:platform",
+    )
+    for bad in (
+        "analytics:channel:nope",
+        "analytics:galaxy:1",
+        "analytics:video:",
+        *other_spellings,
+    ):
         assert not (await client.join(bad))["ok"]
 
 

@@ -25,6 +25,10 @@ WATCH = "https://cosmostream.example/video/0193f2a4-1111-7000-8000-000000000001"
         (f"{BASE}/search?q=Jupiter+%20Storms&type=video", WATCH, ("search", "jupiter storms")),
         (f"{BASE}/search?q=" + "x" * 300, WATCH, ("search", "x" * 120)),
         (f"{BASE}/search", WATCH, ("search", None)),
+        # Decoded once: `c%2B%2B` is "c++"; an encoded `%00` stays text, control characters go.
+        (f"{BASE}/search?q=c%2B%2B", WATCH, ("search", "c++")),
+        (f"{BASE}/search?q=%2500x", WATCH, ("search", "%00x")),
+        (f"{BASE}/search?q=a%00b%0Ac", WATCH, ("search", "abc")),
         (f"{BASE}/video/0193f2a4-2222-7000-8000-000000000002", WATCH, ("up_next", None)),
         (f"{BASE}/video/0193f2a4-2222-7000-8000-000000000002/comments", WATCH, ("direct", None)),
         (f"{BASE}/profile/0193f2a4-3333-7000-8000-000000000003", WATCH, ("channel", None)),

@@ -216,6 +216,18 @@ class FollowRepository:
     ) -> Follow | None:
         return await session.get(Follow, (follower_id, followee_id))
 
+    async def remove(
+        self, session: AsyncSession, follower_id: uuid.UUID, followee_id: uuid.UUID
+    ) -> bool:
+        """Delete the follow; whether this statement deleted it (of two
+        concurrent unfollows, only one did)."""
+        result = await session.execute(
+            delete(Follow).where(
+                Follow.follower_id == follower_id, Follow.followee_id == followee_id
+            )
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
     async def counts(self, session: AsyncSession, user_id: uuid.UUID) -> tuple[int, int]:
         followers = select(func.count()).where(Follow.followee_id == user_id).scalar_subquery()
         following = select(func.count()).where(Follow.follower_id == user_id).scalar_subquery()

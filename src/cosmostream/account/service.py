@@ -539,10 +539,7 @@ class AccountService:
 
     async def unfollow(self, session: AsyncSession, actor: Actor, user_id: uuid.UUID) -> User:
         target = await self.get_user(session, user_id)
-        existing = await follow_repository.get(session, actor.id, user_id)
-        if existing is not None:
-            await session.delete(existing)
-            await session.flush()
+        if await follow_repository.remove(session, actor.id, user_id):
             await follow_changed.send(session, FollowChange(actor.id, user_id, -1, utcnow()))
         return target
 

@@ -61,6 +61,10 @@ def _add_years(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
+# No video on the platform is older; bounds the date arithmetic of custom ranges.
+EARLIEST_DAY = date(2000, 1, 1)
+
+
 def period(
     key: RangeKey,
     *,
@@ -84,6 +88,11 @@ def period(
             raise BadRange("Choose a start and an end date.", field="start")
         if end < start:
             raise BadRange("The end date is before the start date.", field="end")
+        if start < EARLIEST_DAY or end > today + timedelta(days=1):
+            raise BadRange(
+                f"Choose dates between {EARLIEST_DAY:%-d %B %Y} and today.",
+                field="start" if start < EARLIEST_DAY else "end",
+            )
         if end > _add_years(start, MAX_YEARS):
             raise BadRange(f"Choose a range of at most {MAX_YEARS} years.", field="end")
         first_day, last_day = start, end

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 BUCKETS = 100
 EMPTY_COVERAGE = "0" * 25
@@ -24,7 +24,8 @@ HOUR = timedelta(hours=1)
 
 
 def floor_hour(at: datetime) -> datetime:
-    return at.replace(minute=0, second=0, microsecond=0)
+    """The UTC hour `at` falls in (an aware time in any offset)."""
+    return at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
 def coverage_bits(coverage: str) -> int:

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cosmostream.account.schemas import Actor
 from cosmostream.analytics import views
+from cosmostream.analytics.errors import AnalyticsNotFound
 from cosmostream.analytics.schemas import RealtimeSnapshot, Scope
 from cosmostream.analytics.service import analytics_service
 from cosmostream.realtime import Realtime, register_room
@@ -35,7 +36,12 @@ INTERVAL_SECONDS = 5.0
 def scope_of(ident: str) -> Scope:
     """`channel:<id>` (the room name without `analytics:`) → its scope; `platform:all`."""
     kind, _, rest = ident.partition(":")
-    return views.parse_scope("platform" if kind == "platform" and rest == "all" else ident)
+    scope = views.parse_scope("platform" if kind == "platform" and rest == "all" else ident)
+    # One name per scope (a UUID has many spellings): the broadcaster's work
+    # grows with the rooms, not with the ways to write them.
+    if views.room(scope) != f"{ROOM_KIND}:{ident}":
+        raise AnalyticsNotFound()
+    return scope
 
 
 def payload(snapshot: RealtimeSnapshot) -> dict[str, Any]:

@@ -9,7 +9,7 @@ link in an e-mail, an embed — wins, since no referrer comes with those.
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qs, unquote_plus, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 SOURCE_LABELS: dict[str, str] = {
     "home": "Home page rows",
@@ -49,8 +49,9 @@ def _origin(url: str) -> tuple[str, str]:
 
 def search_terms(query: str) -> str | None:
     """The `q` of a search URL's query: lower-cased, whitespace collapsed, ≤ 120."""
-    values = parse_qs(query).get("q") or []
-    terms = " ".join(unquote_plus(values[0]).lower().split()) if values else ""
+    values = parse_qs(query).get("q") or []  # already percent-decoded, once
+    text = "".join(c for c in values[0] if c.isprintable()) if values else ""
+    terms = " ".join(text.lower().split())
     return terms[:DETAIL_LENGTH] or None
 
 

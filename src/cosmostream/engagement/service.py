@@ -118,8 +118,8 @@ def _event_time(at: datetime | None, previous: datetime, now: datetime) -> datet
     [previous event, now]; `at` older than LATE_EVENT_LIMIT counts as now."""
     if at is None:
         return now
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=UTC)
+    # In UTC whatever offset the client wrote: hours and days are UTC hours and days.
+    at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
     if at < now - LATE_EVENT_LIMIT:
         return now
     return max(aware(previous), min(at, now))

@@ -15,7 +15,6 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
-    false,
     Date,
     ForeignKey,
     Index,
@@ -23,6 +22,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
