@@ -16,7 +16,7 @@ from cosmostream.analytics.schemas import Metric, RangeKey, Scope, ScopeKind, To
 from cosmostream.analytics.service import analytics_service as svc
 from cosmostream.errors import NotAuthenticated
 from cosmostream.kit.time import utcnow
-from tests.analytics.conftest import ROLES, Studio
+from tests.analytics.conftest import ROLES, Studio, make_course
 from tests.analytics.factories import (
     add_activity,
     add_revenue,
@@ -487,3 +487,28 @@ async def test_overview_runs_a_constant_number_of_statements(studio: Studio) -> 
             )
     await write_rollups(studio.db)
     assert await count() == before == 7  # scope, 4 figures, the current hour raw (2)
+
+
+async def test_a_course_shows_only_its_instructors_own_videos(studio: Studio) -> None:
+    """A lesson may show another creator's public video; its figures stay theirs."""
+    now = utcnow()
+    async with studio.db.unit_of_work() as s:
+        await add_session(s, studio.other_video, viewer="u:9", started_at=now - timedelta(hours=2),
+                          view_at=now - timedelta(hours=2), watched=60.0)  # fmt: skip
+    course = await make_course(studio.db, studio.creator, studio.other_video, title="Borrowed")
+    await write_rollups(studio.db)
+    scope = Scope(kind=ScopeKind.COURSE, id=course.id)
+    async with studio.db.read() as s:
+        o = await svc.overview(s, actor(studio.creator), scope, RangeKey.DAYS_7)
+        top = await svc.top_content(s, actor(studio.creator), scope, RangeKey.DAYS_7)
+    views = {x.metric: x.value for x in o.headlines}[Metric.VIEWS]
+    assert views == 0 and top == []
+    # Its owner sees the view in their own channel.
+    async with studio.db.read() as s:
+        mine = await svc.overview(
+            s,
+            actor(studio.users["other"]),
+            Scope(kind=ScopeKind.CHANNEL, id=studio.other_video.owner_id),
+            RangeKey.DAYS_7,
+        )
+    assert {x.metric: x.value for x in mine.headlines}[Metric.VIEWS] == 1

@@ -145,8 +145,13 @@ def scope_where(scope: Scope, *, video: Any, owner: Any | None) -> ColumnElement
 
 
 def course_videos(course_id: uuid.UUID | None) -> Select[Any]:
-    return select(Lesson.video_id).where(
-        Lesson.course_id == course_id, Lesson.video_id.is_not(None)
+    """The course's lesson videos that its instructor owns: a lesson may show
+    someone else's public video, whose figures are that video's owner's."""
+    return (
+        select(Lesson.video_id)
+        .join(Video, Video.id == Lesson.video_id)
+        .join(Course, Course.id == Lesson.course_id)
+        .where(Lesson.course_id == course_id, Video.owner_id == Course.instructor_id)
     )
 
 
