@@ -100,6 +100,10 @@ def test_week_buckets_start_on_mondays_clipped_to_the_period() -> None:
         (None, date(2026, 1, 1), "start"),
         (date(2026, 1, 2), date(2026, 1, 1), "end"),
         (date(2020, 1, 1), date(2025, 1, 2), "end"),  # over five years
+        # Bounded, so the date arithmetic cannot overflow (it was a 500).
+        (date(1, 1, 1), date(1, 1, 2), "start"),
+        (date(9999, 12, 30), date(9999, 12, 31), "end"),
+        (date(1999, 12, 31), date(2000, 1, 2), "start"),
     ],
 )
 def test_bad_custom_ranges_are_a_clear_400(start: date | None, end: date, field: str) -> None:

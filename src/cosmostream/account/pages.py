@@ -32,7 +32,7 @@ from cosmostream.learning.browse import browse_service
 from cosmostream.models import Role
 from cosmostream.web import security
 from cosmostream.web.deps import client_info, database
-from cosmostream.web.forms import read_form, redirect, safe_next, text
+from cosmostream.web.forms import login_redirect, read_form, redirect, safe_next, text
 from cosmostream.web.grid import grid_response
 from cosmostream.web.templating import flash, render
 
@@ -40,10 +40,6 @@ router = APIRouter()
 
 # Videos per page of a channel, as on /browse.
 CHANNEL_PAGE = 24
-
-
-def _login_redirect(request: Request) -> Response:
-    return redirect(f"/login?next={request.url.path}")
 
 
 def _providers(request: Request) -> list[oidc.Provider]:
@@ -242,7 +238,7 @@ async def reset_submit(request: Request) -> Response:
 async def onboarding_page(request: Request) -> Response:
     actor = security.current_actor(request)
     if actor is None:
-        return _login_redirect(request)
+        return login_redirect(request)
     async with database(request).read() as session:
         categories = await account_service.list_categories(session)
         chosen = await account_service.favourite_category_slugs(session, actor.id)
@@ -253,7 +249,7 @@ async def onboarding_page(request: Request) -> Response:
 async def onboarding_submit(request: Request) -> Response:
     actor = security.current_actor(request)
     if actor is None:
-        return _login_redirect(request)
+        return login_redirect(request)
     form = await read_form(request)
     slugs = [v for v in form.getlist("categories") if isinstance(v, str)]
     try:
@@ -298,7 +294,7 @@ async def _settings_context(request: Request, **extra: Any) -> dict[str, Any]:
 @router.get("/settings")
 async def settings_page(request: Request) -> Response:
     if security.current_actor(request) is None:
-        return _login_redirect(request)
+        return login_redirect(request)
     return render(request, "account/settings.html", await _settings_context(request))
 
 
@@ -496,7 +492,7 @@ async def oidc_link(request: Request, key: str) -> Response:
     actor = security.current_actor(request)
     await read_form(request)
     if actor is None:
-        return _login_redirect(request)
+        return login_redirect(request)
     return await _start_flow(request, key, "/settings", str(actor.id))
 
 
@@ -555,7 +551,7 @@ async def oidc_callback(request: Request, key: str) -> Response:
 async def my_profile(request: Request) -> Response:
     actor = security.current_actor(request)
     if actor is None:
-        return _login_redirect(request)
+        return login_redirect(request)
     return await _render_profile(request, actor.id)
 
 
@@ -655,7 +651,7 @@ async def _follow(request: Request, user_id: str, *, follow: bool) -> Response:
 async def admin_page(request: Request) -> Response:
     actor = security.current_actor(request)
     if actor is None:
-        return _login_redirect(request)
+        return login_redirect(request)
     async with database(request).read() as session:
         users = await account_service.list_users(session, actor)
         pending = await account_service.list_users(session, actor, pending_creators=True)

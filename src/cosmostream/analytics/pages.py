@@ -28,7 +28,7 @@ from cosmostream.analytics.views import Params
 from cosmostream.kit.ids import require_uuid
 from cosmostream.web import security
 from cosmostream.web.deps import database
-from cosmostream.web.forms import redirect
+from cosmostream.web.forms import login_redirect
 from cosmostream.web.templating import render
 
 router = APIRouter()
@@ -37,11 +37,6 @@ router = APIRouter()
 @cache
 def time_zones() -> list[str]:
     return sorted(z for z in available_timezones() if "/" in z or z == "UTC")
-
-
-def _login_redirect(request: Request) -> Response:
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return redirect(f"/login?next={target}")
 
 
 async def _context(
@@ -117,7 +112,7 @@ async def _context(
 async def _studio(request: Request, scope: Scope, heading: str, extra: dict[str, str]) -> Response:
     actor = security.current_actor(request)
     if actor is None:
-        return _login_redirect(request)
+        return login_redirect(request)
     params = Params.parse(request.query_params)
     params.extra.update(extra)
     if params.tz is None:
@@ -136,7 +131,7 @@ async def channel_page(request: Request) -> Response:
     """The signed-in creator's channel; admins may pass `?channel=<user id>`."""
     actor = security.current_actor(request)
     if actor is None:
-        return _login_redirect(request)
+        return login_redirect(request)
     asked = request.query_params.get("channel")
     owner = require_uuid(asked, AnalyticsNotFound) if asked else actor.id
     extra = {"channel": str(owner)} if asked else {}

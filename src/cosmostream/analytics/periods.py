@@ -63,6 +63,7 @@ def _add_years(day: date, years: int) -> date:
 
 # No video on the platform is older; bounds the date arithmetic of custom ranges.
 EARLIEST_DAY = date(2000, 1, 1)
+LATEST_AHEAD = timedelta(days=366)
 
 
 def period(
@@ -88,9 +89,9 @@ def period(
             raise BadRange("Choose a start and an end date.", field="start")
         if end < start:
             raise BadRange("The end date is before the start date.", field="end")
-        if start < EARLIEST_DAY or end > today + timedelta(days=1):
+        if start < EARLIEST_DAY or end > today + LATEST_AHEAD:
             raise BadRange(
-                f"Choose dates between {EARLIEST_DAY:%-d %B %Y} and today.",
+                f"Choose dates between {EARLIEST_DAY:%-d %B %Y} and a year from today.",
                 field="start" if start < EARLIEST_DAY else "end",
             )
         if end > _add_years(start, MAX_YEARS):

@@ -27,15 +27,10 @@ from cosmostream.kit.ids import require_uuid
 from cosmostream.video.errors import VideoNotFound
 from cosmostream.web import security
 from cosmostream.web.deps import database
-from cosmostream.web.forms import act, redirect, text
+from cosmostream.web.forms import act, login_redirect, text
 from cosmostream.web.templating import render
 
 router = APIRouter()
-
-
-def _login_redirect(request: Request) -> Response:
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return redirect(f"/login?next={target}")
 
 
 @router.get("/video/{video_id}/comments")
@@ -162,7 +157,7 @@ async def comment_report_submit(request: Request, comment_id: str) -> Response:
 async def history_page(request: Request) -> Response:
     actor = security.current_actor(request)
     if actor is None:
-        return _login_redirect(request)
+        return login_redirect(request)
     async with database(request).read() as session:
         page = await engagement_service.history(
             session, actor, first=24, after=request.query_params.get("after") or None
@@ -221,7 +216,7 @@ async def _library_page(
     """A signed-in viewer's paged list (24 a page, `?after=` cursor)."""
     actor = security.current_actor(request)
     if actor is None:
-        return _login_redirect(request)
+        return login_redirect(request)
     async with database(request).read() as session:
         page = await fetch(
             session, actor, first=24, after=request.query_params.get("after") or None
@@ -233,7 +228,7 @@ async def _library_page(
 async def dashboard_page(request: Request) -> Response:
     actor = security.current_actor(request)
     if actor is None:
-        return _login_redirect(request)
+        return login_redirect(request)
     async with database(request).read() as session:
         dashboard = await engagement_service.dashboard(session, actor)
         first_visit = await account_service.is_first_visit(session, actor)
