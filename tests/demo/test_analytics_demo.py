@@ -15,6 +15,7 @@ from sqlalchemy import delete, func, select
 from cosmostream import demo, worker
 from cosmostream.account.demo import demo_users
 from cosmostream.analytics import demo as analytics_demo
+from cosmostream.analytics import tasks as analytics_tasks
 from cosmostream.analytics.sessions import buckets_of
 from cosmostream.db import Database
 from cosmostream.kit.time import aware, utcnow
@@ -198,7 +199,7 @@ async def test_the_job_adds_history_as_videos_are_processed(db: Database) -> Non
         assert video is not None
         video.published_at = utcnow() - timedelta(days=first.age_days)
     worker.huey.flush()
-    job = analytics_demo.add_history_when_processed
+    job = analytics_tasks.add_demo_history
     titles = [first.title, second.title]
 
     assert await asyncio.to_thread(job.call_local, titles) > 0

@@ -47,7 +47,6 @@ from cosmostream.account.demo import CARL, VERA, demo_users
 from cosmostream.analytics import rollup
 from cosmostream.analytics.salts import user_viewer
 from cosmostream.analytics.sessions import bucket_mask, coverage_hex
-from cosmostream.db import Database
 from cosmostream.kit.sql import insert as upsert
 from cosmostream.kit.time import aware, utcnow
 from cosmostream.media.ladder import LADDER
@@ -61,7 +60,6 @@ from cosmostream.models import (
     ViewerSession,
     WatchedRange,
 )
-from cosmostream.worker import job
 
 log = logging.getLogger(__name__)
 
@@ -175,36 +173,20 @@ async def load(session: AsyncSession) -> int:
     return len(plan.sessions)
 
 
-# `cosmostream demo` loads the domains' demo data before the task worker has
-# processed the demo videos (the long ones are not even drawn yet): this job,
-# queued after them, adds each video's history once it is processed.
-HISTORY_RETRY_SECONDS = 30
-HISTORY_ATTEMPTS = 100
-
-
-@job("analytics.demo_history")
-async def add_history_when_processed(db: Database, titles: list[str], attempt: int = 1) -> int:
-    """Add the history of the demo videos processed so far; look again later
-    while any of `titles` is missing or still processing. Returns the
-    sessions written."""
-    async with db.unit_of_work() as session:
-        made = await load(session)
-    async with db.read() as session:
-        ready = set(
-            await session.scalars(
-                select(Video.title).where(
-                    Video.title.in_(titles),
-                    Video.status.not_in((VideoStatus.UPLOADING, VideoStatus.PROCESSING)),
-                )
+async def processed_titles(session: AsyncSession, titles: list[str]) -> tuple[set[str], int]:
+    """Of the demo videos named `titles`: those processed (or failed), and how many exist."""
+    ready = set(
+        await session.scalars(
+            select(Video.title).where(
+                Video.title.in_(titles),
+                Video.status.not_in((VideoStatus.UPLOADING, VideoStatus.PROCESSING)),
             )
         )
-        known = await session.scalar(
-            select(func.count()).select_from(Video).where(Video.title.in_(titles))
-        )
-    # None of them: another database (or deleted); stop looking.
-    if known and len(ready) < len(set(titles)) and attempt < HISTORY_ATTEMPTS:
-        add_history_when_processed.schedule((titles, attempt + 1), delay=HISTORY_RETRY_SECONDS)
-    return made
+    )
+    known = await session.scalar(
+        select(func.count()).select_from(Video).where(Video.title.in_(titles))
+    )
+    return ready, int(known or 0)
 
 
 def _backdate(video: Video, now: datetime) -> None:

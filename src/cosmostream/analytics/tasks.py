@@ -6,10 +6,10 @@ import logging
 
 from huey import crontab
 
-from cosmostream.analytics import rollup, salts
-from cosmostream.db import WriteSession
+from cosmostream.analytics import demo, rollup, salts
+from cosmostream.db import Database, WriteSession
 from cosmostream.kit.time import utcnow
-from cosmostream.worker import periodic_task
+from cosmostream.worker import job, periodic_task
 
 log = logging.getLogger(__name__)
 
@@ -33,3 +33,25 @@ roll_up_task = periodic_task("analytics.rollup", crontab(minute="*"))(roll_up)
 prune_salts_task = periodic_task("analytics.prune_salts", crontab(minute="7", hour="0"))(
     prune_salts
 )
+
+
+# `cosmostream demo` loads the domains' demo data before the task worker has
+# processed the demo videos (the long ones are not even drawn yet): this job,
+# queued after them, adds each video's history once it is processed.
+HISTORY_RETRY_SECONDS = 30
+HISTORY_ATTEMPTS = 100
+
+
+@job("analytics.demo_history")
+async def add_demo_history(db: Database, titles: list[str], attempt: int = 1) -> int:
+    """Add the history of the demo videos processed so far; look again later
+    while any of `titles` is missing or still processing. Returns the
+    sessions written."""
+    async with db.unit_of_work() as session:
+        made = await demo.load(session)
+    async with db.read() as session:
+        ready, known = await demo.processed_titles(session, titles)
+    # None of them: another database (or deleted); stop looking.
+    if known and len(ready) < len(set(titles)) and attempt < HISTORY_ATTEMPTS:
+        add_demo_history.schedule((titles, attempt + 1), delay=HISTORY_RETRY_SECONDS)
+    return made
