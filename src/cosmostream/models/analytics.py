@@ -112,8 +112,8 @@ class WatchedRange(Base):
     end: Mapped[float]
     seconds: Mapped[float]
     rung: Mapped[int | None] = mapped_column(SmallInteger)
-    # When the server wrote it: the roll-up's watermark (late heartbeats have
-    # an old `hour` and a new `recorded_at`).
+    # When the server wrote it (not moved when the range is extended: the
+    # roll-up's watermark is the session's `last_seen_at`).
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
