@@ -195,10 +195,6 @@ class IngestRepository:
             .where(
                 s.view_at.is_not(None),
                 _within(s.view_at, start, end),
-                # Implied (a session is seen when its view counts), but
-                # indexed: an hour's views are read from the sessions seen
-                # since, not from every session of the videos.
-                _within(s.last_seen_at, start, None),
                 _videos(s.video_id, video_ids),
             )
             .group_by(s.video_id, s.owner_id, view_hour)
