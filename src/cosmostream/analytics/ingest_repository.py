@@ -167,6 +167,10 @@ class IngestRepository:
                 found.add((video_id, _aware(at).replace(minute=0, second=0, microsecond=0)))
         return found
 
+    async def count_hours(self, session: AsyncSession) -> int:
+        """How many (video, hour) have a roll-up row."""
+        return int(await session.scalar(select(func.count()).select_from(VideoHour)) or 0)
+
     async def rebuild_hours(
         self,
         session: AsyncSession,

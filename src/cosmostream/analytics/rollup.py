@@ -127,9 +127,8 @@ async def catch_up(session: AsyncSession) -> int:
     now = utcnow()
     mark = await ingest_repository.mark(session, MARK)
     if mark is None:
-        touched = await ingest_repository.touched_hours(session, None, now)
         await rebuild(session)  # creates the mark
-        return len(touched)
+        return await ingest_repository.count_hours(session)
     touched = await ingest_repository.touched_hours(session, mark.at, now)
     by_hour: dict[datetime, set[uuid.UUID]] = defaultdict(set)
     by_day: dict[date, set[uuid.UUID]] = defaultdict(set)

@@ -55,6 +55,8 @@ class ViewerSession(IdMixin, Base):
         Index("ix_analytics_sessions_video_started", "video_id", "started_at", "viewer"),
         Index("ix_analytics_sessions_user", "user_id"),
         Index("ix_analytics_sessions_last_seen", "last_seen_at"),
+        # The roll-up of an hour's views reads the views counted in it.
+        Index("ix_analytics_sessions_video_view", "video_id", "view_at"),
     )
 
     video_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"))
