@@ -238,6 +238,38 @@ async def test_catch_up_picks_up_late_ranges_and_touched_sessions(
     assert mark is not None and mark.runs == 4 and mark.at == t(7000) - rollup.LAG
 
 
+async def test_a_full_rebuild_moves_the_watermark(db: Database, videos: list[Any]) -> None:
+    jupiter = videos[0]
+    await play(db, jupiter, START, 0, when=t(3600 - 15))
+    await play(db, jupiter, HEARTBEAT, 10, when=t(3600 - 5))
+    await _rebuild(db, t(3600))
+    async with db.read() as session:
+        mark = await session.get(RollupMark, rollup.MARK)
+    assert mark is not None and mark.at == t(3600) - rollup.LAG
+    # Rolled up already: the next catch-up reads only the lag before the rebuild.
+    assert await _catch_up(db, t(3600 + 300)) == 1
+    assert await _catch_up(db, t(3600 + 600)) == 0
+    # A heartbeat extends the session's range: found through the session seen,
+    # though the range's indexed `recorded_at` stays as it was written.
+    async with db.read() as session:
+        (recorded,) = (await session.execute(select(WatchedRange.recorded_at))).one()
+    await play(
+        db, jupiter, HEARTBEAT, 20, when=t(3600 + 605), context=PlaybackContext(at=t(3600 - 1))
+    )
+    async with db.read() as session:
+        assert list(await session.scalars(select(WatchedRange.recorded_at))) == [recorded]
+    assert await _catch_up(db, t(3600 + 660)) == 1
+    hours, _, _ = await _rolled(db)
+    assert hours == {(jupiter.id, t(0)): (0, 1, pytest.approx(14))}
+    _same(await _rolled(db), await _raw(db))
+
+
+async def test_the_first_catch_up_rebuilds_everything(db: Database, videos: list[Any]) -> None:
+    await _some_viewing(db, videos)
+    assert await _catch_up(db, t(2 * 86400)) == 4
+    _same(await _rolled(db), await _raw(db))
+
+
 # -- property: random viewing, roll-ups == raw ---------------------------------
 
 KINDS = [PlaybackEventKind.START, HEARTBEAT, HEARTBEAT, HEARTBEAT, PAUSE, PlaybackEventKind.SEEK]

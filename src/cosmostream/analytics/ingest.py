@@ -89,7 +89,6 @@ async def on_playback(session: AsyncSession, record: PlaybackRecord) -> None:
         start=first.start,
         end=first.end,
         seconds=first.seconds,
-        now=now,
     )
     if not extended:
         rest = pieces

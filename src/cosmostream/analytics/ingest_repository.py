@@ -108,7 +108,6 @@ class IngestRepository:
         start: float,
         end: float,
         seconds: float,
-        now: datetime,
     ) -> bool:
         """Extend the session's latest range when it is in `hour`, at `rung` and
         ends where this piece starts; False when there is no such range."""
@@ -125,11 +124,7 @@ class IngestRepository:
                 WatchedRange.rung.is_not_distinct_from(rung),
                 WatchedRange.end.between(start - CONTIGUOUS, start + CONTIGUOUS),
             )
-            .values(
-                end=end,
-                seconds=WatchedRange.seconds + seconds,
-                recorded_at=now,
-            )
+            .values(end=end, seconds=WatchedRange.seconds + seconds)
             .execution_options(synchronize_session=False)
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
@@ -150,14 +145,20 @@ class IngestRepository:
         self, session: AsyncSession, since: datetime | None, until: datetime
     ) -> set[tuple[uuid.UUID, datetime]]:
         """(video, hour) whose raw rows changed in [since, until): the hours of
-        ranges recorded then, and the start and view hours of sessions seen then."""
+        the ranges, and the start and view hours, of the sessions seen then.
+
+        Every event that writes a range also moves its session's
+        `last_seen_at`, so the sessions seen are the only watermark: extending
+        a range leaves its indexed columns alone (a HOT update on PostgreSQL)."""
         found: set[tuple[uuid.UUID, datetime]] = set()
-        ranges = select(WatchedRange.video_id, WatchedRange.hour).where(
-            _within(WatchedRange.recorded_at, since, until)
+        seen = _within(ViewerSession.last_seen_at, since, until)
+        ranges = (
+            select(WatchedRange.video_id, WatchedRange.hour)
+            .join(ViewerSession, ViewerSession.id == WatchedRange.session_id)
+            .where(seen)
         )
         for video_id, hour in (await session.execute(ranges.distinct())).all():
             found.add((video_id, _aware(hour)))
-        seen = _within(ViewerSession.last_seen_at, since, until)
         for column in (ViewerSession.started_at, ViewerSession.view_at):
             rows = await session.execute(
                 select(ViewerSession.video_id, column).where(seen, column.is_not(None)).distinct()
@@ -165,6 +166,10 @@ class IngestRepository:
             for video_id, at in rows.all():
                 found.add((video_id, _aware(at).replace(minute=0, second=0, microsecond=0)))
         return found
+
+    async def count_hours(self, session: AsyncSession) -> int:
+        """How many (video, hour) have a roll-up row."""
+        return int(await session.scalar(select(func.count()).select_from(VideoHour)) or 0)
 
     async def rebuild_hours(
         self,

@@ -4,9 +4,11 @@ sessions and ranges (docs/analytics.md, "Roll-ups").
 A rebuild replaces the rows of the hours and days it covers with what the raw
 rows say, so running it twice changes nothing. `catch_up` (the periodic task
 `analytics.rollup`, every minute) rebuilds just what changed since its
-watermark: the hours of ranges recorded since, and the start and view hours
-of sessions seen since (a session's `last_seen_at` is server time, so events
-queued offline, whose ranges land in past hours, are picked up too).
+watermark: the hours of the ranges, and the start and view hours, of the
+sessions seen since (a session's `last_seen_at` is server time, moved by every
+event, so events queued offline, whose ranges land in past hours, are picked
+up too). A full rebuild moves the watermark too; without one, the first
+catch-up is a full rebuild.
 """
 
 from __future__ import annotations
@@ -69,6 +71,21 @@ async def rebuild(
     await ingest_repository.rebuild_dimensions(
         session, at_start, at_end, day_start, day_end, video_ids
     )
+    if start is None and end is None and video_ids is None:
+        # Everything is rolled up: the periodic catch-up goes on from here
+        # instead of reading the whole history again.
+        await _advance(session, utcnow())
+
+
+async def _advance(session: AsyncSession, now: datetime) -> None:
+    """Move the watermark to `now` - LAG (never back), counting one run."""
+    mark = await ingest_repository.mark(session, MARK)
+    if mark is None:
+        ingest_repository.add_mark(session, RollupMark(name=MARK, at=now - LAG, runs=1))
+    else:
+        mark.at = max(mark.at, now - LAG)
+        mark.runs += 1
+    await session.flush()
 
 
 async def _rebuild_retention(
@@ -103,11 +120,16 @@ async def _rebuild_retention(
 
 
 async def catch_up(session: AsyncSession) -> int:
-    """Roll up what changed since the last run; the number of (video, hour) rebuilt."""
+    """Roll up what changed since the last run; the number of (video, hour) rebuilt.
+
+    Without a watermark (never rolled up) everything is rebuilt set-based, as
+    `rebuild` does, rather than hour by hour."""
     now = utcnow()
     mark = await ingest_repository.mark(session, MARK)
-    since = mark.at if mark is not None else None
-    touched = await ingest_repository.touched_hours(session, since, now)
+    if mark is None:
+        await rebuild(session)  # creates the mark
+        return await ingest_repository.count_hours(session)
+    touched = await ingest_repository.touched_hours(session, mark.at, now)
     by_hour: dict[datetime, set[uuid.UUID]] = defaultdict(set)
     by_day: dict[date, set[uuid.UUID]] = defaultdict(set)
     for video_id, hour in touched:
@@ -119,10 +141,5 @@ async def catch_up(session: AsyncSession) -> int:
         at = _midnight(day)
         await _rebuild_retention(session, at, at + DAY, day, day + DAY, videos)
         await ingest_repository.rebuild_dimensions(session, at, at + DAY, day, day + DAY, videos)
-    if mark is None:
-        ingest_repository.add_mark(session, RollupMark(name=MARK, at=now - LAG, runs=1))
-    else:
-        mark.at = max(mark.at, now - LAG)
-        mark.runs += 1
-    await session.flush()
+    await _advance(session, now)
     return len(touched)

@@ -55,6 +55,8 @@ class ViewerSession(IdMixin, Base):
         Index("ix_analytics_sessions_video_started", "video_id", "started_at", "viewer"),
         Index("ix_analytics_sessions_user", "user_id"),
         Index("ix_analytics_sessions_last_seen", "last_seen_at"),
+        # The roll-up of an hour's views reads the views counted in it.
+        Index("ix_analytics_sessions_video_view", "video_id", "view_at"),
     )
 
     video_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"))
@@ -112,8 +114,8 @@ class WatchedRange(Base):
     end: Mapped[float]
     seconds: Mapped[float]
     rung: Mapped[int | None] = mapped_column(SmallInteger)
-    # When the server wrote it: the roll-up's watermark (late heartbeats have
-    # an old `hour` and a new `recorded_at`).
+    # When the server wrote it (not moved when the range is extended: the
+    # roll-up's watermark is the session's `last_seen_at`).
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
