@@ -30,5 +30,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.drop_column("time_zone")
+    # ALTER TABLE … DROP COLUMN on both backends (SQLite ≥ 3.35): a batch copy
+    # of `users` would have to drop a table every other table refers to.
+    op.drop_column("users", "time_zone")
