@@ -40,9 +40,11 @@ from sqlalchemy import (
     func,
     select,
     true,
+    type_coerce,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.sqltypes import NullType
 
 from cosmostream.analytics.periods import Bucket
 from cosmostream.analytics.schemas import Scope, ScopeKind, TopSort
@@ -59,6 +61,7 @@ from cosmostream.models import (
     ViewerSession,
     WatchedRange,
 )
+from cosmostream.models.base import UTCDateTime
 from cosmostream.models.learning import Question
 
 # A view counts within its session, and sessions end after 30 minutes without
@@ -154,10 +157,31 @@ class BucketIndex:
         return found
 
 
-def _columns(result: Any, width: int) -> list[list[Any]]:
-    """The columns of a result's rows, as lists."""
-    rows = result.all()
-    return [[row[k] for row in rows] for k in range(width)]
+def stored(column: Any) -> Any:
+    """`column` as the driver returns it: no conversion of each row's time to an
+    aware datetime (`_columns` converts the buckets' bounds instead)."""
+    return type_coerce(column, NullType())
+
+
+async def _columns(
+    session: AsyncSession, spans: BucketIndex, stmt: Any, width: int
+) -> tuple[BucketIndex, list[list[Any]]]:
+    """The columns of a statement's rows, as lists, and `spans` with its bounds as
+    the database stores times, to compare with a first column read as `stored`
+    (strings on SQLite, in the one format the app writes; datetimes on
+    PostgreSQL). Run on the session's connection: plain rows, no ORM processing."""
+    connection = await session.connection()
+    rows = (await connection.execute(stmt)).all()
+    to_db = UTCDateTime().dialect_impl(connection.dialect).bind_processor(connection.dialect)
+    if to_db is not None:
+        spans = BucketIndex(
+            [
+                (i, to_db(lo), to_db(hi))
+                for layer in spans.layers
+                for lo, hi, i in zip(*layer, strict=True)
+            ]
+        )
+    return spans, [[row[k] for row in rows] for k in range(width)]
 
 
 class _Sums:
@@ -257,7 +281,7 @@ class AnalyticsRepository:
         fraction = h.watch_seconds / func.nullif(Video.duration_seconds, 0)
         stmt = (
             select(
-                h.hour,
+                stored(h.hour),
                 func.sum(h.views),
                 func.coalesce(func.sum(h.watch_seconds), 0.0),
                 func.coalesce(func.sum(fraction), 0.0),
@@ -272,7 +296,9 @@ class AnalyticsRepository:
         )
         if before is not None:
             stmt = stmt.where(h.hour < before)
-        hours, views, watch, fractions = _columns(await session.execute(stmt.order_by(h.hour)), 4)
+        spans, (hours, views, watch, fractions) = await _columns(
+            session, spans, stmt.order_by(h.hour), 4
+        )
         return {
             idx: HourFigures(
                 int(sum(views[i:j])), float(sum(watch[i:j])), float(sum(fractions[i:j]))
@@ -294,14 +320,14 @@ class AnalyticsRepository:
             return {}
         s, r = ViewerSession, WatchedRange
         lo = spans.lo if since is None else max(spans.lo, since)
-        views_stmt = select(s.view_at).where(
+        views_stmt = select(stored(s.view_at)).where(
             scope_where(scope, video=s.video_id, owner=s.owner_id),
             s.view_at >= lo,
             s.view_at < spans.hi,
         )
         watch_stmt = (
             select(
-                r.hour,
+                stored(r.hour),
                 func.sum(r.seconds),
                 func.coalesce(func.sum(r.seconds / func.nullif(Video.duration_seconds, 0)), 0.0),
             )
@@ -316,12 +342,14 @@ class AnalyticsRepository:
         if since is not None:
             # A view counts within its session: bounding `started_at` keeps to the index.
             views_stmt = views_stmt.where(s.started_at >= since - MAX_SESSION_LENGTH)
-        (view_times,) = _columns(await session.execute(views_stmt.order_by(s.view_at)), 1)
-        hours, seconds, fractions = _columns(await session.execute(watch_stmt.order_by(r.hour)), 3)
+        by_view, (view_times,) = await _columns(session, spans, views_stmt.order_by(s.view_at), 1)
+        by_hour, (hours, seconds, fractions) = await _columns(
+            session, spans, watch_stmt.order_by(r.hour), 3
+        )
         found: dict[int, HourFigures] = defaultdict(HourFigures)
-        for idx, i, j in spans.slices(view_times):
+        for idx, i, j in by_view.slices(view_times):
             found[idx] = HourFigures(j - i)
-        for idx, i, j in spans.slices(hours):
+        for idx, i, j in by_hour.slices(hours):
             found[idx] = HourFigures(
                 found[idx].views, float(sum(seconds[i:j])), float(sum(fractions[i:j]))
             )
@@ -336,12 +364,12 @@ class AnalyticsRepository:
         if spans is None:
             return {}
         s = ViewerSession
-        stmt = select(s.started_at, s.viewer).where(
+        stmt = select(stored(s.started_at), s.viewer).where(
             scope_where(scope, video=s.video_id, owner=s.owner_id),
             s.started_at >= spans.lo,
             s.started_at < spans.hi,
         )
-        times, viewers = _columns(await session.execute(stmt.order_by(s.started_at)), 2)
+        spans, (times, viewers) = await _columns(session, spans, stmt.order_by(s.started_at), 2)
         return {idx: len(set(viewers[i:j])) for idx, i, j in spans.slices(times)}
 
     async def activity(
@@ -530,13 +558,13 @@ class AnalyticsRepository:
         if spans is None:
             return {}
         s = ViewerSession
-        stmt = select(s.view_at).where(
+        stmt = select(stored(s.view_at)).where(
             scope_where(scope, video=s.video_id, owner=s.owner_id),
             s.view_at >= spans.lo,
             s.view_at < spans.hi,
             s.started_at >= spans.lo - MAX_SESSION_LENGTH,
         )
-        (view_times,) = _columns(await session.execute(stmt.order_by(s.view_at)), 1)
+        spans, (view_times,) = await _columns(session, spans, stmt.order_by(s.view_at), 1)
         return {idx: j - i for idx, i, j in spans.slices(view_times)}
 
     async def watching_now(self, session: AsyncSession, scope: Scope, since: datetime) -> int:
