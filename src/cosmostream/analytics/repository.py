@@ -1,19 +1,21 @@
 """SQL of the analytics read side: roll-ups, sessions and activity summed into buckets.
 
 Every series is one statement, whatever the number of videos or buckets: the
-buckets travel as a small derived table `b(idx, lo, hi, dlo, dhi)` (a UNION ALL
-of literal rows — SQLite has no `VALUES … AS b(cols)`) and the rows are joined
-to it by range and grouped by `b.idx`. The current period's buckets, the
-previous period's and the two totals are rows of the same table, so the totals
-and the change figures come from the same statement.
+statement reads the rows of the whole span (the previous period's start to the
+current one's end), ordered by time, and `BucketIndex` puts them in the
+buckets here — the current period's, the previous period's and the two totals,
+so the totals and the change figures come from the same statement. Hour
+figures are summed per hour in SQL first; unique viewers are counted per
+bucket from the sessions' (started_at, viewer), exact. (Joining a table of
+buckets by range read each row once per bucket and planned nested loops with
+hundreds of buckets: docs/analytics.md, "How the overview reads".)
 
 Query plans (EXPLAIN on both backends; `tests/analytics/test_plans.py` runs
 the statements as the service sends them and asserts the index below is used —
 on PostgreSQL with `enable_seqscan = off`, since a test-sized table is rightly
-scanned): each statement scans the few rows of `b`, then searches its table by
-the scope's equality column and the bucket's range, e.g. SQLite `SEARCH
-analytics_video_hours USING INDEX ix_analytics_video_hours_owner_hour (owner_id=?
-AND hour>? AND hour<?)`.
+scanned): each statement searches its table by the scope's equality column and
+the span, e.g. SQLite `SEARCH analytics_video_hours USING INDEX
+ix_analytics_video_hours_owner_hour (owner_id=? AND hour>? AND hour<?)`.
 - `hour_figures`: `ix_analytics_video_hours_owner_hour (owner_id, hour)`; a video
   scope uses the primary key `(video_id, hour)`.
 - `unique_viewers`, `realtime_views`: `ix_analytics_sessions_owner_started
