@@ -1,19 +1,21 @@
 """SQL of the analytics read side: roll-ups, sessions and activity summed into buckets.
 
 Every series is one statement, whatever the number of videos or buckets: the
-buckets travel as a small derived table `b(idx, lo, hi, dlo, dhi)` (a UNION ALL
-of literal rows — SQLite has no `VALUES … AS b(cols)`) and the rows are joined
-to it by range and grouped by `b.idx`. The current period's buckets, the
-previous period's and the two totals are rows of the same table, so the totals
-and the change figures come from the same statement.
+statement reads the rows of the whole span (the previous period's start to the
+current one's end), ordered by time, and `BucketIndex` puts them in the
+buckets here — the current period's, the previous period's and the two totals,
+so the totals and the change figures come from the same statement. Hour
+figures are summed per hour in SQL first; unique viewers are counted per
+bucket from the sessions' (started_at, viewer), exact. (Joining a table of
+buckets by range read each row once per bucket and planned nested loops with
+hundreds of buckets: docs/analytics.md, "How the overview reads".)
 
 Query plans (EXPLAIN on both backends; `tests/analytics/test_plans.py` runs
 the statements as the service sends them and asserts the index below is used —
 on PostgreSQL with `enable_seqscan = off`, since a test-sized table is rightly
-scanned): each statement scans the few rows of `b`, then searches its table by
-the scope's equality column and the bucket's range, e.g. SQLite `SEARCH
-analytics_video_hours USING INDEX ix_analytics_video_hours_owner_hour (owner_id=?
-AND hour>? AND hour<?)`.
+scanned): each statement searches its table by the scope's equality column and
+the span, e.g. SQLite `SEARCH analytics_video_hours USING INDEX
+ix_analytics_video_hours_owner_hour (owner_id=? AND hour>? AND hour<?)`.
 - `hour_figures`: `ix_analytics_video_hours_owner_hour (owner_id, hour)`; a video
   scope uses the primary key `(video_id, hour)`.
 - `unique_viewers`, `realtime_views`: `ix_analytics_sessions_owner_started
@@ -28,26 +30,23 @@ AND hour>? AND hour<?)`.
 from __future__ import annotations
 
 import uuid
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
-    Date,
-    Integer,
     Select,
-    and_,
-    case,
     func,
-    literal,
     select,
     true,
-    union_all,
+    type_coerce,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.sqltypes import NullType
 
 from cosmostream.analytics.periods import Bucket
 from cosmostream.analytics.schemas import Scope, ScopeKind, TopSort
@@ -109,20 +108,102 @@ def _first_day(t: datetime) -> date:
     return day if t == datetime.combine(day, datetime.min.time(), UTC) else day + timedelta(days=1)
 
 
-def bucket_table(rows: Sequence[tuple[int, Bucket]]) -> Any:
-    """The derived table `b(idx, lo, hi, dlo, dhi)`: UTC instants, and for daily
-    rows (revenue) the UTC days whose midnight falls in [lo, hi)."""
-    selects = [
-        select(
-            literal(idx, Integer).label("idx"),
-            literal(b.start, UTCDateTime()).label("lo"),
-            literal(b.end, UTCDateTime()).label("hi"),
-            literal(_first_day(b.start), Date).label("dlo"),
-            literal(_first_day(b.end), Date).label("dhi"),
+_ACTIVITY_SLOTS = ("like", "comment", "save", "share")
+
+
+class BucketIndex:
+    """Which of a set of possibly overlapping intervals [lo, hi) hold a value
+    (instants, or days for daily ledgers): the intervals are laid out in layers
+    of disjoint ones — a series, the previous series and each total — and each
+    layer is searched by bisection. The statements read their rows once over
+    the whole span [lo, hi) and put each row in its buckets here, instead of
+    joining a table of buckets by range (which reads each row once per bucket
+    that holds it and plans poorly with hundreds of buckets)."""
+
+    def __init__(self, spans: Sequence[tuple[int, Any, Any]]) -> None:
+        self.layers: list[tuple[list[Any], list[Any], list[int]]] = []
+        for idx, lo, hi in sorted(spans, key=lambda span: (span[1], span[2])):
+            for starts, ends, idxs in self.layers:
+                if ends[-1] <= lo:
+                    starts.append(lo)
+                    ends.append(hi)
+                    idxs.append(idx)
+                    break
+            else:
+                self.layers.append(([lo], [hi], [idx]))
+        self.lo: Any = min((layer[0][0] for layer in self.layers), default=None)
+        self.hi: Any = max((layer[1][-1] for layer in self.layers), default=None)
+
+    @classmethod
+    def of(cls, rows: Sequence[tuple[int, Bucket]]) -> BucketIndex | None:
+        """The index of `rows`' buckets in UTC instants (None: no bucket)."""
+        found = cls([(idx, b.start, b.end) for idx, b in rows if b.start < b.end])
+        return found if found.layers else None
+
+    def slices(self, keys: Sequence[Any]) -> Iterator[tuple[int, int, int]]:
+        """(bucket index, i, j) for each bucket holding some of `keys` (sorted):
+        `keys[i:j]` are the ones it holds."""
+        for starts, ends, idxs in self.layers:
+            for lo, hi, idx in zip(starts, ends, idxs, strict=True):
+                i, j = bisect_left(keys, lo), bisect_left(keys, hi)
+                if i < j:
+                    yield idx, i, j
+
+    def find(self, value: Any) -> list[int]:
+        """The indexes of the buckets that hold `value`."""
+        found = []
+        for starts, ends, idxs in self.layers:
+            i = bisect_right(starts, value) - 1
+            if i >= 0 and value < ends[i]:
+                found.append(idxs[i])
+        return found
+
+
+def stored(column: Any) -> Any:
+    """`column` as the driver returns it: no conversion of each row's time to an
+    aware datetime (`_columns` converts the buckets' bounds instead)."""
+    return type_coerce(column, NullType())
+
+
+async def _columns(
+    session: AsyncSession, spans: BucketIndex, stmt: Any, width: int
+) -> tuple[BucketIndex, list[list[Any]]]:
+    """The columns of a statement's rows, as lists, and `spans` with its bounds as
+    the database stores times, to compare with a first column read as `stored`
+    (strings on SQLite, in the one format the app writes; datetimes on
+    PostgreSQL). Run on the session's connection: plain rows, no ORM processing."""
+    connection = await session.connection()
+    rows = (await connection.execute(stmt)).all()
+    to_db = UTCDateTime().dialect_impl(connection.dialect).bind_processor(connection.dialect)
+    if to_db is not None:
+        spans = BucketIndex(
+            [
+                (i, to_db(lo), to_db(hi))
+                for layer in spans.layers
+                for lo, hi, i in zip(*layer, strict=True)
+            ]
         )
-        for idx, b in rows
-    ]
-    return union_all(*selects).subquery("b")
+    return spans, [[row[k] for row in rows] for k in range(width)]
+
+
+class _Sums:
+    """Running sums of `width` figures per bucket index."""
+
+    def __init__(self, width: int) -> None:
+        self.width = width
+        self.by_idx: dict[int, list[Any]] = {}
+
+    def add(self, idxs: Sequence[int], *figures: Any) -> None:
+        for idx in idxs:
+            total = self.by_idx.get(idx)
+            if total is None:
+                self.by_idx[idx] = list(figures)
+            else:
+                for i, x in enumerate(figures):
+                    total[i] += x
+
+    def items(self) -> Any:
+        return self.by_idx.items()
 
 
 def scope_where(scope: Scope, *, video: Any, owner: Any | None) -> ColumnElement[bool]:
@@ -198,28 +279,38 @@ class AnalyticsRepository:
         before: datetime | None = None,
     ) -> dict[int, HourFigures]:
         """Views, watch seconds and Σ seconds/duration per bucket, from `VideoHour`
-        (only its hours before `before` when given)."""
-        b = bucket_table(rows)
+        (only its hours before `before` when given): one read of the hours of the
+        whole span summed over videos, put in buckets here."""
+        spans = BucketIndex.of(rows)
+        if spans is None:
+            return {}
         h = VideoHour
         fraction = h.watch_seconds / func.nullif(Video.duration_seconds, 0)
         stmt = (
             select(
-                b.c.idx,
-                func.coalesce(func.sum(h.views), 0),
+                stored(h.hour),
+                func.sum(h.views),
                 func.coalesce(func.sum(h.watch_seconds), 0.0),
                 func.coalesce(func.sum(fraction), 0.0),
             )
-            .select_from(b)
-            .join(h, and_(h.hour >= b.c.lo, h.hour < b.c.hi))
             .join(Video, Video.id == h.video_id)
-            .where(scope_where(scope, video=h.video_id, owner=h.owner_id))
-            .group_by(b.c.idx)
+            .where(
+                scope_where(scope, video=h.video_id, owner=h.owner_id),
+                h.hour >= spans.lo,
+                h.hour < spans.hi,
+            )
+            .group_by(h.hour)
         )
         if before is not None:
             stmt = stmt.where(h.hour < before)
+        spans, (hours, views, watch, fractions) = await _columns(
+            session, spans, stmt.order_by(h.hour), 4
+        )
         return {
-            idx: HourFigures(int(v), float(w), float(f))
-            for idx, v, w, f in await session.execute(stmt)
+            idx: HourFigures(
+                int(sum(views[i:j])), float(sum(watch[i:j])), float(sum(fractions[i:j]))
+            )
+            for idx, i, j in spans.slices(hours)
         }
 
     async def raw_hour_figures(
@@ -231,109 +322,113 @@ class AnalyticsRepository:
     ) -> dict[int, HourFigures]:
         """The same figures from the raw rows: views by the sessions' `view_at`,
         watch time by the ranges' hour (only from `since` on when given)."""
-        b = bucket_table(rows)
+        spans = BucketIndex.of(rows)
+        if spans is None:
+            return {}
         s, r = ViewerSession, WatchedRange
-        views_stmt = (
-            select(b.c.idx, func.count())
-            .select_from(b)
-            .join(s, and_(s.view_at >= b.c.lo, s.view_at < b.c.hi))
-            .where(scope_where(scope, video=s.video_id, owner=s.owner_id))
-            .group_by(b.c.idx)
+        lo = spans.lo if since is None else max(spans.lo, since)
+        views_stmt = select(stored(s.view_at)).where(
+            scope_where(scope, video=s.video_id, owner=s.owner_id),
+            s.view_at >= lo,
+            s.view_at < spans.hi,
         )
         watch_stmt = (
             select(
-                b.c.idx,
+                stored(r.hour),
                 func.sum(r.seconds),
-                func.sum(r.seconds / func.nullif(Video.duration_seconds, 0)),
+                func.coalesce(func.sum(r.seconds / func.nullif(Video.duration_seconds, 0)), 0.0),
             )
-            .select_from(b)
-            .join(r, and_(r.hour >= b.c.lo, r.hour < b.c.hi))
             .join(Video, Video.id == r.video_id)
-            .where(scope_where(scope, video=r.video_id, owner=r.owner_id))
-            .group_by(b.c.idx)
+            .where(
+                scope_where(scope, video=r.video_id, owner=r.owner_id),
+                r.hour >= lo,
+                r.hour < spans.hi,
+            )
+            .group_by(r.hour)
         )
         if since is not None:
             # A view counts within its session: bounding `started_at` keeps to the index.
-            views_stmt = views_stmt.where(
-                s.view_at >= since, s.started_at >= since - MAX_SESSION_LENGTH
+            views_stmt = views_stmt.where(s.started_at >= since - MAX_SESSION_LENGTH)
+        by_view, (view_times,) = await _columns(session, spans, views_stmt.order_by(s.view_at), 1)
+        by_hour, (hours, seconds, fractions) = await _columns(
+            session, spans, watch_stmt.order_by(r.hour), 3
+        )
+        found: dict[int, HourFigures] = defaultdict(HourFigures)
+        for idx, i, j in by_view.slices(view_times):
+            found[idx] = HourFigures(j - i)
+        for idx, i, j in by_hour.slices(hours):
+            found[idx] = HourFigures(
+                found[idx].views, float(sum(seconds[i:j])), float(sum(fractions[i:j]))
             )
-            watch_stmt = watch_stmt.where(r.hour >= since)
-        views = {idx: int(n) for idx, n in await session.execute(views_stmt)}
-        watch = {
-            idx: (float(w or 0), float(f or 0)) for idx, w, f in await session.execute(watch_stmt)
-        }
-        return {
-            idx: HourFigures(views.get(idx, 0), *watch.get(idx, (0.0, 0.0)))
-            for idx in set(views) | set(watch)
-        }
+        return dict(found)
 
     async def unique_viewers(
         self, session: AsyncSession, scope: Scope, rows: Sequence[tuple[int, Bucket]]
     ) -> dict[int, int]:
-        """Exact distinct viewers of the sessions started in each bucket."""
-        b = bucket_table(rows)
+        """Exact distinct viewers of the sessions started in each bucket: one
+        index-only read of (started_at, viewer) over the span, counted here."""
+        spans = BucketIndex.of(rows)
+        if spans is None:
+            return {}
         s = ViewerSession
-        stmt = (
-            select(b.c.idx, func.count(func.distinct(s.viewer)))
-            .select_from(b)
-            .join(s, and_(s.started_at >= b.c.lo, s.started_at < b.c.hi))
-            .where(scope_where(scope, video=s.video_id, owner=s.owner_id))
-            .group_by(b.c.idx)
+        stmt = select(stored(s.started_at), s.viewer).where(
+            scope_where(scope, video=s.video_id, owner=s.owner_id),
+            s.started_at >= spans.lo,
+            s.started_at < spans.hi,
         )
-        return {idx: int(n) for idx, n in await session.execute(stmt)}
+        spans, (times, viewers) = await _columns(session, spans, stmt.order_by(s.started_at), 2)
+        return {idx: len(set(viewers[i:j])) for idx, i, j in spans.slices(times)}
 
     async def activity(
         self, session: AsyncSession, scope: Scope, rows: Sequence[tuple[int, Bucket]]
     ) -> dict[int, ActivityFigures]:
         """Likes, comments, saves, shares (net of undo) and follows gained/lost per bucket."""
-        b = bucket_table(rows)
+        spans = BucketIndex.of(rows)
+        if spans is None:
+            return {}
         a = ChannelActivity
-
-        def net(kind: str) -> Any:
-            return func.coalesce(func.sum(case((a.kind == kind, a.delta), else_=0)), 0)
-
-        follow = a.kind == "follow"
-        stmt = (
-            select(
-                b.c.idx,
-                net("like"),
-                net("comment"),
-                net("save"),
-                net("share"),
-                func.coalesce(func.sum(case((and_(follow, a.delta > 0), a.delta), else_=0)), 0),
-                func.coalesce(func.sum(case((and_(follow, a.delta < 0), -a.delta), else_=0)), 0),
-            )
-            .select_from(b)
-            .join(a, and_(a.at >= b.c.lo, a.at < b.c.hi))
-            .where(scope_where(scope, video=a.video_id, owner=a.owner_id))
-            .group_by(b.c.idx)
+        stmt = select(a.at, a.kind, a.delta).where(
+            scope_where(scope, video=a.video_id, owner=a.owner_id),
+            a.at >= spans.lo,
+            a.at < spans.hi,
         )
-        return {
-            row[0]: ActivityFigures(*(int(x) for x in row[1:]))
-            for row in await session.execute(stmt)
-        }
+        sums = _Sums(6)
+        figures: tuple[int, ...]
+        for at, kind, delta in await session.execute(stmt):
+            if kind == "follow":
+                figures = (0, 0, 0, 0, max(delta, 0), max(-delta, 0))
+            elif kind in _ACTIVITY_SLOTS:
+                figures = (*(delta if k == kind else 0 for k in _ACTIVITY_SLOTS), 0, 0)
+            else:
+                continue
+            sums.add(spans.find(at), *figures)
+        return {idx: ActivityFigures(*(int(x) for x in v)) for idx, v in sums.items()}
 
     async def revenue(
         self, session: AsyncSession, scope: Scope, rows: Sequence[tuple[int, Bucket]]
     ) -> dict[int, dict[str, int]]:
         """The revenue ledger per bucket and currency (channel and platform scopes only:
-        revenue is earned by a creator, not by a video)."""
+        revenue is earned by a creator, not by a video): the UTC days whose
+        midnight falls in a bucket."""
         if scope.kind not in (ScopeKind.CHANNEL, ScopeKind.PLATFORM):
             return {}
-        b = bucket_table(rows)
+        days = BucketIndex(
+            [(idx, _first_day(b.start), _first_day(b.end)) for idx, b in rows if b.start < b.end]
+        )
+        if not days.layers:
+            return {}
         r = CreatorRevenue
         where = r.creator_id == scope.id if scope.kind is ScopeKind.CHANNEL else true()
         stmt = (
-            select(b.c.idx, r.currency, func.sum(r.amount))
-            .select_from(b)
-            .join(r, and_(r.day >= b.c.dlo, r.day < b.c.dhi))
-            .where(where)
-            .group_by(b.c.idx, r.currency)
+            select(r.day, r.currency, func.sum(r.amount))
+            .where(where, r.day >= days.lo, r.day < days.hi)
+            .group_by(r.day, r.currency)
         )
-        found: dict[int, dict[str, int]] = defaultdict(dict)
-        for idx, currency, amount in await session.execute(stmt):
-            found[idx][currency] = int(amount or 0)
-        return dict(found)
+        found: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        for day, currency, amount in await session.execute(stmt):
+            for idx in days.find(day):
+                found[idx][currency] += int(amount or 0)
+        return {idx: dict(by_currency) for idx, by_currency in found.items()}
 
     # -- retention -----------------------------------------------------------------
 
@@ -466,20 +561,18 @@ class AnalyticsRepository:
         self, session: AsyncSession, scope: Scope, rows: Sequence[tuple[int, Bucket]]
     ) -> dict[int, int]:
         """Views counted per hour (raw sessions' `view_at`)."""
-        b = bucket_table(rows)
+        spans = BucketIndex.of(rows)
+        if spans is None:
+            return {}
         s = ViewerSession
-        first = min(bk.start for _, bk in rows)
-        stmt = (
-            select(b.c.idx, func.count())
-            .select_from(b)
-            .join(s, and_(s.view_at >= b.c.lo, s.view_at < b.c.hi))
-            .where(
-                scope_where(scope, video=s.video_id, owner=s.owner_id),
-                s.started_at >= first - MAX_SESSION_LENGTH,
-            )
-            .group_by(b.c.idx)
+        stmt = select(stored(s.view_at)).where(
+            scope_where(scope, video=s.video_id, owner=s.owner_id),
+            s.view_at >= spans.lo,
+            s.view_at < spans.hi,
+            s.started_at >= spans.lo - MAX_SESSION_LENGTH,
         )
-        return {idx: int(n) for idx, n in await session.execute(stmt)}
+        spans, (view_times,) = await _columns(session, spans, stmt.order_by(s.view_at), 1)
+        return {idx: j - i for idx, i, j in spans.slices(view_times)}
 
     async def watching_now(self, session: AsyncSession, scope: Scope, since: datetime) -> int:
         s = ViewerSession
