@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,7 +37,7 @@ class Studio:
 async def make_course(db: Database, owner: User, video: Any, title: str = "Stars 101") -> Course:
     """A course whose one lesson is `video`, with a question asked at 30 s into it."""
     async with db.unit_of_work() as session:
-        course = Course(slug=f"c-{video.id.hex[:10]}", title=title, instructor_id=owner.id)
+        course = Course(slug=f"c-{uuid.uuid4().hex[:12]}", title=title, instructor_id=owner.id)
         session.add(course)
         await session.flush()
         module = CourseModule(course_id=course.id, position=1, title="Week 1")
