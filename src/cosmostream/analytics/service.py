@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cosmostream.account.schemas import Actor
 from cosmostream.analytics import periods
+from cosmostream.analytics.agents import BROWSER_LABELS, DEVICE_LABELS, OS_LABELS
 from cosmostream.analytics.errors import AnalyticsNotFound
 from cosmostream.analytics.periods import Bucket
 from cosmostream.analytics.repository import (
@@ -48,6 +49,7 @@ from cosmostream.analytics.schemas import (
     ScopeKind,
     TopSort,
 )
+from cosmostream.analytics.sources import SOURCE_LABELS
 from cosmostream.config import get_settings
 from cosmostream.errors import NotAuthenticated
 from cosmostream.kit.time import utcnow
@@ -63,42 +65,6 @@ WATCHING_NOW_WINDOW = timedelta(seconds=60)
 TOP_TERMS = 10
 MAX_MARKERS = 50
 
-# Labels for people. The traffic sources' and devices' own modules
-# (analytics/sources.py, analytics/agents.py) own the keys; these are used when
-# those modules do not provide labels.
-SOURCE_LABELS = {
-    "home": "Home page rows",
-    "browse": "Browse",
-    "search": "Search",
-    "up_next": "Up next",
-    "channel": "Channel pages",
-    "notification": "Notifications",
-    "course": "Courses",
-    "watch_party": "Watch parties",
-    "embed": "Embedded elsewhere",
-    "external": "Other websites",
-    "direct": "Direct or unknown",
-}
-DEVICE_LABELS = {"desktop": "Computer", "mobile": "Mobile phone", "tablet": "Tablet", "tv": "TV"}
-BROWSER_LABELS = {
-    "chrome": "Chrome",
-    "firefox": "Firefox",
-    "safari": "Safari",
-    "edge": "Edge",
-    "opera": "Opera",
-    "samsung": "Samsung Internet",
-    "other": "Other",
-}
-OS_LABELS = {
-    "windows": "Windows",
-    "macos": "macOS",
-    "linux": "Linux",
-    "android": "Android",
-    "ios": "iOS",
-    "ipados": "iPadOS",
-    "chromeos": "ChromeOS",
-    "other": "Other",
-}
 BREAKDOWNS = ("traffic", "search_terms", "referrers", "device", "browser", "os", "quality")
 
 HourSource = Callable[
@@ -106,20 +72,11 @@ HourSource = Callable[
 ]
 
 
-def _labels(module: str, name: str, fallback: dict[str, str]) -> dict[str, str]:
-    """The owning module's labels merged over ours (it may not exist yet)."""
-    try:
-        found = getattr(__import__(f"cosmostream.analytics.{module}", fromlist=[name]), name)
-    except ImportError:
-        return fallback
-    return {**fallback, **found} if isinstance(found, dict) else fallback
-
-
 def actor_time_zone(actor: Actor | None) -> str:
     """The actor's own zone (`User.time_zone`), UTC when unset."""
     if actor is None:
         return "UTC"
-    return str(getattr(actor.user, "time_zone", None) or "UTC")
+    return actor.user.time_zone or "UTC"
 
 
 def _change(value: float, previous: float) -> float | None:
@@ -221,16 +178,14 @@ def build_breakdowns(rows: Sequence[tuple[str, str, int, int, float]]) -> list[B
     """The seven breakdowns from (dimension, value, sessions, views, watch seconds) rows."""
     by_dim: dict[str, list[tuple[str, int, float]]] = defaultdict(list)
     for dim, value, _sessions, views, watch in rows:
-        if dim == "source_detail" and ":" in value:  # `search:<terms>`, `referrer:<domain>`
-            dim, _, value = value.partition(":")
         by_dim[dim].append((value, views, watch))
     labels = {
-        "traffic": ("source", _labels("sources", "SOURCE_LABELS", SOURCE_LABELS)),
+        "traffic": ("source", SOURCE_LABELS),
         "search_terms": ("search", {}),
         "referrers": ("referrer", {}),
-        "device": ("device", _labels("agents", "DEVICE_LABELS", DEVICE_LABELS)),
-        "browser": ("browser", _labels("agents", "BROWSER_LABELS", BROWSER_LABELS)),
-        "os": ("os", _labels("agents", "OS_LABELS", OS_LABELS)),
+        "device": ("device", DEVICE_LABELS),
+        "browser": ("browser", BROWSER_LABELS),
+        "os": ("os", OS_LABELS),
         "quality": ("rung", {}),
     }
     result = []
