@@ -135,7 +135,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('analytics_ranges', schema=None) as batch_op:
         batch_op.create_index('ix_analytics_ranges_owner_hour', ['owner_id', 'hour'], unique=False)
-        batch_op.create_index('ix_analytics_ranges_recorded', ['recorded_at'], unique=False)
         batch_op.create_index('ix_analytics_ranges_session', ['session_id'], unique=False)
         batch_op.create_index('ix_analytics_ranges_video_hour', ['video_id', 'hour'], unique=False)
 
@@ -147,7 +146,6 @@ def downgrade() -> None:
     with op.batch_alter_table('analytics_ranges', schema=None) as batch_op:
         batch_op.drop_index('ix_analytics_ranges_video_hour')
         batch_op.drop_index('ix_analytics_ranges_session')
-        batch_op.drop_index('ix_analytics_ranges_recorded')
         batch_op.drop_index('ix_analytics_ranges_owner_hour')
 
     op.drop_table('analytics_ranges')

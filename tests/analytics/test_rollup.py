@@ -250,7 +250,7 @@ async def test_a_full_rebuild_moves_the_watermark(db: Database, videos: list[Any
     assert await _catch_up(db, t(3600 + 300)) == 1
     assert await _catch_up(db, t(3600 + 600)) == 0
     # A heartbeat extends the session's range: found through the session seen,
-    # though the range's indexed `recorded_at` stays as it was written.
+    # though the range's `recorded_at` stays as it was written.
     async with db.read() as session:
         (recorded,) = (await session.execute(select(WatchedRange.recorded_at))).one()
     await play(

@@ -100,7 +100,6 @@ class WatchedRange(Base):
         Index("ix_analytics_ranges_video_hour", "video_id", "hour"),
         Index("ix_analytics_ranges_owner_hour", "owner_id", "hour"),
         Index("ix_analytics_ranges_session", "session_id"),
-        Index("ix_analytics_ranges_recorded", "recorded_at"),
     )
 
     id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
@@ -201,7 +200,7 @@ class AnalyticsSalt(Base):
 
 
 class RollupMark(Base):
-    """How far the roll-ups have read the raw rows (`recorded_at` watermark)."""
+    """How far the roll-ups have read the raw rows (the sessions' `last_seen_at` watermark)."""
 
     __tablename__ = "analytics_rollup_marks"
 
